@@ -1,0 +1,30 @@
+# One command per job. `make example` installs wfq and runs the shipped workflow embedded
+# (SQLite + in-process worker); `make test` installs everything and runs the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: install example test lint bench services clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+example: install
+	$(BIN)/wfq run examples/nightly_backup.yaml
+
+services:
+	scripts/services.sh
+
+lint: install
+	$(BIN)/ruff check wfq workers beat tests
+
+test: install services lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) *.egg-info wfq.sqlite*

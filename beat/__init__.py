@@ -1,0 +1,1 @@
+"""The Celery beat process of wfq (`wfq beat`): periodic engine work."""

@@ -1,0 +1,121 @@
+"""Rehearse a workflow through the pure engine: no database, no Celery.
+
+Actions run in-process from the standard registry unless the scenario scripts their results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from wfq import dsl, engine
+from wfq.actions.base import ActionContext
+from wfq.actions.registry import ActionRegistry
+from wfq.errors import ActionFailed
+from wfq.types import ActionInfo
+
+NOW = dt.datetime(2026, 1, 1, 12, 0, 0)
+
+
+class Record:
+    """A stand-in for any persistence row: attributes set from keyword arguments."""
+
+    def __init__(self, **kw: Any) -> None:
+        self.__dict__.update(kw)
+
+
+class Catalog:
+    def __init__(self, registry: ActionRegistry, adhoc: dict[str, ActionInfo] | None = None) -> None:
+        self.registry = registry
+        self.adhoc = adhoc or {}
+
+    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+        return self.registry.info(name) or self.adhoc.get(name)
+
+
+class Rehearsal:
+    """Runs one execution to the end, recording the order in which tasks started."""
+
+    def __init__(self, text: str, wf_input: dict[str, Any] | None = None, *,
+                 workflow: str | None = None, scripted: dict[str, list[Any]] | None = None,
+                 env: dict[str, Any] | None = None) -> None:
+        doc = dsl.parse_document(text)
+        specs = {w.name: w for w in doc.workflows}
+        spec = specs[workflow] if workflow else doc.workflows[0]
+        # Round trip through the stored form, as the service layer does.
+        self.spec = dsl.workflow_from_dict(spec.to_dict())
+        self.registry = ActionRegistry.default()
+        self.catalog = Catalog(self.registry)
+        self.scripted = {k: list(v) for k, v in (scripted or {}).items()}
+        self.counter = itertools.count()
+        inputs = {p.name: p.default for p in self.spec.input if p.has_default}
+        inputs.update(wf_input or {})
+        self.execution = Record(
+            id="ex-1", workflow_id="wf-1", workflow_name=self.spec.name, workflow_namespace="",
+            state="IDLE", state_info=None, input=inputs, output={}, params={"env": env or {}},
+            context={}, published_global={}, task_execution_id=None, root_execution_id=None,
+            project_id="p", created_at=NOW, updated_at=None, finished_at=None,
+        )
+        self.tasks: list[Any] = []
+        self.actions: dict[str, Any] = {}
+        self.started: list[str] = []
+        self.pending: list[engine.RunAction] = []
+        self.commands: list[engine.Command] = []
+        self.env = env or {}
+
+    def _ids(self) -> str:
+        return f"id-{next(self.counter):04d}"
+
+    def _snapshot(self) -> engine.Snapshot:
+        def new_task(**kw: Any) -> Any:
+            return Record(**kw)
+
+        def new_action(**kw: Any) -> Any:
+            rec = Record(**kw)
+            self.actions[rec.id] = rec
+            return rec
+
+        return engine.Snapshot(
+            execution=self.execution, spec=self.spec, tasks=self.tasks, actions=self.actions,
+            new_task=new_task, new_action=new_action, env=self.env,
+        )
+
+    def handle(self, event: engine.Event) -> None:
+        before = {t.id for t in self.tasks}
+        decision = engine.handle(self._snapshot(), event, now=NOW, ids=self._ids, actions=self.catalog)
+        self.started += [t.name for t in self.tasks if t.id not in before]
+        self.commands += decision.commands
+        self.pending += [c for c in decision.commands if isinstance(c, engine.RunAction)]
+
+    def result_of(self, action: Any) -> tuple[bool, Any]:
+        task = next(t for t in self.tasks if t.id == action.task_execution_id)
+        script = self.scripted.get(task.name)
+        if script:
+            item = script.pop(0)
+            if isinstance(item, dict) and "error" in item:
+                return False, item["error"]
+            return True, item
+        impl = self.registry.get(action.runtime["action"])
+        try:
+            return True, impl.fn(ActionContext(), **action.runtime["input"])
+        except ActionFailed as exc:
+            return False, exc.data
+        except Exception as exc:
+            return False, f"The action raised an exception [msg='{exc}']"
+
+    def run(self, max_steps: int = 1000) -> Rehearsal:
+        self.handle(engine.WorkflowStarted())
+        for _ in range(max_steps):
+            if not self.pending:
+                break
+            cmd = self.pending.pop(0)
+            ok, result = self.result_of(self.actions[cmd.action_execution_id])
+            self.handle(engine.ActionCompleted(cmd.action_execution_id, ok, result))
+        return self
+
+    def task_states(self) -> dict[str, str]:
+        return {t.name: t.state for t in self.tasks}
+
+    def task(self, name: str) -> Any:
+        return [t for t in self.tasks if t.name == name][-1]

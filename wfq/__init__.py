@@ -1,0 +1,3 @@
+"""wfq: a Mistral-compatible workflow service on Celery."""
+
+__version__ = "0.1.0"

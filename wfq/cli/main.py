@@ -1,0 +1,128 @@
+"""The `wfq` command: server, worker, run, db."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+from wfq import settings as settings_mod
+
+
+def _settings() -> settings_mod.Settings:
+    return settings_mod.load()
+
+
+@click.group()
+@click.option("--log-level", default=None, help="Logging level (default: WFQ_LOG_LEVEL or INFO).")
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
+    """wfq: run Mistral v2 workflows on Celery."""
+    s = _settings()
+    logging.basicConfig(
+        level=(log_level or s.log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("alembic", "celery", "amqp"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("kombu").setLevel(logging.ERROR)
+    ctx.obj = s
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8989, Mistral's).")
+@click.pass_obj
+def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None:
+    """Run the REST API (and, embedded, a worker in the same process)."""
+    from werkzeug.serving import run_simple
+
+    from wfq.api.app import create_app
+    from wfq.cli.bootstrap import build
+
+    proc = build(s)
+    app = create_app(proc.services)
+    host, port = host or s.api_host, port or s.api_port
+    click.echo(f"wfq API on http://{host}:{port}/v2 (database {s.database_url}, broker {s.broker_url})")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        proc.close()
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--concurrency", "-c", default=None, type=int, help="Worker processes.")
+@click.option("--queues", "-Q", default=None, help="Queues to consume (default: wfq,wfq.engine).")
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> None:
+    """Run a Celery worker that executes actions (needs a real broker)."""
+    from workers.app import make_celery
+
+    s: settings_mod.Settings = ctx.obj
+    app = make_celery(s)
+    argv = [
+        "worker",
+        f"--concurrency={concurrency or s.worker_concurrency}",
+        f"--queues={queues or f'{s.queue},{s.engine_queue}'}",
+        "--loglevel=INFO",
+        *ctx.args,
+    ]
+    app.worker_main(argv)
+
+
+@main.command()
+@click.pass_obj
+def beat(s: settings_mod.Settings) -> None:
+    """Run Celery beat: the periodic integrity check (and, later, cron triggers)."""
+    from beat.schedule import beat_schedule
+    from workers.app import make_celery
+
+    app = make_celery(s)
+    app.conf.beat_schedule = beat_schedule(s)
+    app.Beat(loglevel="INFO").run()
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(s: settings_mod.Settings) -> None:
+    """Apply every schema migration."""
+    from wfq.persistence.migrate import upgrade
+
+    upgrade(s.database_url)
+    click.echo(f"database {s.database_url} is up to date")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--input", "input_", default="{}", help="Workflow input as a JSON object.")
+@click.option("--workflow", "-w", default=None, help="Which workflow of the file (default: the first).")
+@click.option("--env", default=None, help="Environment as a JSON object.")
+@click.option("--timeout", default=3600.0, type=float, help="Give up after this many seconds.")
+@click.pass_obj
+def run(
+    s: settings_mod.Settings, file: str, input_: str, workflow: str | None, env: str | None, timeout: float
+) -> None:
+    """Run a workflow file to the end, showing task progress; exit 1 if it fails."""
+    from wfq.cli import runner
+
+    try:
+        wf_input: Any = json.loads(input_)
+        params = {"env": json.loads(env)} if env else {}
+    except ValueError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}") from exc
+    if not isinstance(wf_input, dict):
+        raise click.BadParameter("--input must be a JSON object")
+    state = runner.run_file(s, file, wf_input, params, workflow, timeout, echo=click.echo)
+    sys.exit(0 if state == "SUCCESS" else 1)
+
+
+if __name__ == "__main__":
+    main()

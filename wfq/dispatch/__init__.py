@@ -1,0 +1,1 @@
+"""Sending work to workers without importing workers/."""

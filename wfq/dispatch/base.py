@@ -1,0 +1,16 @@
+"""The Dispatcher protocol: how committed commands reach workers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class Dispatcher(Protocol):
+    """Sends work to workers. Called only after the transaction that justifies it committed."""
+
+    def run_actions(self, items: Sequence[tuple[str, str | None]]) -> None:
+        """Send `(action_execution_id, queue)` pairs to `wfq.run_action`."""
+
+    def send(self, task_name: str, args: list[Any], queue: str | None = None) -> None:
+        """Send any named engine message."""

@@ -1,0 +1,41 @@
+"""Commands the engine returns: work for the service layer to do after its commit."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Base of every command."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": type(self).__name__, **asdict(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class RunAction(Command):
+    """Send the action execution to a worker. `queue` is the task's `target`, if any."""
+
+    action_execution_id: str
+    queue: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartSubworkflow(Command):
+    """Start the workflow a task names, as a child of that task."""
+
+    task_execution_id: str
+    workflow_name: str
+    input: dict[str, Any]
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionCompleted(Command):
+    """The execution reached a terminal state; a parent task may be waiting for it."""
+
+    execution_id: str
+    state: str
+    parent_task_execution_id: str | None

@@ -1,0 +1,88 @@
+"""The engine's single entry point: `handle(snapshot, event, ...) -> Decision`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from wfq.engine import controller, tasks
+from wfq.engine.catalog import ActionCatalog
+from wfq.engine.commands import Command
+from wfq.engine.events import ActionCompleted, Event, SubworkflowCompleted, WorkflowStarted
+from wfq.engine.run import Run
+from wfq.engine.snapshot import Snapshot
+from wfq.errors import ExpressionError
+from wfq.states import COMPLETED, State
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The changed snapshot and the commands to carry out once it is committed."""
+
+    snapshot: Snapshot
+    commands: list[Command]
+
+
+def handle(
+    snap: Snapshot,
+    event: Event,
+    *,
+    now: dt.datetime,
+    ids: Callable[[], str],
+    actions: ActionCatalog,
+) -> Decision:
+    """Apply `event` to the execution in `snap`. Handling the same event twice changes nothing
+    the second time: every branch first checks that the event still applies."""
+    run = Run(snap, now, ids, actions)
+    if isinstance(event, WorkflowStarted):
+        if snap.execution.state == State.IDLE:
+            controller.start_workflow(run)
+    elif isinstance(event, ActionCompleted):
+        _on_action_completed(run, event)
+    elif isinstance(event, SubworkflowCompleted):
+        _on_subworkflow_completed(run, event)
+    else:
+        raise TypeError(f"unknown event {event!r}")
+    return Decision(snap, run.commands)
+
+
+def _on_action_completed(run: Run, event: ActionCompleted) -> None:
+    action = run.snap.actions.get(event.action_execution_id)
+    if action is None or action.state in COMPLETED:
+        return
+    action.state = (State.SUCCESS if event.success else State.ERROR).value
+    action.output = {"result": event.result}
+    task = run.snap.task(action.task_execution_id or "")
+    if task is None or task.state != State.RUNNING:
+        return
+    result, success = event.result, event.success
+    if success:
+        try:
+            result = tasks.transform_output(action.runtime, result)
+        except ExpressionError as exc:
+            wf = run.snap.execution.workflow_name
+            tasks.force_fail(
+                run, task,
+                f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, "
+                f"action={action.name}]",
+            )
+            return
+        info = None
+    else:
+        info = str(result) if result else None
+        errors = [*task.runtime_context.get("errors", []), [action.id, action.item_index, result]]
+        task.runtime_context = {**task.runtime_context, "errors": errors}
+    tasks.complete(run, task, success=success, result=result, state_info=info, action_name=action.name)
+
+
+def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
+    task = run.snap.task(event.task_execution_id)
+    if task is None or task.state != State.RUNNING:
+        return
+    if event.state == State.SUCCESS:
+        tasks.complete(run, task, success=True, result=event.output)
+        return
+    error = (event.output or {}).get("result") if isinstance(event.output, dict) else None
+    error = error or event.state_info or f"Failed subworkflow [execution_id={event.output}]"
+    tasks.complete(run, task, success=False, result=error, state_info=str(error))

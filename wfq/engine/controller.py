@@ -1,0 +1,253 @@
+"""The direct workflow controller: transitions, engine commands, joins, and completion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wfq.dsl import Transition
+from wfq.engine import data_flow, tasks
+from wfq.engine.commands import ExecutionCompleted
+from wfq.engine.run import Run
+from wfq.engine.snapshot import TaskRecord
+from wfq.errors import ExpressionError
+from wfq.states import ACTIVE, COMPLETED, State
+
+STATE_COMMANDS = ("fail", "succeed", "pause")
+
+
+def start_workflow(run: Run) -> None:
+    """Begin a new execution: evaluate `vars`, then schedule the start tasks."""
+    ex = run.snap.execution
+    ex.state = State.RUNNING.value
+    spec = run.snap.spec
+    try:
+        ex.context = data_flow.evaluate(dict(spec.vars), run.snap, None) if spec.vars else {}
+    except ExpressionError as exc:
+        finish(run, State.ERROR, str(exc))
+        return
+    for name in spec.start_tasks():
+        if not run.running:
+            break
+        schedule(run, name, {}, None, "")
+    check_completion(run)
+
+
+def schedule(
+    run: Run, name: str, in_context: dict[str, Any], source: TaskRecord | None, event: str
+) -> None:
+    """A transition reached task `name` with the context `in_context`."""
+    spec = run.snap.spec.tasks[name]
+    if spec.join:
+        _arrive_at_join(run, name, in_context, source)
+        return
+    rc = {"triggered_by": [{"task_id": source.id, "event": event}]} if source else {}
+    task = run.new_task(name, in_context, State.IDLE, runtime_context=rc)
+    tasks.start(run, task)
+
+
+def next_transitions(run: Run, task: TaskRecord) -> list[tuple[Transition, str]]:
+    """The transitions `task` takes now that it is done, with the clause each came from, in
+    Mistral's order: on-error (or on-success), then on-complete."""
+    spec = run.snap.spec
+    if task.state == State.ERROR:
+        kinds = ["error", "complete"]
+    elif task.state == State.SUCCESS:
+        kinds = ["success", "complete"]
+    else:
+        kinds = []
+    chosen: list[tuple[Transition, str]] = []
+    outbound = data_flow.outbound_context(task)
+    for kind in kinds:
+        clause = spec.on_clause(task.name, kind)
+        for tr in clause.transitions if clause else ():
+            if tr.condition is None or data_flow.evaluate(tr.condition, run.snap, task, extra=outbound):
+                chosen.append((tr, f"on-{kind}"))
+    return chosen
+
+
+def on_task_completed(run: Run, task: TaskRecord) -> None:
+    """Follow the transitions of a finished task, then see whether the execution is done."""
+    try:
+        chosen = next_transitions(run, task)
+    except ExpressionError as exc:
+        wf = run.snap.execution.workflow_name
+        action = run.snap.spec.tasks[task.name].action
+        tasks.force_fail(
+            run, task,
+            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, action={action}]",
+        )
+        return
+    # Only on-error handles an error; on-complete never does (Mistral 23.0).
+    task.error_handled = task.state == State.ERROR and any(ev == "on-error" for _, ev in chosen)
+    next_tasks = [(tr.name, ev) for tr, ev in chosen if not tr.is_engine_command]
+    task.runtime_context = {**task.runtime_context, "next_tasks": next_tasks}
+    task.processed = True
+    if run.running:
+        _dispatch(run, task, [(tr, ev) for tr, ev in chosen if tr.name != "noop"])
+    _check_joins(run)
+    check_completion(run)
+
+
+def _dispatch(run: Run, task: TaskRecord, chosen: list[tuple[Transition, str]]) -> None:
+    """Mistral's order: tasks before the first state command start, then that command runs;
+    whatever follows a state command is dropped."""
+    outbound = data_flow.outbound_context(task)
+    for tr, event in chosen:
+        if not run.running:
+            return
+        if tr.is_engine_command:
+            _engine_command(run, task, tr, outbound)
+            return
+        schedule(run, tr.name, outbound, task, event)
+
+
+def _engine_command(run: Run, task: TaskRecord, tr: Transition, outbound: dict[str, Any]) -> None:
+    try:
+        params = data_flow.evaluate(dict(tr.params), run.snap, task, extra=outbound)
+    except ExpressionError as exc:
+        wf = run.snap.execution.workflow_name
+        tasks.force_fail(run, task, f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}]")
+        return
+    msg = params.get("msg")
+    msg = None if msg is None else str(msg)
+    if tr.name == "fail":
+        finish(run, State.ERROR, msg)
+    elif tr.name == "succeed":
+        finish(run, State.SUCCESS, msg)
+    elif tr.name == "pause":
+        run.snap.execution.state = State.PAUSED.value
+        run.snap.execution.state_info = msg
+
+
+def _arrive_at_join(run: Run, name: str, ctx: dict[str, Any], source: TaskRecord | None) -> None:
+    waiting = [t for t in run.snap.tasks_named(name) if t.state == State.WAITING]
+    if waiting:
+        task = waiting[-1]
+    elif run.snap.tasks_named(name):
+        return  # released already: wfq does not re-run a join for a late branch
+    else:
+        task = run.new_task(name, {}, State.WAITING, runtime_context={"triggered_by": []})
+        task.state_info = "Task is waiting."
+    arrived = list(task.runtime_context.get("triggered_by", []))
+    if source is not None:
+        arrived.append({"task_id": source.id, "event": "join", "task_name": source.name})
+    task.runtime_context = {**task.runtime_context, "triggered_by": arrived}
+    task.in_context = data_flow.merge_dicts(task.in_context, ctx)
+    _evaluate_join(run, task)
+
+
+def _join_need(run: Run, name: str) -> int:
+    join = run.snap.spec.tasks[name].join
+    inbound = run.snap.spec.inbound_tasks(name)
+    return len(inbound) if join == "all" else int(join)
+
+
+def _evaluate_join(run: Run, task: TaskRecord) -> None:
+    arrived = {a.get("task_name") for a in task.runtime_context.get("triggered_by", [])}
+    need = _join_need(run, task.name)
+    if len(arrived) >= need:
+        tasks.start(run, task)
+        return
+    inbound = run.snap.spec.inbound_tasks(task.name)
+    waiting = [n for n in inbound if n not in arrived and _can_still_arrive(run, n, task.name, set())]
+    if len(arrived) + len(waiting) < need:
+        dead = [n for n in inbound if n not in arrived and n not in waiting]
+        info = f"Failed by tasks: {dead}"
+        tasks.complete(run, task, success=False, result=info, state_info=info)
+
+
+def _can_still_arrive(run: Run, name: str, join_name: str, seen: set[str]) -> bool:
+    """Can task `name` still transition into `join_name`?"""
+    if name in seen:
+        return False
+    seen.add(name)
+    execs = run.snap.tasks_named(name)
+    if execs:
+        last = execs[-1]
+        if last.state not in COMPLETED or not last.processed:
+            return True
+        return any(n == join_name for n, _ in last.runtime_context.get("next_tasks", []))
+    return any(_can_still_arrive(run, n, join_name, seen) for n in run.snap.spec.inbound_tasks(name))
+
+
+def _check_joins(run: Run) -> None:
+    for task in list(run.snap.tasks):
+        if task.state == State.WAITING and run.running:
+            _evaluate_join(run, task)
+
+
+def check_completion(run: Run) -> None:
+    """End the execution when no task is left to run."""
+    if not run.running or any(t.state in ACTIVE for t in run.snap.tasks):
+        return
+    cancelled = sorted(t.name for t in run.snap.tasks if t.state == State.CANCELLED)
+    if cancelled:
+        finish(run, State.CANCELLED, f"Cancelled tasks: {', '.join(cancelled)}")
+    elif any(t.state == State.ERROR and not t.error_handled for t in run.snap.tasks):
+        finish(run, State.ERROR, _failure_info(run))
+    else:
+        finish(run, State.SUCCESS, None)
+
+
+def _failure_info(run: Run) -> str:
+    """Mistral's text: the failed tasks that have no on-error clause at all, by name."""
+    spec = run.snap.spec
+    failed = sorted(
+        (t for t in run.snap.tasks if t.state == State.ERROR and spec.on_clause(t.name, "error") is None),
+        key=lambda t: t.name,
+    )
+    text = f"Failure caused by error in tasks: {', '.join(t.name for t in failed)}\n"
+    for t in failed:
+        text += f"\n  {t.name} [task_ex_id={t.id}] -> {t.state_info}\n"
+        for action_id, idx, error in t.runtime_context.get("errors", []):
+            text += f"    [action_ex_id={action_id}, idx={idx}]: {error}\n"
+    return text
+
+
+def final_context(run: Run) -> dict[str, Any]:
+    """The merged outbound context of the tasks that ended their branch."""
+    ctx: dict[str, Any] = {}
+    for t in run.snap.tasks:
+        if t.state in COMPLETED and not t.runtime_context.get("next_tasks"):
+            ctx = data_flow.merge_dicts(ctx, data_flow.outbound_context(t))
+    return ctx
+
+
+def finish(run: Run, state: State, state_info: str | None) -> None:
+    """Put the execution in a terminal state and compute its output."""
+    ex = run.snap.execution
+    spec = run.snap.spec
+    ctx = final_context(run)
+    if state == State.SUCCESS:
+        try:
+            output = data_flow.evaluate(spec.output, run.snap, None, extra=ctx) if spec.output else None
+            ex.output = output or ctx
+        except ExpressionError as exc:
+            state = State.ERROR
+            state_info = (
+                f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {exc}"
+            )
+    if state == State.ERROR:
+        ex.output, state_info = _error_output(run, ctx, state_info)
+    elif state == State.CANCELLED:
+        ex.output = {"result": state_info}
+    ex.state = state.value
+    ex.state_info = state_info
+    ex.finished_at = run.now
+    run.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))
+
+
+def _error_output(run: Run, ctx: dict[str, Any], state_info: str | None) -> tuple[dict[str, Any], str | None]:
+    spec = run.snap.spec
+    if not spec.output_on_error:
+        return data_flow.merge_dicts({"result": state_info}, ctx), state_info
+    try:
+        extra = data_flow.evaluate(spec.output_on_error, run.snap, None, extra=ctx)
+    except ExpressionError as exc:
+        info = (
+            "Failed to evaluate expression in output-on-error! "
+            f"(output-on-error: '{spec.output_on_error}', exception: '{exc}' Cause: '{exc.reason}'"
+        )
+        return {"result": info}, info
+    extra = extra if isinstance(extra, dict) else {}
+    return data_flow.merge_dicts({"result": state_info}, extra), state_info

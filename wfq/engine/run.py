@@ -1,0 +1,91 @@
+"""The state of one engine call: the snapshot, the injected clock and id factory, and the
+commands gathered so far. Every engine module works on a `Run`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wfq.engine.catalog import ActionCatalog
+from wfq.engine.commands import Command
+from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
+from wfq.states import State
+
+
+@dataclass
+class Run:
+    """One `handle()` call in progress."""
+
+    snap: Snapshot
+    now: dt.datetime
+    ids: Callable[[], str]
+    actions: ActionCatalog
+    commands: list[Command] = field(default_factory=list)
+
+    def emit(self, command: Command) -> None:
+        self.commands.append(command)
+
+    @property
+    def running(self) -> bool:
+        """True while the execution may still start tasks."""
+        return self.snap.execution.state == State.RUNNING
+
+    def new_task(self, name: str, in_context: dict[str, Any], state: State, **fields: Any) -> TaskRecord:
+        ex = self.snap.execution
+        spec = self.snap.spec.tasks[name]
+        task = self.snap.new_task(
+            id=self.ids(),
+            workflow_execution_id=ex.id,
+            name=name,
+            type="WORKFLOW" if spec.workflow else "ACTION",
+            state=state.value,
+            state_info=None,
+            in_context=in_context,
+            published={},
+            result=None,
+            runtime_context=fields.pop("runtime_context", {}),
+            processed=False,
+            error_handled=False,
+            workflow_id=ex.workflow_id,
+            workflow_name=ex.workflow_name,
+            workflow_namespace=ex.workflow_namespace,
+            project_id=ex.project_id,
+            created_at=self.now,
+            started_at=None,
+            finished_at=None,
+            **fields,
+        )
+        self.snap.tasks.append(task)
+        return task
+
+    def new_action(self, task: TaskRecord, name: str, input: dict[str, Any], **fields: Any) -> ActionRecord:
+        ex = self.snap.execution
+        action = self.snap.new_action(
+            id=self.ids(),
+            task_execution_id=task.id,
+            workflow_execution_id=ex.id,
+            name=name,
+            state=State.RUNNING.value,
+            state_info=None,
+            input=input,
+            output=None,
+            accepted=True,
+            workflow_name=ex.workflow_name,
+            workflow_namespace=ex.workflow_namespace,
+            project_id=ex.project_id,
+            created_at=self.now,
+            **fields,
+        )
+        self.snap.actions[action.id] = action
+        return action
+
+    def set_task_state(self, task: TaskRecord, state: State, state_info: str | None = None) -> None:
+        task.state = state.value
+        if state_info is not None or state in (State.RUNNING, State.SUCCESS):
+            task.state_info = state_info
+        if state == State.RUNNING and task.started_at is None:
+            task.started_at = self.now
+        if state in (State.SUCCESS, State.ERROR, State.CANCELLED):
+            task.finished_at = self.now

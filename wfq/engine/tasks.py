@@ -1,0 +1,164 @@
+"""Task lifecycle: start (evaluate input, resolve the action), complete (publish), and the
+"forced" failure that stops the whole execution, as Mistral does for broken expressions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wfq.engine import data_flow
+from wfq.engine.catalog import ActionInfo
+from wfq.engine.commands import RunAction, StartSubworkflow
+from wfq.engine.run import Run
+from wfq.engine.snapshot import TaskRecord
+from wfq.errors import ExpressionError
+from wfq.states import State
+
+MAX_ADHOC_DEPTH = 10
+
+
+class TaskFailure(Exception):
+    """The task cannot start; the message is the `error=` part of Mistral's text."""
+
+
+def start(run: Run, task: TaskRecord) -> None:
+    """Run `task` now: start its subworkflow or send its action to a worker."""
+    spec = run.snap.spec.tasks[task.name]
+    run.set_task_state(task, State.RUNNING)
+    try:
+        if spec.workflow:
+            _start_subworkflow(run, task)
+        else:
+            _start_action(run, task)
+    except TaskFailure as exc:
+        wf = run.snap.execution.workflow_name
+        force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+
+
+def force_fail(run: Run, task: TaskRecord, message: str) -> None:
+    """Fail the task and, at once, the whole execution with the same text (no on-error)."""
+    from wfq.engine import controller
+
+    run.set_task_state(task, State.ERROR, message)
+    task.processed = True
+    controller.finish(run, State.ERROR, message)
+
+
+def _evaluate(run: Run, task: TaskRecord, value: Any) -> Any:
+    try:
+        return data_flow.evaluate(value, run.snap, task)
+    except ExpressionError as exc:
+        raise TaskFailure(str(exc)) from exc
+
+
+def _start_subworkflow(run: Run, task: TaskRecord) -> None:
+    spec = run.snap.spec.tasks[task.name]
+    wf_input = _evaluate(run, task, dict(spec.input))
+    name = _evaluate(run, task, spec.workflow)
+    params = {"env": run.snap.env} if run.snap.env else {}
+    # Kept on the task so that the integrity check can start a child that a crash lost.
+    task.runtime_context = {
+        **task.runtime_context,
+        "subworkflow": {"name": name, "input": wf_input, "params": params},
+    }
+    run.emit(StartSubworkflow(task.id, name, wf_input, params))
+
+
+def _start_action(run: Run, task: TaskRecord) -> None:
+    spec = run.snap.spec.tasks[task.name]
+    action_input = _evaluate(run, task, dict(spec.input))
+    name = _evaluate(run, task, spec.action)
+    runtime = resolve_action(run, task, name, action_input)
+    runtime.update(safe_rerun=bool(spec.safe_rerun), queue=spec.target or None)
+    action = run.new_action(
+        task,
+        name,
+        action_input,
+        runtime=runtime,
+        item_index=0,
+        attempt=int(task.runtime_context.get("retry_no", 0)),
+    )
+    run.emit(RunAction(action.id, spec.target or None))
+
+
+def resolve_action(run: Run, task: TaskRecord, name: str, given: dict[str, Any]) -> dict[str, Any]:
+    """Follow ad-hoc actions down to a registered one; returns the worker's `runtime` dict:
+    the action to run, its full input, and the output transformations (innermost first)."""
+    outputs: list[Any] = []
+    wb = run.snap.spec.workbook_name
+    ns = run.snap.execution.workflow_namespace
+    seen: list[str] = []
+    for _ in range(MAX_ADHOC_DEPTH):
+        info: ActionInfo | None = run.actions.get(name, namespace=ns, workbook=wb)
+        if info is None:
+            raise TaskFailure(f"Failed to find action [action_name={name}, namespace={ns}]")
+        if info.name in seen:
+            raise TaskFailure(f"Found a cycle in an ad-hoc action chain [action_name={name}]")
+        seen.append(info.name)
+        try:
+            full = info.check_input(given)
+        except ValueError as exc:
+            raise TaskFailure(str(exc)) from exc
+        if info.base is None:
+            return {"action": info.name, "input": full, "output": outputs[::-1]}
+        # base-input sees the ad-hoc input first, then the task's context (not the wf input).
+        data = {**run.snap.execution.context, **task.in_context, **full}
+        try:
+            given = data_flow.expressions.evaluate_recursively(
+                info.base_input, data, data_flow.EngineRuntime(run.snap, task)
+            )
+        except ExpressionError as exc:
+            raise TaskFailure(str(exc)) from exc
+        if info.output is not None:
+            outputs.append(info.output)
+        name = info.base
+    raise TaskFailure(f"Ad-hoc action '{name}' nests deeper than {MAX_ADHOC_DEPTH} levels")
+
+
+def transform_output(runtime: dict[str, Any], result: Any) -> Any:
+    """Apply the ad-hoc `output` expressions recorded in an action's runtime, innermost first.
+    Mistral quirk kept: an empty result leaves the expression unevaluated."""
+    for expr in runtime.get("output") or []:
+        result = data_flow.expressions.evaluate_recursively(expr, result) if result else expr
+    return result
+
+
+def complete(
+    run: Run,
+    task: TaskRecord,
+    *,
+    success: bool,
+    result: Any,
+    state_info: str | None = None,
+    action_name: str | None = None,
+) -> None:
+    """Finish `task`: store its result, publish, and hand it to the workflow controller."""
+    from wfq.engine import controller  # the controller calls back into this module
+
+    task.result = result
+    run.set_task_state(task, State.SUCCESS if success else State.ERROR, state_info)
+    publish = run.snap.spec.effective_publish(task.name, success)
+    branch, glob = dict(publish.branch or {}), dict(publish.global_ or {})
+    try:
+        task.published = data_flow.evaluate(branch, run.snap, task) if branch else {}
+        if glob:
+            published_global = data_flow.evaluate(glob, run.snap, task)
+            ex = run.snap.execution
+            ex.context = data_flow.merge_dicts(ex.context, published_global)
+            ex.published_global = data_flow.merge_dicts(ex.published_global, published_global)
+    except ExpressionError as exc:
+        wf = run.snap.execution.workflow_name
+        force_fail(
+            run,
+            task,
+            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, "
+            f"action={action_name or run.snap.spec.tasks[task.name].action}]",
+        )
+        return
+    if not _keep_result(run, task):
+        task.result = None
+    controller.on_task_completed(run, task)
+
+
+def _keep_result(run: Run, task: TaskRecord) -> bool:
+    # Mistral never evaluates keep-result: any non-empty string counts as true.
+    return bool(run.snap.spec.tasks[task.name].keep_result)

@@ -1,0 +1,181 @@
+"""One evaluation call: its data, its Runtime and its time budget, plus Mistral's expression
+functions (task(), tasks(), execution(), env(), global(), json_*, yaml_*, uuid()) bound to them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid as uuid_module
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import yaml
+
+from wfq.expressions.base import (
+    DeadlineExceeded,
+    FunctionError,
+    LimitExceeded,
+    Runtime,
+    RuntimeFailure,
+    to_plain,
+)
+from wfq.expressions.limits import LIMIT_ITERATORS
+
+T = TypeVar("T")
+
+FUNCTION_NAMES: tuple[str, ...] = (
+    "task",
+    "tasks",
+    "execution",
+    "env",
+    "global",
+    "json_pp",
+    "json_dump",
+    "json_parse",
+    "yaml_dump",
+    "yaml_parse",
+    "uuid",
+)
+"""Mistral's names for the functions every expression can call."""
+
+
+class Scope:
+    """The state of one `evaluate`/`evaluate_recursively` call.
+
+    Its public methods are the expression functions; Jinja templates can reach them, so the
+    Runtime and the deadline are kept in private attributes the sandbox refuses to read.
+    """
+
+    def __init__(self, data: Any, runtime: Runtime | None, timeout: float | None) -> None:
+        self.data = data
+        self.prepared: dict[str, Any] = {}  # per-language copies of `data`, made on first use
+        self._runtime = runtime
+        self._timeout = timeout
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+
+    def check_deadline(self) -> None:
+        """Raise DeadlineExceeded once the time budget is spent."""
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise DeadlineExceeded(self._timeout or 0.0)
+
+    def functions(self) -> dict[str, Callable[..., Any]]:
+        """The expression functions by their Mistral names."""
+        return {name: getattr(self, _METHODS.get(name, name)) for name in FUNCTION_NAMES}
+
+    def task(self, task_name: str | None = None) -> Any:
+        """The task execution `task_name` (default: the current task), or None if unknown."""
+        return self._ask("task", lambda rt: rt.task(_optional_str(task_name, "task")))
+
+    def tasks(
+        self,
+        workflow_execution_id: str | None = None,
+        recursive: bool = False,
+        state: str | None = None,
+        flat: bool = False,
+    ) -> Any:
+        """Task executions filtered by execution id, nesting and state (Mistral's tasks())."""
+        if flat:
+            raise FunctionError("tasks(flat=true) is not supported")
+        wf_ex_id = _optional_str(workflow_execution_id, "tasks")
+        wanted = _optional_str(state, "tasks")
+        return self._ask("tasks", lambda rt: rt.tasks(wf_ex_id, bool(recursive), wanted))
+
+    def execution(self) -> Any:
+        """The current workflow execution."""
+        return self._ask("execution", lambda rt: rt.execution())
+
+    def env(self) -> Any:
+        """The execution's environment."""
+        return self._ask("env", lambda rt: rt.env())
+
+    def global_(self, var_name: str) -> Any:
+        """An execution-wide variable (Mistral's global(name)); None if it is not set."""
+        if not isinstance(var_name, str):
+            raise FunctionError("global() expects a variable name")
+        return self._ask("global", lambda rt: rt.global_(var_name))
+
+    def json_pp(self, data: Any = None) -> str:
+        """Deprecated Mistral pretty-printer: JSON with 4-space indent, escaped newlines
+        turned into real ones. Without an argument it prints the whole data context."""
+        value = self.data if data is None else data
+        return json.dumps(to_plain(value), indent=4).replace("\\n", "\n")
+
+    def json_dump(self, data: Any) -> str:
+        """`data` as JSON text with 4-space indent."""
+        return json.dumps(to_plain(data), indent=4)
+
+    def json_parse(self, data: Any) -> Any:
+        """The value that the JSON text `data` holds."""
+        if not isinstance(data, str):
+            raise FunctionError("json_parse() expects a string")
+        return json.loads(data)
+
+    def yaml_dump(self, data: Any) -> str:
+        """`data` as block-style YAML text."""
+        return str(yaml.safe_dump(to_plain(data), default_flow_style=False))
+
+    def yaml_parse(self, data: Any) -> Any:
+        """The value that the YAML text `data` holds (aliases may not expand it too far)."""
+        if not isinstance(data, str):
+            raise FunctionError("yaml_parse() expects a string")
+        value = yaml.safe_load(data)
+        if _is_container(value):
+            _check_expanded_size(value)
+        return value
+
+    def uuid(self) -> str:
+        """A new random UUID (version 4) as a string."""
+        return str(uuid_module.uuid4())
+
+    def _ask(self, function: str, call: Callable[[Runtime], T]) -> Any:
+        if self._runtime is None:
+            raise FunctionError(f"{function}() needs the workflow runtime, but there is no runtime")
+        started = time.monotonic()
+        try:
+            answer = call(self._runtime)
+        except Exception as error:
+            raise RuntimeFailure(error) from error
+        finally:
+            # Waiting for the engine (usually the database) is not the expression's fault.
+            if self._deadline is not None:
+                self._deadline += time.monotonic() - started
+        return to_plain(answer)
+
+
+_METHODS = {"global": "global_"}
+
+
+def _optional_str(value: Any, function: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise FunctionError(f"{function}() expects a string or null, not {type(value).__name__}")
+
+
+def _check_expanded_size(value: Any) -> None:
+    """Refuse documents whose YAML aliases make them huge (a 'billion laughs') or recursive.
+
+    Counts the nodes a full walk would visit, sharing the count of aliased (repeated) nodes.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path: meeting one again means a cycle
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        node, finished = stack.pop()
+        children = list(node.values()) if isinstance(node, Mapping) else node
+        if finished:
+            size = 1 + sum(sizes.get(id(child), 1) for child in children)
+            if size > LIMIT_ITERATORS:
+                raise LimitExceeded(f"yaml_parse() result has more than {LIMIT_ITERATORS} nodes")
+            sizes[id(node)] = size
+            open_nodes.discard(id(node))
+        elif id(node) in open_nodes:
+            raise LimitExceeded("yaml_parse() result refers to itself")
+        elif id(node) not in sizes:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if _is_container(child))
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (Mapping, list))

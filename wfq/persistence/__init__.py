@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, repositories and migrations. No business rules."""

@@ -1,0 +1,183 @@
+"""SQLAlchemy 2.x tables of wfq. Rows only: no business rules live here.
+
+Field names follow Mistral's API so that mapping a row to a response is a rename-free copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+ID = String(36)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every wfq table."""
+
+    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType, Any: JsonType}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class _Stamped:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None, onupdate=_now)
+
+
+class _Definition(_Stamped):
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    namespace: Mapped[str] = mapped_column(String(255), default="")
+    project_id: Mapped[str] = mapped_column(String(80), index=True)
+    scope: Mapped[str] = mapped_column(String(20), default="private")
+    definition: Mapped[str] = mapped_column(Text)
+    spec: Mapped[dict[str, Any]]
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    checksum: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Workbook(_Definition, Base):
+    """A workbook: workflows and actions registered together under one name."""
+
+    __tablename__ = "workbooks"
+    __table_args__ = (UniqueConstraint("name", "namespace", "project_id"),)
+
+
+class WorkflowDefinition(_Definition, Base):
+    """A stored workflow; `spec` is its validated spec as a dict, rebuilt without re-parsing."""
+
+    __tablename__ = "workflow_definitions"
+    __table_args__ = (UniqueConstraint("name", "namespace", "project_id"),)
+    workbook_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActionDefinition(_Definition, Base):
+    """An ad-hoc action (a base action with transformed input and output)."""
+
+    __tablename__ = "action_definitions"
+    __table_args__ = (UniqueConstraint("name", "namespace", "project_id"),)
+    workbook_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    description: Mapped[str] = mapped_column(Text, default="")
+    input: Mapped[str] = mapped_column(Text, default="")
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Environment(_Stamped, Base):
+    """A named set of variables that executions read through `env()`."""
+
+    __tablename__ = "environments"
+    __table_args__ = (UniqueConstraint("name", "project_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    scope: Mapped[str] = mapped_column(String(20), default="private")
+    project_id: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class CronTrigger(_Stamped, Base):
+    """A schedule that starts a workflow; `next_execution_time` is claimed with a row lock."""
+
+    __tablename__ = "cron_triggers"
+    __table_args__ = (UniqueConstraint("name", "project_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    pattern: Mapped[str | None] = mapped_column(String(100), default=None)
+    first_execution_time: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    next_execution_time: Mapped[dt.datetime | None] = mapped_column(
+        DateTime, default=None, index=True
+    )
+    remaining_executions: Mapped[int | None] = mapped_column(Integer, default=None)
+    status: Mapped[str] = mapped_column(String(20), default="ACTIVE")
+    workflow_id: Mapped[str] = mapped_column(ID)
+    workflow_name: Mapped[str] = mapped_column(String(255))
+    workflow_namespace: Mapped[str] = mapped_column(String(255), default="")
+    workflow_input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    workflow_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    scope: Mapped[str] = mapped_column(String(20), default="private")
+    project_id: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class WorkflowExecution(_Stamped, Base):
+    """One run of a workflow. Its row is the lock every engine transition of the run takes."""
+
+    __tablename__ = "workflow_executions"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(ID)
+    workflow_name: Mapped[str] = mapped_column(String(255), index=True)
+    workflow_namespace: Mapped[str] = mapped_column(String(255), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    spec: Mapped[dict[str, Any]]
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    output: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    published_global: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    state_info: Mapped[str | None] = mapped_column(Text, default=None)
+    task_execution_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)
+    root_execution_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)
+    cron_trigger_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)
+    project_id: Mapped[str] = mapped_column(String(80), index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+
+
+class TaskExecution(_Stamped, Base):
+    """One run of a task inside a workflow execution."""
+
+    __tablename__ = "task_executions"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workflow_execution_id: Mapped[str] = mapped_column(ID, index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(10), default="ACTION")
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    state_info: Mapped[str | None] = mapped_column(Text, default=None)
+    in_context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    published: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[Any] = mapped_column(default=None, nullable=True)
+    runtime_context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    processed: Mapped[bool] = mapped_column(Boolean, default=False)
+    error_handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    workflow_id: Mapped[str] = mapped_column(ID)
+    workflow_name: Mapped[str] = mapped_column(String(255))
+    workflow_namespace: Mapped[str] = mapped_column(String(255), default="")
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    project_id: Mapped[str] = mapped_column(String(80), index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+
+
+class ActionExecution(_Stamped, Base):
+    """One run of an action. `runtime` holds what the worker needs; `worker`/`heartbeat_at`
+    show who runs it, so a lost worker can be detected."""
+
+    __tablename__ = "action_executions"
+    __table_args__ = (Index("ix_action_executions_state_claim", "state", "worker"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    task_execution_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)
+    workflow_execution_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20))
+    state_info: Mapped[str | None] = mapped_column(Text, default=None)
+    input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    output: Mapped[Any] = mapped_column(default=None, nullable=True)
+    runtime: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    item_index: Mapped[int] = mapped_column(Integer, default=0)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(255), default=None)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    workflow_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    workflow_namespace: Mapped[str] = mapped_column(String(255), default="")
+    tags: Mapped[list[Any] | None] = mapped_column(default=None)
+    project_id: Mapped[str] = mapped_column(String(80), index=True)

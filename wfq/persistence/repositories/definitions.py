@@ -1,0 +1,54 @@
+"""Finding stored workflows, ad-hoc actions and environments visible to a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+
+def visible(model: Any, project_id: str) -> Any:
+    """Rows the project owns, or that are public."""
+    return or_(model.project_id == project_id, model.scope == "public")
+
+
+def find_by_name_or_id(
+    session: Session, model: Any, identifier: str, namespace: str | None, project_id: str
+) -> Any:
+    """The row whose id or name is `identifier`. A name is looked up in `namespace`, then in the
+    default namespace; the caller's own row wins over a public one."""
+    row = session.get(model, identifier)
+    if row is not None and (row.project_id == project_id or row.scope == "public"):
+        return row
+    namespaces = [namespace or ""]
+    if namespace:
+        namespaces.append("")
+    for ns in namespaces:
+        stmt = select(model).where(
+            model.name == identifier, model.namespace == ns, visible(model, project_id)
+        )
+        rows = list(session.scalars(stmt))
+        if rows:
+            rows.sort(key=lambda r: r.project_id != project_id)
+            return rows[0]
+    return None
+
+
+def find_in_namespaces(
+    session: Session, model: Any, name: str, namespaces: list[str], project_id: str
+) -> Any:
+    """The first visible row called `name`, trying `namespaces` in order."""
+    for ns in dict.fromkeys(namespaces):
+        stmt = select(model).where(model.name == name, model.namespace == ns, visible(model, project_id))
+        row = session.scalars(stmt).first()
+        if row is not None:
+            return row
+    return None
+
+
+def find_named(session: Session, model: Any, name: str, project_id: str) -> Any:
+    """The visible row called `name` of a model without namespaces (environments, triggers)."""
+    stmt = select(model).where(model.name == name, visible(model, project_id))
+    rows = sorted(session.scalars(stmt), key=lambda r: r.project_id != project_id)
+    return rows[0] if rows else None

@@ -1,0 +1,114 @@
+"""Loading and saving workflow, task and action executions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
+
+
+def lock_execution(session: Session, execution_id: str) -> WorkflowExecution | None:
+    """The execution row, locked until the transaction ends (the engine's mutex)."""
+    stmt = (
+        select(WorkflowExecution)
+        .where(WorkflowExecution.id == execution_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def tasks_of(session: Session, execution_id: str) -> list[TaskExecution]:
+    """Every task execution of one execution, in creation order."""
+    stmt = (
+        select(TaskExecution)
+        .where(TaskExecution.workflow_execution_id == execution_id)
+        .order_by(TaskExecution.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(stmt))
+
+
+def actions_by_id(session: Session, ids: Iterable[str]) -> dict[str, ActionExecution]:
+    """Action executions by id (fresh from the database)."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    stmt = (
+        select(ActionExecution)
+        .where(ActionExecution.id.in_(ids))
+        .execution_options(populate_existing=True)
+    )
+    return {a.id: a for a in session.scalars(stmt)}
+
+
+def lock_action(session: Session, action_id: str) -> ActionExecution | None:
+    """One action execution row, locked."""
+    stmt = select(ActionExecution).where(ActionExecution.id == action_id).with_for_update()
+    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
+def adder(session: Session, model: type[Any]) -> Any:
+    """A factory that creates a `model` row and adds it to the session."""
+
+    def make(**fields: Any) -> Any:
+        row = model(**fields)
+        session.add(row)
+        return row
+
+    return make
+
+
+def unclaimed_actions(session: Session, created_before: Any, limit: int = 1000) -> list[ActionExecution]:
+    """RUNNING action executions that no worker has claimed since before `created_before`."""
+    stmt = (
+        select(ActionExecution)
+        .where(
+            ActionExecution.state == "RUNNING",
+            ActionExecution.worker.is_(None),
+            ActionExecution.created_at < created_before,
+        )
+        .order_by(ActionExecution.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def orphan_workflow_tasks(session: Session, created_before: Any, limit: int = 1000) -> list[TaskExecution]:
+    """RUNNING tasks of type WORKFLOW whose child execution was never created."""
+    child = select(WorkflowExecution.id).where(WorkflowExecution.task_execution_id == TaskExecution.id)
+    stmt = (
+        select(TaskExecution)
+        .where(
+            TaskExecution.type == "WORKFLOW",
+            TaskExecution.state == "RUNNING",
+            TaskExecution.created_at < created_before,
+            ~child.exists(),
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> list[WorkflowExecution]:
+    """Finished child executions whose parent task still waits for them."""
+    stmt = (
+        select(WorkflowExecution)
+        .join(TaskExecution, TaskExecution.id == WorkflowExecution.task_execution_id)
+        .where(
+            WorkflowExecution.state.in_(("SUCCESS", "ERROR", "CANCELLED")),
+            TaskExecution.state == "RUNNING",
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def child_exists(session: Session, task_id: str) -> bool:
+    """True when a child execution of this task exists."""
+    stmt = select(WorkflowExecution.id).where(WorkflowExecution.task_execution_id == task_id)
+    return session.scalars(stmt.limit(1)).first() is not None

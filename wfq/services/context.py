@@ -1,0 +1,49 @@
+"""The service container: settings, database, dispatcher and action registry of one process,
+and the place where committed commands are carried out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from wfq.actions.registry import ActionRegistry
+from wfq.dispatch.base import Dispatcher
+from wfq.engine import Command, ExecutionCompleted, RunAction, StartSubworkflow
+from wfq.persistence.db import Database
+from wfq.persistence.ids import new_id
+from wfq.settings import Settings
+
+log = logging.getLogger("wfq.services")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now, the form every timestamp column stores."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Services:
+    """Everything a use case needs. Built once per process by its entry point."""
+
+    settings: Settings
+    db: Database
+    dispatcher: Dispatcher
+    registry: ActionRegistry = field(default_factory=ActionRegistry.default)
+
+    new_id = staticmethod(new_id)
+    now = staticmethod(utcnow)
+
+    def carry_out(self, commands: Sequence[Command]) -> None:
+        """Do what a committed engine decision asks: send actions, start or end subworkflows."""
+        from wfq.services import executions  # executions uses this module
+
+        runs = [(c.action_execution_id, c.queue) for c in commands if isinstance(c, RunAction)]
+        if runs:
+            self.dispatcher.run_actions(runs)
+        for c in commands:
+            if isinstance(c, StartSubworkflow):
+                executions.start_subworkflow(self, c)
+            elif isinstance(c, ExecutionCompleted) and c.parent_task_execution_id:
+                executions.notify_parent(self, c)

@@ -1,0 +1,245 @@
+"""Use cases of workflow executions: start one, and feed it action and subworkflow results.
+
+Each function is one transaction: lock the execution row, build the snapshot, let the engine
+decide, commit, and only then carry out the returned commands.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from wfq import dsl, engine
+from wfq.engine import ExecutionCompleted, StartSubworkflow
+from wfq.errors import InvalidInput, NotFound
+from wfq.persistence.models import (
+    ActionExecution,
+    Environment,
+    TaskExecution,
+    WorkflowDefinition,
+    WorkflowExecution,
+)
+from wfq.persistence.repositories import definitions as defs_repo
+from wfq.persistence.repositories import executions as repo
+from wfq.services.catalog import StoredCatalog
+from wfq.services.context import Services
+from wfq.states import COMPLETED, State
+
+
+def _snapshot(
+    svc: Services, session: Session, ex: WorkflowExecution, action_ids: tuple[str, ...] = ()
+) -> engine.Snapshot:
+    return engine.Snapshot(
+        execution=ex,
+        spec=dsl.workflow_from_dict(ex.spec),
+        tasks=repo.tasks_of(session, ex.id),
+        actions=repo.actions_by_id(session, action_ids),
+        new_task=repo.adder(session, TaskExecution),
+        new_action=repo.adder(session, ActionExecution),
+        env=(ex.params or {}).get("env") or {},
+    )
+
+
+def _handle(
+    svc: Services, session: Session, snap: engine.Snapshot, event: engine.Event, project_id: str
+) -> list[engine.Command]:
+    decision = engine.handle(
+        snap,
+        event,
+        now=svc.now(),
+        ids=svc.new_id,
+        actions=StoredCatalog(svc.registry, session, project_id),
+    )
+    return decision.commands
+
+
+def check_input(spec: dsl.WorkflowSpec, given: dict[str, Any]) -> dict[str, Any]:
+    """The workflow input with defaults filled in; raises InvalidInput like Mistral."""
+    names = [p.name for p in spec.input]
+    missing = [p.name for p in spec.input if not p.has_default and p.name not in given]
+    unexpected = [k for k in given if k not in names]
+    cls = "DirectWorkflowSpec" if spec.type == "direct" else "ReverseWorkflowSpec"
+    if missing or unexpected:
+        parts = [f"name={spec.name}", f"class={cls}"]
+        parts += [f"missing={missing}"] if missing else []
+        parts += [f"unexpected={unexpected}"] if unexpected else []
+        raise InvalidInput(f"Invalid input [{', '.join(parts)}]")
+    full = {p.name: p.default for p in spec.input if p.has_default}
+    full.update(given)
+    return full
+
+
+def _resolve_env(session: Session, env: Any, project_id: str) -> dict[str, Any]:
+    if env is None or env == {}:
+        return {}
+    if isinstance(env, dict):
+        return env
+    if isinstance(env, str):
+        row = defs_repo.find_named(session, Environment, env, project_id)
+        if row is None:
+            raise NotFound(f"Environment not found [name={env}]")
+        return dict(row.variables)
+    raise InvalidInput(f"Environment must be a dict or a name, not {type(env).__name__}")
+
+
+def _parent_still_waits(session: Session, task_id: str) -> bool:
+    """Lock the parent execution; True if its task still waits for a child not yet created."""
+    task = session.get(TaskExecution, task_id)
+    if task is None or repo.lock_execution(session, task.workflow_execution_id) is None:
+        return False
+    session.refresh(task)
+    return task.state == State.RUNNING and not repo.child_exists(session, task_id)
+
+
+def start_execution(
+    svc: Services,
+    workflow: str,
+    *,
+    project_id: str,
+    namespace: str = "",
+    wf_input: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    description: str = "",
+    execution_id: str | None = None,
+    parent_task_id: str | None = None,
+    root_execution_id: str | None = None,
+    cron_trigger_id: str | None = None,
+    workbook_name: str | None = None,
+) -> str:
+    """Create an execution of `workflow` (name or id) and start it; returns its id."""
+    params = dict(params or {})
+    wf_input = dict(wf_input or {})
+
+    def tx() -> tuple[str, list[engine.Command]]:
+        with svc.db.write() as session:
+            if parent_task_id and not _parent_still_waits(session, parent_task_id):
+                return "", []
+            wf = None
+            if workbook_name and "." not in workflow:
+                wf = defs_repo.find_by_name_or_id(
+                    session, WorkflowDefinition, f"{workbook_name}.{workflow}", namespace, project_id
+                )
+            wf = wf or defs_repo.find_by_name_or_id(
+                session, WorkflowDefinition, workflow, namespace, project_id
+            )
+            if wf is None:
+                raise NotFound(
+                    f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]"
+                )
+            spec = dsl.workflow_from_dict(wf.spec)
+            given = dict(wf_input)
+            if parent_task_id:
+                # A subworkflow task's keys that are not declared inputs become params (Mistral).
+                declared = {p.name for p in spec.input}
+                params.update({k: given.pop(k) for k in list(given) if k not in declared})
+            full_input = check_input(spec, given)
+            env = _resolve_env(session, params.get("env"), project_id)
+            stored_params = {"namespace": wf.namespace, **params, "env": env}
+            ex = WorkflowExecution(
+                id=execution_id or svc.new_id(),
+                workflow_id=wf.id,
+                workflow_name=wf.name,
+                workflow_namespace=wf.namespace,
+                description=description or "",
+                spec=wf.spec,
+                params=stored_params,
+                input=full_input,
+                state=State.IDLE.value,
+                task_execution_id=parent_task_id,
+                root_execution_id=root_execution_id,
+                cron_trigger_id=cron_trigger_id,
+                project_id=project_id,
+                created_at=svc.now(),
+            )
+            session.add(ex)
+            snap = _snapshot(svc, session, ex)
+            commands = _handle(svc, session, snap, engine.WorkflowStarted(), project_id)
+            return ex.id, commands
+
+    ex_id, commands = svc.db.retrying(tx)
+    svc.carry_out(commands)
+    return ex_id
+
+
+def complete_action(svc: Services, action_id: str, success: bool, result: Any) -> None:
+    """Record an action's result and advance its workflow. A second call changes nothing."""
+
+    def tx() -> list[engine.Command]:
+        with svc.db.write() as session:
+            action = session.get(ActionExecution, action_id)
+            if action is None or action.state in COMPLETED:
+                return []
+            if action.workflow_execution_id is None:
+                action.state = (State.SUCCESS if success else State.ERROR).value
+                action.output = {"result": result}
+                return []
+            ex = repo.lock_execution(session, action.workflow_execution_id)
+            if ex is None:
+                return []
+            snap = _snapshot(svc, session, ex, (action_id,))
+            event = engine.ActionCompleted(action_id, success, result)
+            return _handle(svc, session, snap, event, ex.project_id)
+
+    svc.carry_out(svc.db.retrying(tx))
+
+
+def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> None:
+    """Start the child execution a task asked for; a failure to start fails the task."""
+    with svc.db.read() as session:
+        task = session.get(TaskExecution, cmd.task_execution_id)
+        parent = session.get(WorkflowExecution, task.workflow_execution_id) if task else None
+        workbook = dsl.workflow_from_dict(parent.spec).workbook_name if parent else None
+    if task is None or parent is None:
+        return
+    try:
+        start_execution(
+            svc,
+            cmd.workflow_name,
+            project_id=parent.project_id,
+            namespace=parent.workflow_namespace,
+            wf_input=cmd.input,
+            params=cmd.params,
+            parent_task_id=task.id,
+            root_execution_id=parent.root_execution_id or parent.id,
+            description="sub-workflow execution",
+            workbook_name=workbook,
+        )
+    except NotFound:
+        msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace={parent.workflow_namespace}]"
+        _deliver_to_parent(svc, parent.id, task.id, State.ERROR.value, {"result": msg}, msg)
+    except InvalidInput as exc:
+        _deliver_to_parent(svc, parent.id, task.id, State.ERROR.value, {"result": str(exc)}, str(exc))
+
+
+def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
+    """A child execution ended: complete the parent task with its output or error."""
+    with svc.db.read() as session:
+        child = session.get(WorkflowExecution, cmd.execution_id)
+        task = session.get(TaskExecution, cmd.parent_task_execution_id)
+    if child is None or task is None:
+        return
+    _deliver_to_parent(
+        svc, task.workflow_execution_id, task.id, child.state, child.output, child.state_info
+    )
+
+
+def _deliver_to_parent(
+    svc: Services, parent_id: str, task_id: str, state: str, output: Any, info: str | None
+) -> None:
+    def tx() -> list[engine.Command]:
+        with svc.db.write() as session:
+            ex = repo.lock_execution(session, parent_id)
+            if ex is None:
+                return []
+            snap = _snapshot(svc, session, ex)
+            event = engine.SubworkflowCompleted(task_id, state, output, info)
+            return _handle(svc, session, snap, event, ex.project_id)
+
+    svc.carry_out(svc.db.retrying(tx))
+
+
+def json_size(value: Any) -> int:
+    """Bytes of `value` as JSON (what the size limit measures)."""
+    return len(json.dumps(value, default=str))

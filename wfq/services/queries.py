@@ -1,0 +1,35 @@
+"""Reading executions, task executions and action executions (list and get)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wfq.errors import NotFound
+from wfq.persistence.listing import ListQuery, list_rows
+from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
+from wfq.services import views
+from wfq.services.context import Services
+
+_KINDS = {
+    "execution": (WorkflowExecution, views.execution, "WorkflowExecution not found [id={}]"),
+    "task": (TaskExecution, views.task, "Task execution not found [id={}]"),
+    "action_execution": (ActionExecution, views.action_execution, "ActionExecution not found [id={}]"),
+}
+
+
+def get(svc: Services, kind: str, ident: str, *, project_id: str) -> dict[str, Any]:
+    """One execution, task execution or action execution of the caller's project."""
+    model, view, missing = _KINDS[kind]
+    with svc.db.read() as session:
+        row = session.get(model, ident)
+        if row is None or row.project_id != project_id:
+            raise NotFound(missing.format(ident))
+        return view(row)
+
+
+def list_(svc: Services, kind: str, query: ListQuery, *, project_id: str) -> list[dict[str, Any]]:
+    """Rows of one kind visible to the project, filtered, sorted and paged as asked."""
+    model, view, _ = _KINDS[kind]
+    with svc.db.read() as session:
+        rows = list_rows(session, model, query, model.project_id == project_id)
+        return [view(r) for r in rows]

@@ -1,0 +1,116 @@
+"""Rows -> plain dicts with Mistral's field names and native values (the API encodes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wfq.persistence.models import (
+    ActionExecution,
+    TaskExecution,
+    WorkflowDefinition,
+    WorkflowExecution,
+)
+
+
+def _input_text(inputs: list[Any]) -> str:
+    import json
+
+    parts = []
+    for item in inputs or []:
+        if isinstance(item, dict):
+            ((k, v),) = item.items()
+            parts.append(f"{k}={json.dumps(v)}")
+        else:
+            parts.append(str(item))
+    return ", ".join(parts)
+
+
+def workflow(row: WorkflowDefinition) -> dict[str, Any]:
+    spec = row.spec
+    inputs = spec.get("input_raw", [])
+    output = spec.get("output") or {}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "namespace": row.namespace,
+        "input": _input_text(inputs),
+        "interface": {
+            "input": inputs,
+            "output": list(output) if isinstance(output, dict) else [],
+        },
+        "definition": row.definition,
+        "checksum": row.checksum,
+        "tags": row.tags or [],
+        "scope": row.scope,
+        "project_id": row.project_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def execution(row: WorkflowExecution) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "workflow_id": row.workflow_id,
+        "workflow_name": row.workflow_name,
+        "workflow_namespace": row.workflow_namespace,
+        "description": row.description,
+        "tags": row.tags or [],
+        "params": row.params,
+        "task_execution_id": row.task_execution_id,
+        "root_execution_id": row.root_execution_id,
+        "state": row.state,
+        "state_info": row.state_info,
+        "input": row.input,
+        "output": row.output,
+        "published_global": row.published_global,
+        "cron_trigger_id": row.cron_trigger_id,
+        "project_id": row.project_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at or row.created_at,
+    }
+
+
+def task(row: TaskExecution) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "type": row.type,
+        "workflow_name": row.workflow_name,
+        "workflow_namespace": row.workflow_namespace,
+        "workflow_id": row.workflow_id,
+        "workflow_execution_id": row.workflow_execution_id,
+        "tags": row.tags or [],
+        "state": row.state,
+        "state_info": row.state_info,
+        "project_id": row.project_id,
+        "runtime_context": row.runtime_context,
+        "published": row.published,
+        "result": row.result,
+        "processed": row.processed,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at or row.created_at,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+    }
+
+
+def action_execution(row: ActionExecution) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "workflow_name": row.workflow_name,
+        "workflow_namespace": row.workflow_namespace,
+        "task_execution_id": row.task_execution_id,
+        "task_name": None,
+        "description": row.description,
+        "state": row.state,
+        "state_info": row.state_info,
+        "tags": row.tags,
+        "accepted": row.accepted,
+        "input": row.input,
+        "output": row.output,
+        "project_id": row.project_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at or row.created_at,
+    }

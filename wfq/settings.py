@@ -1,0 +1,98 @@
+"""The one settings object: defaults, overridden by a TOML file, overridden by WFQ_* variables.
+
+Nothing reads the environment anywhere else; `load()` is called once by each entry point and the
+resulting `Settings` is passed down explicitly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EMBEDDED_BROKER = "memory://"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every knob of wfq, with its default. `config/wfq.toml` documents each one."""
+
+    database_url: str = "sqlite:///wfq.sqlite"
+    """SQLAlchemy URL. SQLite file in the working directory by default; PostgreSQL in production."""
+    broker_url: str = EMBEDDED_BROKER
+    """Celery broker. `memory://` means embedded: the worker runs inside the API/CLI process."""
+    result_backend: str = ""
+    """Celery result backend, needed only for with-items chords on a real broker."""
+    queue: str = "wfq"
+    """Default Celery queue for actions; a task's `target` routes to a queue of that name."""
+    engine_queue: str = "wfq.engine"
+    """Celery queue for engine messages (timers, subworkflow completions, chord callbacks)."""
+    worker_concurrency: int = 2
+    """Processes (or threads when embedded) per worker."""
+    api_host: str = "127.0.0.1"
+    api_port: int = 8989
+    """Where `wfq server` listens (Mistral's port by default)."""
+    field_size_limit_kb: int = 1024
+    """Largest input, output, published or result value stored, in KiB (Mistral: 1 MiB)."""
+    definition_size_limit_kb: int = 1024
+    """Largest workflow, workbook or action definition accepted, in KiB."""
+    max_tasks_per_workflow: int = 1000
+    """Largest number of tasks one workflow may declare."""
+    expression_timeout_s: float = 5.0
+    """Wall-clock limit of one expression evaluation."""
+    recovery_interval_s: float = 10.0
+    """How often the integrity check looks for stranded work."""
+    dispatch_grace_s: float = 30.0
+    """Work left undispatched this long after its commit is sent again by the integrity check."""
+    auth_tokens: Mapping[str, str] = field(default_factory=dict)
+    """Bearer token -> project id. Empty: authentication off (every caller is the default project)."""
+    default_project: str = "<default-project>"
+    """The project of every object when authentication is off (Mistral's literal)."""
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        """True when no broker is configured and work runs in-process."""
+        return self.broker_url == EMBEDDED_BROKER
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (tests and the CLI use it)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: str) -> Any:
+    f = {f.name: f for f in dataclasses.fields(Settings)}[name]
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind.startswith("Mapping"):
+        # "token1=project1,token2=project2"
+        pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
+        return {k.strip(): v.strip() for k, v in pairs}
+    return raw
+
+
+def load(
+    env: Mapping[str, str] | None = None, config_file: str | os.PathLike[str] | None = None
+) -> Settings:
+    """Build Settings from an optional TOML file (WFQ_CONFIG or `config_file`) and WFQ_* variables."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = config_file or env.get("WFQ_CONFIG")
+    if path:
+        with Path(path).open("rb") as fh:
+            values.update(tomllib.load(fh).get("wfq", {}))
+    names = {f.name for f in dataclasses.fields(Settings)}
+    for key, raw in env.items():
+        if key.startswith("WFQ_") and key[4:].lower() in names:
+            values[key[4:].lower()] = _coerce(key[4:].lower(), raw)
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(f"Unknown settings: {sorted(unknown)}")
+    return Settings(**values)

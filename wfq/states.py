@@ -1,0 +1,80 @@
+"""State names of executions, tasks and actions, and the transitions allowed between them.
+
+The names are Mistral's (mistral/workflow/states.py) so that clients see the same strings.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from wfq.errors import InvalidStateTransition
+
+
+class State(enum.StrEnum):
+    """The state of a workflow execution, a task execution or an action execution."""
+
+    IDLE = "IDLE"
+    """Created but not started: a task held by `pause-before`, or a workflow not yet running."""
+    WAITING = "WAITING"
+    """A task waiting for its `join` to be satisfied."""
+    RUNNING = "RUNNING"
+    """Work is in progress."""
+    RUNNING_DELAYED = "DELAYED"
+    """A task waiting on a timer: `wait-before`, `wait-after` or a retry `delay` (Mistral's
+    RUNNING_DELAYED, whose string is "DELAYED")."""
+    PAUSED = "PAUSED"
+    """Paused by a user, by `pause-before` or by the `pause` engine command."""
+    SUCCESS = "SUCCESS"
+    """Finished successfully."""
+    ERROR = "ERROR"
+    """Finished with an error; `state_info` says why."""
+    CANCELLED = "CANCELLED"
+    """Cancelled by a user."""
+    SKIPPED = "SKIPPED"
+    """A failed task a user chose to skip: it counts as done and its on-success path runs."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+COMPLETED = frozenset({State.SUCCESS, State.ERROR, State.CANCELLED, State.SKIPPED})
+"""Terminal states: nothing changes after them except an explicit rerun."""
+
+ACTIVE = frozenset({State.IDLE, State.WAITING, State.RUNNING, State.RUNNING_DELAYED})
+"""States in which a task still holds its workflow execution open."""
+
+VALID_TRANSITIONS: dict[State, frozenset[State]] = {
+    State.IDLE: frozenset(
+        {State.RUNNING, State.RUNNING_DELAYED, State.WAITING, State.PAUSED, State.ERROR, State.CANCELLED}
+    ),
+    State.WAITING: frozenset({State.RUNNING, State.RUNNING_DELAYED, State.ERROR, State.CANCELLED}),
+    State.RUNNING: frozenset(
+        {State.RUNNING_DELAYED, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED}
+    ),
+    State.RUNNING_DELAYED: frozenset(
+        {State.RUNNING, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED}
+    ),
+    State.PAUSED: frozenset({State.RUNNING, State.RUNNING_DELAYED, State.ERROR, State.CANCELLED}),
+    # Terminal states can be left only by a rerun (ERROR -> RUNNING) or a forced state change.
+    State.SUCCESS: frozenset(),
+    State.ERROR: frozenset({State.RUNNING, State.SKIPPED}),
+    State.CANCELLED: frozenset({State.RUNNING}),
+    State.SKIPPED: frozenset(),
+}
+
+
+def is_completed(state: State | str) -> bool:
+    """True for SUCCESS, ERROR and CANCELLED."""
+    return State(state) in COMPLETED
+
+
+def can_transition(old: State | str, new: State | str) -> bool:
+    """True when `old -> new` is allowed (staying in the same state always is)."""
+    old, new = State(old), State(new)
+    return old == new or new in VALID_TRANSITIONS[old]
+
+
+def check_transition(old: State | str, new: State | str) -> None:
+    """Raise InvalidStateTransition unless `old -> new` is allowed."""
+    if not can_transition(old, new):
+        raise InvalidStateTransition(str(old), str(new))

@@ -1,0 +1,80 @@
+"""The Celery app of wfq. `make_celery(settings)` builds it; `app` is the one the `celery`
+command line finds (`celery -A workers.app worker -Q wfq,wfq.engine`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, signals
+
+from wfq import settings as settings_mod
+from wfq.dispatch import names
+from wfq.dispatch.celery import CeleryDispatcher
+from wfq.persistence.db import Database
+from wfq.services.context import Services
+from wfq.settings import Settings
+
+
+class WfqCelery(Celery):
+    """A Celery app that owns the wfq Services of its process (built lazily, after fork)."""
+
+    wfq_settings: Settings
+    _services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            s = self.wfq_settings
+            self._services = Services(
+                settings=s,
+                db=Database.from_settings(s),
+                dispatcher=CeleryDispatcher(self, s.queue, s.engine_queue),
+            )
+        return self._services
+
+    def use_services(self, services: Services) -> None:
+        """Share an existing Services (the embedded mode: API and worker in one process)."""
+        self._services = services
+
+    def reset_services(self) -> None:
+        """Forget the Services (a forked child must open its own connections)."""
+        self._services = None
+
+
+def make_celery(settings: Settings) -> WfqCelery:
+    """The Celery app for these settings, with wfq's tasks registered."""
+    from workers import tasks
+
+    app = WfqCelery("wfq", broker=settings.broker_url, backend=settings.result_backend or None)
+    app.wfq_settings = settings
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_ignore_result=True,
+        worker_prefetch_multiplier=4,
+        task_default_queue=settings.queue,
+        task_routes={
+            names.CONTINUE_EXECUTION: {"queue": settings.engine_queue},
+            names.RECOVER: {"queue": settings.engine_queue},
+        },
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"polling_interval": 0.01} if settings.embedded else {},
+        worker_hijack_root_logger=False,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+    )
+    tasks.register(app)
+    return app
+
+
+@signals.worker_process_init.connect
+def _after_fork(**_: Any) -> None:
+    # Pooled database connections must not be shared with the parent process.
+    if app._services is not None:
+        app._services.db.dispose()
+        app.reset_services()
+
+
+app = make_celery(settings_mod.load())

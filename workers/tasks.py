@@ -1,0 +1,25 @@
+"""The Celery tasks of wfq: thin wrappers that call one service function each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wfq.dispatch import names
+from wfq.services import actions, recovery
+
+if TYPE_CHECKING:
+    from workers.app import WfqCelery
+
+
+def register(app: WfqCelery) -> None:
+    """Register wfq's tasks on `app`."""
+
+    @app.task(name=names.RUN_ACTION, acks_late=True, ignore_result=True, shared=False)
+    def run_action(action_execution_id: str) -> None:
+        """Claim, run and complete one action execution (idempotent)."""
+        actions.run_action(app.services, action_execution_id)
+
+    @app.task(name=names.RECOVER, acks_late=True, ignore_result=True, shared=False)
+    def recover() -> None:
+        """The periodic integrity check: re-send work a crash stranded."""
+        recovery.recover(app.services)
