@@ -80,7 +80,7 @@ class WorkerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> WorkerProcess:
-        log = self.log_path.open("ab")
+        self.log = log = self.log_path.open("ab")
         queues = f"{self.env['WFQ_QUEUE']},{self.env['WFQ_ENGINE_QUEUE']}"
         extra = self.env.get("WFQ_TEST_EXTRA_QUEUES")
         if extra:
@@ -112,6 +112,9 @@ class WorkerProcess:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if getattr(self, "log", None) is not None:
+            self.log.close()
+            self.log = None
 
 
 def _purge_queues(broker: str, queues: list[str]) -> None:

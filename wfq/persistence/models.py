@@ -21,6 +21,19 @@ class Base(DeclarativeBase):
 
     type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType, Any: JsonType}
 
+    def __init__(self, **fields: Any) -> None:
+        # Column defaults apply at construction, not only at INSERT, so that the engine reads
+        # `{}` rather than None from a row it has just created.
+        for column in self.__table__.columns:
+            if column.key not in fields and column.default is not None:
+                arg = column.default.arg
+                if callable(arg):
+                    fields[column.key] = arg(None)  # SQLAlchemy wraps defaults to take a context
+                else:
+                    fields[column.key] = arg
+        for key, value in fields.items():
+            setattr(self, key, value)
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
