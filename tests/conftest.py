@@ -32,7 +32,7 @@ class RecordingDispatcher:
     def run_actions(self, items: list[tuple[str, str | None]]) -> None:
         self.sent.extend(items)
 
-    def send(self, task_name: str, args: list[object], queue: str | None = None) -> None:
+    def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:
         self.messages.append((task_name, args))
 
 

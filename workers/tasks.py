@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wfq.dispatch import names
-from wfq.services import actions, recovery
+from wfq.services import actions, executions, recovery
 
 if TYPE_CHECKING:
     from workers.app import WfqCelery
@@ -23,3 +23,8 @@ def register(app: WfqCelery) -> None:
     def recover() -> None:
         """The periodic integrity check: re-send work a crash stranded."""
         recovery.recover(app.services)
+
+    @app.task(name=names.CONTINUE_EXECUTION, acks_late=True, ignore_result=True, shared=False)
+    def continue_execution(event: dict[str, Any]) -> None:
+        """Apply an engine event: a due timer or a with-items completion (idempotent)."""
+        executions.handle_event(app.services, event)

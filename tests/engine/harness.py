@@ -61,6 +61,8 @@ class Rehearsal:
         self.actions: dict[str, Any] = {}
         self.started: list[str] = []
         self.pending: list[engine.RunAction] = []
+        self.timers: list[engine.ScheduleTimer] = []
+        self.fired: list[tuple[str, str]] = []
         self.commands: list[engine.Command] = []
         self.env = env or {}
 
@@ -87,6 +89,8 @@ class Rehearsal:
         self.started += [t.name for t in self.tasks if t.id not in before]
         self.commands += decision.commands
         self.pending += [c for c in decision.commands if isinstance(c, engine.RunAction)]
+        self.timers += [c for c in decision.commands if isinstance(c, engine.ScheduleTimer)]
+        self.timers.sort(key=lambda t: t.due_at)
 
     def result_of(self, action: Any) -> tuple[bool, Any]:
         task = next(t for t in self.tasks if t.id == action.task_execution_id)
@@ -108,7 +112,13 @@ class Rehearsal:
         self.handle(engine.WorkflowStarted())
         for _ in range(max_steps):
             if not self.pending:
-                break
+                if not self.timers:
+                    break
+                # Actions finish instantly here, so a timer fires only when nothing else is due.
+                t = self.timers.pop(0)
+                self.fired.append((self.task_by_id(t.task_execution_id).name, t.kind))
+                self.handle(engine.TimerFired(t.task_execution_id, t.kind, t.token))
+                continue
             cmd = self.pending.pop(0)
             ok, result = self.result_of(self.actions[cmd.action_execution_id])
             self.handle(engine.ActionCompleted(cmd.action_execution_id, ok, result))
@@ -116,6 +126,9 @@ class Rehearsal:
 
     def task_states(self) -> dict[str, str]:
         return {t.name: t.state for t in self.tasks}
+
+    def task_by_id(self, task_id: str) -> Any:
+        return next(t for t in self.tasks if t.id == task_id)
 
     def task(self, name: str) -> Any:
         return [t for t in self.tasks if t.name == name][-1]

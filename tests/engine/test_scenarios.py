@@ -27,5 +27,7 @@ def test_scenario(path: Path) -> None:
         assert name not in r.started
     if "output" in expect:
         assert ex.output == expect["output"]
+    if "fired" in expect:
+        assert [list(f) for f in r.fired] == expect["fired"]
     for text in expect.get("state_info_contains", []):
         assert text in (ex.state_info or ""), ex.state_info

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -12,5 +13,7 @@ class Dispatcher(Protocol):
     def run_actions(self, items: Sequence[tuple[str, str | None]]) -> None:
         """Send `(action_execution_id, queue)` pairs to `wfq.run_action`."""
 
-    def send(self, task_name: str, args: list[Any], queue: str | None = None) -> None:
-        """Send any named engine message."""
+    def send(
+        self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None
+    ) -> None:
+        """Send any named engine message, optionally not before `eta` (naive UTC)."""

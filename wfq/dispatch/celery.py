@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,5 +31,8 @@ class CeleryDispatcher:
                     producer=producer,
                 )
 
-    def send(self, task_name: str, args: list[Any], queue: str | None = None) -> None:
-        self.app.send_task(task_name, args=args, queue=queue or self.engine_queue)
+    def send(
+        self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None
+    ) -> None:
+        when = eta.replace(tzinfo=dt.UTC) if eta is not None else None
+        self.app.send_task(task_name, args=args, queue=queue or self.engine_queue, eta=when)

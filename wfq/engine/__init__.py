@@ -1,9 +1,23 @@
 """The workflow engine: pure decisions over one execution's persisted state."""
 
 from wfq.engine.catalog import ActionCatalog, ActionInfo, Param
-from wfq.engine.commands import Command, ExecutionCompleted, RunAction, StartSubworkflow
+from wfq.engine.commands import (
+    Command,
+    ExecutionCompleted,
+    RunAction,
+    ScheduleTimer,
+    StartSubworkflow,
+)
 from wfq.engine.conductor import Decision, handle
-from wfq.engine.events import ActionCompleted, Event, SubworkflowCompleted, WorkflowStarted
+from wfq.engine.events import (
+    ActionCompleted,
+    Event,
+    ItemsCompleted,
+    SubworkflowCompleted,
+    TimerFired,
+    WorkflowStarted,
+    event_from_dict,
+)
 from wfq.engine.snapshot import Snapshot
 
 __all__ = [
@@ -13,6 +27,10 @@ __all__ = [
     "Command",
     "Decision",
     "Event",
+    "ItemsCompleted",
+    "ScheduleTimer",
+    "TimerFired",
+    "event_from_dict",
     "ExecutionCompleted",
     "Param",
     "RunAction",

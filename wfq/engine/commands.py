@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,3 +40,15 @@ class ExecutionCompleted(Command):
     execution_id: str
     state: str
     parent_task_execution_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleTimer(Command):
+    """Deliver `TimerFired(task_execution_id, kind, token)` to the engine at `due_at` (UTC).
+    The due time is also stored on the task, so a lost message is re-sent by the integrity
+    check; a duplicate is ignored by its token."""
+
+    task_execution_id: str
+    kind: str
+    token: int
+    due_at: dt.datetime

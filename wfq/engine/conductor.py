@@ -6,10 +6,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wfq.engine import controller, tasks
+from wfq.engine import controller, policies, tasks
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
-from wfq.engine.events import ActionCompleted, Event, SubworkflowCompleted, WorkflowStarted
+from wfq.engine.events import (
+    ActionCompleted,
+    Event,
+    SubworkflowCompleted,
+    TimerFired,
+    WorkflowStarted,
+)
 from wfq.engine.run import Run
 from wfq.engine.snapshot import Snapshot
 from wfq.errors import ExpressionError
@@ -42,6 +48,8 @@ def handle(
         _on_action_completed(run, event)
     elif isinstance(event, SubworkflowCompleted):
         _on_subworkflow_completed(run, event)
+    elif isinstance(event, TimerFired):
+        _on_timer(run, event)
     else:
         raise TypeError(f"unknown event {event!r}")
     return Decision(snap, run.commands)
@@ -73,7 +81,9 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
         info = str(result) if result else None
         errors = [*task.runtime_context.get("errors", []), [action.id, action.item_index, result]]
         task.runtime_context = {**task.runtime_context, "errors": errors}
-    tasks.complete(run, task, success=success, result=result, state_info=info, action_name=action.name)
+    tasks.complete(
+        run, task, success=success, result=result, state_info=info, action_name=action.name, action=action
+    )
 
 
 def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
@@ -86,3 +96,15 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
     error = (event.output or {}).get("result") if isinstance(event.output, dict) else None
     error = error or event.state_info or f"Failed subworkflow [execution_id={event.output}]"
     tasks.complete(run, task, success=False, result=error, state_info=str(error))
+
+
+def _on_timer(run: Run, event: TimerFired) -> None:
+    task = run.snap.task(event.task_execution_id)
+    if task is None or not policies.take(task, event.kind, event.token):
+        return
+    if run.snap.execution.state != State.RUNNING and event.kind != "timeout":
+        # Paused: remember the timer; resuming fires it.
+        due = [*task.runtime_context.get("due_on_resume", []), event.kind]
+        task.runtime_context = {**task.runtime_context, "due_on_resume": due}
+        return
+    tasks.on_timer(run, task, event.kind)

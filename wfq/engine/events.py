@@ -36,3 +36,26 @@ class SubworkflowCompleted(Event):
     state: str
     output: Any = None
     state_info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired(Event):
+    """A timer armed by the engine is due. `token` tells a stale or duplicated timer apart."""
+
+    task_execution_id: str
+    kind: str
+    token: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsCompleted(Event):
+    """Every item of a with-items task has a result (the chord callback, or its fallback)."""
+
+    task_execution_id: str
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event sent through a message."""
+    kinds = {c.__name__: c for c in (WorkflowStarted, ActionCompleted, SubworkflowCompleted, TimerFired, ItemsCompleted)}
+    fields = dict(data)
+    return kinds[fields.pop("type")](**fields)

@@ -55,6 +55,7 @@ class Run:
             created_at=self.now,
             started_at=None,
             finished_at=None,
+            timer_at=None,
             **fields,
         )
         self.snap.tasks.append(task)

@@ -51,6 +51,7 @@ class TaskRecord(Protocol):
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    timer_at: dt.datetime | None
 
 
 class ActionRecord(Protocol):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from wfq.engine import data_flow
+from wfq.engine import data_flow, policies
 from wfq.engine.catalog import ActionInfo
 from wfq.engine.commands import RunAction, StartSubworkflow
 from wfq.engine.run import Run
-from wfq.engine.snapshot import TaskRecord
+from wfq.engine.snapshot import ActionRecord, TaskRecord
 from wfq.errors import ExpressionError
 from wfq.states import State
 
@@ -21,7 +21,32 @@ class TaskFailure(Exception):
 
 
 def start(run: Run, task: TaskRecord) -> None:
-    """Run `task` now: start its subworkflow or send its action to a worker."""
+    """Start `task`, applying its before-start policies: timeout, pause-before, wait-before."""
+    pol = policies.policies(run, task)
+    try:
+        timeout = policies.value(run, task, pol.timeout, float, "timeout") if pol.timeout else 0
+        pause = policies.value(run, task, pol.pause_before, bool, "pause-before")
+        wait = policies.value(run, task, pol.wait_before, float, "wait-before") if pol.wait_before else 0
+    except policies.PolicyError as exc:
+        wf = run.snap.execution.workflow_name
+        force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        return
+    if timeout > 0:
+        task.runtime_context = {**task.runtime_context, "timeout": timeout}
+        policies.arm(run, task, "timeout", timeout)
+    if pause:
+        run.set_task_state(task, State.IDLE, "Set by 'pause-before' policy")
+        run.snap.execution.state = State.PAUSED.value
+        return
+    if wait > 0:
+        run.set_task_state(task, State.RUNNING)
+        policies.delay(run, task, "wait-before", wait)
+        return
+    run_now(run, task)
+
+
+def run_now(run: Run, task: TaskRecord) -> None:
+    """Run `task` without policies: start its subworkflow or send its action to a worker."""
     spec = run.snap.spec.tasks[task.name]
     run.set_task_state(task, State.RUNNING)
     try:
@@ -130,8 +155,11 @@ def complete(
     result: Any,
     state_info: str | None = None,
     action_name: str | None = None,
+    action: ActionRecord | None = None,
+    timed_out: bool = False,
 ) -> None:
-    """Finish `task`: store its result, publish, and hand it to the workflow controller."""
+    """Finish `task`: store its result, publish, apply retry and wait-after, then hand it to
+    the workflow controller."""
     from wfq.engine import controller  # the controller calls back into this module
 
     task.result = result
@@ -156,7 +184,65 @@ def complete(
         return
     if not _keep_result(run, task):
         task.result = None
+    if not timed_out and _after_policies(run, task, success, action, action_name):
+        return
+    policies.disarm(task, "timeout")
     controller.on_task_completed(run, task)
+
+
+def _after_policies(
+    run: Run, task: TaskRecord, success: bool, action: ActionRecord | None, action_name: str | None
+) -> bool:
+    """Retry or wait-after; True when the task is DELAYED (its transitions wait)."""
+    pol = policies.policies(run, task)
+    try:
+        retry_in = policies.retry_decision(run, task, success)
+        wait = policies.value(run, task, pol.wait_after, float, "wait-after") if pol.wait_after else 0
+    except policies.PolicyError as exc:
+        wf = run.snap.execution.workflow_name
+        force_fail(
+            run, task,
+            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, action={action_name}]",
+        )
+        return True
+    if retry_in is not None:
+        if action is not None:
+            action.accepted = False
+        retry_no = int(task.runtime_context.get("retry_no", 0)) + 1
+        task.runtime_context = {**task.runtime_context, "retry_no": retry_no}
+        if retry_in > 0:
+            policies.delay(run, task, "retry", retry_in)
+        else:
+            run_now(run, task)
+        return True
+    if wait > 0:
+        task.runtime_context = {
+            **task.runtime_context,
+            "after_state": [task.state, task.state_info],
+        }
+        policies.delay(run, task, "wait-after", wait)
+        return True
+    return False
+
+
+def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
+    """A timer of the task is due (its token was checked already)."""
+    from wfq.engine import controller
+
+    if kind == "timeout":
+        if task.state in (State.RUNNING, State.RUNNING_DELAYED, State.WAITING):
+            info = f"Task timed out [timeout(s)={policies._num(task.runtime_context.get('timeout', 0))}]."
+            complete(run, task, success=False, result=info, state_info=info, timed_out=True)
+        return
+    if task.state != State.RUNNING_DELAYED:
+        return
+    if kind in ("wait-before", "retry"):
+        run_now(run, task)
+    elif kind == "wait-after":
+        state, info = task.runtime_context.get("after_state", [State.SUCCESS.value, None])
+        run.set_task_state(task, State(state), info)
+        policies.disarm(task, "timeout")
+        controller.on_task_completed(run, task)
 
 
 def _keep_result(run: Run, task: TaskRecord) -> bool:

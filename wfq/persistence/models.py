@@ -167,6 +167,8 @@ class TaskExecution(_Stamped, Base):
     project_id: Mapped[str] = mapped_column(String(80), index=True)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    timer_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None, index=True)
+    """When the earliest timer of the task is due (the integrity check re-sends late ones)."""
 
 
 class ActionExecution(_Stamped, Base):

@@ -243,3 +243,22 @@ def _deliver_to_parent(
 def json_size(value: Any) -> int:
     """Bytes of `value` as JSON (what the size limit measures)."""
     return len(json.dumps(value, default=str))
+
+
+def handle_event(svc: Services, data: dict[str, Any]) -> None:
+    """Apply an engine event that arrived by message (a timer, a with-items callback)."""
+    event = engine.event_from_dict(data)
+    task_id = getattr(event, "task_execution_id", None)
+
+    def tx() -> list[engine.Command]:
+        with svc.db.write() as session:
+            task = session.get(TaskExecution, task_id)
+            if task is None:
+                return []
+            ex = repo.lock_execution(session, task.workflow_execution_id)
+            if ex is None:
+                return []
+            snap = _snapshot(svc, session, ex)
+            return _handle(svc, session, snap, event, ex.project_id)
+
+    svc.carry_out(svc.db.retrying(tx))

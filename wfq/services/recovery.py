@@ -7,7 +7,8 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from wfq.engine import ExecutionCompleted, StartSubworkflow
+from wfq.dispatch import names
+from wfq.engine import ExecutionCompleted, StartSubworkflow, TimerFired
 from wfq.persistence.repositories import executions as repo
 from wfq.services import executions
 from wfq.services.context import Services
@@ -22,6 +23,7 @@ class Recovered:
     actions: int = 0
     subworkflows: int = 0
     parents: int = 0
+    timers: int = 0
 
 
 def recover(svc: Services) -> Recovered:
@@ -34,6 +36,12 @@ def recover(svc: Services) -> Recovered:
             sub = task.runtime_context.get("subworkflow")
             if sub:
                 starts.append(StartSubworkflow(task.id, sub["name"], sub["input"], sub["params"]))
+        timers = [
+            TimerFired(t.id, kind, int(timer["token"])).to_dict()
+            for t in repo.tasks_with_late_timers(session, cutoff)
+            for kind, timer in t.runtime_context.get("timers", {}).items()
+            if dt.datetime.fromisoformat(timer["due"]) < cutoff
+        ]
         children = [
             ExecutionCompleted(c.id, c.state, c.task_execution_id)
             for c in repo.finished_children_of_running_tasks(session)
@@ -44,7 +52,9 @@ def recover(svc: Services) -> Recovered:
         executions.start_subworkflow(svc, cmd)
     for done in children:
         executions.notify_parent(svc, done)
-    result = Recovered(len(actions), len(starts), len(children))
-    if actions or starts or children:
+    for event in timers:
+        svc.dispatcher.send(names.CONTINUE_EXECUTION, [event])
+    result = Recovered(len(actions), len(starts), len(children), len(timers))
+    if actions or starts or children or timers:
         log.warning("integrity check re-sent work: %s", result)
     return result

@@ -112,3 +112,14 @@ def child_exists(session: Session, task_id: str) -> bool:
     """True when a child execution of this task exists."""
     stmt = select(WorkflowExecution.id).where(WorkflowExecution.task_execution_id == task_id)
     return session.scalars(stmt.limit(1)).first() is not None
+
+
+def tasks_with_late_timers(session: Session, due_before: Any, limit: int = 1000) -> list[TaskExecution]:
+    """Tasks whose earliest timer was due before `due_before` and has not fired."""
+    stmt = (
+        select(TaskExecution)
+        .where(TaskExecution.timer_at.is_not(None), TaskExecution.timer_at < due_before)
+        .order_by(TaskExecution.timer_at)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
