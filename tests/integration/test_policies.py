@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from test_core_workflows import wf
 
 pytestmark = pytest.mark.integration
