@@ -1,0 +1,147 @@
+"""`/v2/tasks` and `/v2/action_executions`: shapes, JSON-string fields, filters, 404s, and
+completing an action execution through PUT."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from api_helpers import TIMESTAMP, fault
+
+TASK_KEYS = {
+    "id",
+    "name",
+    "type",
+    "workflow_name",
+    "workflow_namespace",
+    "workflow_id",
+    "workflow_execution_id",
+    "tags",
+    "state",
+    "state_info",
+    "project_id",
+    "runtime_context",
+    "published",
+    "processed",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "finished_at",
+}
+ACTION_KEYS = {
+    "id",
+    "workflow_name",
+    "workflow_namespace",
+    "task_execution_id",
+    "state",
+    "state_info",
+    "tags",
+    "name",
+    "description",
+    "project_id",
+    "accepted",
+    "input",
+    "created_at",
+    "updated_at",
+}
+
+
+def _task(client: Any, ex_id: str) -> dict[str, Any]:
+    r = client.get("/v2/tasks", query_string={"workflow_execution_id": ex_id})
+    assert r.status_code == 200
+    (task,) = r.get_json()["tasks"]
+    return dict(task)
+
+
+def _action(client: Any, task_id: str) -> dict[str, Any]:
+    r = client.get("/v2/action_executions", query_string={"task_execution_id": task_id})
+    assert r.status_code == 200
+    (action,) = r.get_json()["action_executions"]
+    return dict(action)
+
+
+def test_task_list_by_execution(client: Any, execution: dict[str, Any]) -> None:
+    task = _task(client, execution["id"])
+    assert set(task) == TASK_KEYS  # no `result` in lists
+    assert task["name"] == "say"
+    assert task["type"] == "ACTION"
+    assert task["workflow_name"] == "greet"
+    assert task["workflow_id"] == execution["workflow_id"]
+    assert task["state"] == "RUNNING"
+    assert isinstance(task["published"], str) and isinstance(task["runtime_context"], str)
+    assert json.loads(task["published"]) == {}
+    assert re.match(TIMESTAMP, task["created_at"])
+    other = client.get("/v2/tasks", query_string={"workflow_execution_id": "eq:nope"})
+    assert other.get_json() == {"tasks": []}
+
+
+def test_task_get_adds_result(client: Any, execution: dict[str, Any]) -> None:
+    task = _task(client, execution["id"])
+    r = client.get(f"/v2/tasks/{task['id']}")
+    assert r.status_code == 200
+    assert set(r.get_json()) == TASK_KEYS | {"result"}
+
+
+def test_action_executions(client: Any, execution: dict[str, Any]) -> None:
+    task = _task(client, execution["id"])
+    action = _action(client, task["id"])
+    assert set(action) == ACTION_KEYS  # no `output` in lists
+    assert action["name"] == "std.echo"
+    assert action["state"] == "RUNNING"
+    assert action["task_execution_id"] == task["id"]
+    assert json.loads(action["input"]) == {"output": "hi x"}
+    via_task = client.get(f"/v2/tasks/{task['id']}/action_executions").get_json()
+    assert via_task["action_executions"] == [action]
+    r = client.get(f"/v2/action_executions/{action['id']}")
+    assert r.status_code == 200
+    assert set(r.get_json()) == ACTION_KEYS | {"output"}
+    everything = client.get("/v2/action_executions").get_json()["action_executions"]
+    assert [a["id"] for a in everything] == [action["id"]]
+
+
+def test_completing_the_action_finishes_the_execution(
+    client: Any, execution: dict[str, Any]
+) -> None:
+    task = _task(client, execution["id"])
+    action = _action(client, task["id"])
+    r = client.put(
+        f"/v2/action_executions/{action['id']}",
+        json={"state": "SUCCESS", "output": json.dumps("hi x")},
+    )
+    assert r.status_code == 200, r.get_json()
+    done = r.get_json()
+    assert done["state"] == "SUCCESS"
+    assert done["output"] == '{"result": "hi x"}'
+    task = client.get(f"/v2/tasks/{task['id']}").get_json()
+    assert task["state"] == "SUCCESS"
+    assert task["result"] == '"hi x"'
+    assert json.loads(task["published"]) == {"message": "hi x"}
+    assert re.match(TIMESTAMP, task["finished_at"])
+    ex = client.get(f"/v2/executions/{execution['id']}").get_json()
+    assert ex["state"] == "SUCCESS"
+    assert ex["output"] == '{"message": "hi x"}'
+
+
+def test_action_put_errors(client: Any, execution: dict[str, Any]) -> None:
+    action = _action(client, _task(client, execution["id"])["id"])
+    url = f"/v2/action_executions/{action['id']}"
+    assert "Expected one of" in fault(client.put(url, json={"state": "BOGUS"}), 400)
+    assert "not implemented yet" in fault(client.put(url, json={"state": "PAUSED"}), 501)
+    fault(client.put(url, data="{", content_type="application/json"), 400)
+    fault(client.put("/v2/action_executions/nope", json={"state": "SUCCESS"}), 404)
+
+
+def test_unknown_ids_are_404(client: Any) -> None:
+    assert fault(client.get("/v2/tasks/nope"), 404) == "Task execution not found [id=nope]"
+    assert fault(client.get("/v2/action_executions/nope"), 404) == (
+        "ActionExecution not found [id=nope]"
+    )
+    assert fault(client.put("/v2/tasks/nope", json={}), 404)
+    assert client.get("/v2/tasks/nope/action_executions").get_json() == {"action_executions": []}
+
+
+def test_task_rerun_is_not_implemented_yet(client: Any, execution: dict[str, Any]) -> None:
+    task = _task(client, execution["id"])
+    r = client.put(f"/v2/tasks/{task['id']}", json={"state": "RUNNING"})
+    assert "not implemented yet" in fault(r, 501)

@@ -1,0 +1,110 @@
+"""What every resource of one app needs: the Services, the Authenticator, and request helpers.
+
+Built once by `create_app(services)` and handed to each resource module; nothing is global.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import flask
+
+from wfq.api import encoding, listing
+from wfq.api.auth import Authenticator
+from wfq.api.errors import MALFORMED_JSON
+from wfq.errors import Forbidden, InvalidRequest
+from wfq.services.context import Services
+
+TRUE_WORDS = ("true", "1", "yes", "on")
+NUL_MESSAGE = "The request must not contain NUL characters"
+
+
+def has_nul(value: Any) -> bool:
+    """True when a string anywhere in a decoded JSON value holds a NUL (PostgreSQL rejects it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContext:
+    """The services of one app and the per-request questions resources ask."""
+
+    services: Services
+    auth: Authenticator
+
+    def project(self) -> str:
+        """The project the current request acts for (raises Unauthorized)."""
+        headers = flask.request.headers
+        return self.auth.project_of(headers.get("Authorization"), headers.get("X-Auth-Token"))
+
+    def base_url(self) -> str:
+        """The server's root URL as the client reached it, without a trailing slash."""
+        return flask.request.url_root.rstrip("/")
+
+    def json_body(self) -> Any:
+        """The request body parsed as JSON, whatever its Content-Type (400 when it is not)."""
+        data = flask.request.get_data(cache=True)
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError):
+            raise InvalidRequest(MALFORMED_JSON) from None
+        if has_nul(body):
+            raise InvalidRequest(NUL_MESSAGE)
+        return body
+
+    def text_body(self) -> str:
+        """The request body as text (invalid UTF-8 is replaced, never an error)."""
+        return flask.request.get_data(cache=True, as_text=True)
+
+    def arg(self, name: str, default: str = "") -> str:
+        """One query argument."""
+        return flask.request.args.get(name, default)
+
+    def flag(self, name: str) -> bool:
+        """A boolean query argument (true, 1, yes, on)."""
+        return self.arg(name).strip().lower() in TRUE_WORDS
+
+    def list_request(
+        self,
+        shape: encoding.Shape,
+        forced: dict[str, str] | None = None,
+        options: tuple[str, ...] = (),
+    ) -> listing.ListRequest:
+        """The list parameters of the current request for `shape`.
+
+        Args:
+            shape: the resource listed.
+            forced: filters fixed by the URL (they win over query arguments).
+            options: query arguments the resource reads itself (not filters).
+        """
+        args = flask.request.args.to_dict()
+        if self.flag("all_projects") and self.auth.enabled:
+            raise Forbidden("Listing the objects of all projects is not allowed")
+        for name in ("all_projects", *options):
+            args.pop(name, None)
+        return listing.parse(shape, args, forced)
+
+    def list_response(
+        self,
+        shape: encoding.Shape,
+        req: listing.ListRequest,
+        views: list[dict[str, Any]],
+        omit: frozenset[str] | None = None,
+    ) -> flask.Response:
+        """A list answer with its `next` link; `omit` overrides the shape's list omissions."""
+        next_url = listing.next_url(self.base_url(), shape, req, views)
+        return encoding.json_response(
+            encoding.list_body(shape, views, only=req.fields, next_url=next_url, omit=omit)
+        )

@@ -1,0 +1,1 @@
+"""One module per Mistral resource; each has `register(api, ctx, models)` adding its Namespace."""

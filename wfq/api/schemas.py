@@ -1,0 +1,177 @@
+"""flask-restx models that document the API in the OpenAPI (Swagger 2.0) document.
+
+They describe responses only; the bodies themselves are built by `wfq.api.encoding`, so a model
+never filters or reshapes what a client receives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_restx import Api, Model, fields
+
+_JSON = "a JSON-encoded string"
+_TS = "UTC timestamp, 'YYYY-MM-DD HH:MM:SS'"
+
+LIST_PARAMS: dict[str, str] = {
+    "marker": "id of the last item of the previous page",
+    "limit": "page size; a full page carries a `next` link",
+    "sort_keys": "comma-separated fields (default created_at,id)",
+    "sort_dirs": "comma-separated asc|desc, one per sort key",
+    "fields": "comma-separated fields to return (id is always returned)",
+}
+
+FILTER_NOTE = (
+    "Any other query argument filters on the field of that name; its value may carry an "
+    "operator prefix: eq: (default), neq:, in:a,b, nin:a,b, gt:, gte:, lt:, lte:, has:."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """The models registered on one Api."""
+
+    fault: Model
+    versions: Model
+    workflow: Model
+    workflows: Model
+    validation: Model
+    execution: Model
+    execution_create: Model
+    executions: Model
+    task: Model
+    tasks: Model
+    action_execution: Model
+    action_executions: Model
+    action_result: Model
+
+
+def _str(desc: str = "") -> Any:
+    return fields.String(description=desc)
+
+
+def _stamps() -> dict[str, Any]:
+    return {"created_at": _str(_TS), "updated_at": _str(_TS)}
+
+
+_FAULT = {
+    "faultcode": _str("Client or Server (absent on POST/PUT /v2/workflows)"),
+    "faultstring": _str("what went wrong"),
+    "debuginfo": _str("always null"),
+}
+_WORKFLOW = {
+    "id": _str(),
+    "name": _str(),
+    "namespace": _str(),
+    "input": _str("the input parameters as text, e.g. 'names, greeting=\"hi\"'"),
+    "interface": fields.Raw(
+        description="{input, output}: an object in POST/PUT answers, " + _JSON + " in GET answers"
+    ),
+    "definition": _str("the YAML text"),
+    "checksum": _str("md5 of the definition"),
+    "tags": fields.List(fields.String),
+    "scope": _str("private or public"),
+    "project_id": _str(),
+    **_stamps(),
+}
+_EXECUTION = {
+    "id": _str(),
+    "workflow_id": _str(),
+    "workflow_name": _str(),
+    "workflow_namespace": _str(),
+    "description": _str(),
+    "tags": fields.List(fields.String),
+    "params": _str(_JSON),
+    "task_execution_id": _str(),
+    "root_execution_id": _str(),
+    "state": _str(),
+    "state_info": _str(),
+    "input": _str(_JSON),
+    "output": _str(_JSON + " (not in lists)"),
+    "published_global": _str(_JSON + " (GET only)"),
+    "project_id": _str(),
+    **_stamps(),
+}
+_EXECUTION_CREATE = {
+    "workflow_id": _str("id of the workflow (recommended)"),
+    "workflow_name": _str("name of the workflow"),
+    "workflow_namespace": _str(),
+    "input": fields.Raw(description=_JSON + " of an object, or an object"),
+    "params": fields.Raw(description=_JSON + " or an object: env, namespace, task_name"),
+    "description": _str(),
+    "id": _str("optional client-chosen execution id"),
+}
+_TASK = {
+    "id": _str(),
+    "name": _str(),
+    "type": _str("ACTION or WORKFLOW"),
+    "workflow_name": _str(),
+    "workflow_namespace": _str(),
+    "workflow_id": _str(),
+    "workflow_execution_id": _str(),
+    "tags": fields.List(fields.String),
+    "state": _str(),
+    "state_info": _str(),
+    "project_id": _str(),
+    "runtime_context": _str(_JSON),
+    "published": _str(_JSON),
+    "result": _str(_JSON + " (GET only)"),
+    "processed": fields.Boolean,
+    "started_at": _str(_TS),
+    "finished_at": _str(_TS),
+    **_stamps(),
+}
+_ACTION_EXECUTION = {
+    "id": _str(),
+    "name": _str(),
+    "workflow_name": _str(),
+    "workflow_namespace": _str(),
+    "task_execution_id": _str(),
+    "state": _str(),
+    "state_info": _str(),
+    "tags": fields.List(fields.String),
+    "description": _str(),
+    "project_id": _str(),
+    "accepted": fields.Boolean,
+    "input": _str(_JSON),
+    "output": _str(_JSON + ' {"result": ...} (GET only)'),
+    **_stamps(),
+}
+_ACTION_RESULT = {
+    "state": _str("SUCCESS or ERROR"),
+    "output": fields.Raw(description="the action's result (" + _JSON + " or a value)"),
+}
+
+
+def build(api: Api) -> Models:
+    """Register every model on `api` and return them."""
+    workflow = api.model("Workflow", _WORKFLOW)
+    execution = api.model("Execution", _EXECUTION)
+    task = api.model("Task", _TASK)
+    action_execution = api.model("ActionExecution", _ACTION_EXECUTION)
+    return Models(
+        fault=api.model("Fault", _FAULT),
+        versions=api.model("Versions", {"versions": fields.List(fields.Raw)}),
+        workflow=workflow,
+        workflows=_listing(api, "Workflows", "workflows", workflow),
+        validation=api.model("Validation", {"valid": fields.Boolean, "error": _str()}),
+        execution=execution,
+        execution_create=api.model("ExecutionCreate", _EXECUTION_CREATE),
+        executions=_listing(api, "Executions", "executions", execution),
+        task=task,
+        tasks=_listing(api, "Tasks", "tasks", task),
+        action_execution=action_execution,
+        action_executions=_listing(api, "ActionExecutions", "action_executions", action_execution),
+        action_result=api.model("ActionResult", _ACTION_RESULT),
+    )
+
+
+def _listing(api: Api, name: str, plural: str, item: Model) -> Model:
+    return api.model(
+        name,
+        {
+            plural: fields.List(fields.Nested(item)),
+            "next": _str("absolute URL of the next page (only when `limit` was hit)"),
+        },
+    )
