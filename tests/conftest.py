@@ -32,6 +32,9 @@ class RecordingDispatcher:
     def run_actions(self, items: list[tuple[str, str | None]]) -> None:
         self.sent.extend(items)
 
+    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None) -> None:
+        self.sent.extend((a, queue) for a in action_ids)
+
     def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:
         self.messages.append((task_name, args))
 
@@ -133,6 +136,7 @@ def integration_env(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         **os.environ,
         "WFQ_DATABASE_URL": pg_url,
         "WFQ_BROKER_URL": REDIS_URL,
+        "WFQ_RESULT_BACKEND": REDIS_URL,
         "WFQ_QUEUE": f"wfq-test-{RUN_ID}",
         "WFQ_ENGINE_QUEUE": f"wfq-test-{RUN_ID}.engine",
         "PYTHONPATH": str(ROOT),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, signals
+from celery.app import backends
+from celery.backends.redis import RedisBackend
 
 from wfq import settings as settings_mod
 from wfq.dispatch import names
@@ -13,6 +15,17 @@ from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
 from wfq.services.context import Services
 from wfq.settings import Settings
+
+
+class QuietRedisBackend(RedisBackend):
+    """The Redis result backend, for chords only: wfq never waits on a task's result, so a
+    sender does not subscribe to the result of every chord header task it publishes."""
+
+    def add_pending_result(self, result: Any, weak: bool = False, start_drainer: bool = True) -> Any:
+        return result
+
+    def remove_pending_result(self, result: Any) -> Any:
+        return result
 
 
 class WfqCelery(Celery):
@@ -31,6 +44,12 @@ class WfqCelery(Celery):
                 dispatcher=CeleryDispatcher(self, s.queue, s.engine_queue),
             )
         return self._services
+
+    def _get_backend(self) -> Any:
+        backend_cls, url = backends.by_url(self.backend_cls or self.conf.result_backend, self.loader)
+        if issubclass(backend_cls, RedisBackend):
+            backend_cls = QuietRedisBackend
+        return backend_cls(app=self, url=url)
 
     def use_services(self, services: Services) -> None:
         """Share an existing Services (the embedded mode: API and worker in one process)."""
@@ -62,6 +81,7 @@ def make_celery(settings: Settings) -> WfqCelery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={"polling_interval": 0.01} if settings.embedded else {},
         worker_hijack_root_logger=False,
+        result_expires=3600,
         worker_send_task_events=True,
         task_send_sent_event=True,
     )

@@ -28,3 +28,8 @@ def register(app: WfqCelery) -> None:
     def continue_execution(event: dict[str, Any]) -> None:
         """Apply an engine event: a due timer or a with-items completion (idempotent)."""
         executions.handle_event(app.services, event)
+
+    @app.task(name=names.RUN_ITEMS, acks_late=True, ignore_result=False, shared=False)
+    def run_items(action_execution_id: str, notify: bool) -> None:
+        """A with-items lane: run items of one task until none is left (idempotent)."""
+        actions.run_lane(app.services, action_execution_id, notify)

@@ -51,7 +51,10 @@ class RecordingDispatcher:
     def run_actions(self, items: Sequence[tuple[str, str | None]]) -> None:
         self.sent.extend(items)
 
-    def send(self, task_name: str, args: list[Any], queue: str | None = None) -> None:
+    def run_items(self, task_execution_id: str, action_ids: Sequence[str], queue: str | None) -> None:
+        self.sent.extend((a, queue) for a in action_ids)
+
+    def send(self, task_name: str, args: list[Any], queue: str | None = None, eta: Any = None) -> None:
         self.sent.append((task_name, args))
 
 

@@ -63,6 +63,7 @@ class Rehearsal:
         self.pending: list[engine.RunAction] = []
         self.timers: list[engine.ScheduleTimer] = []
         self.fired: list[tuple[str, str]] = []
+        self.item_batches: list[engine.RunItems] = []
         self.commands: list[engine.Command] = []
         self.env = env or {}
 
@@ -90,6 +91,7 @@ class Rehearsal:
         self.commands += decision.commands
         self.pending += [c for c in decision.commands if isinstance(c, engine.RunAction)]
         self.timers += [c for c in decision.commands if isinstance(c, engine.ScheduleTimer)]
+        self.item_batches += [c for c in decision.commands if isinstance(c, engine.RunItems)]
         self.timers.sort(key=lambda t: t.due_at)
 
     def result_of(self, action: Any) -> tuple[bool, Any]:
@@ -111,6 +113,9 @@ class Rehearsal:
     def run(self, max_steps: int = 1000) -> Rehearsal:
         self.handle(engine.WorkflowStarted())
         for _ in range(max_steps):
+            if self.item_batches:
+                self.run_items(self.item_batches.pop(0))
+                continue
             if not self.pending:
                 if not self.timers:
                     break
@@ -123,6 +128,16 @@ class Rehearsal:
             ok, result = self.result_of(self.actions[cmd.action_execution_id])
             self.handle(engine.ActionCompleted(cmd.action_execution_id, ok, result))
         return self
+
+    def run_items(self, cmd: engine.RunItems) -> None:
+        """What the lanes do: run every item of the task, then the chord callback."""
+        items = [a for a in self.actions.values()
+                 if a.task_execution_id == cmd.task_execution_id and a.state in ("RUNNING", "IDLE")]
+        for a in sorted(items, key=lambda a: a.item_index):
+            ok, result = self.result_of(a)
+            a.state = "SUCCESS" if ok else "ERROR"
+            a.output = {"result": result}
+        self.handle(engine.ItemsCompleted(cmd.task_execution_id))
 
     def task_states(self) -> dict[str, str]:
         return {t.name: t.state for t in self.tasks}

@@ -13,6 +13,9 @@ class Dispatcher(Protocol):
     def run_actions(self, items: Sequence[tuple[str, str | None]]) -> None:
         """Send `(action_execution_id, queue)` pairs to `wfq.run_action`."""
 
+    def run_items(self, task_execution_id: str, action_ids: Sequence[str], queue: str | None) -> None:
+        """Start with-items lanes and make sure `ItemsCompleted` follows the last of them."""
+
     def send(
         self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None
     ) -> None:

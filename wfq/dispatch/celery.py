@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from celery import Celery
+from celery import Celery, chord
 
 from wfq.dispatch import names
 
@@ -30,6 +30,21 @@ class CeleryDispatcher:
                     queue=queue or self.default_queue,
                     producer=producer,
                 )
+
+    def run_items(self, task_execution_id: str, action_ids: Sequence[str], queue: str | None) -> None:
+        q = queue or self.default_queue
+        callback = {"type": "ItemsCompleted", "task_execution_id": task_execution_id}
+        if self.app.conf.result_backend:
+            header = [self.app.signature(names.RUN_ITEMS, args=[a, False], queue=q) for a in action_ids]
+            body = self.app.signature(
+                names.CONTINUE_EXECUTION, args=[callback], queue=self.engine_queue, immutable=True
+            )
+            chord(header)(body)
+            return
+        # No result backend, no chord: the last lane to finish sends the callback itself.
+        with self.app.producer_or_acquire() as producer:
+            for a in action_ids:
+                self.app.send_task(names.RUN_ITEMS, args=[a, True], queue=q, producer=producer)
 
     def send(
         self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None

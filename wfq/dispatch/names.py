@@ -3,6 +3,10 @@
 RUN_ACTION = "wfq.run_action"
 """args: [action_execution_id]. Claims, runs and completes one action execution."""
 
+RUN_ITEMS = "wfq.run_items"
+"""args: [action_execution_id, notify]. A with-items lane: runs the item, then claims and runs the
+task's next IDLE items until none is left. Chord header task (its result is kept)."""
+
 CONTINUE_EXECUTION = "wfq.continue_execution"
 """args: [event dict]. Applies an engine event (timer, subworkflow end, chord callback)."""
 

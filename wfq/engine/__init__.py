@@ -5,6 +5,7 @@ from wfq.engine.commands import (
     Command,
     ExecutionCompleted,
     RunAction,
+    RunItems,
     ScheduleTimer,
     StartSubworkflow,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "ExecutionCompleted",
     "Param",
     "RunAction",
+    "RunItems",
     "Snapshot",
     "StartSubworkflow",
     "SubworkflowCompleted",

@@ -52,3 +52,13 @@ class ScheduleTimer(Command):
     kind: str
     token: int
     due_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunItems(Command):
+    """Send the first items of a with-items task, one lane each, with a completion callback
+    (a Celery chord): lanes claim the task's IDLE items until none is left."""
+
+    task_execution_id: str
+    action_execution_ids: tuple[str, ...]
+    queue: str | None = None

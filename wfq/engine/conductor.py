@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wfq.engine import controller, policies, tasks
+from wfq.engine import controller, policies, tasks, with_items
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
 from wfq.engine.events import (
     ActionCompleted,
     Event,
+    ItemsCompleted,
     SubworkflowCompleted,
     TimerFired,
     WorkflowStarted,
@@ -50,6 +51,8 @@ def handle(
         _on_subworkflow_completed(run, event)
     elif isinstance(event, TimerFired):
         _on_timer(run, event)
+    elif isinstance(event, ItemsCompleted):
+        _on_items_completed(run, event)
     else:
         raise TypeError(f"unknown event {event!r}")
     return Decision(snap, run.commands)
@@ -108,3 +111,11 @@ def _on_timer(run: Run, event: TimerFired) -> None:
         task.runtime_context = {**task.runtime_context, "due_on_resume": due}
         return
     tasks.on_timer(run, task, event.kind)
+
+
+def _on_items_completed(run: Run, event: ItemsCompleted) -> None:
+    task = run.snap.task(event.task_execution_id)
+    if task is None or task.state != State.RUNNING:
+        return
+    items = [a for a in run.snap.actions.values() if a.task_execution_id == task.id]
+    with_items.on_items_completed(run, task, items)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wfq.engine import data_flow, policies
+from wfq.engine import data_flow, policies, with_items
 from wfq.engine.catalog import ActionInfo
 from wfq.engine.commands import RunAction, StartSubworkflow
 from wfq.engine.run import Run
@@ -90,8 +90,11 @@ def _start_subworkflow(run: Run, task: TaskRecord) -> None:
 
 def _start_action(run: Run, task: TaskRecord) -> None:
     spec = run.snap.spec.tasks[task.name]
-    action_input = _evaluate(run, task, dict(spec.input))
     name = _evaluate(run, task, spec.action)
+    if spec.with_items:
+        with_items.start(run, task, name, lambda given: resolve_action(run, task, name, given))
+        return
+    action_input = _evaluate(run, task, dict(spec.input))
     runtime = resolve_action(run, task, name, action_input)
     runtime.update(safe_rerun=bool(spec.safe_rerun), queue=spec.target or None)
     action = run.new_action(
@@ -157,6 +160,7 @@ def complete(
     action_name: str | None = None,
     action: ActionRecord | None = None,
     timed_out: bool = False,
+    retry_all: list[ActionRecord] | None = None,
 ) -> None:
     """Finish `task`: store its result, publish, apply retry and wait-after, then hand it to
     the workflow controller."""
@@ -184,14 +188,15 @@ def complete(
         return
     if not _keep_result(run, task):
         task.result = None
-    if not timed_out and _after_policies(run, task, success, action, action_name):
+    superseded = retry_all if retry_all is not None else [action] if action is not None else []
+    if not timed_out and _after_policies(run, task, success, superseded, action_name):
         return
     policies.disarm(task, "timeout")
     controller.on_task_completed(run, task)
 
 
 def _after_policies(
-    run: Run, task: TaskRecord, success: bool, action: ActionRecord | None, action_name: str | None
+    run: Run, task: TaskRecord, success: bool, superseded: list[ActionRecord], action_name: str | None
 ) -> bool:
     """Retry or wait-after; True when the task is DELAYED (its transitions wait)."""
     pol = policies.policies(run, task)
@@ -206,8 +211,8 @@ def _after_policies(
         )
         return True
     if retry_in is not None:
-        if action is not None:
-            action.accepted = False
+        for old in superseded:
+            old.accepted = False
         retry_no = int(task.runtime_context.get("retry_no", 0)) + 1
         task.runtime_context = {**task.runtime_context, "retry_no": retry_no}
         if retry_in > 0:

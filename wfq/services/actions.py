@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from wfq.actions.base import ActionContext
-from wfq.errors import ActionFailed
+from wfq.engine import ItemsCompleted
+from wfq.engine.tasks import transform_output
+from wfq.errors import ActionFailed, ExpressionError
 from wfq.persistence.repositories import executions as repo
 from wfq.services import executions
 from wfq.services.context import Services
@@ -28,6 +30,7 @@ class Claimed:
     action: str
     input: dict[str, Any]
     context: ActionContext
+    output_exprs: tuple[Any, ...] = ()
 
 
 def claim(svc: Services, action_id: str, worker: str = WORKER_NAME) -> Claimed | None:
@@ -39,22 +42,28 @@ def claim(svc: Services, action_id: str, worker: str = WORKER_NAME) -> Claimed |
             return None
         if row.worker and not row.runtime.get("safe_rerun"):
             return None
-        row.worker = worker
-        row.heartbeat_at = svc.now()
-        rt = row.runtime or {}
-        return Claimed(
-            id=row.id,
-            name=row.name,
-            action=rt.get("action", row.name),
-            input=rt.get("input", row.input),
-            context=ActionContext(
-                action_execution_id=row.id,
-                task_execution_id=row.task_execution_id,
-                workflow_execution_id=row.workflow_execution_id,
-                workflow_name=row.workflow_name,
-                settings=svc.settings,
-            ),
-        )
+        return _take(svc, row, worker)
+
+
+def _take(svc: Services, row: Any, worker: str) -> Claimed:
+    """Record that `worker` runs this row and return what it needs to run it."""
+    row.worker = worker
+    row.heartbeat_at = svc.now()
+    rt = row.runtime or {}
+    return Claimed(
+        id=row.id,
+        name=row.name,
+        action=rt.get("action", row.name),
+        input=rt.get("input", row.input),
+        output_exprs=tuple(rt.get("output") or ()),
+        context=ActionContext(
+            action_execution_id=row.id,
+            task_execution_id=row.task_execution_id,
+            workflow_execution_id=row.workflow_execution_id,
+            workflow_name=row.workflow_name,
+            settings=svc.settings,
+        ),
+    )
 
 
 def execute(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
@@ -81,3 +90,41 @@ def run_action(svc: Services, action_id: str) -> None:
     success, result, is_sync = execute(svc, claimed)
     if is_sync:
         executions.complete_action(svc, action_id, success, result)
+
+
+def _finish_item_and_claim_next(
+    svc: Services, claimed: Claimed, success: bool, result: Any, is_sync: bool
+) -> Claimed | None:
+    """Store one item's result (without locking the workflow execution) and, in the same
+    transaction, claim the task's next IDLE item for this lane."""
+    if success and claimed.output_exprs:
+        try:
+            result = transform_output({"output": claimed.output_exprs}, result)
+        except ExpressionError as exc:
+            success, result = False, str(exc)
+    with svc.db.write() as session:
+        if is_sync:
+            row = repo.lock_action(session, claimed.id)
+            if row is not None and row.state == State.RUNNING:
+                row.state = (State.SUCCESS if success else State.ERROR).value
+                row.output = {"result": result}
+        nxt = repo.claim_idle_item(session, claimed.context.task_execution_id or "")
+        if nxt is None:
+            return None
+        nxt.state = State.RUNNING.value
+        return _take(svc, nxt, WORKER_NAME)
+
+
+def run_lane(svc: Services, action_id: str, notify: bool) -> None:
+    """The body of `wfq.run_items`: run with-items items until the task has no IDLE one left.
+    With `notify` (no chord), the lane that sees every item finished sends ItemsCompleted."""
+    claimed = claim(svc, action_id)
+    task_id = claimed.context.task_execution_id if claimed else None
+    while claimed is not None:
+        success, result, is_sync = execute(svc, claimed)
+        claimed = _finish_item_and_claim_next(svc, claimed, success, result, is_sync)
+    if notify and task_id:
+        with svc.db.read() as session:
+            unfinished = repo.count_unfinished_items(session, task_id)
+        if unfinished == 0:
+            executions.handle_event(svc, ItemsCompleted(task_id).to_dict())

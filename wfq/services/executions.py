@@ -259,6 +259,8 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
             if ex is None:
                 return []
             snap = _snapshot(svc, session, ex)
+            if isinstance(event, engine.ItemsCompleted):
+                snap.actions.update(repo.actions_of_task(session, task.id))
             return _handle(svc, session, snap, event, ex.project_id)
 
     svc.carry_out(svc.db.retrying(tx))

@@ -123,3 +123,36 @@ def tasks_with_late_timers(session: Session, due_before: Any, limit: int = 1000)
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def actions_of_task(session: Session, task_id: str) -> dict[str, ActionExecution]:
+    """Every action execution of one task (fresh from the database), by id."""
+    stmt = (
+        select(ActionExecution)
+        .where(ActionExecution.task_execution_id == task_id)
+        .execution_options(populate_existing=True)
+    )
+    return {a.id: a for a in session.scalars(stmt)}
+
+
+def claim_idle_item(session: Session, task_id: str) -> ActionExecution | None:
+    """Lock the task's first IDLE item that no other transaction holds (SKIP LOCKED)."""
+    stmt = (
+        select(ActionExecution)
+        .where(ActionExecution.task_execution_id == task_id, ActionExecution.state == "IDLE")
+        .order_by(ActionExecution.item_index)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return session.scalars(stmt).first()
+
+
+def count_unfinished_items(session: Session, task_id: str) -> int:
+    """Items of the task not finished yet (IDLE or RUNNING)."""
+    from sqlalchemy import func
+
+    stmt = select(func.count()).where(
+        ActionExecution.task_execution_id == task_id,
+        ActionExecution.state.in_(("IDLE", "RUNNING")),
+    )
+    return int(session.scalar(stmt) or 0)
