@@ -39,7 +39,7 @@ class Rehearsal:
 
     def __init__(self, text: str, wf_input: dict[str, Any] | None = None, *,
                  workflow: str | None = None, scripted: dict[str, list[Any]] | None = None,
-                 env: dict[str, Any] | None = None) -> None:
+                 env: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
         doc = dsl.parse_document(text)
         specs = {w.name: w for w in doc.workflows}
         spec = specs[workflow] if workflow else doc.workflows[0]
@@ -53,7 +53,7 @@ class Rehearsal:
         inputs.update(wf_input or {})
         self.execution = Record(
             id="ex-1", workflow_id="wf-1", workflow_name=self.spec.name, workflow_namespace="",
-            state="IDLE", state_info=None, input=inputs, output={}, params={"env": env or {}},
+            state="IDLE", state_info=None, input=inputs, output={}, params={"env": env or {}, **(params or {})},
             context={}, published_global={}, task_execution_id=None, root_execution_id=None,
             project_id="p", created_at=NOW, updated_at=None, finished_at=None,
         )

@@ -6,182 +6,48 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import flask
 
+from wfq.api.shapes import (  # re-exported: resources import the shapes from here
+    ACTION,
+    ACTION_EXECUTION,
+    BOOLEAN_FIELDS,
+    CRON_TRIGGER,
+    DATETIME_FIELDS,
+    ENVIRONMENT,
+    EXECUTION,
+    INTEGER_FIELDS,
+    TASK,
+    WORKBOOK,
+    WORKFLOW,
+    Shape,
+)
+
+__all__ = [
+    "ACTION",
+    "ACTION_EXECUTION",
+    "BOOLEAN_FIELDS",
+    "CRON_TRIGGER",
+    "DATETIME_FIELDS",
+    "ENVIRONMENT",
+    "EXECUTION",
+    "INTEGER_FIELDS",
+    "TASK",
+    "WORKBOOK",
+    "WORKFLOW",
+    "TIMESTAMP_FORMAT",
+    "Shape",
+    "empty_response",
+    "encode",
+    "json_response",
+    "json_text",
+    "list_body",
+    "timestamp",
+]
+
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """How one resource is shown.
-
-    `fields` is the full single-GET field list, in Mistral's order; `json_fields` are sent as
-    JSON-encoded strings; `list_omits` are the big fields list responses leave out;
-    `filterable` are the fields a list may filter and sort on (scalar columns).
-    """
-
-    plural: str
-    fields: tuple[str, ...]
-    json_fields: frozenset[str]
-    list_omits: frozenset[str]
-    filterable: frozenset[str]
-    always: tuple[str, ...] = ("id",)
-
-
-_STAMPS = ("created_at", "updated_at")
-
-WORKFLOW = Shape(
-    plural="workflows",
-    fields=(
-        "id",
-        "name",
-        "namespace",
-        "input",
-        "interface",
-        "definition",
-        "checksum",
-        "tags",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"interface"}),
-    list_omits=frozenset(),
-    filterable=frozenset(
-        {"id", "name", "namespace", "scope", "project_id", "checksum", "definition", *_STAMPS}
-    ),
-    always=("id", "interface"),
-)
-
-EXECUTION = Shape(
-    plural="executions",
-    fields=(
-        "id",
-        "workflow_id",
-        "workflow_name",
-        "workflow_namespace",
-        "description",
-        "tags",
-        "params",
-        "task_execution_id",
-        "root_execution_id",
-        "state",
-        "state_info",
-        "input",
-        "output",
-        "published_global",
-        "created_at",
-        "updated_at",
-        "project_id",
-    ),
-    json_fields=frozenset({"input", "output", "params", "published_global"}),
-    list_omits=frozenset({"output", "published_global"}),
-    filterable=frozenset(
-        {
-            "id",
-            "workflow_id",
-            "workflow_name",
-            "workflow_namespace",
-            "description",
-            "state",
-            "state_info",
-            "task_execution_id",
-            "root_execution_id",
-            "project_id",
-            *_STAMPS,
-        }
-    ),
-)
-
-TASK = Shape(
-    plural="tasks",
-    fields=(
-        "id",
-        "name",
-        "type",
-        "workflow_name",
-        "workflow_namespace",
-        "workflow_id",
-        "workflow_execution_id",
-        "tags",
-        "state",
-        "state_info",
-        "project_id",
-        "runtime_context",
-        "published",
-        "result",
-        "processed",
-        "created_at",
-        "updated_at",
-        "started_at",
-        "finished_at",
-    ),
-    json_fields=frozenset({"published", "runtime_context", "result"}),
-    list_omits=frozenset({"result"}),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "type",
-            "workflow_name",
-            "workflow_namespace",
-            "workflow_id",
-            "workflow_execution_id",
-            "state",
-            "state_info",
-            "project_id",
-            "processed",
-            "started_at",
-            "finished_at",
-            *_STAMPS,
-        }
-    ),
-)
-
-ACTION_EXECUTION = Shape(
-    plural="action_executions",
-    fields=(
-        "id",
-        "workflow_name",
-        "workflow_namespace",
-        "task_execution_id",
-        "state",
-        "state_info",
-        "tags",
-        "name",
-        "description",
-        "project_id",
-        "accepted",
-        "input",
-        "output",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"input", "output"}),
-    list_omits=frozenset({"output"}),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "workflow_name",
-            "workflow_namespace",
-            "task_execution_id",
-            "description",
-            "state",
-            "state_info",
-            "project_id",
-            "accepted",
-            *_STAMPS,
-        }
-    ),
-)
-
-DATETIME_FIELDS = frozenset({"created_at", "updated_at", "started_at", "finished_at"})
-BOOLEAN_FIELDS = frozenset({"processed", "accepted"})
 
 
 def timestamp(value: dt.datetime | None) -> str | None:

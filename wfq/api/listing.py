@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from wfq.api.encoding import BOOLEAN_FIELDS, DATETIME_FIELDS, TIMESTAMP_FORMAT, Shape
+from wfq.api.encoding import (
+    BOOLEAN_FIELDS,
+    DATETIME_FIELDS,
+    INTEGER_FIELDS,
+    TIMESTAMP_FORMAT,
+    Shape,
+)
 from wfq.errors import InvalidRequest
 from wfq.services.listing import ListQuery
 
@@ -102,7 +108,7 @@ def _split(text: str) -> tuple[str, str]:
 def _convert_all(name: str, op: str, value: str) -> Any:
     if op in LIST_OPERATORS:
         return [_convert(name, v) for v in value.split(",")]
-    if op == "has" and (name in DATETIME_FIELDS or name in BOOLEAN_FIELDS):
+    if op == "has" and name in DATETIME_FIELDS | BOOLEAN_FIELDS | INTEGER_FIELDS:
         raise InvalidRequest(f"Operator 'has' does not apply to field '{name}'")
     return _convert(name, value)
 
@@ -124,6 +130,13 @@ def _convert(name: str, value: str) -> Any:
                 f"Invalid value for field '{name}': '{value}' (expected true or false)"
             )
         return lowered == "true"
+    if name in INTEGER_FIELDS:
+        try:
+            return int(value)
+        except ValueError:
+            raise InvalidRequest(
+                f"Invalid value for field '{name}': '{value}' (expected an integer)"
+            ) from None
     return value
 
 

@@ -12,8 +12,11 @@ from wfq.engine.commands import (
 from wfq.engine.conductor import Decision, handle
 from wfq.engine.events import (
     ActionCompleted,
+    ChildRerun,
     Event,
     ItemsCompleted,
+    RerunRequested,
+    StateRequested,
     SubworkflowCompleted,
     TimerFired,
     WorkflowStarted,
@@ -24,6 +27,9 @@ from wfq.engine.snapshot import Snapshot
 __all__ = [
     "ActionCatalog",
     "ActionCompleted",
+    "ChildRerun",
+    "RerunRequested",
+    "StateRequested",
     "ActionInfo",
     "Command",
     "Decision",

@@ -6,13 +6,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wfq.engine import controller, policies, tasks, with_items
+from wfq.engine import controller, policies, state_changes, tasks, with_items
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
 from wfq.engine.events import (
     ActionCompleted,
+    ChildRerun,
     Event,
     ItemsCompleted,
+    RerunRequested,
+    StateRequested,
     SubworkflowCompleted,
     TimerFired,
     WorkflowStarted,
@@ -53,6 +56,12 @@ def handle(
         _on_timer(run, event)
     elif isinstance(event, ItemsCompleted):
         _on_items_completed(run, event)
+    elif isinstance(event, StateRequested):
+        state_changes.on_state_requested(run, event)
+    elif isinstance(event, RerunRequested):
+        state_changes.on_rerun(run, event)
+    elif isinstance(event, ChildRerun):
+        state_changes.on_child_rerun(run, event)
     else:
         raise TypeError(f"unknown event {event!r}")
     return Decision(snap, run.commands)
@@ -95,6 +104,10 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
         return
     if event.state == State.SUCCESS:
         tasks.complete(run, task, success=True, result=event.output)
+        return
+    if event.state == State.CANCELLED:
+        run.set_task_state(task, State.CANCELLED, event.state_info)
+        controller.on_task_completed(run, task)
         return
     error = (event.output or {}).get("result") if isinstance(event.output, dict) else None
     error = error or event.state_info or f"Failed subworkflow [execution_id={event.output}]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wfq.dsl import Transition
-from wfq.engine import data_flow, tasks
+from wfq.engine import data_flow, reverse, tasks
 from wfq.engine.commands import ExecutionCompleted
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
@@ -25,10 +25,13 @@ def start_workflow(run: Run) -> None:
     except ExpressionError as exc:
         finish(run, State.ERROR, str(exc))
         return
-    for name in spec.start_tasks():
-        if not run.running:
-            break
-        schedule(run, name, {}, None, "")
+    if spec.type == "reverse":
+        reverse.schedule_ready(run)
+    else:
+        for name in spec.start_tasks():
+            if not run.running:
+                break
+            schedule(run, name, {}, None, "")
     check_completion(run)
 
 
@@ -67,6 +70,9 @@ def next_transitions(run: Run, task: TaskRecord) -> list[tuple[Transition, str]]
 
 def on_task_completed(run: Run, task: TaskRecord) -> None:
     """Follow the transitions of a finished task, then see whether the execution is done."""
+    if run.snap.spec.type == "reverse":
+        reverse.on_task_completed(run, task)
+        return
     try:
         chosen = next_transitions(run, task)
     except ExpressionError as exc:
@@ -81,6 +87,8 @@ def on_task_completed(run: Run, task: TaskRecord) -> None:
     task.error_handled = task.state == State.ERROR and any(ev == "on-error" for _, ev in chosen)
     next_tasks = [(tr.name, ev) for tr, ev in chosen if not tr.is_engine_command]
     task.runtime_context = {**task.runtime_context, "next_tasks": next_tasks}
+    if run.snap.execution.state == State.PAUSED:
+        return  # not processed: resuming follows its transitions
     task.processed = True
     if run.running:
         _dispatch(run, task, [(tr, ev) for tr, ev in chosen if tr.name != "noop"])
@@ -92,11 +100,15 @@ def _dispatch(run: Run, task: TaskRecord, chosen: list[tuple[Transition, str]]) 
     """Mistral's order: tasks before the first state command start, then that command runs;
     whatever follows a state command is dropped."""
     outbound = data_flow.outbound_context(task)
-    for tr, event in chosen:
+    for i, (tr, event) in enumerate(chosen):
         if not run.running:
             return
         if tr.is_engine_command:
             _engine_command(run, task, tr, outbound)
+            if tr.name == "pause":
+                # What follows a pause runs on resume (Mistral's backlog).
+                backlog = [[t.name, ev] for t, ev in chosen[i + 1 :]]
+                task.runtime_context = {**task.runtime_context, "backlog": backlog}
             return
         schedule(run, tr.name, outbound, task, event)
 
@@ -206,6 +218,8 @@ def _failure_info(run: Run) -> str:
 
 def final_context(run: Run) -> dict[str, Any]:
     """The merged outbound context of the tasks that ended their branch."""
+    if run.snap.spec.type == "reverse":
+        return reverse.final_context(run)
     ctx: dict[str, Any] = {}
     for t in run.snap.tasks:
         if t.state in COMPLETED and not t.runtime_context.get("next_tasks"):

@@ -56,6 +56,31 @@ class ItemsCompleted(Event):
 
 def event_from_dict(data: dict[str, Any]) -> Event:
     """Rebuild an event sent through a message."""
-    kinds = {c.__name__: c for c in (WorkflowStarted, ActionCompleted, SubworkflowCompleted, TimerFired, ItemsCompleted)}
+    kinds = {c.__name__: c for c in Event.__subclasses__()}
     fields = dict(data)
     return kinds[fields.pop("type")](**fields)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRequested(Event):
+    """A user asks the execution to pause (PAUSED), resume (RUNNING), cancel (CANCELLED),
+    or end now (SUCCESS / ERROR)."""
+
+    state: str
+    state_info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RerunRequested(Event):
+    """Run a failed task again; `reset` re-runs every item of a with-items task, not only the
+    failed ones."""
+
+    task_execution_id: str
+    reset: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRerun(Event):
+    """A task of a child execution was rerun: the parent task waits for the child again."""
+
+    task_execution_id: str

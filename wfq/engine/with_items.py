@@ -55,33 +55,72 @@ def start(run: Run, task: TaskRecord, name: str, runtime_of: Any) -> None:
     action for one item's input (raises the caller's TaskFailure)."""
     from wfq.engine import tasks
 
+    items, capacity = _items_and_capacity(run, task)
+    task.runtime_context = {
+        **task.runtime_context,
+        "with_items": {"count": len(items), "capacity": capacity or None},
+    }
+    if not items:
+        tasks.complete(run, task, success=True, result=[])
+        return
+    _create(run, task, name, runtime_of, items, range(len(items)), capacity)
+
+
+def rerun_failed(run: Run, task: TaskRecord, keep: list[ActionRecord]) -> None:
+    """Run again only the items that did not succeed (a rerun with `reset: false`)."""
+    from wfq.engine import tasks
+
     spec = run.snap.spec.tasks[task.name]
     try:
+        name = data_flow.evaluate(spec.action, run.snap, task)
+        items, capacity = _items_and_capacity(run, task)
+        done = {a.item_index for a in keep}
+        todo = [i for i in range(len(items)) if i not in done]
+        _create(run, task, name, lambda given: tasks.resolve_action(run, task, name, given), items, todo, capacity)
+    except (tasks.TaskFailure, ExpressionError) as exc:
+        wf = run.snap.execution.workflow_name
+        tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+
+
+def _items_and_capacity(run: Run, task: TaskRecord) -> tuple[list[dict[str, Any]], int]:
+    from wfq.engine import tasks
+
+    pol = policies.policies(run, task)
+    try:
         items = item_values(run, task)
-        pol = policies.policies(run, task)
         capacity = policies.value(run, task, pol.concurrency, int, "concurrency") if pol.concurrency else 0
     except (ItemsError, policies.PolicyError) as exc:
         raise tasks.TaskFailure(str(exc)) from exc
-    count = len(items)
-    lanes = min(count, capacity or DEFAULT_LANES)
+    return items, capacity
+
+
+def _create(
+    run: Run,
+    task: TaskRecord,
+    name: str,
+    runtime_of: Any,
+    items: list[dict[str, Any]],
+    indexes: Any,
+    capacity: int,
+) -> None:
+    from wfq.engine import tasks
+
+    spec = run.snap.spec.tasks[task.name]
+    indexes = list(indexes)
+    lanes = min(len(indexes), capacity or DEFAULT_LANES)
     attempt = int(task.runtime_context.get("retry_no", 0))
-    task.runtime_context = {
-        **task.runtime_context,
-        "with_items": {"count": count, "capacity": capacity or None},
-    }
-    if count == 0:
-        tasks.complete(run, task, success=True, result=[])
-        return
     first: list[str] = []
-    for index, item in enumerate(items):
+    for n, index in enumerate(indexes):
+        # An in_context variable of the same name beats the item variable (Mistral).
+        extra = {**items[index], **task.in_context}
         try:
-            action_input = data_flow.evaluate(dict(spec.input), run.snap, task, extra={**item, **task.in_context})
+            action_input = data_flow.evaluate(dict(spec.input), run.snap, task, extra=extra)
         except ExpressionError as exc:
             raise tasks.TaskFailure(str(exc)) from exc
         runtime = runtime_of(action_input)
         runtime.update(safe_rerun=bool(spec.safe_rerun), queue=spec.target or None, item=True)
         action = run.new_action(task, name, action_input, runtime=runtime, item_index=index, attempt=attempt)
-        if index < lanes:
+        if n < lanes:
             first.append(action.id)
         else:
             action.state = State.IDLE.value
@@ -92,8 +131,7 @@ def on_items_completed(run: Run, task: TaskRecord, actions: list[ActionRecord]) 
     """Every item has a result: complete the task with the ordered list of results."""
     from wfq.engine import tasks
 
-    attempt = int(task.runtime_context.get("retry_no", 0))
-    current = sorted((a for a in actions if a.attempt == attempt and a.accepted), key=lambda a: a.item_index)
+    current = sorted((a for a in actions if a.accepted), key=lambda a: a.item_index)
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     if len(current) < count or any(a.state not in COMPLETED for a in current):
         return  # early or duplicate callback: some item is still running

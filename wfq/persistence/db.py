@@ -68,12 +68,10 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction (rolled back at the end)."""
+        """A read-only transaction. Closing the session ends it; the rows read stay usable
+        (detached, attributes loaded)."""
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:

@@ -17,11 +17,21 @@ from wfq.services.context import Services
 SCOPES = ("private", "public")
 
 
-def _parse_workflows(svc: Services, text: str) -> list[dsl.WorkflowSpec]:
+def check_size(svc: Services, text: str) -> None:
+    """Refuse a definition larger than the configured limit (400)."""
     if len(text.encode()) > svc.settings.definition_size_limit_kb * 1024:
         raise InvalidRequest(
             f"Definition is larger than the limit of {svc.settings.definition_size_limit_kb} KiB"
         )
+
+
+def checksum(text: str) -> str:
+    """md5 hex of a definition (Mistral's `checksum`)."""
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def _parse_workflows(svc: Services, text: str) -> list[dsl.WorkflowSpec]:
+    check_size(svc, text)
     doc = dsl.parse_document(text, max_tasks=svc.settings.max_tasks_per_workflow)
     if doc.kind != "workflows" or not doc.workflows:
         raise DSLValidationError([dsl.Issue("", "Expected a workflow definition")])
@@ -35,11 +45,39 @@ def stored_spec(spec: dsl.WorkflowSpec) -> dict[str, Any]:
     return d
 
 
-def _fill(row: WorkflowDefinition, spec: dsl.WorkflowSpec) -> None:
+def fill_workflow(row: WorkflowDefinition, spec: dsl.WorkflowSpec) -> None:
+    """Copy a workflow spec into its row (definition, spec, checksum, tags)."""
     row.definition = spec.definition
     row.spec = stored_spec(spec)
-    row.checksum = hashlib.md5(spec.definition.encode()).hexdigest()
+    row.checksum = checksum(spec.definition)
     row.tags = list(spec.tags)
+
+
+def add_workflow(
+    svc: Services,
+    session: Any,
+    spec: dsl.WorkflowSpec,
+    *,
+    project_id: str,
+    namespace: str,
+    scope: str,
+    workbook_name: str | None = None,
+) -> WorkflowDefinition:
+    """Add a new workflow row to the session; Conflict when the name is taken."""
+    if repo.find_in_namespaces(session, WorkflowDefinition, spec.name, [namespace], project_id):
+        raise _duplicate(spec.name, namespace, project_id)
+    row = WorkflowDefinition(
+        id=svc.new_id(),
+        name=spec.name,
+        namespace=namespace,
+        project_id=project_id,
+        scope=scope,
+        workbook_name=workbook_name,
+        created_at=svc.now(),
+    )
+    fill_workflow(row, spec)
+    session.add(row)
+    return row
 
 
 def create_workflows(
@@ -51,28 +89,28 @@ def create_workflows(
     specs = _parse_workflows(svc, text)
     try:
         with svc.db.write() as session:
-            rows = []
-            for spec in specs:
-                if repo.find_in_namespaces(session, WorkflowDefinition, spec.name, [namespace], project_id) is not None:
-                    raise _duplicate(spec.name, namespace, project_id)
-                row = WorkflowDefinition(
-                    id=svc.new_id(), name=spec.name, namespace=namespace, project_id=project_id,
-                    scope=scope, created_at=svc.now(),
+            rows = [
+                add_workflow(
+                    svc, session, spec, project_id=project_id, namespace=namespace, scope=scope
                 )
-                _fill(row, spec)
-                session.add(row)
-                rows.append(row)
+                for spec in specs
+            ]
             session.flush()
             return [views.workflow(r) for r in rows]
     except DuplicateRow as exc:
         raise _duplicate(specs[0].name, namespace, project_id) from exc
 
 
-def _duplicate(name: str, namespace: str, project_id: str) -> Conflict:
+def duplicate(kind: str, name: str, namespace: str, project_id: str) -> Conflict:
+    """Mistral's 409 for a name taken in a namespace."""
     return Conflict(
-        "Duplicate entry for WorkflowDefinition ['name', 'namespace', 'project_id']: "
+        f"Duplicate entry for {kind} ['name', 'namespace', 'project_id']: "
         f"{name}, {namespace}, {project_id}"
     )
+
+
+def _duplicate(name: str, namespace: str, project_id: str) -> Conflict:
+    return duplicate("WorkflowDefinition", name, namespace, project_id)
 
 
 def update_workflows(
@@ -88,7 +126,7 @@ def update_workflows(
                 raise NotFound(
                     f"Workflow not found [workflow_identifier={spec.name}, namespace={namespace}]"
                 )
-            _fill(row, spec)
+            fill_workflow(row, spec)
             if scope:
                 row.scope = scope
             row.updated_at = svc.now()

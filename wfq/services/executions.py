@@ -23,36 +23,9 @@ from wfq.persistence.models import (
 )
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
-from wfq.services.catalog import StoredCatalog
+from wfq.services import transitions
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State
-
-
-def _snapshot(
-    svc: Services, session: Session, ex: WorkflowExecution, action_ids: tuple[str, ...] = ()
-) -> engine.Snapshot:
-    return engine.Snapshot(
-        execution=ex,
-        spec=dsl.workflow_from_dict(ex.spec),
-        tasks=repo.tasks_of(session, ex.id),
-        actions=repo.actions_by_id(session, action_ids),
-        new_task=repo.adder(session, TaskExecution),
-        new_action=repo.adder(session, ActionExecution),
-        env=(ex.params or {}).get("env") or {},
-    )
-
-
-def _handle(
-    svc: Services, session: Session, snap: engine.Snapshot, event: engine.Event, project_id: str
-) -> list[engine.Command]:
-    decision = engine.handle(
-        snap,
-        event,
-        now=svc.now(),
-        ids=svc.new_id,
-        actions=StoredCatalog(svc.registry, session, project_id),
-    )
-    return decision.commands
 
 
 def check_input(spec: dsl.WorkflowSpec, given: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +42,11 @@ def check_input(spec: dsl.WorkflowSpec, given: dict[str, Any]) -> dict[str, Any]
     full = {p.name: p.default for p in spec.input if p.has_default}
     full.update(given)
     return full
+
+
+def _check_target(spec: dsl.WorkflowSpec, target: Any) -> None:
+    if not isinstance(target, str) or target not in spec.tasks:
+        raise InvalidInput(f"Invalid task name [wf_spec=ReverseWorkflowSpec {spec.name}, task_name={target}]")
 
 
 def _resolve_env(session: Session, env: Any, project_id: str) -> dict[str, Any]:
@@ -135,6 +113,8 @@ def start_execution(
                 declared = {p.name for p in spec.input}
                 params.update({k: given.pop(k) for k in list(given) if k not in declared})
             full_input = check_input(spec, given)
+            if spec.type == "reverse":
+                _check_target(spec, params.get("task_name"))
             env = _resolve_env(session, params.get("env"), project_id)
             stored_params = {"namespace": wf.namespace, **params, "env": env}
             ex = WorkflowExecution(
@@ -154,8 +134,8 @@ def start_execution(
                 created_at=svc.now(),
             )
             session.add(ex)
-            snap = _snapshot(svc, session, ex)
-            commands = _handle(svc, session, snap, engine.WorkflowStarted(), project_id)
+            snap = transitions.snapshot(svc, session, ex)
+            commands = transitions.decide(svc, session, snap, engine.WorkflowStarted(), project_id)
             return ex.id, commands
 
     ex_id, commands = svc.db.retrying(tx)
@@ -178,9 +158,9 @@ def complete_action(svc: Services, action_id: str, success: bool, result: Any) -
             ex = repo.lock_execution(session, action.workflow_execution_id)
             if ex is None:
                 return []
-            snap = _snapshot(svc, session, ex, (action_id,))
+            snap = transitions.snapshot(svc, session, ex, (action_id,))
             event = engine.ActionCompleted(action_id, success, result)
-            return _handle(svc, session, snap, event, ex.project_id)
+            return transitions.decide(svc, session, snap, event, ex.project_id)
 
     svc.carry_out(svc.db.retrying(tx))
 
@@ -233,9 +213,9 @@ def _deliver_to_parent(
             ex = repo.lock_execution(session, parent_id)
             if ex is None:
                 return []
-            snap = _snapshot(svc, session, ex)
+            snap = transitions.snapshot(svc, session, ex)
             event = engine.SubworkflowCompleted(task_id, state, output, info)
-            return _handle(svc, session, snap, event, ex.project_id)
+            return transitions.decide(svc, session, snap, event, ex.project_id)
 
     svc.carry_out(svc.db.retrying(tx))
 
@@ -258,9 +238,25 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
             ex = repo.lock_execution(session, task.workflow_execution_id)
             if ex is None:
                 return []
-            snap = _snapshot(svc, session, ex)
+            snap = transitions.snapshot(svc, session, ex)
             if isinstance(event, engine.ItemsCompleted):
                 snap.actions.update(repo.actions_of_task(session, task.id))
-            return _handle(svc, session, snap, event, ex.project_id)
+            return transitions.decide(svc, session, snap, event, ex.project_id)
 
     svc.carry_out(svc.db.retrying(tx))
+
+
+# The state-changing use cases live in controls.py; the API finds them here too.
+from wfq.services.controls import delete_execution, rerun_task, update_execution  # noqa: E402
+
+__all__ = [
+    "check_input",
+    "complete_action",
+    "delete_execution",
+    "handle_event",
+    "notify_parent",
+    "rerun_task",
+    "start_execution",
+    "start_subworkflow",
+    "update_execution",
+]

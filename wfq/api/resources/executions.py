@@ -6,7 +6,6 @@ The POST body is validated the way Mistral's WSME layer does it, with the same m
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,8 +13,9 @@ from typing import Any
 import flask
 from flask_restx import Api, Namespace, Resource
 
-from wfq.api.context import NUL_MESSAGE, ApiContext, has_nul
-from wfq.api.encoding import EXECUTION, TASK, encode, json_response
+from wfq.api import bodies
+from wfq.api.context import ApiContext
+from wfq.api.encoding import EXECUTION, TASK, empty_response, encode, json_response
 from wfq.api.errors import NotImplementedYet, fault_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput, InvalidRequest, NotFound, SizeLimitExceeded
@@ -85,21 +85,7 @@ def parse_start(body: Any) -> StartRequest:
 
 
 def _json_object(body: dict[str, Any], name: str) -> dict[str, Any]:
-    value = body.get(name)
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError) as exc:
-            raise InvalidInput(
-                f"Invalid input for field/attribute wf_ex. Value: '{body}'. {exc}"
-            ) from None
-        if has_nul(value):
-            raise InvalidInput(NUL_MESSAGE)
-    if not isinstance(value, dict):
-        raise InvalidInput(f"JsonType field value must be a dictionary [actual={value}]")
-    return value
+    return bodies.json_object(body, name, "wf_ex")
 
 
 def _check_size(ctx: ApiContext, value: dict[str, Any], name: str) -> None:
@@ -174,10 +160,57 @@ def tasks_of(ctx: ApiContext, ex_id: str) -> flask.Response:
 
 
 def not_implemented(ctx: ApiContext, ex_id: str, what: str) -> flask.Response:
-    """PUT/DELETE of one execution: 404 when unknown, else 501 until a service exists."""
+    """404 when the execution is unknown, else 501 (the service does not exist yet)."""
     project = ctx.project()
     queries.get(ctx.services, "execution", ex_id, project_id=project)
     return fault_response(NotImplementedYet(f"{what} is not implemented yet"))
+
+
+def parse_update(body: Any) -> dict[str, Any]:
+    """The changes a PUT body asks for (Mistral's rules on what may be combined)."""
+    body = bodies.require_object(body, "wf_ex")
+    bodies.strings(body, ("state", "state_info", "description"))
+    params = _json_object(body, "params")
+    changes = {
+        "state": body.get("state") or None,
+        "state_info": body.get("state_info"),
+        "description": body.get("description") or None,
+        "env": params.get("env") or None,
+    }
+    if not (changes["state"] or changes["description"] or changes["env"]):
+        raise InvalidRequest("The property state, description, or env is not provided for update.")
+    if changes["description"] and changes["state"]:
+        raise InvalidRequest("The property description must be updated separately from state.")
+    if changes["env"] and changes["state"] and changes["state"] != "RUNNING":
+        raise InvalidRequest(
+            "The property env can only be updated when workflow execution is not running "
+            "or on resume from pause."
+        )
+    return changes
+
+
+def update(ctx: ApiContext, ex_id: str) -> flask.Response:
+    """PUT: pause, resume, cancel, fail or succeed an execution, or change its description or
+    env (`executions.update_execution`; 501 until that service exists)."""
+    service = getattr(executions, "update_execution", None)
+    if service is None:
+        return not_implemented(ctx, ex_id, "Updating an execution (pause, resume, cancel)")
+    project = ctx.project()
+    svc = ctx.services
+    queries.get(svc, "execution", ex_id, project_id=project)
+    service(svc, ex_id, project_id=project, **parse_update(ctx.json_body()))
+    return json_response(encode(EXECUTION, queries.get(svc, "execution", ex_id, project_id=project)))
+
+
+def delete(ctx: ApiContext, ex_id: str) -> flask.Response:
+    """DELETE one execution (`force=true` also when it is not finished): 204."""
+    service = getattr(executions, "delete_execution", None)
+    if service is None:
+        return not_implemented(ctx, ex_id, "Deleting an execution")
+    project = ctx.project()
+    queries.get(ctx.services, "execution", ex_id, project_id=project)
+    service(ctx.services, ex_id, project_id=project, force=ctx.flag("force"))
+    return empty_response()
 
 
 def register(api: Api, ctx: ApiContext, models: Models) -> None:
@@ -232,14 +265,19 @@ def _item(ns: Namespace, ctx: ApiContext, models: Models) -> None:
             """Get one execution."""
             return get_one(ctx, ex_id)
 
+        @ns.expect(models.execution_update)
+        @ns.response(200, "The execution after the update", models.execution)
+        @ns.response(400, "Bad update", models.fault)
+        @ns.response(404, "No such execution", models.fault)
         @ns.response(501, "Not implemented yet", models.fault)
         def put(self, ex_id: str) -> flask.Response:
-            """Pause, resume or cancel an execution (not implemented yet)."""
-            # TODO(services): call executions.update_execution(...) once it exists.
-            return not_implemented(ctx, ex_id, "Updating an execution (pause, resume, cancel)")
+            """Pause, resume or cancel an execution, or change its description or env."""
+            return update(ctx, ex_id)
 
+        @ns.doc(params={"force": "true: delete even when the execution is not finished"})
+        @ns.response(204, "Deleted")
+        @ns.response(404, "No such execution", models.fault)
         @ns.response(501, "Not implemented yet", models.fault)
         def delete(self, ex_id: str) -> flask.Response:
-            """Delete an execution (not implemented yet)."""
-            # TODO(services): call executions.delete_execution(...) once it exists.
-            return not_implemented(ctx, ex_id, "Deleting an execution")
+            """Delete an execution."""
+            return delete(ctx, ex_id)

@@ -1,15 +1,20 @@
-"""`/v2/tasks`: list and get task executions, and the action executions of one task."""
+"""`/v2/tasks`: list and get task executions, rerun a failed one (PUT), and the action
+executions of one task."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import flask
 from flask_restx import Api, Resource
 
+from wfq.api import bodies
 from wfq.api.context import ApiContext
 from wfq.api.encoding import ACTION_EXECUTION, TASK, encode, json_response
 from wfq.api.errors import NotImplementedYet, fault_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
-from wfq.services import queries
+from wfq.errors import InvalidRequest
+from wfq.services import executions, queries
 
 
 def list_all(ctx: ApiContext) -> flask.Response:
@@ -36,12 +41,41 @@ def actions_of(ctx: ApiContext, task_id: str) -> flask.Response:
     return ctx.list_response(ACTION_EXECUTION, req, views)
 
 
+def parse_rerun(body: Any, task: dict[str, Any]) -> dict[str, Any]:
+    """The rerun a PUT body asks for: `{"state": "RUNNING", "reset": bool, "env": ...}`."""
+    body = bodies.require_object(body, "task")
+    bodies.strings(body, ("state", "name", "workflow_name"))
+    if body.get("name") and body["name"] != task["name"]:
+        raise InvalidRequest("Task name does not match.")
+    if body.get("workflow_name") and body["workflow_name"] != task["workflow_name"]:
+        raise InvalidRequest("Workflow name does not match.")
+    state = body.get("state")
+    if state == "SKIPPED":
+        raise NotImplementedYet("Skipping a task is not implemented yet")
+    if state != "RUNNING":
+        raise InvalidRequest(
+            "Invalid task state. Only updating task to RUNNING or SKIPPED is supported."
+        )
+    if body.get("reset") is None:
+        raise InvalidRequest("Reset field is mandatory to rerun task.")
+    env = bodies.json_object(body, "env", "task")
+    return {"reset": bodies.flag(body["reset"], "reset"), "env": env or None}
+
+
 def rerun(ctx: ApiContext, task_id: str) -> flask.Response:
-    """PUT one task (Mistral: rerun a failed task): 404 when unknown, else 501 for now."""
+    """PUT one task: rerun a failed task (`executions.rerun_task`; 501 until it exists)."""
     project = ctx.project()
-    queries.get(ctx.services, "task", task_id, project_id=project)
-    # TODO(services): call executions.rerun_task(...) once it exists.
-    return fault_response(NotImplementedYet("Rerunning a task is not implemented yet"))
+    svc = ctx.services
+    task = queries.get(svc, "task", task_id, project_id=project)
+    service = getattr(executions, "rerun_task", None)
+    if service is None:
+        return fault_response(NotImplementedYet("Rerunning a task is not implemented yet"))
+    try:
+        changes = parse_rerun(ctx.json_body(), task)
+    except NotImplementedYet as exc:
+        return fault_response(exc)
+    service(svc, task_id, project_id=project, **changes)
+    return json_response(encode(TASK, queries.get(svc, "task", task_id, project_id=project)))
 
 
 def register(api: Api, ctx: ApiContext, models: Models) -> None:
@@ -65,9 +99,13 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
             """Get one task execution."""
             return get_one(ctx, task_id)
 
+        @ns.expect(models.task_update)
+        @ns.response(200, "The task execution, running again", models.task)
+        @ns.response(400, "Bad rerun request, or the task is not in ERROR", models.fault)
+        @ns.response(404, "No such task execution", models.fault)
         @ns.response(501, "Not implemented yet", models.fault)
         def put(self, task_id: str) -> flask.Response:
-            """Rerun a task execution (not implemented yet)."""
+            """Rerun a failed task execution: {"state": "RUNNING", "reset": true}."""
             return rerun(ctx, task_id)
 
     @ns.route("/<string:task_id>/action_executions")

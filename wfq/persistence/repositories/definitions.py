@@ -1,4 +1,5 @@
-"""Finding stored workflows, ad-hoc actions and environments visible to a project."""
+"""Finding stored workbooks, workflows, ad-hoc actions, environments and cron triggers visible
+to a project."""
 
 from __future__ import annotations
 
@@ -52,3 +53,28 @@ def find_named(session: Session, model: Any, name: str, project_id: str) -> Any:
     stmt = select(model).where(model.name == name, visible(model, project_id))
     rows = sorted(session.scalars(stmt), key=lambda r: r.project_id != project_id)
     return rows[0] if rows else None
+
+
+def find_named_or_id(session: Session, model: Any, identifier: str, project_id: str) -> Any:
+    """The visible row whose id or name is `identifier` (models without namespaces)."""
+    row = session.get(model, identifier)
+    if row is not None and (row.project_id == project_id or row.scope == "public"):
+        return row
+    return find_named(session, model, identifier, project_id)
+
+
+def of_workbook(
+    session: Session, model: Any, workbook: str, namespace: str, project_id: str
+) -> list[Any]:
+    """The workflow or action definitions a workbook of the project registered."""
+    stmt = select(model).where(
+        model.workbook_name == workbook,
+        model.namespace == namespace,
+        model.project_id == project_id,
+    )
+    return list(session.scalars(stmt.order_by(model.name)))
+
+
+def all_visible(session: Session, model: Any, project_id: str) -> list[Any]:
+    """Every row of `model` the project owns or that is public."""
+    return list(session.scalars(select(model).where(visible(model, project_id))))

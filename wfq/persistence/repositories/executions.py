@@ -156,3 +156,21 @@ def count_unfinished_items(session: Session, task_id: str) -> int:
         ActionExecution.state.in_(("IDLE", "RUNNING")),
     )
     return int(session.scalar(stmt) or 0)
+
+
+def children_of(session: Session, execution_id: str) -> list[WorkflowExecution]:
+    """Executions started by tasks of this execution."""
+    task_ids = select(TaskExecution.id).where(TaskExecution.workflow_execution_id == execution_id)
+    stmt = select(WorkflowExecution).where(WorkflowExecution.task_execution_id.in_(task_ids))
+    return list(session.scalars(stmt))
+
+
+def delete_execution_tree(session: Session, execution_id: str) -> None:
+    """Delete an execution, its tasks and action executions, and its children, recursively."""
+    from sqlalchemy import delete
+
+    for child in children_of(session, execution_id):
+        delete_execution_tree(session, child.id)
+    session.execute(delete(ActionExecution).where(ActionExecution.workflow_execution_id == execution_id))
+    session.execute(delete(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id))
+    session.execute(delete(WorkflowExecution).where(WorkflowExecution.id == execution_id))

@@ -1,0 +1,298 @@
+"""How each Mistral resource is shown: its fields in Mistral's order, which of them are
+JSON-encoded strings, what lists leave out, and what a list may filter and sort on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How one resource is shown.
+
+    `fields` is the full single-GET field list, in Mistral's order; `json_fields` are sent as
+    JSON-encoded strings; `list_omits` are the big fields list responses leave out;
+    `filterable` are the fields a list may filter and sort on (scalar columns).
+    """
+
+    plural: str
+    fields: tuple[str, ...]
+    json_fields: frozenset[str]
+    list_omits: frozenset[str]
+    filterable: frozenset[str]
+    always: tuple[str, ...] = ("id",)
+
+
+_STAMPS = ("created_at", "updated_at")
+
+WORKFLOW = Shape(
+    plural="workflows",
+    fields=(
+        "id",
+        "name",
+        "namespace",
+        "input",
+        "interface",
+        "definition",
+        "checksum",
+        "tags",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset({"interface"}),
+    list_omits=frozenset(),
+    filterable=frozenset(
+        {"id", "name", "namespace", "scope", "project_id", "checksum", "definition", *_STAMPS}
+    ),
+    always=("id", "interface"),
+)
+
+EXECUTION = Shape(
+    plural="executions",
+    fields=(
+        "id",
+        "workflow_id",
+        "workflow_name",
+        "workflow_namespace",
+        "description",
+        "tags",
+        "params",
+        "task_execution_id",
+        "root_execution_id",
+        "state",
+        "state_info",
+        "input",
+        "output",
+        "published_global",
+        "created_at",
+        "updated_at",
+        "project_id",
+    ),
+    json_fields=frozenset({"input", "output", "params", "published_global"}),
+    list_omits=frozenset({"output", "published_global"}),
+    filterable=frozenset(
+        {
+            "id",
+            "workflow_id",
+            "workflow_name",
+            "workflow_namespace",
+            "description",
+            "state",
+            "state_info",
+            "task_execution_id",
+            "root_execution_id",
+            "project_id",
+            *_STAMPS,
+        }
+    ),
+)
+
+TASK = Shape(
+    plural="tasks",
+    fields=(
+        "id",
+        "name",
+        "type",
+        "workflow_name",
+        "workflow_namespace",
+        "workflow_id",
+        "workflow_execution_id",
+        "tags",
+        "state",
+        "state_info",
+        "project_id",
+        "runtime_context",
+        "published",
+        "result",
+        "processed",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "finished_at",
+    ),
+    json_fields=frozenset({"published", "runtime_context", "result"}),
+    list_omits=frozenset({"result"}),
+    filterable=frozenset(
+        {
+            "id",
+            "name",
+            "type",
+            "workflow_name",
+            "workflow_namespace",
+            "workflow_id",
+            "workflow_execution_id",
+            "state",
+            "state_info",
+            "project_id",
+            "processed",
+            "started_at",
+            "finished_at",
+            *_STAMPS,
+        }
+    ),
+)
+
+ACTION_EXECUTION = Shape(
+    plural="action_executions",
+    fields=(
+        "id",
+        "workflow_name",
+        "workflow_namespace",
+        "task_execution_id",
+        "state",
+        "state_info",
+        "tags",
+        "name",
+        "description",
+        "project_id",
+        "accepted",
+        "input",
+        "output",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset({"input", "output"}),
+    list_omits=frozenset({"output"}),
+    filterable=frozenset(
+        {
+            "id",
+            "name",
+            "workflow_name",
+            "workflow_namespace",
+            "task_execution_id",
+            "description",
+            "state",
+            "state_info",
+            "project_id",
+            "accepted",
+            *_STAMPS,
+        }
+    ),
+)
+
+
+WORKBOOK = Shape(
+    plural="workbooks",
+    fields=(
+        "id",
+        "name",
+        "namespace",
+        "definition",
+        "tags",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset(),
+    list_omits=frozenset(),
+    filterable=frozenset({"id", "name", "namespace", "scope", "project_id", *_STAMPS}),
+)
+
+ACTION = Shape(
+    plural="actions",
+    fields=(
+        "id",
+        "name",
+        "is_system",
+        "input",
+        "description",
+        "tags",
+        "definition",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+        "namespace",
+    ),
+    json_fields=frozenset(),
+    list_omits=frozenset(),
+    filterable=frozenset(
+        {
+            "id",
+            "name",
+            "is_system",
+            "input",
+            "description",
+            "scope",
+            "project_id",
+            "namespace",
+            *_STAMPS,
+        }
+    ),
+)
+
+ENVIRONMENT = Shape(
+    plural="environments",
+    fields=(
+        "id",
+        "name",
+        "description",
+        "variables",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset({"variables"}),
+    list_omits=frozenset(),
+    filterable=frozenset({"id", "name", "description", "scope", "project_id", *_STAMPS}),
+)
+
+CRON_TRIGGER = Shape(
+    plural="cron_triggers",
+    fields=(
+        "id",
+        "name",
+        "pattern",
+        "workflow_name",
+        "workflow_id",
+        "workflow_input",
+        "workflow_params",
+        "scope",
+        "project_id",
+        "remaining_executions",
+        "first_execution_time",
+        "next_execution_time",
+        "status",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset({"workflow_input", "workflow_params"}),
+    list_omits=frozenset(),
+    filterable=frozenset(
+        {
+            "id",
+            "name",
+            "pattern",
+            "workflow_name",
+            "workflow_id",
+            "workflow_namespace",
+            "scope",
+            "project_id",
+            "remaining_executions",
+            "first_execution_time",
+            "next_execution_time",
+            "status",
+            *_STAMPS,
+        }
+    ),
+)
+
+DATETIME_FIELDS = frozenset(
+    {
+        "created_at",
+        "updated_at",
+        "started_at",
+        "finished_at",
+        "first_execution_time",
+        "next_execution_time",
+    }
+)
+"""Filter values of these fields are parsed as timestamps."""
+BOOLEAN_FIELDS = frozenset({"processed", "accepted", "is_system"})
+"""Filter values of these fields are true or false."""
+INTEGER_FIELDS = frozenset({"remaining_executions"})
+"""Filter values of these fields are integers."""

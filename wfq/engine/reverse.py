@@ -1,0 +1,56 @@
+"""The reverse workflow controller: run exactly the tasks the target (`task_name`) requires,
+each as soon as everything it requires has succeeded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wfq.engine import data_flow, tasks
+from wfq.engine.run import Run
+from wfq.engine.snapshot import TaskRecord
+from wfq.states import State
+
+
+def needed(run: Run) -> list[str]:
+    """The tasks to run for the execution's target, dependencies first."""
+    target = run.snap.execution.params.get("task_name")
+    levels = run.snap.spec.tasks_to_run(target)
+    return [name for level in levels for name in level]
+
+
+def schedule_ready(run: Run) -> None:
+    """Start every needed task not started yet whose requirements all succeeded."""
+    spec = run.snap.spec
+    started = {t.name for t in run.snap.tasks}
+    succeeded = {t.name: t for t in run.snap.tasks if t.state == State.SUCCESS}
+    for name in needed(run):
+        if not run.running:
+            return
+        if name in started:
+            continue
+        reqs = spec.requires(name)
+        if all(r in succeeded for r in reqs):
+            ctx: dict[str, Any] = {}
+            for r in reqs:
+                ctx = data_flow.merge_dicts(ctx, data_flow.outbound_context(succeeded[r]))
+            rc = {"triggered_by": [{"task_id": succeeded[r].id, "event": "on-success"} for r in reqs]}
+            task = run.new_task(name, ctx, State.IDLE, runtime_context=rc)
+            started.add(name)
+            tasks.start(run, task)
+
+
+def final_context(run: Run) -> dict[str, Any]:
+    """A reverse workflow's final context is its target task's outbound context."""
+    target = run.snap.execution.params.get("task_name")
+    execs = run.snap.tasks_named(target)
+    return data_flow.outbound_context(execs[-1]) if execs else {}
+
+
+def on_task_completed(run: Run, task: TaskRecord) -> None:
+    from wfq.engine import controller
+
+    task.processed = True
+    task.error_handled = False
+    if run.running:
+        schedule_ready(run)
+    controller.check_completion(run)

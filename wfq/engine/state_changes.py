@@ -1,0 +1,133 @@
+"""What a user can ask of a running execution: pause, resume, cancel, end it now, and rerun a
+failed task. Mistral's rules (docs/mistral-semantics.md section 9)."""
+
+from __future__ import annotations
+
+from wfq.dsl import ENGINE_COMMANDS
+from wfq.engine import controller, tasks, with_items
+from wfq.engine.events import ChildRerun, RerunRequested, StateRequested
+from wfq.engine.run import Run
+from wfq.engine.snapshot import TaskRecord
+from wfq.errors import InvalidRequest
+from wfq.states import COMPLETED, State
+
+WORKFLOW_TRANSITIONS = {
+    State.IDLE: {State.RUNNING, State.ERROR, State.CANCELLED},
+    State.RUNNING: {State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED},
+    State.PAUSED: {State.RUNNING, State.ERROR, State.CANCELLED},
+    State.CANCELLED: {State.RUNNING},
+    State.ERROR: {State.RUNNING},
+    State.SUCCESS: set(),
+}
+
+
+def _refuse(run: Run, new: State) -> InvalidRequest:
+    ex = run.snap.execution
+    return InvalidRequest(
+        f"Can't change workflow execution state from {ex.state} to {new}. "
+        f"[workflow={ex.workflow_name}, execution_id={ex.id}]"
+    )
+
+
+def on_state_requested(run: Run, event: StateRequested) -> None:
+    ex = run.snap.execution
+    old, new = State(ex.state), State(event.state)
+    if new == State.RUNNING:
+        if old == State.PAUSED:
+            resume(run)
+        return  # resuming anything else is a no-op, as in Mistral
+    if old in COMPLETED and new in (State.CANCELLED, State.ERROR):
+        return  # Mistral answers with the unchanged execution
+    if old == new:
+        return
+    if new not in WORKFLOW_TRANSITIONS.get(old, set()):
+        raise _refuse(run, new)
+    if new == State.PAUSED:
+        ex.state = State.PAUSED.value
+        ex.state_info = event.state_info
+    elif new == State.CANCELLED:
+        controller.finish(run, State.CANCELLED, event.state_info)
+    else:
+        controller.finish(run, new, event.state_info)
+
+
+def resume(run: Run) -> None:
+    """Back to RUNNING: run what the pause held back, then see whether the execution is done."""
+    ex = run.snap.execution
+    ex.state, ex.state_info = State.RUNNING.value, None
+    for task in list(run.snap.tasks):
+        if not run.running:
+            return
+        _resume_task(run, task)
+    controller.check_completion(run)
+
+
+def _resume_task(run: Run, task: TaskRecord) -> None:
+    if task.state == State.IDLE:
+        tasks.run_now(run, task)
+        return
+    due = task.runtime_context.get("due_on_resume")
+    if due:
+        task.runtime_context = {k: v for k, v in task.runtime_context.items() if k != "due_on_resume"}
+        for kind in due:
+            tasks.on_timer(run, task, kind)
+        return
+    if task.state in COMPLETED and not task.processed:
+        controller.on_task_completed(run, task)
+        return
+    backlog = task.runtime_context.get("backlog")
+    if backlog:
+        task.runtime_context = {k: v for k, v in task.runtime_context.items() if k != "backlog"}
+        outbound = {**task.in_context, **(task.published or {})}
+        for name, event in backlog:
+            if not run.running:
+                return
+            if name in ENGINE_COMMANDS:
+                if name != "pause":
+                    controller.finish(run, State.ERROR if name == "fail" else State.SUCCESS, None)
+            else:
+                controller.schedule(run, name, outbound, task, event)
+
+
+def on_rerun(run: Run, event: RerunRequested) -> None:
+    task = run.snap.task(event.task_execution_id)
+    if task is None:
+        return
+    if task.state == State.SUCCESS:
+        raise InvalidRequest("Rerunning succeeded tasks is not supported.")
+    if task.state != State.ERROR:
+        raise InvalidRequest(
+            "The current task execution must be in ERROR for rerun. "
+            "Only updating task to rerun is supported."
+        )
+    spec = run.snap.spec.tasks[task.name]
+    if not event.reset and not spec.with_items:
+        raise InvalidRequest("Only with-items task has the option to not reset.")
+    ex = run.snap.execution
+    if ex.state == State.PAUSED:
+        return
+    ex.state, ex.state_info, ex.finished_at = State.RUNNING.value, None, None
+    ex.output = {}
+    old = [a for a in run.snap.actions.values() if a.task_execution_id == task.id]
+    keep = [] if event.reset else [a for a in old if a.state == State.SUCCESS and a.accepted]
+    for a in old:
+        if a not in keep:
+            a.accepted = False
+    task.runtime_context = {"with_items": task.runtime_context["with_items"]} if keep else {}
+    task.processed, task.error_handled, task.finished_at = False, False, None
+    task.published, task.result = {}, None
+    if keep:
+        run.set_task_state(task, State.RUNNING)
+        with_items.rerun_failed(run, task, keep)
+    else:
+        tasks.start(run, task)
+
+
+def on_child_rerun(run: Run, event: ChildRerun) -> None:
+    task = run.snap.task(event.task_execution_id)
+    if task is None or task.state not in (State.ERROR, State.CANCELLED):
+        return
+    ex = run.snap.execution
+    ex.state, ex.state_info, ex.finished_at, ex.output = State.RUNNING.value, None, None, {}
+    task.processed, task.error_handled, task.finished_at = False, False, None
+    run.set_task_state(task, State.RUNNING)

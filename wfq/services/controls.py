@@ -1,0 +1,103 @@
+"""Use cases that change a running execution from outside: pause, resume, cancel, force an
+end, delete, and rerun a failed task. Children follow their parent; a rerun wakes the parents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wfq import engine
+from wfq.errors import InvalidRequest, NotFound
+from wfq.persistence.models import TaskExecution, WorkflowExecution
+from wfq.persistence.repositories import executions as repo
+from wfq.services import transitions, views
+from wfq.services.context import Services
+from wfq.states import COMPLETED, State
+
+CHANGEABLE = {State.PAUSED, State.RUNNING, State.CANCELLED, State.SUCCESS, State.ERROR}
+
+
+def _owned(svc: Services, model: Any, ident: str, project_id: str, missing: str) -> Any:
+    with svc.db.read() as session:
+        row = session.get(model, ident)
+        if row is None or row.project_id != project_id:
+            raise NotFound(missing.format(ident))
+        return row
+
+
+def update_execution(
+    svc: Services,
+    ex_id: str,
+    *,
+    project_id: str,
+    state: str | None = None,
+    state_info: str | None = None,
+    description: str | None = None,
+    env: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Change an execution's description, environment or state (Mistral's PUT)."""
+    _owned(svc, WorkflowExecution, ex_id, project_id, "WorkflowExecution not found [id={}]")
+    if description is not None or env is not None:
+        _set_fields(svc, ex_id, description, env)
+    if state is not None:
+        try:
+            wanted = State(state)
+        except ValueError:
+            raise InvalidRequest(f"Invalid state: {state}") from None
+        if wanted not in CHANGEABLE:
+            raise InvalidRequest(f"Invalid state: {state}")
+        if wanted in (State.PAUSED, State.RUNNING, State.CANCELLED):
+            for child in _active_children(svc, ex_id):
+                update_execution(svc, child, project_id=project_id, state=state, state_info=state_info)
+        transitions.on_execution(svc, ex_id, engine.StateRequested(wanted.value, state_info))
+    with svc.db.read() as session:
+        return views.execution(session.get(WorkflowExecution, ex_id))
+
+
+def _set_fields(svc: Services, ex_id: str, description: str | None, env: dict[str, Any] | None) -> None:
+    with svc.db.write() as session:
+        ex = repo.lock_execution(session, ex_id)
+        if ex is None:
+            return
+        if description is not None:
+            ex.description = description
+        if env is not None:
+            merged = {**(ex.params.get("env") or {}), **env}
+            ex.params = {**ex.params, "env": merged}
+        ex.updated_at = svc.now()
+
+
+def _active_children(svc: Services, ex_id: str) -> list[str]:
+    with svc.db.read() as session:
+        return [c.id for c in repo.children_of(session, ex_id) if c.state not in COMPLETED]
+
+
+def delete_execution(svc: Services, ex_id: str, *, project_id: str, force: bool = False) -> None:
+    """Delete an execution with its tasks, action executions and child executions."""
+    _owned(svc, WorkflowExecution, ex_id, project_id, "WorkflowExecution not found [id={}]")
+    with svc.db.write() as session:
+        repo.delete_execution_tree(session, ex_id)
+
+
+def rerun_task(
+    svc: Services, task_id: str, *, project_id: str, reset: bool = True, env: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Run a failed task again; its execution (and the parents of a subworkflow) go RUNNING."""
+    task = _owned(svc, TaskExecution, task_id, project_id, "Task execution not found [id={}]")
+    if env:
+        _set_fields(svc, task.workflow_execution_id, None, env)
+    transitions.on_execution(
+        svc, task.workflow_execution_id, engine.RerunRequested(task_id, reset), task_actions=task_id
+    )
+    _wake_parents(svc, task.workflow_execution_id)
+    with svc.db.read() as session:
+        return views.task(session.get(TaskExecution, task_id))
+
+
+def _wake_parents(svc: Services, ex_id: str) -> None:
+    with svc.db.read() as session:
+        ex = session.get(WorkflowExecution, ex_id)
+        parent_task = session.get(TaskExecution, ex.task_execution_id) if ex and ex.task_execution_id else None
+    if parent_task is None:
+        return
+    transitions.on_execution(svc, parent_task.workflow_execution_id, engine.ChildRerun(parent_task.id))
+    _wake_parents(svc, parent_task.workflow_execution_id)

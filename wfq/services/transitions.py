@@ -1,0 +1,65 @@
+"""One engine transition inside an open transaction: build the snapshot, let the engine decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from wfq import dsl, engine
+from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
+from wfq.persistence.repositories import executions as repo
+from wfq.services.catalog import StoredCatalog
+from wfq.services.context import Services
+
+
+def snapshot(
+    svc: Services, session: Session, ex: WorkflowExecution, action_ids: tuple[str, ...] = ()
+) -> engine.Snapshot:
+    """The engine's view of `ex` (already locked by the caller)."""
+    return engine.Snapshot(
+        execution=ex,
+        spec=dsl.workflow_from_dict(ex.spec),
+        tasks=repo.tasks_of(session, ex.id),
+        actions=repo.actions_by_id(session, action_ids),
+        new_task=repo.adder(session, TaskExecution),
+        new_action=repo.adder(session, ActionExecution),
+        env=(ex.params or {}).get("env") or {},
+    )
+
+
+def decide(
+    svc: Services, session: Session, snap: engine.Snapshot, event: engine.Event, project_id: str
+) -> list[engine.Command]:
+    """Apply `event` to `snap`; the caller commits and then carries out the commands."""
+    decision = engine.handle(
+        snap,
+        event,
+        now=svc.now(),
+        ids=svc.new_id,
+        actions=StoredCatalog(svc.registry, session, project_id),
+    )
+    return decision.commands
+
+
+def on_execution(
+    svc: Services, execution_id: str, event: engine.Event, *, task_actions: str | None = None
+) -> tuple[list[engine.Command], Any]:
+    """Lock the execution, apply `event`, commit; returns (commands, the execution's view)."""
+    from wfq.services import views
+
+    def tx() -> tuple[list[engine.Command], Any]:
+        with svc.db.write() as session:
+            ex = repo.lock_execution(session, execution_id)
+            if ex is None:
+                return [], None
+            snap = snapshot(svc, session, ex)
+            if task_actions:
+                snap.actions.update(repo.actions_of_task(session, task_actions))
+            commands = decide(svc, session, snap, event, ex.project_id)
+            session.flush()
+            return commands, views.execution(ex)
+
+    commands, view = svc.db.retrying(tx)
+    svc.carry_out(commands)
+    return commands, view
