@@ -22,6 +22,7 @@ services:
 
 lint: install
 	$(BIN)/ruff check wfq workers beat tests
+	$(BIN)/lint-imports
 
 test: install services lint
 	$(BIN)/python -m pytest

@@ -32,6 +32,7 @@ setup(
             "pytest>=8",
             "pytest-timeout>=2.3",
             "ruff>=0.5",
+            "import-linter>=2.0",
         ],
     },
     entry_points={"console_scripts": ["wfq = wfq.cli.main:main"]},

@@ -1,0 +1,14 @@
+"""The WSGI application for production servers: `gunicorn wfq.api.wsgi:app`.
+
+Settings come from WFQ_* variables; the schema must be migrated first (`wfq db upgrade`).
+The API never runs actions itself: it needs a real broker and `wfq worker` processes.
+"""
+
+from __future__ import annotations
+
+from wfq import settings as settings_mod
+from wfq.api.app import create_app
+from wfq.cli.bootstrap import build
+
+_process = build(settings_mod.load(), migrate=False, embedded_worker=False)
+app = create_app(_process.services)
