@@ -48,6 +48,11 @@ class Settings:
     """How often the integrity check looks for stranded work."""
     dispatch_grace_s: float = 30.0
     """Work left undispatched this long after its commit is sent again by the integrity check."""
+    heartbeat_interval_s: float = 5.0
+    """How often a worker refreshes `heartbeat_at` of the actions it runs."""
+    heartbeat_timeout_s: float = 30.0
+    """An action whose heartbeat is older than this lost its worker: it fails, or is sent again
+    when its task is `safe-rerun`."""
     auth_tokens: Mapping[str, str] = field(default_factory=dict)
     """Bearer token -> project id. Empty: authentication off (every caller is the default project)."""
     default_project: str = "<default-project>"

@@ -71,6 +71,9 @@ def make_celery(settings: Settings) -> WfqCelery:
         result_serializer="json",
         accept_content=["json"],
         task_acks_late=True,
+        # A message whose worker process died goes back to the queue; claiming it again is
+        # refused unless the task is safe-rerun, and the heartbeat check handles the rest.
+        task_reject_on_worker_lost=True,
         task_ignore_result=True,
         worker_prefetch_multiplier=4,
         task_default_queue=settings.queue,

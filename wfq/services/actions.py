@@ -13,7 +13,7 @@ from wfq.engine import ItemsCompleted
 from wfq.engine.tasks import transform_output
 from wfq.errors import ActionFailed, ExpressionError
 from wfq.persistence.repositories import executions as repo
-from wfq.services import executions
+from wfq.services import executions, heartbeat
 from wfq.services.context import Services
 from wfq.states import State
 
@@ -84,12 +84,23 @@ def execute(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
 
 def run_action(svc: Services, action_id: str) -> None:
     """The body of `wfq.run_action`: claim, run, complete. Safe to call twice."""
+    heartbeat.ensure_started(svc, WORKER_NAME)
     claimed = claim(svc, action_id)
     if claimed is None:
         return
     success, result, is_sync = execute(svc, claimed)
     if is_sync:
         executions.complete_action(svc, action_id, success, result)
+    else:
+        mark_async(svc, action_id)
+
+
+def mark_async(svc: Services, action_id: str) -> None:
+    """The action started and now waits for its result through the API: no heartbeat."""
+    with svc.db.write() as session:
+        row = repo.lock_action(session, action_id)
+        if row is not None and row.state == State.RUNNING:
+            row.runtime = {**row.runtime, "async": True}
 
 
 def _finish_item_and_claim_next(
@@ -103,11 +114,13 @@ def _finish_item_and_claim_next(
         except ExpressionError as exc:
             success, result = False, str(exc)
     with svc.db.write() as session:
-        if is_sync:
-            row = repo.lock_action(session, claimed.id)
-            if row is not None and row.state == State.RUNNING:
+        row = repo.lock_action(session, claimed.id)
+        if row is not None and row.state == State.RUNNING:
+            if is_sync:
                 row.state = (State.SUCCESS if success else State.ERROR).value
                 row.output = {"result": result}
+            else:
+                row.runtime = {**row.runtime, "async": True}
         nxt = repo.claim_idle_item(session, claimed.context.task_execution_id or "")
         if nxt is None:
             return None
@@ -118,13 +131,19 @@ def _finish_item_and_claim_next(
 def run_lane(svc: Services, action_id: str, notify: bool) -> None:
     """The body of `wfq.run_items`: run with-items items until the task has no IDLE one left.
     With `notify` (no chord), the lane that sees every item finished sends ItemsCompleted."""
+    heartbeat.ensure_started(svc, WORKER_NAME)
     claimed = claim(svc, action_id)
     task_id = claimed.context.task_execution_id if claimed else None
     while claimed is not None:
         success, result, is_sync = execute(svc, claimed)
         claimed = _finish_item_and_claim_next(svc, claimed, success, result, is_sync)
     if notify and task_id:
-        with svc.db.read() as session:
-            unfinished = repo.count_unfinished_items(session, task_id)
-        if unfinished == 0:
-            executions.handle_event(svc, ItemsCompleted(task_id).to_dict())
+        finish_items_check(svc, task_id)
+
+
+def finish_items_check(svc: Services, task_id: str) -> None:
+    """Send ItemsCompleted when no item of the task is left unfinished."""
+    with svc.db.read() as session:
+        unfinished = repo.count_unfinished_items(session, task_id)
+    if unfinished == 0:
+        executions.handle_event(svc, ItemsCompleted(task_id).to_dict())

@@ -1,60 +1,181 @@
-"""The integrity check: finds work that a crash stranded between a commit and a message, and
-sends it again. Every message it sends is idempotent, so running it too often is harmless."""
+"""The integrity check: finds work that a crash stranded and sets it going again.
+
+It looks for: actions committed but never picked up (the send was lost), actions whose worker
+died (no heartbeat), subworkflows never started, child results never delivered, timers never
+fired, and with-items tasks whose chord callback was lost. Every message it sends is idempotent,
+so running it too often, or on several machines at once, is harmless.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from wfq.dispatch import names
 from wfq.engine import ExecutionCompleted, StartSubworkflow, TimerFired
 from wfq.persistence.repositories import executions as repo
-from wfq.services import executions
+from wfq.services import actions, executions
 from wfq.services.context import Services
+from wfq.states import State
 
 log = logging.getLogger("wfq.recovery")
 
 
 @dataclass(frozen=True, slots=True)
 class Recovered:
-    """What one pass of the integrity check re-sent."""
+    """What one pass of the integrity check did."""
 
     actions: int = 0
     subworkflows: int = 0
     parents: int = 0
     timers: int = 0
+    lost_failed: int = 0
+    lost_rerun: int = 0
+    callbacks: int = 0
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
 
 
 def recover(svc: Services) -> Recovered:
-    """Re-send unclaimed actions, start missing subworkflows, deliver lost child results."""
-    cutoff = svc.now() - dt.timedelta(seconds=svc.settings.dispatch_grace_s)
+    """One pass of the integrity check."""
+    now = svc.now()
+    grace = now - dt.timedelta(seconds=svc.settings.dispatch_grace_s)
+    beat = now - dt.timedelta(seconds=svc.settings.heartbeat_timeout_s)
+    result = Recovered(
+        actions=_resend_unclaimed(svc, grace),
+        subworkflows=_start_missing_children(svc, grace),
+        parents=_deliver_child_results(svc),
+        timers=_fire_late_timers(svc, grace),
+        **_handle_lost_workers(svc, beat),
+        callbacks=_complete_finished_items(svc, grace),
+    )
+    if result:
+        log.warning("integrity check recovered work: %s", result)
+    return result
+
+
+def _send(svc: Services, rows: list[Any]) -> None:
+    plain = [(a.id, a.runtime.get("queue")) for a in rows if not a.runtime.get("item")]
+    svc.dispatcher.run_actions(plain)
+    for a in rows:
+        if a.runtime.get("item"):
+            svc.dispatcher.send(names.RUN_ITEMS, [a.id, True], queue=a.runtime.get("queue") or svc.settings.queue)
+
+
+def _resend_unclaimed(svc: Services, cutoff: dt.datetime) -> int:
     with svc.db.read() as session:
-        actions = [(a.id, a.runtime.get("queue")) for a in repo.unclaimed_actions(session, cutoff)]
-        starts = []
-        for task in repo.orphan_workflow_tasks(session, cutoff):
-            sub = task.runtime_context.get("subworkflow")
-            if sub:
-                starts.append(StartSubworkflow(task.id, sub["name"], sub["input"], sub["params"]))
-        timers = [
+        rows = repo.unclaimed_actions(session, cutoff)
+    _send(svc, rows)
+    return len(rows)
+
+
+def _start_missing_children(svc: Services, cutoff: dt.datetime) -> int:
+    with svc.db.read() as session:
+        starts = [
+            StartSubworkflow(t.id, sub["name"], sub["input"], sub["params"])
+            for t in repo.orphan_workflow_tasks(session, cutoff)
+            if (sub := t.runtime_context.get("subworkflow"))
+        ]
+    for cmd in starts:
+        executions.start_subworkflow(svc, cmd)
+    return len(starts)
+
+
+def _deliver_child_results(svc: Services) -> int:
+    with svc.db.read() as session:
+        done = [
+            ExecutionCompleted(c.id, c.state, c.task_execution_id)
+            for c in repo.finished_children_of_running_tasks(session)
+        ]
+    for cmd in done:
+        executions.notify_parent(svc, cmd)
+    return len(done)
+
+
+def _fire_late_timers(svc: Services, cutoff: dt.datetime) -> int:
+    with svc.db.read() as session:
+        events = [
             TimerFired(t.id, kind, int(timer["token"])).to_dict()
             for t in repo.tasks_with_late_timers(session, cutoff)
             for kind, timer in t.runtime_context.get("timers", {}).items()
             if dt.datetime.fromisoformat(timer["due"]) < cutoff
         ]
-        children = [
-            ExecutionCompleted(c.id, c.state, c.task_execution_id)
-            for c in repo.finished_children_of_running_tasks(session)
-        ]
-    if actions:
-        svc.dispatcher.run_actions(actions)
-    for cmd in starts:
-        executions.start_subworkflow(svc, cmd)
-    for done in children:
-        executions.notify_parent(svc, done)
-    for event in timers:
+    for event in events:
         svc.dispatcher.send(names.CONTINUE_EXECUTION, [event])
-    result = Recovered(len(actions), len(starts), len(children), len(timers))
-    if actions or starts or children or timers:
-        log.warning("integrity check re-sent work: %s", result)
-    return result
+    return len(events)
+
+
+def _handle_lost_workers(svc: Services, beat_before: dt.datetime) -> dict[str, int]:
+    """Actions whose worker stopped beating: run again if safe-rerun, otherwise fail them."""
+    with svc.db.read() as session:
+        lost = repo.lost_actions(session, beat_before)
+    rerun, failed, items = [], 0, set()
+    for a in lost:
+        if a.runtime.get("safe_rerun"):
+            if _release(svc, a.id, beat_before):
+                rerun.append(a)
+            continue
+        msg = (
+            f"The worker running this action was lost [action={a.name}, action_ex_id={a.id}, "
+            f"worker={a.worker}]: no heartbeat for {svc.settings.heartbeat_timeout_s:g} s"
+        )
+        if a.runtime.get("item"):
+            if _fail_item(svc, a.id, beat_before, msg):
+                items.add(a.task_execution_id)
+                failed += 1
+        else:
+            executions.complete_action(svc, a.id, False, msg)
+            failed += 1
+    _send(svc, rerun)
+    for task_id in items:
+        _restart_lane_or_finish(svc, task_id)
+    return {"lost_failed": failed, "lost_rerun": len(rerun)}
+
+
+def _release(svc: Services, action_id: str, beat_before: dt.datetime) -> bool:
+    with svc.db.write() as session:
+        row = repo.lock_action(session, action_id)
+        if row is None or row.state != State.RUNNING or (row.heartbeat_at and row.heartbeat_at >= beat_before):
+            return False
+        row.worker, row.heartbeat_at = None, None
+        return True
+
+
+def _fail_item(svc: Services, action_id: str, beat_before: dt.datetime, msg: str) -> bool:
+    with svc.db.write() as session:
+        row = repo.lock_action(session, action_id)
+        if row is None or row.state != State.RUNNING or (row.heartbeat_at and row.heartbeat_at >= beat_before):
+            return False
+        row.state, row.output = State.ERROR.value, {"result": msg}
+        return True
+
+
+def _restart_lane_or_finish(svc: Services, task_id: str) -> None:
+    """A lane died with its item: start a new lane if items wait, else complete the task."""
+    with svc.db.write() as session:
+        running = repo.count_running_items(session, task_id)
+        nxt = repo.claim_idle_item(session, task_id) if running == 0 else None
+        if nxt is not None:
+            nxt.state = State.RUNNING.value
+            queue = nxt.runtime.get("queue") or svc.settings.queue
+            lane = nxt.id
+    if nxt is not None:
+        svc.dispatcher.send(names.RUN_ITEMS, [lane, True], queue=queue)
+    else:
+        actions.finish_items_check(svc, task_id)
+
+
+def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
+    """with-items tasks whose items are all done but whose callback never came."""
+    with svc.db.read() as session:
+        waiting = [
+            t.id
+            for t in repo.stale_running_tasks(session, cutoff)
+            if t.runtime_context.get("with_items") and repo.count_unfinished_items(session, t.id) == 0
+        ]
+    for task_id in waiting:
+        actions.finish_items_check(svc, task_id)
+    return len(waiting)

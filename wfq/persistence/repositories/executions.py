@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -149,8 +149,6 @@ def claim_idle_item(session: Session, task_id: str) -> ActionExecution | None:
 
 def count_unfinished_items(session: Session, task_id: str) -> int:
     """Items of the task not finished yet (IDLE or RUNNING)."""
-    from sqlalchemy import func
-
     stmt = select(func.count()).where(
         ActionExecution.task_execution_id == task_id,
         ActionExecution.state.in_(("IDLE", "RUNNING")),
@@ -174,3 +172,52 @@ def delete_execution_tree(session: Session, execution_id: str) -> None:
     session.execute(delete(ActionExecution).where(ActionExecution.workflow_execution_id == execution_id))
     session.execute(delete(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id))
     session.execute(delete(WorkflowExecution).where(WorkflowExecution.id == execution_id))
+
+
+def touch_heartbeats(session: Session, worker: str, now: Any) -> int:
+    """Refresh `heartbeat_at` of the RUNNING actions claimed by `worker`."""
+    from sqlalchemy import update
+
+    stmt = (
+        update(ActionExecution)
+        .where(ActionExecution.worker == worker, ActionExecution.state == "RUNNING")
+        .values(heartbeat_at=now)
+    )
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def lost_actions(session: Session, beat_before: Any, limit: int = 1000) -> list[ActionExecution]:
+    """RUNNING actions claimed by a worker whose last heartbeat is older than `beat_before`
+    (asynchronous actions wait for the API and have no heartbeat: they are left alone)."""
+    stmt = (
+        select(ActionExecution)
+        .where(
+            ActionExecution.state == "RUNNING",
+            ActionExecution.worker.is_not(None),
+            ActionExecution.heartbeat_at < beat_before,
+        )
+        .limit(limit)
+    )
+    return [a for a in session.scalars(stmt) if not a.runtime.get("async")]
+
+
+def stale_running_tasks(session: Session, updated_before: Any, limit: int = 1000) -> list[TaskExecution]:
+    """RUNNING tasks unchanged since `updated_before` (candidates for a lost chord callback)."""
+    stmt = (
+        select(TaskExecution)
+        .where(
+            TaskExecution.state == "RUNNING",
+            TaskExecution.type == "ACTION",
+            func.coalesce(TaskExecution.updated_at, TaskExecution.created_at) < updated_before,
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def count_running_items(session: Session, task_id: str) -> int:
+    """Items of the task a lane is running now."""
+    stmt = select(func.count()).where(
+        ActionExecution.task_execution_id == task_id, ActionExecution.state == "RUNNING"
+    )
+    return int(session.scalar(stmt) or 0)

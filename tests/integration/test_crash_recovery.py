@@ -1,0 +1,127 @@
+"""A worker killed with kill -9 mid-action: its action fails with a clear message, or runs
+again when its task is safe-rerun; an action whose message was lost is sent again."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import WorkerProcess
+from test_core_workflows import wf
+
+from wfq.services import recovery
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def own_worker(integration_env: dict[str, str], tmp_path: Path) -> Any:
+    queue = f"crash-{uuid.uuid4().hex[:6]}"
+    env = {**integration_env, "WFQ_HEARTBEAT_INTERVAL_S": "0.3", "WFQ_TEST_EXTRA_QUEUES": queue}
+
+    def start() -> WorkerProcess:
+        return WorkerProcess(env, tmp_path / "worker.log", concurrency=1).start()
+
+    worker = start()
+    yield queue, worker, start
+    worker.stop(kill=True)
+
+
+def _fast(services: Any) -> Any:
+    s = services.settings.replace(heartbeat_timeout_s=1.5, dispatch_grace_s=1.0)
+    return dataclasses.replace(services, settings=s)
+
+
+def _wait_action_running(api: Any, ex_id: str, task: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        t = api.tasks(ex_id).get(task)
+        if t:
+            acts = api.c.get(f"/v2/action_executions?task_execution_id={t['id']}").get_json()
+            if acts["action_executions"] and acts["action_executions"][0]["state"] == "RUNNING":
+                time.sleep(0.8)  # claimed and heart-beating
+                return
+        time.sleep(0.05)
+    raise AssertionError("action never started")
+
+
+def _recover_until_done(api: Any, services: Any, ex_id: str, timeout: float = 30) -> dict[str, Any]:
+    fast = _fast(services)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        recovery.recover(fast)
+        ex = api.execution(ex_id)
+        if ex["state"] in ("SUCCESS", "ERROR"):
+            return ex
+        time.sleep(0.5)
+    raise AssertionError(api.execution(ex_id))
+
+
+def test_lost_worker_fails_the_action_with_a_reason(api: Any, services: Any, own_worker: Any) -> None:
+    queue, worker, _ = own_worker
+    name = api.create_workflow(wf("lost", f"""
+  tasks:
+    slow:
+      action: std.sleep seconds=60
+      target: {queue}
+"""))[0]["name"]
+    ex = api.start(name)
+    _wait_action_running(api, ex["id"], "slow")
+    worker.stop(kill=True)
+    done = _recover_until_done(api, services, ex["id"])
+    assert done["state"] == "ERROR"
+    assert "The worker running this action was lost" in done["state_info"]
+
+
+def test_safe_rerun_action_runs_again_on_a_new_worker(api: Any, services: Any, own_worker: Any) -> None:
+    queue, worker, start = own_worker
+    name = api.create_workflow(wf("saferun", f"""
+  tasks:
+    slow:
+      action: std.echo output="ran" delay=2
+      safe-rerun: true
+      target: {queue}
+      publish: {{r: <% task().result %>}}
+"""))[0]["name"]
+    ex = api.start(name)
+    _wait_action_running(api, ex["id"], "slow")
+    worker.stop(kill=True)
+    replacement = start()
+    try:
+        done = _recover_until_done(api, services, ex["id"])
+    finally:
+        replacement.stop(kill=True)
+    assert done["state"] == "SUCCESS", done["state_info"]
+    task = api.tasks(ex["id"])["slow"]
+    acts = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()["action_executions"]
+    assert len(acts) == 1 and acts[0]["state"] == "SUCCESS"
+
+
+def test_unsent_action_is_sent_by_the_integrity_check(api: Any, services: Any) -> None:
+    class Dropping:
+        def run_actions(self, items: Any) -> None:
+            pass  # the process "died" between commit and publish
+
+        def run_items(self, *a: Any) -> None:
+            pass
+
+        def send(self, *a: Any, **k: Any) -> None:
+            pass
+
+    from wfq.services import executions
+
+    name = api.create_workflow(wf("unsent", """
+  tasks:
+    t:
+      action: std.echo output="eventually"
+"""))[0]["name"]
+    dropping = dataclasses.replace(services, dispatcher=Dropping())
+    ex_id = executions.start_execution(dropping, name, project_id="<default-project>")
+    time.sleep(1.5)
+    assert api.execution(ex_id)["state"] == "RUNNING"
+    done = _recover_until_done(api, services, ex_id)
+    assert done["state"] == "SUCCESS"

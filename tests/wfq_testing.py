@@ -1,0 +1,77 @@
+"""Test support shared by the suites: a recording dispatcher and real Celery worker processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class RecordingDispatcher:
+    """Records what would be sent to workers (for tests that drive the engine by hand)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str | None]] = []
+        self.messages: list[tuple[str, list[object]]] = []
+
+    def run_actions(self, items: list[tuple[str, str | None]]) -> None:
+        self.sent.extend(items)
+
+    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None) -> None:
+        self.sent.extend((a, queue) for a in action_ids)
+
+    def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:
+        self.messages.append((task_name, args))
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess running wfq's tasks."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.concurrency = concurrency
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> WorkerProcess:
+        self.log = log = self.log_path.open("ab")
+        queues = f"{self.env['WFQ_QUEUE']},{self.env['WFQ_ENGINE_QUEUE']}"
+        extra = self.env.get("WFQ_TEST_EXTRA_QUEUES")
+        if extra:
+            queues += "," + extra
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues,
+             "-c", str(self.concurrency), "--pool", "prefork", "--loglevel", "INFO",
+             "--without-mingle", "--without-gossip", "-n", f"wfq-{uuid.uuid4().hex[:6]}@%h"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "ready." in self.log_path.read_text(errors="replace"):
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError("celery worker exited:\n" + self.log_path.read_text()[-3000:])
+            time.sleep(0.1)
+        raise RuntimeError("celery worker not ready:\n" + self.log_path.read_text()[-3000:])
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc and self.proc.poll() is None:
+            if kill:
+                # kill -9 the whole process group: the main process and its pool children.
+                os.killpg(self.proc.pid, 9)
+            else:
+                self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if getattr(self, "log", None) is not None:
+            self.log.close()
+            self.log = None

@@ -1,0 +1,55 @@
+"""Action heartbeats: one thread per worker process refreshes `heartbeat_at` of every action
+this process is running, so the integrity check can tell a slow action from a lost worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from wfq.persistence.repositories import executions as repo
+from wfq.services.context import Services
+
+log = logging.getLogger("wfq.heartbeat")
+
+
+class Heartbeat:
+    """Refreshes the heartbeats of `worker`'s RUNNING actions every `heartbeat_interval_s`."""
+
+    def __init__(self, svc: Services, worker: str) -> None:
+        self.svc = svc
+        self.worker = worker
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="wfq-heartbeat", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def beat(self) -> int:
+        """One refresh; returns how many actions it touched."""
+        with self.svc.db.write() as session:
+            return repo.touch_heartbeats(session, self.worker, self.svc.now())
+
+    def _loop(self) -> None:
+        while not self.stopping.wait(self.svc.settings.heartbeat_interval_s):
+            try:
+                self.beat()
+            except Exception:  # the database may be briefly away; the next beat tries again
+                log.warning("heartbeat failed", exc_info=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+_started: dict[int, Heartbeat] = {}
+_lock = threading.Lock()
+
+
+def ensure_started(svc: Services, worker: str) -> None:
+    """Start this process's heartbeat thread once (per Services object)."""
+    key = id(svc)
+    if key in _started:
+        return
+    with _lock:
+        if key not in _started:
+            _started[key] = Heartbeat(svc, worker).start()
