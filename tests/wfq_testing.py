@@ -75,3 +75,49 @@ class WorkerProcess:
         if getattr(self, "log", None) is not None:
             self.log.close()
             self.log = None
+
+
+class InlineDispatcher:
+    """Runs work in this process, in order, when `drain()` is called (fast service tests on
+    SQLite, no broker). Timers fire at once."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[str, list[object]]] = []
+        self.services: object = None
+
+    def run_actions(self, items: list[tuple[str, str | None]]) -> None:
+        self.queue.extend(("wfq.run_action", [a]) for a, _ in items)
+
+    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None) -> None:
+        self.queue.extend(("wfq.run_items", [a, True]) for a in action_ids)
+
+    def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:
+        self.queue.append((task_name, args))
+
+    def drain(self, limit: int = 10_000) -> int:
+        from wfq.services import actions, executions, recovery
+
+        handlers = {
+            "wfq.run_action": lambda a: actions.run_action(self.services, *a),
+            "wfq.run_items": lambda a: actions.run_lane(self.services, *a),
+            "wfq.continue_execution": lambda a: executions.handle_event(self.services, *a),
+            "wfq.recover": lambda a: recovery.recover(self.services),
+        }
+        done = 0
+        while self.queue and done < limit:
+            name, args = self.queue.pop(0)
+            handlers[name](args)
+            done += 1
+        return done
+
+
+def inline_services(url: str, **settings: object):  # type: ignore[no-untyped-def]
+    """Services on a migrated database `url` whose work runs through an InlineDispatcher."""
+    from wfq.persistence.db import Database
+    from wfq.services.context import Services
+    from wfq.settings import Settings
+
+    dispatcher = InlineDispatcher()
+    svc = Services(settings=Settings(database_url=url, **settings), db=Database(url), dispatcher=dispatcher)
+    dispatcher.services = svc
+    return svc

@@ -53,6 +53,11 @@ class Settings:
     heartbeat_timeout_s: float = 30.0
     """An action whose heartbeat is older than this lost its worker: it fails, or is sent again
     when its task is `safe-rerun`."""
+    expiration_max_age_h: float = 0.0
+    """Delete finished root executions (with their tasks, actions and children) older than this
+    many hours. 0: keep forever (Mistral's default)."""
+    expiration_max_finished: int = 0
+    """Keep at most this many finished root executions; older ones are deleted. 0: no limit."""
     auth_tokens: Mapping[str, str] = field(default_factory=dict)
     """Bearer token -> project id. Empty: authentication off (every caller is the default project)."""
     default_project: str = "<default-project>"

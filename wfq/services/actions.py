@@ -66,8 +66,26 @@ def _take(svc: Services, row: Any, worker: str) -> Claimed:
     )
 
 
+def _within_limit(svc: Services, claimed: Claimed, success: bool, result: Any) -> tuple[bool, Any]:
+    """A result larger than `field_size_limit_kb` fails the action instead of being stored."""
+    limit_kb = svc.settings.field_size_limit_kb
+    size = executions.json_size(result)
+    if limit_kb and size > limit_kb * 1024:
+        return False, (
+            f"Field size limit exceeded [class=ActionExecution, field=output, "
+            f"size={size // 1024}KB, limit={limit_kb}KB] [action={claimed.action}]"
+        )
+    return success, result
+
+
 def execute(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
     """Run the action; returns (success, result or error text, is_sync)."""
+    success, result, is_sync = _run(svc, claimed)
+    success, result = _within_limit(svc, claimed, success, result)
+    return success, result, is_sync
+
+
+def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
     action = svc.registry.get(claimed.action)
     if action is None:
         return False, f"Failed to find action [action_name={claimed.action}]", True

@@ -34,6 +34,7 @@ class Recovered:
     lost_failed: int = 0
     lost_rerun: int = 0
     callbacks: int = 0
+    expired: int = 0
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -51,6 +52,7 @@ def recover(svc: Services) -> Recovered:
         timers=_fire_late_timers(svc, grace),
         **_handle_lost_workers(svc, beat),
         callbacks=_complete_finished_items(svc, grace),
+        expired=expire(svc),
     )
     if result:
         log.warning("integrity check recovered work: %s", result)
@@ -179,3 +181,19 @@ def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
     for task_id in waiting:
         actions.finish_items_check(svc, task_id)
     return len(waiting)
+
+
+def expire(svc: Services) -> int:
+    """The expiration policy: delete old finished root executions (off unless configured)."""
+    s = svc.settings
+    if not s.expiration_max_age_h and not s.expiration_max_finished:
+        return 0
+    before = svc.now() - dt.timedelta(hours=s.expiration_max_age_h) if s.expiration_max_age_h else None
+    with svc.db.read() as session:
+        ids = repo.expired_roots(session, before, s.expiration_max_finished)
+    for ex_id in ids:
+        with svc.db.write() as session:
+            ex = repo.lock_execution(session, ex_id)
+            if ex is not None and ex.state in ("SUCCESS", "ERROR", "CANCELLED"):
+                repo.delete_execution_tree(session, ex_id)
+    return len(ids)

@@ -221,3 +221,22 @@ def count_running_items(session: Session, task_id: str) -> int:
         ActionExecution.task_execution_id == task_id, ActionExecution.state == "RUNNING"
     )
     return int(session.scalar(stmt) or 0)
+
+
+def expired_roots(session: Session, finished_before: Any, keep: int, limit: int = 500) -> list[str]:
+    """Ids of finished root executions to delete: older than `finished_before` (if given) or
+    beyond the newest `keep` finished ones (if keep > 0)."""
+    done = ("SUCCESS", "ERROR", "CANCELLED")
+    base = select(WorkflowExecution.id).where(
+        WorkflowExecution.task_execution_id.is_(None), WorkflowExecution.state.in_(done)
+    )
+    ids: list[str] = []
+    if finished_before is not None:
+        stmt = base.where(
+            func.coalesce(WorkflowExecution.finished_at, WorkflowExecution.updated_at) < finished_before
+        )
+        ids += list(session.scalars(stmt.limit(limit)))
+    if keep > 0:
+        stmt = base.order_by(WorkflowExecution.created_at.desc()).offset(keep).limit(limit)
+        ids += [i for i in session.scalars(stmt) if i not in ids]
+    return ids
