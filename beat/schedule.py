@@ -10,8 +10,13 @@ from wfq.settings import Settings
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The periodic messages of wfq: the integrity check."""
+    """The periodic messages of wfq: cron triggers every second, and the integrity check."""
     return {
+        "wfq-cron-triggers": {
+            "task": names.FIRE_CRON_TRIGGERS,
+            "schedule": timedelta(seconds=1),
+            "options": {"queue": settings.engine_queue, "expires": 5},
+        },
         "wfq-recover": {
             "task": names.RECOVER,
             "schedule": timedelta(seconds=settings.recovery_interval_s),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wfq.dispatch import names
-from wfq.services import actions, executions, recovery
+from wfq.services import actions, cron_firing, executions, recovery
 
 if TYPE_CHECKING:
     from workers.app import WfqCelery
@@ -33,3 +33,8 @@ def register(app: WfqCelery) -> None:
     def run_items(action_execution_id: str, notify: bool) -> None:
         """A with-items lane: run items of one task until none is left (idempotent)."""
         actions.run_lane(app.services, action_execution_id, notify)
+
+    @app.task(name=names.FIRE_CRON_TRIGGERS, acks_late=True, ignore_result=True, shared=False)
+    def fire_cron_triggers() -> None:
+        """Fire due cron triggers; any number of beats may send this at once."""
+        cron_firing.fire_due(app.services, app.services.now())

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
 from wfq.persistence.migrate import upgrade
-from wfq.services import recovery
+from wfq.services import cron_firing, recovery
 from wfq.services.context import Services
 from wfq.settings import Settings
 from workers.app import WfqCelery, make_celery
@@ -37,17 +38,22 @@ class Process:
             self.worker.stop()
         self.services.db.dispose()
 
-    def start_recovery_loop(self) -> None:
-        """Run the integrity check periodically in a thread (what beat does when not embedded)."""
+    def start_periodic_work(self) -> None:
+        """What beat does when not embedded: cron triggers every second, the integrity check
+        every `recovery_interval_s`, each in its own thread."""
+        s = self.services.settings
+        self._every(1.0, "wfq-cron", lambda: cron_firing.fire_due(self.services, self.services.now()))
+        self._every(s.recovery_interval_s, "wfq-recovery", lambda: recovery.recover(self.services))
 
+    def _every(self, seconds: float, name: str, fn: Callable[[], object]) -> None:
         def loop() -> None:
-            while not self.stopping.wait(self.services.settings.recovery_interval_s):
+            while not self.stopping.wait(seconds):
                 try:
-                    recovery.recover(self.services)
+                    fn()
                 except Exception:  # keep the loop alive; the next pass tries again
-                    log.exception("integrity check failed")
+                    log.exception("%s failed", name)
 
-        threading.Thread(target=loop, name="wfq-recovery", daemon=True).start()
+        threading.Thread(target=loop, name=name, daemon=True).start()
 
 
 def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | None = None) -> Process:
@@ -66,5 +72,5 @@ def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | N
     if settings.embedded if embedded_worker is None else embedded_worker:
         log.info("embedded mode: in-process Celery worker on %s", settings.broker_url)
         proc.worker = EmbeddedWorker(app, concurrency=max(2, settings.worker_concurrency)).start()
-        proc.start_recovery_loop()
+        proc.start_periodic_work()
     return proc

@@ -82,7 +82,8 @@ def beat(s: settings_mod.Settings) -> None:
 
     app = make_celery(s)
     app.conf.beat_schedule = beat_schedule(s)
-    app.Beat(loglevel="INFO").run()
+    # In-memory schedule: every entry is an interval, and the cron state lives in the database.
+    app.Beat(loglevel="INFO", scheduler="celery.beat:Scheduler").run()
 
 
 @main.group()

@@ -12,3 +12,6 @@ CONTINUE_EXECUTION = "wfq.continue_execution"
 
 RECOVER = "wfq.recover"
 """No args. The periodic integrity check: re-sends stranded work, fails lost actions."""
+
+FIRE_CRON_TRIGGERS = "wfq.fire_cron_triggers"
+"""No args. Sent by beat every second: fires the cron triggers that are due (exactly once)."""

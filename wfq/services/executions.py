@@ -76,6 +76,48 @@ def start_execution(
     workflow: str,
     *,
     project_id: str,
+    parent_task_id: str | None = None,
+    **options: Any,
+) -> str:
+    """Create an execution of `workflow` (name or id) and start it; returns its id.
+
+    Options: namespace, wf_input, params, description, execution_id, root_execution_id,
+    cron_trigger_id, workbook_name (see `create_and_start`).
+    """
+
+    def tx() -> tuple[str, list[engine.Command]]:
+        with svc.db.write() as session:
+            if parent_task_id and not _parent_still_waits(session, parent_task_id):
+                return "", []
+            return create_and_start(
+                svc, session, workflow, project_id=project_id, parent_task_id=parent_task_id, **options
+            )
+
+    ex_id, commands = svc.db.retrying(tx)
+    svc.carry_out(commands)
+    return ex_id
+
+
+def _find_workflow(
+    session: Session, workflow: str, namespace: str, project_id: str, workbook_name: str | None
+) -> WorkflowDefinition:
+    wf = None
+    if workbook_name and "." not in workflow:
+        wf = defs_repo.find_by_name_or_id(
+            session, WorkflowDefinition, f"{workbook_name}.{workflow}", namespace, project_id
+        )
+    wf = wf or defs_repo.find_by_name_or_id(session, WorkflowDefinition, workflow, namespace, project_id)
+    if wf is None:
+        raise NotFound(f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]")
+    return wf
+
+
+def create_and_start(
+    svc: Services,
+    session: Session,
+    workflow: str,
+    *,
+    project_id: str,
     namespace: str = "",
     wf_input: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
@@ -85,62 +127,41 @@ def start_execution(
     root_execution_id: str | None = None,
     cron_trigger_id: str | None = None,
     workbook_name: str | None = None,
-) -> str:
-    """Create an execution of `workflow` (name or id) and start it; returns its id."""
+) -> tuple[str, list[engine.Command]]:
+    """Inside the caller's transaction: validate input, store the execution, start it. The
+    caller commits and then carries out the returned commands."""
+    wf = _find_workflow(session, workflow, namespace, project_id, workbook_name)
+    spec = dsl.workflow_from_dict(wf.spec)
     params = dict(params or {})
-    wf_input = dict(wf_input or {})
-
-    def tx() -> tuple[str, list[engine.Command]]:
-        with svc.db.write() as session:
-            if parent_task_id and not _parent_still_waits(session, parent_task_id):
-                return "", []
-            wf = None
-            if workbook_name and "." not in workflow:
-                wf = defs_repo.find_by_name_or_id(
-                    session, WorkflowDefinition, f"{workbook_name}.{workflow}", namespace, project_id
-                )
-            wf = wf or defs_repo.find_by_name_or_id(
-                session, WorkflowDefinition, workflow, namespace, project_id
-            )
-            if wf is None:
-                raise NotFound(
-                    f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]"
-                )
-            spec = dsl.workflow_from_dict(wf.spec)
-            given = dict(wf_input)
-            if parent_task_id:
-                # A subworkflow task's keys that are not declared inputs become params (Mistral).
-                declared = {p.name for p in spec.input}
-                params.update({k: given.pop(k) for k in list(given) if k not in declared})
-            full_input = check_input(spec, given)
-            if spec.type == "reverse":
-                _check_target(spec, params.get("task_name"))
-            env = _resolve_env(session, params.get("env"), project_id)
-            stored_params = {"namespace": wf.namespace, **params, "env": env}
-            ex = WorkflowExecution(
-                id=execution_id or svc.new_id(),
-                workflow_id=wf.id,
-                workflow_name=wf.name,
-                workflow_namespace=wf.namespace,
-                description=description or "",
-                spec=wf.spec,
-                params=stored_params,
-                input=full_input,
-                state=State.IDLE.value,
-                task_execution_id=parent_task_id,
-                root_execution_id=root_execution_id,
-                cron_trigger_id=cron_trigger_id,
-                project_id=project_id,
-                created_at=svc.now(),
-            )
-            session.add(ex)
-            snap = transitions.snapshot(svc, session, ex)
-            commands = transitions.decide(svc, session, snap, engine.WorkflowStarted(), project_id)
-            return ex.id, commands
-
-    ex_id, commands = svc.db.retrying(tx)
-    svc.carry_out(commands)
-    return ex_id
+    given = dict(wf_input or {})
+    if parent_task_id:
+        # A subworkflow task's keys that are not declared inputs become params (Mistral).
+        declared = {p.name for p in spec.input}
+        params.update({k: given.pop(k) for k in list(given) if k not in declared})
+    full_input = check_input(spec, given)
+    if spec.type == "reverse":
+        _check_target(spec, params.get("task_name"))
+    env = _resolve_env(session, params.get("env"), project_id)
+    ex = WorkflowExecution(
+        id=execution_id or svc.new_id(),
+        workflow_id=wf.id,
+        workflow_name=wf.name,
+        workflow_namespace=wf.namespace,
+        description=description or "",
+        spec=wf.spec,
+        params={"namespace": wf.namespace, **params, "env": env},
+        input=full_input,
+        state=State.IDLE.value,
+        task_execution_id=parent_task_id,
+        root_execution_id=root_execution_id,
+        cron_trigger_id=cron_trigger_id,
+        project_id=project_id,
+        created_at=svc.now(),
+    )
+    session.add(ex)
+    snap = transitions.snapshot(svc, session, ex)
+    commands = transitions.decide(svc, session, snap, engine.WorkflowStarted(), project_id)
+    return ex.id, commands
 
 
 def complete_action(svc: Services, action_id: str, success: bool, result: Any) -> None:
