@@ -46,12 +46,20 @@ class DSLValidationError(WfqError):
 
 
 class ExpressionError(WfqError):
-    """An expression could not be parsed or evaluated."""
+    """An expression could not be parsed or evaluated. The message follows Mistral's:
+    YAQL names the inner text, Jinja the whole template."""
 
     def __init__(self, expression: str, reason: str) -> None:
         self.expression = expression
         self.reason = reason
-        super().__init__(f"Can not evaluate expression '{expression}': {reason}")
+        text = expression.strip()
+        if text.startswith("<%") and text.endswith("%>"):
+            msg = f"Can not evaluate YAQL expression [expression={text[2:-2].strip()}, error={reason}]"
+        elif "{{" in text or "{%" in text:
+            msg = f"Can not evaluate Jinja expression [expression={expression}, error={reason}]"
+        else:
+            msg = f"Can not evaluate expression '{expression}': {reason}"
+        super().__init__(msg)
 
 
 class InvalidStateTransition(WfqError):

@@ -91,7 +91,7 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
         info = None
     else:
         info = str(result) if result else None
-        errors = [*task.runtime_context.get("errors", []), [action.id, action.item_index, result]]
+        errors = [*task.runtime_context.get("errors", []), [action.id, action.attempt, result]]
         task.runtime_context = {**task.runtime_context, "errors": errors}
     tasks.complete(
         run, task, success=success, result=result, state_info=info, action_name=action.name, action=action

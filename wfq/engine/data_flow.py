@@ -69,7 +69,8 @@ class EngineRuntime:
         return self.snap.env
 
     def global_(self, name: str) -> Any:
-        return self.snap.execution.published_global.get(name)
+        # Mistral reads the execution context: vars and globally published variables.
+        return self.snap.execution.context.get(name)
 
 
 def task_view(snap: Snapshot, task: TaskRecord) -> dict[str, Any]:

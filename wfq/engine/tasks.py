@@ -75,9 +75,30 @@ def _evaluate(run: Run, task: TaskRecord, value: Any) -> Any:
         raise TaskFailure(str(exc)) from exc
 
 
+def task_input(run: Run, task: TaskRecord, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The task's evaluated `input`: a dict, or one expression that must yield a dict."""
+    raw = run.snap.spec.tasks[task.name].input
+    try:
+        value = data_flow.evaluate(raw if isinstance(raw, str) else dict(raw), run.snap, task, extra=extra)
+    except ExpressionError as exc:
+        raise TaskFailure(str(exc)) from exc
+    if not isinstance(value, dict):
+        raise TaskFailure(
+            f"Wrong dynamic input for task: {task.name}. Dict type is expected. "
+            f"Actual type: {type(value)}. Actual value: {value}"
+        )
+    return value
+
+
+def with_env_defaults(run: Run, action_name: str, given: dict[str, Any]) -> dict[str, Any]:
+    """`env.__actions.<action>` supplies default inputs that the task's input overrides."""
+    defaults = (run.snap.env.get("__actions") or {}).get(action_name) or {}
+    return {**defaults, **given} if isinstance(defaults, dict) else given
+
+
 def _start_subworkflow(run: Run, task: TaskRecord) -> None:
     spec = run.snap.spec.tasks[task.name]
-    wf_input = _evaluate(run, task, dict(spec.input))
+    wf_input = task_input(run, task)
     name = _evaluate(run, task, spec.workflow)
     params = {"env": run.snap.env} if run.snap.env else {}
     # Kept on the task so that the integrity check can start a child that a crash lost.
@@ -94,7 +115,7 @@ def _start_action(run: Run, task: TaskRecord) -> None:
     if spec.with_items:
         with_items.start(run, task, name, lambda given: resolve_action(run, task, name, given))
         return
-    action_input = _evaluate(run, task, dict(spec.input))
+    action_input = with_env_defaults(run, name, task_input(run, task))
     runtime = resolve_action(run, task, name, action_input)
     runtime.update(safe_rerun=bool(spec.safe_rerun), queue=spec.target or None)
     action = run.new_action(
@@ -168,6 +189,9 @@ def complete(
 
     task.result = result
     run.set_task_state(task, State.SUCCESS if success else State.ERROR, state_info)
+    if success and _fails_on(run, task):
+        success = False
+        run.set_task_state(task, State.ERROR, "Failed by 'fail-on' policy")
     publish = run.snap.spec.effective_publish(task.name, success)
     branch, glob = dict(publish.branch or {}), dict(publish.global_ or {})
     try:
@@ -248,6 +272,16 @@ def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
         run.set_task_state(task, State(state), info)
         policies.disarm(task, "timeout")
         controller.on_task_completed(run, task)
+
+
+def _fails_on(run: Run, task: TaskRecord) -> bool:
+    fail_on = policies.policies(run, task).fail_on
+    if not fail_on:
+        return False
+    try:
+        return bool(policies.value(run, task, fail_on, bool, "fail-on", data_flow.outbound_context(task)))
+    except policies.PolicyError:
+        return False
 
 
 def _keep_result(run: Run, task: TaskRecord) -> bool:

@@ -113,10 +113,7 @@ def _create(
     for n, index in enumerate(indexes):
         # An in_context variable of the same name beats the item variable (Mistral).
         extra = {**items[index], **task.in_context}
-        try:
-            action_input = data_flow.evaluate(dict(spec.input), run.snap, task, extra=extra)
-        except ExpressionError as exc:
-            raise tasks.TaskFailure(str(exc)) from exc
+        action_input = tasks.with_env_defaults(run, name, tasks.task_input(run, task, extra))
         runtime = runtime_of(action_input)
         runtime.update(safe_rerun=bool(spec.safe_rerun), queue=spec.target or None, item=True)
         action = run.new_action(task, name, action_input, runtime=runtime, item_index=index, attempt=attempt)

@@ -96,7 +96,8 @@ def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
         return False, exc.data, True
     except Exception as exc:  # an action may raise anything; it fails the action, not the worker
         log.info("action %s [%s] raised %s", claimed.action, claimed.id, type(exc).__name__)
-        msg = f"The action raised an exception [action={claimed.action}, action_ex_id={claimed.id}, msg='{exc}']"
+        label = getattr(exc, "action_repr", claimed.action)
+        msg = f"The action raised an exception [action={label}, action_ex_id={claimed.id}, msg='{exc}']"
         return False, msg, True
 
 

@@ -44,7 +44,7 @@ class StoredCatalog:
                 return ActionInfo(
                     name=row.name,
                     params=params_from_spec(spec.get("input", [])),
-                    class_name=row.name,
+                    class_name="mistral.actions.adhoc.AdHocAction",
                     base=spec["base"],
                     base_input=spec.get("base_input") or {},
                     output=spec.get("output"),
