@@ -102,6 +102,9 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
     task = run.snap.task(event.task_execution_id)
     if task is None or task.state != State.RUNNING:
         return
+    if event.index is not None:
+        with_items.on_subworkflow_item(run, task, event)
+        return
     if event.state == State.SUCCESS:
         tasks.complete(run, task, success=True, result=event.output)
         return
@@ -110,7 +113,10 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
         controller.on_task_completed(run, task)
         return
     error = (event.output or {}).get("result") if isinstance(event.output, dict) else None
-    error = error or event.state_info or f"Failed subworkflow [execution_id={event.output}]"
+    error = error or event.state_info or f"Failed subworkflow [execution_id={event.execution_id}]"
+    if event.execution_id:
+        errors = [*task.runtime_context.get("errors", []), [event.execution_id, 0, error, "wf"]]
+        task.runtime_context = {**task.runtime_context, "errors": errors}
     tasks.complete(run, task, success=False, result=error, state_info=str(error))
 
 

@@ -211,8 +211,9 @@ def _failure_info(run: Run) -> str:
     text = f"Failure caused by error in tasks: {', '.join(t.name for t in failed)}\n"
     for t in failed:
         text += f"\n  {t.name} [task_ex_id={t.id}] -> {t.state_info}\n"
-        for action_id, idx, error in t.runtime_context.get("errors", []):
-            text += f"    [action_ex_id={action_id}, idx={idx}]: {error}\n"
+        for ident, idx, error, *kind in t.runtime_context.get("errors", []):
+            key = "wf_ex_id" if kind == ["wf"] else "action_ex_id"
+            text += f"    [{key}={ident}, idx={idx}]: {error}\n"
     return text
 
 

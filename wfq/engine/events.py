@@ -36,6 +36,8 @@ class SubworkflowCompleted(Event):
     state: str
     output: Any = None
     state_info: str | None = None
+    execution_id: str | None = None
+    index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

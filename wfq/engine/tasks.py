@@ -98,8 +98,11 @@ def with_env_defaults(run: Run, action_name: str, given: dict[str, Any]) -> dict
 
 def _start_subworkflow(run: Run, task: TaskRecord) -> None:
     spec = run.snap.spec.tasks[task.name]
-    wf_input = task_input(run, task)
     name = _evaluate(run, task, spec.workflow)
+    if spec.with_items:
+        with_items.start_subworkflows(run, task, name)
+        return
+    wf_input = task_input(run, task)
     params = {"env": run.snap.env} if run.snap.env else {}
     # Kept on the task so that the integrity check can start a child that a crash lost.
     task.runtime_context = {

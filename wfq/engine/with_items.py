@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from wfq.engine import data_flow, policies
-from wfq.engine.commands import RunItems
+from wfq.engine.commands import RunItems, StartSubworkflow
+from wfq.engine.events import SubworkflowCompleted
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
 from wfq.errors import ExpressionError
@@ -63,7 +64,14 @@ def start(run: Run, task: TaskRecord, name: str, runtime_of: Any) -> None:
     if not items:
         tasks.complete(run, task, success=True, result=[])
         return
-    _create(run, task, name, runtime_of, items, range(len(items)), capacity)
+    try:
+        _create(run, task, name, runtime_of, items, range(len(items)), capacity)
+    except tasks.TaskFailure as exc:
+        if not str(exc).startswith("Failed to find action"):
+            raise
+        # Mistral builds with-items actions inside its error handling: an unknown action is an
+        # ordinary task failure there, so on-error applies.
+        tasks.complete(run, task, success=False, result=str(exc), state_info=str(exc))
 
 
 def rerun_failed(run: Run, task: TaskRecord, keep: list[ActionRecord]) -> None:
@@ -122,6 +130,47 @@ def _create(
         else:
             action.state = State.IDLE.value
     run.emit(RunItems(task.id, tuple(first), spec.target or None))
+
+
+def start_subworkflows(run: Run, task: TaskRecord, name: str) -> None:
+    """A with-items task that runs a workflow: one child execution per item."""
+    from wfq.engine import tasks
+
+    items, capacity = _items_and_capacity(run, task)
+    task.runtime_context = {
+        **task.runtime_context,
+        "with_items": {"count": len(items), "capacity": capacity or None},
+        "sub_results": {},
+    }
+    if not items:
+        tasks.complete(run, task, success=True, result=[])
+        return
+    base = {"env": run.snap.env} if run.snap.env else {}
+    for index, item in enumerate(items):
+        wf_input = tasks.task_input(run, task, {**item, **task.in_context})
+        run.emit(StartSubworkflow(task.id, name, wf_input, {**base, "index": index}))
+
+
+def on_subworkflow_item(run: Run, task: TaskRecord, event: SubworkflowCompleted) -> None:
+    """One child of a with-items task ended; when all have, complete the task."""
+    from wfq.engine import tasks
+
+    results = dict(task.runtime_context.get("sub_results", {}))
+    results[str(event.index)] = [event.state, event.output, event.state_info, event.execution_id]
+    task.runtime_context = {**task.runtime_context, "sub_results": results}
+    count = task.runtime_context.get("with_items", {}).get("count", 0)
+    if len(results) < count:
+        return
+    ordered = [results[str(i)] for i in range(count)]
+    failed = [(i, r) for i, r in enumerate(ordered) if r[0] != State.SUCCESS]
+    values = [r[1] if r[0] == State.SUCCESS else (r[1] or {}).get("result") for r in ordered]
+    if failed:
+        errors = [[r[3], i, (r[1] or {}).get("result", r[2]), "wf"] for i, r in failed]
+        task.runtime_context = {**task.runtime_context, "errors": errors}
+    tasks.complete(
+        run, task, success=not failed, result=values,
+        state_info="One or more actions had failed." if failed else None,
+    )
 
 
 def on_items_completed(run: Run, task: TaskRecord, actions: list[ActionRecord]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from wfq import dsl, engine
+from wfq import dsl, engine, expressions
 from wfq.engine import ExecutionCompleted, StartSubworkflow
 from wfq.errors import InvalidInput, NotFound
 from wfq.persistence.models import (
@@ -49,26 +49,51 @@ def _check_target(spec: dsl.WorkflowSpec, target: Any) -> None:
         raise InvalidInput(f"Invalid task name [wf_spec=ReverseWorkflowSpec {spec.name}, task_name={target}]")
 
 
-def _resolve_env(session: Session, env: Any, project_id: str) -> dict[str, Any]:
+class _EnvOnly:
+    """The expression runtime of env values: they may read the env itself, nothing else."""
+
+    def __init__(self, env: dict[str, Any]) -> None:
+        self._env = env
+
+    def env(self) -> dict[str, Any]:
+        return self._env
+
+    def task(self, name: str | None) -> None:
+        return None
+
+    def tasks(self, *args: Any) -> list[Any]:
+        return []
+
+    def execution(self) -> dict[str, Any]:
+        return {}
+
+    def global_(self, name: str) -> None:
+        return None
+
+
+def _resolve_env(session: Session, env: Any, project_id: str, evaluate: bool = True) -> dict[str, Any]:
+    """The execution's env: a dict or a stored environment's name; expressions in its values
+    are evaluated once, against the env itself (Mistral), unless `evaluate_env` is false."""
     if env is None or env == {}:
         return {}
-    if isinstance(env, dict):
-        return env
     if isinstance(env, str):
         row = defs_repo.find_named(session, Environment, env, project_id)
         if row is None:
             raise NotFound(f"Environment not found [name={env}]")
-        return dict(row.variables)
-    raise InvalidInput(f"Environment must be a dict or a name, not {type(env).__name__}")
+        env = dict(row.variables)
+    if not isinstance(env, dict):
+        raise InvalidInput(f"Environment must be a dict or a name, not {type(env).__name__}")
+    return expressions.evaluate_recursively(env, {}, _EnvOnly(env)) if evaluate else env
 
 
-def _parent_still_waits(session: Session, task_id: str) -> bool:
-    """Lock the parent execution; True if its task still waits for a child not yet created."""
+def _parent_still_waits(session: Session, task_id: str, index: int | None) -> bool:
+    """Lock the parent execution; True if its task still waits for this child (the `index`-th
+    of a with-items task) and it was not created yet."""
     task = session.get(TaskExecution, task_id)
     if task is None or repo.lock_execution(session, task.workflow_execution_id) is None:
         return False
     session.refresh(task)
-    return task.state == State.RUNNING and not repo.child_exists(session, task_id)
+    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index)
 
 
 def start_execution(
@@ -87,7 +112,8 @@ def start_execution(
 
     def tx() -> tuple[str, list[engine.Command]]:
         with svc.db.write() as session:
-            if parent_task_id and not _parent_still_waits(session, parent_task_id):
+            index = (options.get("params") or {}).get("index")
+            if parent_task_id and not _parent_still_waits(session, parent_task_id, index):
                 return "", []
             return create_and_start(
                 svc, session, workflow, project_id=project_id, parent_task_id=parent_task_id, **options
@@ -141,7 +167,7 @@ def create_and_start(
     full_input = check_input(spec, given)
     if spec.type == "reverse":
         _check_target(spec, params.get("task_name"))
-    env = _resolve_env(session, params.get("env"), project_id)
+    env = _resolve_env(session, params.get("env"), project_id, params.get("evaluate_env", True) is not False)
     ex = WorkflowExecution(
         id=execution_id or svc.new_id(),
         workflow_id=wf.id,
@@ -207,11 +233,14 @@ def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> None:
             description="sub-workflow execution",
             workbook_name=workbook,
         )
-    except NotFound:
-        msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace={parent.workflow_namespace}]"
-        _deliver_to_parent(svc, parent.id, task.id, State.ERROR.value, {"result": msg}, msg)
-    except InvalidInput as exc:
-        _deliver_to_parent(svc, parent.id, task.id, State.ERROR.value, {"result": str(exc)}, str(exc))
+    except (NotFound, InvalidInput) as exc:
+        msg = str(exc)
+        if isinstance(exc, NotFound):
+            msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace={parent.workflow_namespace}]"
+        index = cmd.params.get("index")
+        _deliver_to_parent(
+            svc, parent.id, engine.SubworkflowCompleted(task.id, State.ERROR.value, {"result": msg}, msg, None, index)
+        )
 
 
 def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
@@ -221,21 +250,19 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
         task = session.get(TaskExecution, cmd.parent_task_execution_id)
     if child is None or task is None:
         return
-    _deliver_to_parent(
-        svc, task.workflow_execution_id, task.id, child.state, child.output, child.state_info
+    event = engine.SubworkflowCompleted(
+        task.id, child.state, child.output, child.state_info, child.id, (child.params or {}).get("index")
     )
+    _deliver_to_parent(svc, task.workflow_execution_id, event)
 
 
-def _deliver_to_parent(
-    svc: Services, parent_id: str, task_id: str, state: str, output: Any, info: str | None
-) -> None:
+def _deliver_to_parent(svc: Services, parent_id: str, event: engine.SubworkflowCompleted) -> None:
     def tx() -> list[engine.Command]:
         with svc.db.write() as session:
             ex = repo.lock_execution(session, parent_id)
             if ex is None:
                 return []
             snap = transitions.snapshot(svc, session, ex)
-            event = engine.SubworkflowCompleted(task_id, state, output, info)
             return transitions.decide(svc, session, snap, event, ex.project_id)
 
     svc.carry_out(svc.db.retrying(tx))

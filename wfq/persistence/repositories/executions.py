@@ -108,10 +108,10 @@ def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> l
     return list(session.scalars(stmt))
 
 
-def child_exists(session: Session, task_id: str) -> bool:
-    """True when a child execution of this task exists."""
-    stmt = select(WorkflowExecution.id).where(WorkflowExecution.task_execution_id == task_id)
-    return session.scalars(stmt.limit(1)).first() is not None
+def child_exists(session: Session, task_id: str, index: int | None = None) -> bool:
+    """True when a child execution of this task (with this with-items `index`) exists."""
+    stmt = select(WorkflowExecution.params).where(WorkflowExecution.task_execution_id == task_id)
+    return any((params or {}).get("index") == index for params in session.scalars(stmt))
 
 
 def tasks_with_late_timers(session: Session, due_before: Any, limit: int = 1000) -> list[TaskExecution]:
