@@ -81,6 +81,7 @@ def make_celery(settings: Settings) -> WfqCelery:
             names.CONTINUE_EXECUTION: {"queue": settings.engine_queue},
             names.RECOVER: {"queue": settings.engine_queue},
             names.FIRE_CRON_TRIGGERS: {"queue": settings.engine_queue},
+            names.NOTIFY: {"queue": settings.engine_queue},
         },
         broker_connection_retry_on_startup=True,
         broker_transport_options={"polling_interval": 0.01} if settings.embedded else {},

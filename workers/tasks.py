@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wfq.dispatch import names
-from wfq.services import actions, cron_firing, executions, recovery
+from wfq.services import actions, cron_firing, executions, notify, recovery
 
 if TYPE_CHECKING:
     from workers.app import WfqCelery
@@ -38,3 +38,11 @@ def register(app: WfqCelery) -> None:
     def fire_cron_triggers() -> None:
         """Fire due cron triggers; any number of beats may send this at once."""
         cron_firing.fire_due(app.services, app.services.now())
+
+    @app.task(
+        name=names.NOTIFY, acks_late=True, ignore_result=True, shared=False,
+        autoretry_for=(notify.DeliveryFailed,), retry_backoff=2, retry_backoff_max=300, max_retries=8,
+    )
+    def send_notification(targets: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+        """POST the events of one transition to the execution's webhooks (retried with backoff)."""
+        notify.deliver(targets, events)

@@ -15,3 +15,6 @@ RECOVER = "wfq.recover"
 
 FIRE_CRON_TRIGGERS = "wfq.fire_cron_triggers"
 """No args. Sent by beat every second: fires the cron triggers that are due (exactly once)."""
+
+NOTIFY = "wfq.notify"
+"""args: [targets, payload]. Posts one state-change event to the execution's webhooks."""

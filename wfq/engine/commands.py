@@ -62,3 +62,12 @@ class RunItems(Command):
     task_execution_id: str
     action_execution_ids: tuple[str, ...]
     queue: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notify(Command):
+    """Tell the execution's `notify` webhooks about the state changes of one transition, in
+    order (one message, sent after commit, retried, never waited for)."""
+
+    targets: tuple[dict[str, Any], ...]
+    events: tuple[dict[str, Any], ...]

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wfq.engine import controller, policies, state_changes, tasks, with_items
+from wfq.engine import controller, notifications, policies, state_changes, tasks, with_items
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
 from wfq.engine.events import (
@@ -45,6 +45,14 @@ def handle(
     """Apply `event` to the execution in `snap`. Handling the same event twice changes nothing
     the second time: every branch first checks that the event still applies."""
     run = Run(snap, now, ids, actions)
+    seen = notifications.before(run)
+    _dispatch_event(run, event)
+    notifications.after(run, seen)
+    return Decision(snap, run.commands)
+
+
+def _dispatch_event(run: Run, event: Event) -> None:
+    snap = run.snap
     if isinstance(event, WorkflowStarted):
         if snap.execution.state == State.IDLE:
             controller.start_workflow(run)
@@ -64,7 +72,6 @@ def handle(
         state_changes.on_child_rerun(run, event)
     else:
         raise TypeError(f"unknown event {event!r}")
-    return Decision(snap, run.commands)
 
 
 def _on_action_completed(run: Run, event: ActionCompleted) -> None:

@@ -103,13 +103,22 @@ def _start_subworkflow(run: Run, task: TaskRecord) -> None:
         with_items.start_subworkflows(run, task, name)
         return
     wf_input = task_input(run, task)
-    params = {"env": run.snap.env} if run.snap.env else {}
+    params = subworkflow_params(run)
     # Kept on the task so that the integrity check can start a child that a crash lost.
     task.runtime_context = {
         **task.runtime_context,
         "subworkflow": {"name": name, "input": wf_input, "params": params},
     }
     run.emit(StartSubworkflow(task.id, name, wf_input, params))
+
+
+def subworkflow_params(run: Run) -> dict[str, Any]:
+    """What a child execution inherits: the root's env and the notify webhooks."""
+    params: dict[str, Any] = {"env": run.snap.env} if run.snap.env else {}
+    notify = run.snap.execution.params.get("notify")
+    if notify:
+        params["notify"] = notify
+    return params
 
 
 def _start_action(run: Run, task: TaskRecord) -> None:

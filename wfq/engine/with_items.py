@@ -145,7 +145,7 @@ def start_subworkflows(run: Run, task: TaskRecord, name: str) -> None:
     if not items:
         tasks.complete(run, task, success=True, result=[])
         return
-    base = {"env": run.snap.env} if run.snap.env else {}
+    base = tasks.subworkflow_params(run)
     for index, item in enumerate(items):
         wf_input = tasks.task_input(run, task, {**item, **task.in_context})
         run.emit(StartSubworkflow(task.id, name, wf_input, {**base, "index": index}))

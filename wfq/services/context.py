@@ -12,7 +12,7 @@ from wfq.actions.registry import ActionRegistry
 from wfq.dispatch import names
 from wfq.dispatch.base import Dispatcher
 from wfq.engine import Command, ExecutionCompleted, RunAction, StartSubworkflow
-from wfq.engine.commands import RunItems, ScheduleTimer
+from wfq.engine.commands import Notify, RunItems, ScheduleTimer
 from wfq.engine.events import TimerFired
 from wfq.persistence.db import Database
 from wfq.persistence.ids import new_id
@@ -50,6 +50,8 @@ class Services:
                 executions.start_subworkflow(self, c)
             elif isinstance(c, ExecutionCompleted) and c.parent_task_execution_id:
                 executions.notify_parent(self, c)
+            elif isinstance(c, Notify):
+                self.dispatcher.send(names.NOTIFY, [list(c.targets), list(c.events)])
             elif isinstance(c, RunItems):
                 self.dispatcher.run_items(c.task_execution_id, c.action_execution_ids, c.queue)
             elif isinstance(c, ScheduleTimer):
