@@ -25,7 +25,11 @@ lint: install
 	$(BIN)/lint-imports
 
 test: install services lint
+	scripts/install-browser.sh
 	$(BIN)/python -m pytest
+
+bench: install services
+	$(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) *.egg-info wfq.sqlite*

@@ -10,7 +10,10 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["wfq", "wfq.*", "workers", "workers.*", "beat", "beat.*"]),
-    package_data={"wfq.persistence": ["migrations/*.py", "migrations/versions/*.py", "alembic.ini"]},
+    package_data={
+        "wfq.persistence": ["migrations/*.py", "migrations/versions/*.py", "alembic.ini"],
+        "wfq.web": ["static/*", "README.md"],
+    },
     include_package_data=True,
     install_requires=[
         "celery[redis]>=5.4,<6",
@@ -24,8 +27,10 @@ setup(
         "jsonschema>=4.0",
         "PyYAML>=6.0",
         "click>=8.1",
-        "requests>=2.31",
+        "requests>=2.32.3",  # std.http pins connections via HTTPAdapter hooks of 2.32.3
+        "paramiko>=3.4",  # std.ssh, std.ssh_proxied, std.wait_ssh
         "croniter>=2.0",
+        "prometheus_client>=0.20",  # /metrics
     ],
     extras_require={
         "test": [
@@ -33,7 +38,16 @@ setup(
             "pytest-timeout>=2.3",
             "ruff>=0.5",
             "import-linter>=2.0",
+            "aiosmtpd>=1.4",  # the SMTP server std.email is tested against
+            "cryptography>=42",  # throw-away TLS certificates and SSH keys for the action tests
+            "mistral-lib>=2.0",  # actions written for Mistral, run unchanged
+            "playwright>=1.40",  # drives Debian's chromium in tests/integration/test_web_ui.py
+            "flower>=2.0",  # `wfq flower` is tested
         ],
+        # Flower, Celery's monitoring web UI: `wfq flower`.
+        "flower": ["flower>=2.0"],
+        # Custom actions written for OpenStack Mistral (mistral_lib.actions.Action, Result).
+        "mistral": ["mistral-lib>=2.0"],
     },
     entry_points={"console_scripts": ["wfq = wfq.cli.main:main"]},
 )

@@ -19,10 +19,10 @@ class RecordingDispatcher:
         self.sent: list[tuple[str, str | None]] = []
         self.messages: list[tuple[str, list[object]]] = []
 
-    def run_actions(self, items: list[tuple[str, str | None]]) -> None:
+    def run_actions(self, items: list[tuple[str, str | None]], labels: object = None) -> None:
         self.sent.extend(items)
 
-    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None) -> None:
+    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None, label: str = "") -> None:
         self.sent.extend((a, queue) for a in action_ids)
 
     def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:
@@ -85,10 +85,10 @@ class InlineDispatcher:
         self.queue: list[tuple[str, list[object]]] = []
         self.services: object = None
 
-    def run_actions(self, items: list[tuple[str, str | None]]) -> None:
+    def run_actions(self, items: list[tuple[str, str | None]], labels: object = None) -> None:
         self.queue.extend(("wfq.run_action", [a]) for a, _ in items)
 
-    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None) -> None:
+    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None, label: str = "") -> None:
         self.queue.extend(("wfq.run_items", [a, True]) for a in action_ids)
 
     def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:

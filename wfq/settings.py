@@ -31,6 +31,8 @@ class Settings:
     """Default Celery queue for actions; a task's `target` routes to a queue of that name."""
     engine_queue: str = "wfq.engine"
     """Celery queue for engine messages (timers, subworkflow completions, chord callbacks)."""
+    task_events: bool = False
+    """Celery task events from the start (Flower turns them on itself when it connects)."""
     worker_concurrency: int = 2
     """Processes (or threads when embedded) per worker."""
     api_host: str = "127.0.0.1"
@@ -63,6 +65,31 @@ class Settings:
     default_project: str = "<default-project>"
     """The project of every object when authentication is off (Mistral's literal)."""
     log_level: str = "INFO"
+    log_format: str = "text"
+    """`text`, or `json`: one object per line with execution_id, task_execution_id and
+    action_execution_id (see docs/operations.md, "Logs")."""
+    http_allowed_hosts: str = ""
+    """Comma-separated hosts that std.http may reach even though they resolve into
+    `http_denied_cidrs`: host names (matched as written in the URL), IP addresses or CIDRs
+    (matched against the resolved address). Empty: no exception to the deny-list."""
+    http_denied_cidrs: str = "127.0.0.0/8,::1/128,169.254.0.0/16,fe80::/10,0.0.0.0/8,::/128"
+    """Comma-separated networks std.http refuses to connect to (each hop of a redirect too):
+    loopback, link-local (the cloud metadata service) and unspecified by default."""
+    http_default_timeout_s: float = 60.0
+    """Timeout of a std.http request that sets none (Mistral's default)."""
+    http_max_response_kb: int = 5120
+    """Largest std.http response body read, in KiB; a larger one fails the action."""
+    smtp_timeout_s: float = 60.0
+    """Connect and reply timeout of std.email's SMTP conversation."""
+    ssh_timeout_s: float = 30.0
+    """Connect, banner and authentication timeout of std.ssh, std.ssh_proxied, std.wait_ssh."""
+    js_node_path: str = "node"
+    """The Node.js executable std.javascript runs scripts with."""
+    js_timeout_s: float = 30.0
+    """Wall-clock limit of one std.javascript script."""
+    action_paths: str = ""
+    """Comma-separated directories of .py files (or .py files, or dotted module names) whose
+    actions workers load at start, in addition to the `wfq.actions` entry points."""
 
     @property
     def embedded(self) -> bool:
@@ -77,6 +104,8 @@ class Settings:
 def _coerce(name: str, raw: str) -> Any:
     f = {f.name: f for f in dataclasses.fields(Settings)}[name]
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "str")
+    if kind == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     if kind == "int":
         return int(raw)
     if kind == "float":

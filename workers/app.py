@@ -9,7 +9,9 @@ from celery import Celery, signals
 from celery.app import backends
 from celery.backends.redis import RedisBackend
 
+from wfq import logging_setup
 from wfq import settings as settings_mod
+from wfq.actions.registry import ActionRegistry
 from wfq.dispatch import names
 from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
@@ -42,6 +44,7 @@ class WfqCelery(Celery):
                 settings=s,
                 db=Database.from_settings(s),
                 dispatcher=CeleryDispatcher(self, s.queue, s.engine_queue),
+                registry=ActionRegistry.load(s),
             )
         return self._services
 
@@ -87,11 +90,21 @@ def make_celery(settings: Settings) -> WfqCelery:
         broker_transport_options={"polling_interval": 0.01} if settings.embedded else {},
         worker_hijack_root_logger=False,
         result_expires=3600,
-        worker_send_task_events=True,
-        task_send_sent_event=True,
+        # Task events cost 3 extra broker messages per task; Flower switches them on when it
+        # connects (enable_events), or set WFQ_TASK_EVENTS=1 to have them from the start.
+        worker_send_task_events=settings.task_events,
+        task_send_sent_event=settings.task_events,
     )
     tasks.register(app)
     return app
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    # `celery -A workers.app worker|beat|flower` log like every wfq process: text or JSON
+    # lines, with the execution, task and action ids of `log_context` (not Celery's format).
+    s = app.wfq_settings
+    logging_setup.configure(s.log_level, s.log_format)
 
 
 @signals.worker_process_init.connect

@@ -127,7 +127,11 @@ def test_action_put_errors(client: Any, execution: dict[str, Any]) -> None:
     action = _action(client, _task(client, execution["id"])["id"])
     url = f"/v2/action_executions/{action['id']}"
     assert "Expected one of" in fault(client.put(url, json={"state": "BOGUS"}), 400)
-    assert "not implemented yet" in fault(client.put(url, json={"state": "PAUSED"}), 501)
+    paused = fault(client.put(url, json={"state": "PAUSED"}), 400)
+    assert paused == (
+        "Transition to the PAUSED state is only supported for asynchronous action execution."
+    )
+    assert "not implemented yet" in fault(client.put(url, json={"state": "CANCELLED"}), 501)
     fault(client.put(url, data="{", content_type="application/json"), 400)
     fault(client.put("/v2/action_executions/nope", json={"state": "SUCCESS"}), 404)
 
@@ -139,9 +143,3 @@ def test_unknown_ids_are_404(client: Any) -> None:
     )
     assert fault(client.put("/v2/tasks/nope", json={}), 404)
     assert client.get("/v2/tasks/nope/action_executions").get_json() == {"action_executions": []}
-
-
-def test_task_rerun_is_not_implemented_yet(client: Any, execution: dict[str, Any]) -> None:
-    task = _task(client, execution["id"])
-    r = client.put(f"/v2/tasks/{task['id']}", json={"state": "RUNNING"})
-    assert "not implemented yet" in fault(r, 501)

@@ -103,10 +103,10 @@ def test_safe_rerun_action_runs_again_on_a_new_worker(api: Any, services: Any, o
 
 def test_unsent_action_is_sent_by_the_integrity_check(api: Any, services: Any) -> None:
     class Dropping:
-        def run_actions(self, items: Any) -> None:
+        def run_actions(self, items: Any, labels: Any = None) -> None:
             pass  # the process "died" between commit and publish
 
-        def run_items(self, *a: Any) -> None:
+        def run_items(self, *a: Any, **k: Any) -> None:
             pass
 
         def send(self, *a: Any, **k: Any) -> None:

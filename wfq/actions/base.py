@@ -1,13 +1,33 @@
-"""What an action is: a named callable with an input signature and a description."""
+"""What an action is: a named callable with an input signature and a description; what it may
+know while it runs (ActionContext); and how its secret inputs are kept out of logs (redact)."""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wfq.settings import Settings
 from wfq.types import ActionInfo, Param
+
+SECRET_PARAMS = frozenset({"password", "smtp_password", "private_key", "token", "secret"})
+"""Input names whose values are never logged, for every action (plus its `secret_params`)."""
+
+MASK = "***"
+# Nested keys that look like credentials (Mistral's redact pattern): headers, params, cookies.
+_SENSITIVE_KEY = re.compile(
+    r"(passwd|password|token|secret|auth|api[_-]?key|apikey|credential|cookie|private_key)",
+    re.IGNORECASE,
+)
+_DEFAULT_SETTINGS = Settings()
+
+
+class ActionException(Exception):
+    """An action could not do its work (Mistral's ActionException): the worker records the
+    failure as "The action raised an exception [...]" with this message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,12 +40,22 @@ class ActionContext:
     workflow_name: str | None = None
     settings: Any = None
 
+    @property
+    def callback_url(self) -> str:
+        """Where an asynchronous action's result is sent (Mistral's relative form)."""
+        return f"/v2/action_executions/{self.action_execution_id}"
+
+    def setting(self, name: str) -> Any:
+        """A field of this process's Settings, or its default when none were passed."""
+        return getattr(self.settings if self.settings is not None else _DEFAULT_SETTINGS, name)
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
     """A registered action. `fn(ctx, **input)` returns the result or raises to fail.
 
     `is_sync=False` marks actions whose result arrives later through the API (std.async_noop).
+    `secret_params` names inputs that must never be logged, beyond `SECRET_PARAMS`.
     """
 
     name: str
@@ -48,14 +78,47 @@ class Action:
 
     def signature_text(self) -> str:
         """Mistral's `input` string: `output, delay=0`."""
-        import json
-
         parts = []
         for p in self.params:
-            parts.append(p.name if p.required else f"{p.name}={json.dumps(p.default)}")
+            parts.append(p.name if p.required else f"{p.name}={_default_text(p.default)}")
         if self.accepts_any:
             parts.append("**kwargs")
         return ", ".join(parts)
+
+    def redact(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """`given` with this action's secret inputs masked (for logs and API views)."""
+        return redact(given, self.secret_params)
+
+
+def _default_text(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def redact(given: Mapping[str, Any] | None, secret_params: Iterable[str] = ()) -> dict[str, Any]:
+    """A copy of an action input that is safe to log or show.
+
+    Top-level inputs named in `SECRET_PARAMS` or `secret_params` are replaced by `***`; so are,
+    at any depth, dict keys that look like credentials (password, token, auth, cookie, ...).
+    """
+    secrets = SECRET_PARAMS | frozenset(secret_params)
+    return {
+        k: MASK if (k in secrets or _SENSITIVE_KEY.search(str(k))) and v is not None else _mask(v)
+        for k, v in (given or {}).items()
+    }
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: MASK if isinstance(k, str) and _SENSITIVE_KEY.search(k) else _mask(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_mask(v) for v in value]
+    return value
 
 
 def params_of(fn: Callable[..., Any], skip: int = 0) -> tuple[tuple[Param, ...], bool]:
@@ -78,17 +141,35 @@ def params_of(fn: Callable[..., Any], skip: int = 0) -> tuple[tuple[Param, ...],
 
 def action(
     name: str, *, is_sync: bool = True, class_name: str = "", secret: tuple[str, ...] = ()
-) -> Callable[[Callable[..., Any]], Action]:
-    """Decorator turning `def fn(ctx, a, b=1)` into an Action with input `a, b=1`."""
+) -> Callable[[Any], Action]:
+    """Decorator turning `def fn(ctx, a, b=1)` into an Action with input `a, b=1`.
 
-    def wrap(fn: Callable[..., Any]) -> Action:
-        params, accepts_any = params_of(fn, skip=1)
+    Applied to a class written for Mistral (`__init__(self, a, b=1)` and `run(self, context)`,
+    usually a `mistral_lib.actions.Action`), it registers that class under `name`.
+    """
+
+    def wrap(obj: Any) -> Action:
+        if inspect.isclass(obj):
+            from wfq.actions.adapters import from_class  # adapters builds on this module
+
+            found = from_class(name, obj)
+            return Action(
+                name=found.name,
+                fn=found.fn,
+                params=found.params,
+                accepts_any=found.accepts_any,
+                description=found.description,
+                is_sync=found.is_sync and is_sync,
+                class_name=class_name or found.class_name,
+                secret_params=frozenset(secret) | found.secret_params,
+            )
+        params, accepts_any = params_of(obj, skip=1)
         return Action(
             name=name,
-            fn=fn,
+            fn=obj,
             params=params,
             accepts_any=accepts_any,
-            description=inspect.cleandoc(fn.__doc__ or ""),
+            description=inspect.cleandoc(obj.__doc__ or ""),
             is_sync=is_sync,
             class_name=class_name,
             secret_params=frozenset(secret),

@@ -30,6 +30,9 @@ def echo(ctx: ActionContext, output: Any, delay: float = 0) -> Any:
 class FailActionError(Exception):
     """What std.fail raises when it has no `error_data` to return as its error."""
 
+    action_repr = "Fail action"
+    """How Mistral's error text names this action ("[action=Fail action, ...]")."""
+
 
 @action("std.fail", class_name=f"{_MISTRAL}.FailAction")
 def fail(ctx: ActionContext, error_data: Any = None) -> None:
@@ -42,7 +45,11 @@ def fail(ctx: ActionContext, error_data: Any = None) -> None:
 @action("std.sleep", class_name=f"{_MISTRAL}.SleepAction")
 def sleep(ctx: ActionContext, seconds: float = 1) -> None:
     """Sleeps for `seconds` and returns null."""
-    time.sleep(max(0.0, float(seconds)))
+    try:
+        delay = max(0.0, float(seconds))
+    except (TypeError, ValueError):
+        delay = 0.0  # Mistral's SleepAction treats a bad value as 0
+    time.sleep(delay)
 
 
 @action("std.async_noop", is_sync=False, class_name=f"{_MISTRAL}.AsyncNoOpAction")

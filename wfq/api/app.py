@@ -1,9 +1,10 @@
 """The application factory: `create_app(services)` builds the Flask app of the v2 API.
 
-Routes: `GET /` (versions), `GET /v2` (302 to `/v2/`), `GET /v2/`, and under `/v2`: workflows,
-executions, tasks, action_executions. The OpenAPI (Swagger 2.0) document is served at
-`GET /swagger.json` and the interactive docs UI at `GET /docs`; neither needs a token.
-Request bodies larger than the definition (or field) size limit plus 64 KiB answer 413.
+Routes: `GET /` (versions), `GET /v2` (302 to `/v2/`), `GET /v2/`, and under `/v2`: workbooks,
+workflows, actions, executions, tasks, action_executions, environments, cron_triggers. The
+OpenAPI (Swagger 2.0) document is served at `GET /swagger.json` and the interactive docs UI at
+`GET /docs`; neither needs a token. Request bodies larger than the definition (or field) size
+limit plus 64 KiB answer 413.
 """
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ import flask
 from flask_restx import Api
 
 import wfq
-from wfq.api import errors
+from wfq.api import errors, metrics, web
 from wfq.api.auth import Authenticator
 from wfq.api.context import NUL_MESSAGE, ApiContext
-from wfq.api.resources import action_executions, executions, root, tasks, workflows
+from wfq.api.resources import (
+    action_executions,
+    actions,
+    cron_triggers,
+    environments,
+    executions,
+    root,
+    tasks,
+    workbooks,
+    workflows,
+)
 from wfq.api.schemas import build as build_models
 from wfq.errors import InvalidRequest
 from wfq.services.context import Services
@@ -39,7 +50,17 @@ AUTHORIZATIONS = {
 }
 """The two ways to send a token, as the OpenAPI document declares them."""
 
-_RESOURCES = (root, workflows, executions, tasks, action_executions)
+_RESOURCES = (
+    root,
+    workbooks,
+    workflows,
+    actions,
+    executions,
+    tasks,
+    action_executions,
+    environments,
+    cron_triggers,
+)
 
 
 class _Api(Api):
@@ -79,6 +100,8 @@ def create_app(services: Services) -> flask.Flask:
     models = build_models(api)
     for module in _RESOURCES:
         module.register(api, ctx, models)
+    web.register(app, api, ctx)
+    metrics.register(app, ctx)
     errors.install(app, api)
     app.before_request(_refuse_nul)
     return app

@@ -45,6 +45,19 @@ class Models:
     action_execution: Model
     action_executions: Model
     action_result: Model
+    action_run: Model
+    execution_update: Model
+    task_update: Model
+    workbook: Model
+    workbooks: Model
+    action: Model
+    actions: Model
+    environment: Model
+    environments: Model
+    environment_write: Model
+    cron_trigger: Model
+    cron_triggers: Model
+    cron_trigger_create: Model
 
 
 def _str(desc: str = "") -> Any:
@@ -139,8 +152,92 @@ _ACTION_EXECUTION = {
     **_stamps(),
 }
 _ACTION_RESULT = {
-    "state": _str("SUCCESS or ERROR"),
+    "state": _str("SUCCESS, ERROR or CANCELLED (PAUSED and RUNNING: asynchronous actions)"),
     "output": fields.Raw(description="the action's result (" + _JSON + " or a value)"),
+}
+
+_ACTION_RUN = {
+    "name": _str("the action to run (system or ad-hoc)"),
+    "input": fields.Raw(description=_JSON + " of an object, or an object"),
+    "params": fields.Raw(description=_JSON + " or an object: save_result, run_sync, target"),
+    "workflow_namespace": _str("namespace of an ad-hoc action"),
+    "description": _str(),
+}
+_EXECUTION_UPDATE = {
+    "state": _str("PAUSED, RUNNING (resume), CANCELLED, SUCCESS or ERROR"),
+    "state_info": _str(),
+    "description": _str("a new description (not together with state)"),
+    "params": fields.Raw(description=_JSON + ' or an object: {"env": {...}}'),
+}
+_TASK_UPDATE = {
+    "state": _str("RUNNING (rerun)"),
+    "reset": fields.Boolean(description="re-run every item (false: only failed with-items)"),
+    "env": fields.Raw(description=_JSON + " or an object merged into the execution's env"),
+}
+_WORKBOOK = {
+    "id": _str(),
+    "name": _str(),
+    "namespace": _str(),
+    "definition": _str("the YAML text"),
+    "tags": fields.List(fields.String),
+    "scope": _str("private or public"),
+    "project_id": _str(),
+    **_stamps(),
+}
+_ACTION = {
+    "id": _str("the name, for a system action"),
+    "name": _str(),
+    "is_system": fields.Boolean(description="true for actions of the registry (std.*)"),
+    "input": _str("the input parameters as text, e.g. 'output, delay=0'"),
+    "description": _str(),
+    "tags": fields.List(fields.String),
+    "definition": _str("the YAML text ('' for a system action)"),
+    "scope": _str(),
+    "project_id": _str(),
+    "namespace": _str(),
+    **_stamps(),
+}
+_ENVIRONMENT = {
+    "id": _str(),
+    "name": _str(),
+    "description": _str(),
+    "variables": _str(_JSON + " of an object"),
+    "scope": _str("private or public"),
+    "project_id": _str(),
+    **_stamps(),
+}
+_ENVIRONMENT_WRITE = {
+    "name": _str(),
+    "description": _str(),
+    "variables": fields.Raw(description=_JSON + " of an object, or an object"),
+    "scope": _str("private or public"),
+}
+_CRON_TRIGGER = {
+    "id": _str(),
+    "name": _str(),
+    "pattern": _str("cron pattern, e.g. '*/5 * * * *'"),
+    "workflow_name": _str(),
+    "workflow_id": _str(),
+    "workflow_input": _str(_JSON),
+    "workflow_params": _str(_JSON),
+    "scope": _str(),
+    "project_id": _str(),
+    "remaining_executions": fields.Integer,
+    "first_execution_time": _str(_TS),
+    "next_execution_time": _str(_TS),
+    "status": _str("ACTIVE, or COMPLETED once no execution remains"),
+    **_stamps(),
+}
+_CRON_TRIGGER_CREATE = {
+    "name": _str(),
+    "pattern": _str(),
+    "workflow_name": _str(),
+    "workflow_id": _str(),
+    "workflow_namespace": _str(),
+    "workflow_input": fields.Raw(description=_JSON + " of an object, or an object"),
+    "workflow_params": fields.Raw(description=_JSON + " of an object, or an object"),
+    "first_execution_time": _str("'YYYY-MM-DD HH:MM', UTC, at least a minute ahead"),
+    "remaining_executions": fields.Integer(description="how many executions (default: no limit)"),
 }
 
 
@@ -150,6 +247,10 @@ def build(api: Api) -> Models:
     execution = api.model("Execution", _EXECUTION)
     task = api.model("Task", _TASK)
     action_execution = api.model("ActionExecution", _ACTION_EXECUTION)
+    workbook = api.model("Workbook", _WORKBOOK)
+    action = api.model("Action", _ACTION)
+    environment = api.model("Environment", _ENVIRONMENT)
+    cron_trigger = api.model("CronTrigger", _CRON_TRIGGER)
     return Models(
         fault=api.model("Fault", _FAULT),
         versions=api.model("Versions", {"versions": fields.List(fields.Raw)}),
@@ -164,6 +265,19 @@ def build(api: Api) -> Models:
         action_execution=action_execution,
         action_executions=_listing(api, "ActionExecutions", "action_executions", action_execution),
         action_result=api.model("ActionResult", _ACTION_RESULT),
+        action_run=api.model("ActionRun", _ACTION_RUN),
+        execution_update=api.model("ExecutionUpdate", _EXECUTION_UPDATE),
+        task_update=api.model("TaskUpdate", _TASK_UPDATE),
+        workbook=workbook,
+        workbooks=_listing(api, "Workbooks", "workbooks", workbook),
+        action=action,
+        actions=_listing(api, "Actions", "actions", action),
+        environment=environment,
+        environments=_listing(api, "Environments", "environments", environment),
+        environment_write=api.model("EnvironmentWrite", _ENVIRONMENT_WRITE),
+        cron_trigger=cron_trigger,
+        cron_triggers=_listing(api, "CronTriggers", "cron_triggers", cron_trigger),
+        cron_trigger_create=api.model("CronTriggerCreate", _CRON_TRIGGER_CREATE),
     )
 
 

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from wfq.actions.registry import ActionRegistry
 from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
 from wfq.persistence.migrate import upgrade
@@ -66,6 +67,7 @@ def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | N
         settings=settings,
         db=Database.from_settings(settings),
         dispatcher=CeleryDispatcher(app, settings.queue, settings.engine_queue),
+        registry=ActionRegistry.load(settings),
     )
     app.use_services(services)
     proc = Process(services, app)

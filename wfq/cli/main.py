@@ -1,4 +1,5 @@
-"""The `wfq` command: server, worker, run, db."""
+"""The `wfq` command: server, worker, beat, run, db, and the monitoring commands (executions,
+tasks, watch, graph, flower; see monitoring.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 import click
 
+from wfq import logging_setup
 from wfq import settings as settings_mod
+from wfq.cli import monitoring
 
 
 def _settings() -> settings_mod.Settings:
@@ -18,14 +21,19 @@ def _settings() -> settings_mod.Settings:
 
 @click.group()
 @click.option("--log-level", default=None, help="Logging level (default: WFQ_LOG_LEVEL or INFO).")
+@click.option(
+    "--log-format",
+    type=click.Choice(logging_setup.FORMATS),
+    envvar="WFQ_LOG_FORMAT",
+    default=None,
+    help="Log lines as text or JSON (env WFQ_LOG_FORMAT; default text).",
+)
 @click.pass_context
-def main(ctx: click.Context, log_level: str | None) -> None:
+def main(ctx: click.Context, log_level: str | None, log_format: str | None) -> None:
     """wfq: run Mistral v2 workflows on Celery."""
     s = _settings()
-    logging.basicConfig(
-        level=(log_level or s.log_level).upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    fmt = log_format or getattr(s, "log_format", "text")
+    logging_setup.configure((log_level or s.log_level).upper(), fmt)
     for noisy in ("alembic", "celery", "amqp"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("kombu").setLevel(logging.ERROR)
@@ -47,6 +55,7 @@ def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None
     app = create_app(proc.services)
     host, port = host or s.api_host, port or s.api_port
     click.echo(f"wfq API on http://{host}:{port}/v2 (database {s.database_url}, broker {s.broker_url})")
+    click.echo(f"web page on http://{host}:{port}/ui/, metrics on http://{host}:{port}/metrics")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
@@ -124,6 +133,8 @@ def run(
     state = runner.run_file(s, file, wf_input, params, workflow, timeout, echo=click.echo)
     sys.exit(0 if state == "SUCCESS" else 1)
 
+
+monitoring.register(main)
 
 if __name__ == "__main__":
     main()

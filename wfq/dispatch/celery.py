@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from celery import Celery, chord
@@ -19,9 +19,12 @@ class CeleryDispatcher:
         self.default_queue = default_queue
         self.engine_queue = engine_queue
 
-    def run_actions(self, items: Sequence[tuple[str, str | None]]) -> None:
+    def run_actions(
+        self, items: Sequence[tuple[str, str | None]], labels: Mapping[str, str] | None = None
+    ) -> None:
         if not items:
             return
+        labels = labels or {}
         with self.app.producer_or_acquire() as producer:
             for action_id, queue in items:
                 self.app.send_task(
@@ -29,13 +32,20 @@ class CeleryDispatcher:
                     args=[action_id],
                     queue=queue or self.default_queue,
                     producer=producer,
+                    ignore_result=True,
+                    **display([action_id], labels.get(action_id)),
                 )
 
-    def run_items(self, task_execution_id: str, action_ids: Sequence[str], queue: str | None) -> None:
+    def run_items(
+        self, task_execution_id: str, action_ids: Sequence[str], queue: str | None, label: str = ""
+    ) -> None:
         q = queue or self.default_queue
         callback = {"type": "ItemsCompleted", "task_execution_id": task_execution_id}
         if self.app.conf.result_backend:
-            header = [self.app.signature(names.RUN_ITEMS, args=[a, False], queue=q) for a in action_ids]
+            header = [
+                self.app.signature(names.RUN_ITEMS, args=[a, False], queue=q, **display([a, False], label))
+                for a in action_ids
+            ]
             body = self.app.signature(
                 names.CONTINUE_EXECUTION, args=[callback], queue=self.engine_queue, immutable=True
             )
@@ -44,10 +54,21 @@ class CeleryDispatcher:
         # No result backend, no chord: the last lane to finish sends the callback itself.
         with self.app.producer_or_acquire() as producer:
             for a in action_ids:
-                self.app.send_task(names.RUN_ITEMS, args=[a, True], queue=q, producer=producer)
+                self.app.send_task(
+                    names.RUN_ITEMS, args=[a, True], queue=q, producer=producer, ignore_result=True,
+                    **display([a, True], label),
+                )
 
     def send(
         self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None
     ) -> None:
         when = eta.replace(tzinfo=dt.UTC) if eta is not None else None
-        self.app.send_task(task_name, args=args, queue=queue or self.engine_queue, eta=when)
+        self.app.send_task(
+            task_name, args=args, queue=queue or self.engine_queue, eta=when, ignore_result=True
+        )
+
+
+def display(args: list[Any], label: str | None) -> dict[str, str]:
+    """Celery's `argsrepr`: what Flower, `celery events` and worker logs show as the message's
+    arguments. The message itself still carries ids only."""
+    return {"argsrepr": f"{args!r} {label}"} if label else {}

@@ -21,6 +21,8 @@ class RunAction(Command):
 
     action_execution_id: str
     queue: str | None = None
+    label: str = ""
+    """What the action execution is, for people (Flower, worker logs): never parsed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ class RunItems(Command):
     task_execution_id: str
     action_execution_ids: tuple[str, ...]
     queue: str | None = None
+    label: str = ""
+    """What the items are, for people (Flower, worker logs): never parsed."""
 
 
 @dataclass(frozen=True, slots=True)

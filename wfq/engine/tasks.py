@@ -138,7 +138,13 @@ def _start_action(run: Run, task: TaskRecord) -> None:
         item_index=0,
         attempt=int(task.runtime_context.get("retry_no", 0)),
     )
-    run.emit(RunAction(action.id, spec.target or None))
+    run.emit(RunAction(action.id, spec.target or None, label(run, task, name)))
+
+
+def label(run: Run, task: TaskRecord, action_name: str) -> str:
+    """`std.echo task=greet workflow=hello execution=<id>`: how Flower shows the message."""
+    ex = run.snap.execution
+    return f"{action_name} task={task.name} workflow={ex.workflow_name} execution={ex.id}"
 
 
 def resolve_action(run: Run, task: TaskRecord, name: str, given: dict[str, Any]) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def _create(
             first.append(action.id)
         else:
             action.state = State.IDLE.value
-    run.emit(RunItems(task.id, tuple(first), spec.target or None))
+    run.emit(RunItems(task.id, tuple(first), spec.target or None, tasks.label(run, task, name)))
 
 
 def start_subworkflows(run: Run, task: TaskRecord, name: str) -> None:

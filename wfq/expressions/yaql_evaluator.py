@@ -15,7 +15,7 @@ from yaql.language import exceptions as yaql_exceptions  # type: ignore[import-u
 from wfq.expressions.base import YAQL_PATTERN, reraise, to_plain, to_text
 from wfq.expressions.limits import LIMIT_ITERATORS, MEMORY_QUOTA, PARSE_CACHE_SIZE
 from wfq.expressions.scope import Scope
-from wfq.expressions.yaql_functions import SCOPE_KEY, create_base_context, freeze
+from wfq.expressions.yaql_functions import SCOPE_KEY, LazyFrozenDict, create_base_context, freeze
 
 # Mistral's defaults, except that the limits are on and sets come back as lists.
 _ENGINE_OPTIONS = {
@@ -90,7 +90,8 @@ def _parse(expression: str) -> Any:
 
 def _prepared_data(scope: Scope) -> Any:
     if _DATA_KEY not in scope.prepared:
-        scope.prepared[_DATA_KEY] = freeze(scope.data)
+        data = scope.data
+        scope.prepared[_DATA_KEY] = LazyFrozenDict(data) if type(data) is dict else freeze(data)
     return scope.prepared[_DATA_KEY]
 
 

@@ -47,6 +47,38 @@ def freeze(value: Any) -> Any:
     return yaql_utils.convert_input_data(value)
 
 
+class LazyFrozenDict(collections.abc.Mapping):  # type: ignore[type-arg]
+    """The top level of `$`, frozen key by key on first access. A with-items task evaluates its
+    input once per item against the same large context; freezing only what an expression reads
+    keeps that linear instead of quadratic."""
+
+    __slots__ = ("_raw", "_done", "_hash")
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+        self._done: dict[str, Any] = {}
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._done:
+            self._done[key] = freeze(self._raw[key])
+        return self._done[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(yaql_utils.FrozenDict({k: self[k] for k in self._raw}))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, collections.abc.Mapping) and dict(self.items()) == dict(other.items())
+
+
 def _call(context: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     """Run one of Mistral's functions for the evaluation that owns `context`."""
     scope: Scope = context[SCOPE_KEY]

@@ -54,8 +54,10 @@ class Database:
             self.engine = _sqlite_engine(url, "BEGIN")
             self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
         else:
+            # No pool_pre_ping: it costs a round trip per checkout, and a connection lost
+            # meanwhile is retried by `retrying` (connection_invalidated).
             self.engine = create_engine(
-                url, pool_size=10, max_overflow=20, pool_pre_ping=True, echo=echo
+                url, pool_size=10, max_overflow=20, echo=echo
             )
             self._write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)

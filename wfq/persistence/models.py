@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -176,7 +176,16 @@ class ActionExecution(_Stamped, Base):
     show who runs it, so a lost worker can be detected."""
 
     __tablename__ = "action_executions"
-    __table_args__ = (Index("ix_action_executions_state_claim", "state", "worker"),)
+    __table_args__ = (
+        Index("ix_action_executions_state_claim", "state", "worker"),
+        Index(
+            "ix_action_executions_idle_items",
+            "task_execution_id",
+            "item_index",
+            postgresql_where=text("state = 'IDLE'"),
+            sqlite_where=text("state = 'IDLE'"),
+        ),
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     task_execution_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)
     workflow_execution_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)

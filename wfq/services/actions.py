@@ -12,6 +12,7 @@ from wfq.actions.base import ActionContext
 from wfq.engine import ItemsCompleted
 from wfq.engine.tasks import transform_output
 from wfq.errors import ActionFailed, ExpressionError
+from wfq.logging_setup import bind, log_context
 from wfq.persistence.repositories import executions as repo
 from wfq.services import executions, heartbeat
 from wfq.services.context import Services
@@ -103,15 +104,27 @@ def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
 
 def run_action(svc: Services, action_id: str) -> None:
     """The body of `wfq.run_action`: claim, run, complete. Safe to call twice."""
-    heartbeat.ensure_started(svc, WORKER_NAME)
-    claimed = claim(svc, action_id)
-    if claimed is None:
-        return
-    success, result, is_sync = execute(svc, claimed)
-    if is_sync:
-        executions.complete_action(svc, action_id, success, result)
-    else:
-        mark_async(svc, action_id)
+    with log_context(action_execution_id=action_id):
+        heartbeat.ensure_started(svc, WORKER_NAME)
+        claimed = claim(svc, action_id)
+        if claimed is None:
+            return
+        bind_ids(claimed)
+        success, result, is_sync = execute(svc, claimed)
+        if is_sync:
+            executions.complete_action(svc, action_id, success, result)
+        else:
+            mark_async(svc, action_id)
+
+
+def bind_ids(claimed: Claimed) -> None:
+    """Log records from here on name the claimed action, its task and its execution."""
+    ctx = claimed.context
+    bind(
+        action_execution_id=claimed.id,
+        task_execution_id=ctx.task_execution_id,
+        execution_id=ctx.workflow_execution_id,
+    )
 
 
 def mark_async(svc: Services, action_id: str) -> None:
@@ -150,14 +163,16 @@ def _finish_item_and_claim_next(
 def run_lane(svc: Services, action_id: str, notify: bool) -> None:
     """The body of `wfq.run_items`: run with-items items until the task has no IDLE one left.
     With `notify` (no chord), the lane that sees every item finished sends ItemsCompleted."""
-    heartbeat.ensure_started(svc, WORKER_NAME)
-    claimed = claim(svc, action_id)
-    task_id = claimed.context.task_execution_id if claimed else None
-    while claimed is not None:
-        success, result, is_sync = execute(svc, claimed)
-        claimed = _finish_item_and_claim_next(svc, claimed, success, result, is_sync)
-    if notify and task_id:
-        finish_items_check(svc, task_id)
+    with log_context(action_execution_id=action_id):
+        heartbeat.ensure_started(svc, WORKER_NAME)
+        claimed = claim(svc, action_id)
+        task_id = claimed.context.task_execution_id if claimed else None
+        while claimed is not None:
+            bind_ids(claimed)
+            success, result, is_sync = execute(svc, claimed)
+            claimed = _finish_item_and_claim_next(svc, claimed, success, result, is_sync)
+        if notify and task_id:
+            finish_items_check(svc, task_id)
 
 
 def finish_items_check(svc: Services, task_id: str) -> None:

@@ -44,7 +44,8 @@ class Services:
 
         runs = [(c.action_execution_id, c.queue) for c in commands if isinstance(c, RunAction)]
         if runs:
-            self.dispatcher.run_actions(runs)
+            labels = {c.action_execution_id: c.label for c in commands if isinstance(c, RunAction)}
+            self.dispatcher.run_actions(runs, labels=labels)
         for c in commands:
             if isinstance(c, StartSubworkflow):
                 executions.start_subworkflow(self, c)
@@ -53,7 +54,9 @@ class Services:
             elif isinstance(c, Notify):
                 self.dispatcher.send(names.NOTIFY, [list(c.targets), list(c.events)])
             elif isinstance(c, RunItems):
-                self.dispatcher.run_items(c.task_execution_id, c.action_execution_ids, c.queue)
+                self.dispatcher.run_items(
+                    c.task_execution_id, c.action_execution_ids, c.queue, label=c.label
+                )
             elif isinstance(c, ScheduleTimer):
                 event = TimerFired(c.task_execution_id, c.kind, c.token).to_dict()
                 self.dispatcher.send(names.CONTINUE_EXECUTION, [event], eta=c.due_at)

@@ -1,10 +1,9 @@
 """Use cases of cron triggers: create (with `next_execution_time` computed by croniter), get,
-list, delete.
+list, delete. Triggers are stored ACTIVE.
 
-Firing is beat's job (a separate issue): a `fire_due(svc, now)` will claim the ACTIVE triggers
-whose `next_execution_time` has come with `repositories.cron_triggers.lock_due` (row locks, skip
-locked), start one execution each, then advance `next_execution_time` with
-`next_execution_time(pattern, previous)`, decrement `remaining_executions`, and set `status` to
+Firing is not here: beat's `fire_due(svc, now)` (services/cron_firing.py) claims the ACTIVE
+triggers whose `next_execution_time` has come with row locks, starts one execution each,
+advances `next_execution_time`, decrements `remaining_executions` and sets `status` to
 COMPLETED when none remain. All times are naive UTC.
 """
 

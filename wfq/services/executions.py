@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from wfq import dsl, engine, expressions
 from wfq.engine import ExecutionCompleted, StartSubworkflow
 from wfq.errors import InvalidInput, NotFound
+from wfq.logging_setup import bind, log_context
 from wfq.persistence.models import (
     ActionExecution,
     Environment,
@@ -23,7 +24,7 @@ from wfq.persistence.models import (
 )
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
-from wfq.services import transitions
+from wfq.services import transitions, views
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State
 
@@ -109,19 +110,36 @@ def start_execution(
     Options: namespace, wf_input, params, description, execution_id, root_execution_id,
     cron_trigger_id, workbook_name (see `create_and_start`).
     """
+    return _start(svc, workflow, project_id, parent_task_id, options)[0]
 
-    def tx() -> tuple[str, list[engine.Command]]:
+
+def start_and_show(svc: Services, workflow: str, *, project_id: str, **options: Any) -> dict[str, Any]:
+    """Like `start_execution`, but returns the execution as its start transaction committed
+    it (RUNNING, as Mistral answers), however fast the workers then are."""
+    view = _start(svc, workflow, project_id, None, options)[1]
+    assert view is not None
+    return view
+
+
+def _start(
+    svc: Services, workflow: str, project_id: str, parent_task_id: str | None, options: dict[str, Any]
+) -> tuple[str, dict[str, Any] | None]:
+    def tx() -> tuple[str, list[engine.Command], dict[str, Any] | None]:
         with svc.db.write() as session:
             index = (options.get("params") or {}).get("index")
             if parent_task_id and not _parent_still_waits(session, parent_task_id, index):
-                return "", []
-            return create_and_start(
+                return "", [], None
+            ex_id, commands = create_and_start(
                 svc, session, workflow, project_id=project_id, parent_task_id=parent_task_id, **options
             )
+            session.flush()
+            return ex_id, commands, views.execution(session.get(WorkflowExecution, ex_id))
 
-    ex_id, commands = svc.db.retrying(tx)
-    svc.carry_out(commands)
-    return ex_id
+    ex_id, commands, view = svc.db.retrying(tx)
+    with log_context():
+        bind(execution_id=ex_id or None)
+        svc.carry_out(commands)
+    return ex_id, view
 
 
 def _find_workflow(
@@ -199,8 +217,13 @@ def complete_action(svc: Services, action_id: str, success: bool, result: Any) -
             if action is None or action.state in COMPLETED:
                 return []
             if action.workflow_execution_id is None:
+                final = result
+                if success:
+                    from wfq.services import action_runs  # outside a workflow, no engine runs
+
+                    final = action_runs.transform_output(action.runtime or {}, result)
                 action.state = (State.SUCCESS if success else State.ERROR).value
-                action.output = {"result": result}
+                action.output = {"result": final}
                 return []
             ex = repo.lock_execution(session, action.workflow_execution_id)
             if ex is None:
@@ -283,6 +306,7 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
             task = session.get(TaskExecution, task_id)
             if task is None:
                 return []
+            bind(execution_id=task.workflow_execution_id)
             ex = repo.lock_execution(session, task.workflow_execution_id)
             if ex is None:
                 return []
@@ -291,7 +315,8 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
                 snap.actions.update(repo.actions_of_task(session, task.id))
             return transitions.decide(svc, session, snap, event, ex.project_id)
 
-    svc.carry_out(svc.db.retrying(tx))
+    with log_context(task_execution_id=task_id):
+        svc.carry_out(svc.db.retrying(tx))
 
 
 # The state-changing use cases live in controls.py; the API finds them here too.

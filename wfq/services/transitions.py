@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from wfq import dsl, engine
+from wfq.logging_setup import log_context
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
+from wfq.services import metrics
 from wfq.services.catalog import StoredCatalog
 from wfq.services.context import Services
 
@@ -32,13 +34,14 @@ def decide(
     svc: Services, session: Session, snap: engine.Snapshot, event: engine.Event, project_id: str
 ) -> list[engine.Command]:
     """Apply `event` to `snap`; the caller commits and then carries out the commands."""
-    decision = engine.handle(
-        snap,
-        event,
-        now=svc.now(),
-        ids=svc.new_id,
-        actions=StoredCatalog(svc.registry, session, project_id),
-    )
+    with metrics.timed_transition(type(event).__name__):
+        decision = engine.handle(
+            snap,
+            event,
+            now=svc.now(),
+            ids=svc.new_id,
+            actions=StoredCatalog(svc.registry, session, project_id),
+        )
     return decision.commands
 
 
@@ -60,6 +63,7 @@ def on_execution(
             session.flush()
             return commands, views.execution(ex)
 
-    commands, view = svc.db.retrying(tx)
-    svc.carry_out(commands)
+    with log_context(execution_id=execution_id):
+        commands, view = svc.db.retrying(tx)
+        svc.carry_out(commands)
     return commands, view

@@ -88,7 +88,7 @@ def update_workbook(
 
 
 def _own(session: Any, name: str, namespace: str, project_id: str) -> Workbook:
-    row = repo.find_in_namespaces(session, Workbook, name, [namespace], project_id)
+    row: Workbook | None = repo.find_in_namespaces(session, Workbook, name, [namespace], project_id)
     if row is None or row.project_id != project_id:
         raise _not_found(name, namespace)
     return row

@@ -1,22 +1,68 @@
-"""`/v2/action_executions`: list and get action executions, and complete an asynchronous one
-(PUT with `state` SUCCESS or ERROR and its `output`, as `std.async_noop` expects)."""
+"""`/v2/action_executions`: run an action outside any workflow (POST), list and get action
+executions, and deliver the result of one (PUT with `state` and `output`, as `std.async_noop`
+expects)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import flask
 from flask_restx import Api, Resource
 
+from wfq.api import bodies
 from wfq.api.context import NUL_MESSAGE, ApiContext, has_nul
 from wfq.api.encoding import ACTION_EXECUTION, encode, json_response
 from wfq.api.errors import NotImplementedYet, fault_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput
-from wfq.services import executions, queries
+from wfq.services import action_runs, executions, queries
 
 SUPPORTED_STATES = ["SUCCESS", "ERROR", "CANCELLED", "PAUSED", "RUNNING"]
+_RUN_STRINGS = ("name", "description", "workflow_namespace")
+# Output fields a client may echo back; Mistral's WSME type knows them, and ignores them here.
+_RUN_IGNORED = (
+    "id",
+    "workflow_name",
+    "task_name",
+    "task_execution_id",
+    "state",
+    "state_info",
+    "tags",
+    "accepted",
+    "output",
+    "project_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def parse_run(body: Any) -> action_runs.RunRequest:
+    """A validated POST body: `name`, `input` and `params` (objects or JSON strings)."""
+    body = bodies.require_object(body, "action_ex")
+    bodies.refuse_unknown(body, (*_RUN_STRINGS, "input", "params", *_RUN_IGNORED), "action_ex")
+    bodies.strings(body, _RUN_STRINGS)
+    if not body.get("name"):
+        raise InvalidInput("Please provide at least action name to run action.")
+    params = bodies.json_object(body, "params", "action_ex")
+    target = params.get("target")
+    if target is not None and not isinstance(target, str):
+        raise InvalidInput(f"Parameter 'target' must be a string, not {target!r}")
+    return action_runs.RunRequest(
+        name=body["name"],
+        input=bodies.json_object(body, "input", "action_ex"),
+        namespace=body.get("workflow_namespace") or "",
+        description=body.get("description") or "",
+        save_result=bodies.flag(params.get("save_result"), "save_result"),
+        run_sync=bodies.flag(params.get("run_sync"), "run_sync"),
+        target=target or None,
+    )
+
+
+def run(ctx: ApiContext) -> flask.Response:
+    """POST: run an action (201 with the finished, or RUNNING, action execution)."""
+    project = ctx.project()
+    view = action_runs.run_action(ctx.services, parse_run(ctx.json_body()), project_id=project)
+    return json_response(encode(ACTION_EXECUTION, view), 201)
 
 
 def list_all(ctx: ApiContext) -> flask.Response:
@@ -36,19 +82,24 @@ def get_one(ctx: ApiContext, action_id: str) -> flask.Response:
 
 def _output(body: dict[str, Any]) -> Any:
     """The result sent by the client: a JSON-encoded string is decoded, anything else kept."""
-    value = body.get("output")
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-        if has_nul(value):
-            raise InvalidInput(NUL_MESSAGE)
+    try:
+        value = bodies.decode(body, "output", "action_ex")
+    except InvalidInput as exc:
+        if exc.message == NUL_MESSAGE:
+            raise
+        return body.get("output")  # not JSON: the text itself is the result
+    if has_nul(value):
+        raise InvalidInput(NUL_MESSAGE)
     return value
 
 
 def complete(ctx: ApiContext, action_id: str) -> flask.Response:
-    """PUT: deliver the result of an action execution; a completed one stays unchanged."""
+    """PUT: deliver the result of an action execution; a completed one stays unchanged.
+
+    SUCCESS/ERROR complete it (ERROR without output: 'Unknown error'); CANCELLED cancels an
+    action run outside a workflow; PAUSED is refused for a synchronous action. The rest (pausing
+    or resuming an asynchronous action, cancelling one inside a workflow) answers 501 for now.
+    """
     project = ctx.project()
     svc = ctx.services
     queries.get(svc, "action_execution", action_id, project_id=project)
@@ -56,15 +107,21 @@ def complete(ctx: ApiContext, action_id: str) -> flask.Response:
     state = body.get("state") if isinstance(body, dict) else None
     if state not in SUPPORTED_STATES:
         raise InvalidInput(f"Error. Expected one of {SUPPORTED_STATES}, actual: {state}")
-    if state not in ("SUCCESS", "ERROR"):
-        # TODO(services): cancel / pause / resume of one action execution.
+    assert isinstance(body, dict)
+    if state in ("SUCCESS", "ERROR"):
+        result = _output(body)
+        if state == "ERROR" and not result:
+            result = "Unknown error"
+        executions.complete_action(svc, action_id, state == "SUCCESS", result)
+    elif state == "PAUSED" and action_runs.is_sync(svc, action_id, project_id=project):
+        raise InvalidInput(action_runs.PAUSE_SYNC)
+    elif state != "CANCELLED" or not action_runs.cancel_standalone(
+        svc, action_id, project_id=project
+    ):
+        # TODO(services): pause / resume an async action, cancel one inside a workflow.
         return fault_response(
             NotImplementedYet(f"Setting an action execution to {state} is not implemented yet")
         )
-    result = _output(body)
-    if state == "ERROR" and not result:
-        result = "Unknown error"
-    executions.complete_action(svc, action_id, state == "SUCCESS", result)
     view = queries.get(svc, "action_execution", action_id, project_id=project)
     return json_response(encode(ACTION_EXECUTION, view))
 
@@ -84,6 +141,13 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
             """List action executions (filter with task_execution_id=...)."""
             return list_all(ctx)
 
+        @ns.expect(models.action_run)
+        @ns.response(201, "The action execution (finished, or RUNNING)", models.action_execution)
+        @ns.response(400, "Unknown action, bad input or params", models.fault)
+        def post(self) -> flask.Response:
+            """Run an action: params run_sync (run now), save_result (store it), target."""
+            return run(ctx)
+
     @ns.route("/<string:action_id>")
     class ActionExecution(Resource):
         @ns.response(200, "The action execution", models.action_execution)
@@ -94,6 +158,7 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
 
         @ns.expect(models.action_result)
         @ns.response(200, "The action execution after the update", models.action_execution)
+        @ns.response(400, "Unsupported state", models.fault)
         @ns.response(404, "No such action execution", models.fault)
         def put(self, action_id: str) -> flask.Response:
             """Complete an action execution: {"state": "SUCCESS"|"ERROR", "output": ...}."""

@@ -119,7 +119,7 @@ def create(ctx: ApiContext) -> flask.Response:
             return json_response(encode(EXECUTION, view, omit=("published_global",)), 201)
         except NotFound:
             pass
-    ex_id = executions.start_execution(
+    view = executions.start_and_show(
         svc,
         start.workflow,
         project_id=project,
@@ -129,7 +129,6 @@ def create(ctx: ApiContext) -> flask.Response:
         description=start.description,
         execution_id=start.execution_id,
     )
-    view = queries.get(svc, "execution", ex_id, project_id=project)
     return json_response(encode(EXECUTION, view, omit=("published_global",)), 201)
 
 

@@ -27,14 +27,16 @@ _WRITE_PARAMS = {
 }
 
 
-def _namespace(ctx: ApiContext) -> str:
+def namespace_arg(ctx: ApiContext) -> str:
+    """The `namespace` query argument (400 when longer than the column)."""
     namespace = ctx.arg("namespace")
     if len(namespace) > NAME_LIMIT:
         raise InvalidRequest(f"Namespace is longer than {NAME_LIMIT} characters")
     return namespace
 
 
-def _scope(ctx: ApiContext, default: str | None) -> str | None:
+def scope_arg(ctx: ApiContext, default: str | None) -> str | None:
+    """The `scope` query argument, or `default` (400 unless private or public)."""
     scope = ctx.arg("scope") or default
     if scope is not None and scope not in SCOPES:
         raise InvalidRequest(f"Scope must be one of {SCOPES}, not '{scope}'")
@@ -44,7 +46,7 @@ def _scope(ctx: ApiContext, default: str | None) -> str | None:
 def create(ctx: ApiContext) -> flask.Response:
     """POST: store every workflow of the YAML body; 201 with `interface` as an object."""
     project = ctx.project()
-    namespace, scope = _namespace(ctx), _scope(ctx, "private")
+    namespace, scope = namespace_arg(ctx), scope_arg(ctx, "private")
     views = definitions.create_workflows(
         ctx.services,
         ctx.text_body(),
@@ -59,7 +61,7 @@ def create(ctx: ApiContext) -> flask.Response:
 def update(ctx: ApiContext) -> flask.Response:
     """PUT: replace the definitions of existing workflows; the scope is kept unless given."""
     project = ctx.project()
-    namespace, scope = _namespace(ctx), _scope(ctx, None)
+    namespace, scope = namespace_arg(ctx), scope_arg(ctx, None)
     views = definitions.update_workflows(
         ctx.services, ctx.text_body(), project_id=project, namespace=namespace, scope=scope
     )
@@ -79,7 +81,7 @@ def get_one(ctx: ApiContext, identifier: str) -> flask.Response:
     """GET one by name or id; `interface` is a JSON string here."""
     project = ctx.project()
     view = definitions.get_workflow(
-        ctx.services, identifier, project_id=project, namespace=_namespace(ctx)
+        ctx.services, identifier, project_id=project, namespace=namespace_arg(ctx)
     )
     return json_response(encode(WORKFLOW, view))
 
@@ -88,7 +90,7 @@ def delete(ctx: ApiContext, identifier: str) -> flask.Response:
     """DELETE one by name or id: 204, even when executions of it exist."""
     project = ctx.project()
     definitions.delete_workflow(
-        ctx.services, identifier, project_id=project, namespace=_namespace(ctx)
+        ctx.services, identifier, project_id=project, namespace=namespace_arg(ctx)
     )
     return empty_response()
 

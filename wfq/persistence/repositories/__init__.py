@@ -1,1 +1,1 @@
-"""One module per aggregate: definitions, executions, cron_triggers."""
+"""One module per aggregate: definitions, executions."""

@@ -1,0 +1,1 @@
+"""wfq benchmark suite: `python -m benchmarks.run` (see README.md)."""

@@ -1,0 +1,397 @@
+"""The one table of a run: wfq figures, bare Celery figures, their ratio and the issue's targets."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from benchmarks import cpu
+
+Row = tuple[str, str, str, str, str, str]
+
+
+def med(xs: list[Any]) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(x: float | None, y: float | None) -> float | None:
+    return x / y if x and y else None
+
+
+def ok(cond: bool | None) -> str:
+    return "-" if cond is None else ("PASS" if cond else "FAIL")
+
+
+def fmt(x: float | None, unit: str = "", nd: int = 2) -> str:
+    if x is None:
+        return "-"
+    if unit == "ms":
+        return f"{x * 1000:.0f} ms"
+    if unit == "s":
+        return f"{x:.{nd}f} s"
+    return f"{x:.{nd}f}{(' ' + unit) if unit else ''}"
+
+
+def xr(r: float | None, nd: int = 1) -> str:
+    return f"{r:.{nd}f}x" if r else ""
+
+
+def cpu_row(wruns: list[Any], bruns: list[Any], nw: Any, nb: Any, unit: str) -> Row:
+    """CPU ms per unit of work, by process role (medians over repetitions)."""
+    w = cpu.merge([cpu.per(x.get("cpu_ms", {}), nw(x)) for x in wruns])
+    b = cpu.merge([cpu.per(y.get("cpu_ms", {}), nb(y)) for y in bruns])
+    tw = sum(w.get(r, 0.0) for r in cpu.WFQ_ROLES)
+    tb = sum(b.get(r, 0.0) for r in cpu.BARE_ROLES)
+    return (
+        "",
+        f"CPU ms per {unit}",
+        cpu.fmt(w, cpu.WFQ_ROLES),
+        cpu.fmt(b, cpu.BARE_ROLES),
+        xr(ratio(tw, tb)),
+        "",
+    )
+
+
+def rows_a(A: dict[str, Any]) -> list[Row]:
+    w_rate = med([x["rate"] for x in A["wfq"]])
+    w_db = med([x["db_rate"] for x in A["wfq"]])
+    q_rate = med([x["rate"] for x in A["wfq_quiet"]])
+    q_db = med([x["db_rate"] for x in A["wfq_quiet"]])
+    b_rate = med([x["rate"] for x in A["bare"]])
+    n = A["wfq"][0]["n"]
+    return [
+        (
+            f"a throughput, {n} x 1-task noop",
+            "exec/s (client, API list poll 50 ms)",
+            fmt(w_rate, "/s", 1),
+            fmt(b_rate, "/s", 1),
+            xr(ratio(b_rate, w_rate)),
+            f">= 100/s {ok(bool(w_rate and w_rate >= 100))}",
+        ),
+        ("", "  same runs, db first created->last finished", fmt(w_db, "/s", 1), "", "", ""),
+        (
+            "",
+            "exec/s (waited via db, no API polling)",
+            fmt(q_rate, "/s", 1),
+            "",
+            xr(ratio(b_rate, q_rate)),
+            f">= 100/s {ok(bool(q_rate and q_rate >= 100))}",
+        ),
+        ("", "  same runs, db first created->last finished", fmt(q_db, "/s", 1), "", "", ""),
+        (
+            "",
+            "submit time, 8 threads (bare: 1 thread)",
+            fmt(med([x["submit_s"] for x in A["wfq_quiet"]]), "s"),
+            fmt(med([x["submit_s"] for x in A["bare"]]), "s"),
+            "",
+            "",
+        ),
+        cpu_row(
+            A["wfq_quiet"], A["bare"], lambda x: x["n"], lambda y: y["n"], "execution (db-waited)"
+        ),
+    ]
+
+
+def rows_sequential(key: str, R: dict[str, Any], target: float = 3.0) -> list[Row]:
+    label = "b chain of 10 noop" if key == "b" else "d fork 10 + join:all"
+    wo = med([x["observed_s"] for x in R["wfq"]])
+    wd = med([x["db_s"] for x in R["wfq"]])
+    qd = med([x["db_s"] for x in R["wfq_quiet"]])
+    bs = med([x["s"] for x in R["bare"]])
+    r, rq = ratio(wo, bs), ratio(qd, bs)
+    per_task = key == "b"
+    return [
+        (
+            label,
+            "latency (client, API poll 5 ms)",
+            fmt(wo, "ms"),
+            fmt(bs, "ms"),
+            xr(r),
+            f"<= {target:g}x bare {ok(r is not None and r <= target)}",
+        ),
+        ("", "  same runs, db created->finished", fmt(wd, "ms"), "", xr(ratio(wd, bs)), ""),
+        (
+            "",
+            "latency (db timestamps, waited via db)",
+            fmt(qd, "ms"),
+            "",
+            xr(rq),
+            f"<= {target:g}x bare {ok(rq is not None and rq <= target)}",
+        ),
+        cpu_row(
+            R["wfq_quiet"],
+            R["bare"],
+            lambda x: x["runs"] * (10 if per_task else 1),
+            lambda y: y["runs"] * (10 if per_task else 1),
+            "task (db-waited)" if per_task else "run (db-waited)",
+        ),
+    ]
+
+
+def rows_c(C: dict[str, Any]) -> list[Row]:
+    wo = med([x["observed_s"] for x in C["wfq"]])
+    wd = med([x["db_s"] for x in C["wfq"]])
+    bs = med([x["s"] for x in C["bare"]])
+    n = C["wfq"][0]["items"]
+    r = ratio(wo, bs)
+    rows: list[Row] = [
+        (
+            f"c with-items {n} echo",
+            "time (client, API poll 50 ms)",
+            fmt(wo, "s"),
+            fmt(bs, "s"),
+            xr(r, 2),
+            f"<= 1.5x bare {ok(r is not None and r <= 1.5)}",
+        ),
+        ("", "time (db timestamps)", fmt(wd, "s"), "", xr(ratio(wd, bs), 2), ""),
+        (
+            "",
+            "POST (creates the items)",
+            fmt(med([x["post_s"] for x in C["wfq"]]), "s"),
+            "",
+            "",
+            "",
+        ),
+        cpu_row(C["wfq"], C["bare"], lambda x: x["items"], lambda y: y["items"], "item"),
+    ]
+    big = C.get("big")
+    if not big:
+        return rows
+    bw, bb = big["wfq"], big.get("bare")
+    rr = ratio(bw["observed_s"], wo)
+    pk, st = bw["rss_peak_mb"], bw["rss_start_mb"]
+    rows += [
+        (
+            f"c with-items {bw['items']} echo",
+            f"time (client; {bw['state']})",
+            fmt(bw["observed_s"], "s"),
+            fmt(bb["s"], "s") if bb else "(not run)",
+            xr(ratio(bw["observed_s"], bb["s"]), 2) if bb else "",
+            "",
+        ),
+        ("", "time (db timestamps)", fmt(bw["db_s"], "s"), "", "", ""),
+        (
+            "",
+            f"{bw['items']}/{n} time ratio (linear: {bw['items'] / n:g}x)",
+            xr(rr),
+            xr(ratio(bb["s"], bs)) if bb else "",
+            "",
+            f"<= 25x {ok(rr is not None and rr <= 25 and bw['state'] == 'SUCCESS')}",
+        ),
+        ("", "POST (creates the items)", fmt(bw["post_s"], "s"), "", "", ""),
+        cpu_row([bw], [bb] if bb else [], lambda x: x["items"], lambda y: y["items"], "item"),
+        (
+            "",
+            "RSS of the wfq workers (sum): start -> peak",
+            f"{st.get('wfq workers', 0):.0f} -> {pk.get('wfq workers', 0):.0f} MB",
+            "",
+            "",
+            "",
+        ),
+        (
+            "",
+            "RSS of the API: start -> peak",
+            f"{st.get('api', 0):.0f} -> {pk.get('api', 0):.0f} MB",
+            "",
+            "",
+            "",
+        ),
+    ]
+    return rows
+
+
+def rows_e(E: dict[str, Any]) -> list[Row]:
+    k = str(E["workers"][1])
+    r1 = med([x["rate"] for x in E["1"]])
+    r2 = med([x["rate"] for x in E[k]])
+    d1 = med([x["db_rate"] for x in E["1"]])
+    d2 = med([x["db_rate"] for x in E[k]])
+    return [
+        (
+            "e horizontal scale (db-waited)",
+            "exec/s with 1 worker process",
+            fmt(r1, "/s", 1),
+            "",
+            "",
+            "",
+        ),
+        (
+            "",
+            f"exec/s with {k} worker processes",
+            fmt(r2, "/s", 1),
+            "",
+            xr(ratio(r2, r1), 2),
+            f"> 1 worker {ok(r1 is not None and r2 is not None and r2 > r1)}",
+        ),
+        (
+            "",
+            f"  db span: 1 -> {k} workers",
+            f"{fmt(d1, '', 1)} -> {fmt(d2, '', 1)}",
+            "",
+            xr(ratio(d2, d1), 2),
+            "",
+        ),
+    ]
+
+
+def rows_f(f: dict[str, Any], tr: dict[str, Any] | None) -> list[Row]:
+    wr, br = f["wfq_redis_per_task"], f["bare_redis_per_task"]
+    msgs, bmsgs = wr["queue_push"] + wr["publish"], br["queue_push"] + br["publish"]
+    rows: list[Row] = [
+        (
+            "f cost per task (chain of 10)",
+            "task messages (LPUSH)",
+            fmt(wr["queue_push"]),
+            fmt(br["queue_push"]),
+            "",
+            f"<= 2 {ok(wr['queue_push'] <= 2)}",
+        ),
+        ("", "event messages (PUBLISH celeryev)", fmt(wr["events"]), fmt(br["events"]), "", ""),
+        (
+            "",
+            "result messages (PUBLISH result)",
+            fmt(wr["result_publish"]),
+            fmt(br["result_publish"]),
+            "",
+            "",
+        ),
+        (
+            "",
+            "all broker messages",
+            fmt(msgs),
+            fmt(bmsgs),
+            xr(ratio(msgs, bmsgs)),
+            f"<= 2 {ok(msgs <= 2)}",
+        ),
+        (
+            "",
+            "Redis commands (all)",
+            fmt(wr["total"], "", 1),
+            fmt(br["total"], "", 1),
+            xr(ratio(wr["total"], br["total"])),
+            "",
+        ),
+        (
+            "",
+            "PG transactions (pg_stat_database)",
+            fmt(f["pg_tx_per_task"]),
+            "",
+            "",
+            f"<= 2 {ok(f['pg_tx_per_task'] <= 2)}",
+        ),
+        (
+            "",
+            "  commits / rollbacks",
+            f"{f['pg_commits_per_task']:.2f} / {f['pg_rollbacks_per_task']:.2f}",
+            "",
+            "",
+            "",
+        ),
+    ]
+    if tr:
+        phases = tr["phases"].values()
+        tx = sum(p["tx"] * p["calls"] for p in phases) / max(tr["tasks"], 1)
+        pings = sum(p["pings"] * p["calls"] for p in phases) / max(tr["tasks"], 1)
+        stmts = sum(p["statements"] * p["calls"] for p in phases) / max(tr["tasks"], 1)
+        rows += [
+            ("", "  exact, in-process: transactions", fmt(tx), "", "", f"<= 2 {ok(tx <= 2)}"),
+            ("", "  exact, in-process: + pre-ping SELECT 1", fmt(pings), "", "", ""),
+            ("", "  exact, in-process: SQL statements", fmt(stmts, "", 1), "", "", ""),
+        ]
+    rw = f["row_writes_per_task"]
+    ins = sum(d["ins"] for d in rw.values())
+    upd = sum(d["upd"] for d in rw.values())
+    hot = sum(d["hot_upd"] for d in rw.values())
+    st = f["storage_per_execution"]
+    nrows = sum(d["rows"] for d in st.values())
+    nbytes = sum(d["bytes"] for d in st.values())
+    growth = sum(f["table_growth_bytes_per_execution"].values())
+    wi = f["with_items"]
+    rows += [
+        (
+            "",
+            "row inserts / updates (of which HOT)",
+            f"{ins:.2f} / {upd:.2f} ({hot:.2f})",
+            "",
+            "",
+            "",
+        ),
+        (
+            "f stored per chain-10 execution",
+            "rows / bytes of the live rows",
+            f"{nrows:.0f} / {nbytes / 1024:.1f} KiB",
+            "",
+            "",
+            "",
+        ),
+        ("", "table+index+toast growth", f"{growth / 1024:.1f} KiB", "", "", ""),
+        (
+            f"f with-items {wi['items']}, per item",
+            "Redis commands / PG transactions",
+            f"{wi['redis_per_item']['total']:.2f} / {wi['pg_tx_per_item']:.2f}",
+            "",
+            "",
+            "",
+        ),
+    ]
+    return rows
+
+
+def rows_transition(tr: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = [
+        (
+            "one transition, in-process",
+            "ms per task, no Celery (claim+run+complete)",
+            f"{tr['ms_per_task']:.2f} ms",
+            "",
+            "",
+            "",
+        )
+    ]
+    for name, p in tr["phases"].items():
+        rows.append(
+            (
+                "",
+                f"  {name}",
+                f"{p['ms']:.2f} ms, {p['statements']:.1f} SQL, {p['tx']:.0f} tx",
+                "",
+                "",
+                "",
+            )
+        )
+    return rows
+
+
+def table(res: dict[str, Any]) -> str:
+    rows: list[Row] = []
+    if "a" in res:
+        rows += rows_a(res["a"])
+    for key in ("b", "d"):
+        if key in res:
+            rows += rows_sequential(key, res[key])
+    if "c" in res:
+        rows += rows_c(res["c"])
+    if "e" in res:
+        rows += rows_e(res["e"])
+    tr = res.get("profile", {}).get("transition")
+    if "f" in res:
+        rows += rows_f(res["f"], tr)
+    if tr:
+        rows += rows_transition(tr)
+    head = ("scenario", "metric", "wfq", "bare Celery", "wfq/bare", "target")
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(6)]
+    sep = "-+-".join("-" * w for w in widths)
+    out = [" | ".join(str(h).ljust(w) for h, w in zip(head, widths, strict=True)), sep]
+    out += [" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def bench_v2_table(j: dict[str, Any]) -> str:
+    if "error" in j:
+        return f"bench_v2: {j['error']}"
+    lines = [f"bench_v2.py cross-check against {j.get('url')} (reps {j.get('reps')}):"]
+    for key, s in j.get("scenarios", {}).items():
+        vals = {k: v for k, v in s.items() if k.startswith("median")}
+        lines.append(f"  {key}: {s.get('name')}: " + ", ".join(f"{k}={v}" for k, v in vals.items()))
+    return "\n".join(lines)

@@ -1,0 +1,334 @@
+"""The scenarios, each twice: wfq through its v2 REST API, and bare Celery (the baseline).
+
+Every wfq measurement is reported two ways: as a client sees it (POST -> SUCCESS observed by
+polling the API) and from the database (`created_at` -> `finished_at` of the execution rows,
+written by the API and by the engine's last transition), which removes the polling error.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import statistics
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from benchmarks import workflows
+from benchmarks.stack import rss_kb
+
+TERMINAL = {"SUCCESS", "ERROR", "CANCELLED"}
+
+
+def med(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+# ---- clients ---------------------------------------------------------------------------------
+class Api:
+    """The v2 REST API (requests, one session per thread)."""
+
+    def __init__(self, url: str, timeout: float = 600.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._tls = threading.local()
+
+    @property
+    def s(self) -> requests.Session:
+        s = getattr(self._tls, "s", None)
+        if s is None:
+            s = self._tls.s = requests.Session()
+        return s
+
+    def put_workflow(self, text: str) -> None:
+        h = {"Content-Type": "text/plain"}
+        r = self.s.post(self.url + "/workflows", data=text, headers=h, timeout=60)
+        if r.status_code == 409:
+            r = self.s.put(self.url + "/workflows", data=text, headers=h, timeout=60)
+        if r.status_code >= 300:
+            raise RuntimeError(f"workflow upload failed: {r.status_code} {r.text[:300]}")
+
+    def start(self, name: str, wf_input: dict[str, Any] | None = None) -> str:
+        body = {"workflow_name": name, "input": json.dumps(wf_input or {})}
+        r = self.s.post(self.url + "/executions", json=body, timeout=600)
+        if r.status_code != 201:
+            raise RuntimeError(f"start failed: {r.status_code} {r.text[:300]}")
+        return str(r.json()["id"])
+
+    def state(self, ex_id: str) -> str:
+        r = self.s.get(self.url + "/executions/" + ex_id, timeout=60)
+        r.raise_for_status()
+        return str(r.json()["state"])
+
+    def states_by_wf(self, name: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        url: str | None = self.url + "/executions"
+        params: dict[str, Any] | None = {"workflow_name": name, "fields": "id,state", "limit": 1000}
+        for _ in range(100):
+            assert url is not None
+            r = self.s.get(url, params=params, timeout=60)
+            r.raise_for_status()
+            j = r.json()
+            out.update({e["id"]: e["state"] for e in j.get("executions", [])})
+            url, params = j.get("next"), None
+            if not url:
+                break
+        return out
+
+    def wait(self, ex_id: str, poll: float) -> tuple[str, float]:
+        """Poll until terminal; returns (state, monotonic time it was observed)."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            st = self.state(ex_id)
+            if st in TERMINAL:
+                return st, time.monotonic()
+            time.sleep(poll)
+        return "TIMEOUT", time.monotonic()
+
+
+class Db:
+    """The runner's own read-only view of the benchmark database (autocommit)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.queries = 0
+        """Statements this connection ran (subtracted from transaction counts)."""
+
+    def one(self, sql: str, *args: Any) -> Any:
+        self.queries += 1
+        return self.conn.execute(sql, args).fetchone()
+
+    def all(self, sql: str, *args: Any) -> list[Any]:
+        self.queries += 1
+        return self.conn.execute(sql, args).fetchall()
+
+    def times(self, ids: list[str]) -> dict[str, tuple[Any, Any, str]]:
+        rows = self.all(
+            "SELECT id, created_at, finished_at, state FROM workflow_executions WHERE id = ANY(%s)",
+            list(ids),
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def states(self, ids: list[str]) -> dict[str, str]:
+        return {
+            r[0]: r[1]
+            for r in self.all(
+                "SELECT id, state FROM workflow_executions WHERE id = ANY(%s)", list(ids)
+            )
+        }
+
+    def wait(self, ex_id: str, poll: float, timeout: float) -> tuple[str, float]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = self.one("SELECT state FROM workflow_executions WHERE id = %s", ex_id)[0]
+            if st in TERMINAL:
+                return st, time.monotonic()
+            time.sleep(poll)
+        return "TIMEOUT", time.monotonic()
+
+    def duration(self, ex_id: str) -> float | None:
+        t = self.times([ex_id]).get(ex_id)
+        if not t or t[1] is None:
+            return None
+        return (t[1] - t[0]).total_seconds()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class RssSampler:
+    """Samples the RSS of some processes every `interval` s; keeps the peak of their sum."""
+
+    def __init__(self, pids_of: dict[str, Any], interval: float = 0.05) -> None:
+        self.pids_of = pids_of  # role -> callable returning the pids of that role
+        self.interval = interval
+        self.peak: dict[str, int] = {r: 0 for r in pids_of}
+        self.start_kb: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self) -> dict[str, int]:
+        return {r: sum(rss_kb(p) for p in f()) for r, f in self.pids_of.items()}
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            for r, kb in self._sample().items():
+                self.peak[r] = max(self.peak[r], kb)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self.start_kb = self._sample()
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+# ---- wfq -------------------------------------------------------------------------------------
+@dataclass
+class WfqScenarios:
+    api: Api
+    db: Db
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    _n: int = 0
+
+    def _name(self, kind: str) -> str:
+        self._n += 1
+        return f"bench_{kind}_{self.tag}_{self._n}"
+
+    def throughput(
+        self, n: int, threads: int = 8, poll: float = 0.05, via: str = "api"
+    ) -> dict[str, Any]:
+        """a: submit `n` one-task executions at once, then wait until all end: `via="api"` polls
+        the filtered list as bench_v2.py does (the client's view, but every poll costs the API
+        CPU time); `via="db"` asks the database how many are done (cheap, the quiet measure)."""
+        name = self._name("tp")
+        self.api.put_workflow(workflows.noop1(name))
+        t0 = time.monotonic()
+        with cf.ThreadPoolExecutor(threads) as pool:
+            ids = list(pool.map(lambda _: self.api.start(name), range(n)))
+        t_sub = time.monotonic() - t0
+        pending, final = set(ids), {}
+        deadline = t0 + self.api.timeout
+        while pending and time.monotonic() < deadline:
+            st = self.api.states_by_wf(name) if via == "api" else self.db.states(ids)
+            for i in list(pending):
+                if st.get(i) in TERMINAL:
+                    final[i] = st[i]
+                    pending.discard(i)
+            if pending:
+                time.sleep(poll)
+        wall = time.monotonic() - t0
+        ok = sum(1 for s in final.values() if s == "SUCCESS")
+        times = self.db.times(ids)
+        created = [t[0] for t in times.values()]
+        finished = [t[1] for t in times.values() if t[1] is not None]
+        db_span = (max(finished) - min(created)).total_seconds() if finished else None
+        return {
+            "n": n,
+            "success": ok,
+            "wall_s": wall,
+            "submit_s": t_sub,
+            "rate": ok / wall if wall else None,
+            "db_span_s": db_span,
+            "db_rate": (ok / db_span) if db_span else None,
+        }
+
+    def sequential(
+        self, kind: str, runs: int, size: int = 10, poll: float = 0.005, via: str = "api"
+    ) -> dict[str, Any]:
+        """b (chain) / d (fork-join): `runs` executions one after another, each polled every
+        `poll` s through the API (`via="api"`: the client's view) or the database (`via="db"`:
+        a primary-key SELECT, which disturbs the run far less than an API request)."""
+        name = self._name(kind)
+        text = workflows.chain(name, size) if kind == "chain" else workflows.forkjoin(name, size)
+        self.api.put_workflow(text)
+        observed, in_db, states, ids = [], [], [], []
+        for _ in range(runs):
+            t0 = time.monotonic()
+            ex = self.api.start(name)
+            st, t1 = (
+                self.api.wait(ex, poll)
+                if via == "api"
+                else self.db.wait(ex, poll, self.api.timeout)
+            )
+            observed.append(t1 - t0)
+            states.append(st)
+            ids.append(ex)
+        for ex in ids:
+            in_db.append(self.db.duration(ex))
+        return {
+            "runs": runs,
+            "success": states.count("SUCCESS"),
+            "observed_s": med(observed),
+            "db_s": med(in_db),
+            "all_observed_s": observed,
+            "all_db_s": in_db,
+            "ids": ids,
+        }
+
+    def with_items(
+        self, items: int, poll: float = 0.05, rss: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """c: one with-items task over `items` std.echo; optional peak RSS of some processes."""
+        name = self._name("fan")
+        self.api.put_workflow(workflows.fanout(name))
+        sampler = RssSampler(rss or {})
+        with sampler:
+            t0 = time.monotonic()
+            ex = self.api.start(name, {"items": list(range(items))})
+            t_post = time.monotonic() - t0
+            st, t1 = self.api.wait(ex, poll)
+        return {
+            "items": items,
+            "state": st,
+            "observed_s": t1 - t0,
+            "db_s": self.db.duration(ex),
+            "post_s": t_post,
+            "id": ex,
+            "rss_start_mb": {k: v / 1024 for k, v in sampler.start_kb.items()},
+            "rss_peak_mb": {k: v / 1024 for k, v in sampler.peak.items()},
+        }
+
+
+# ---- bare Celery -----------------------------------------------------------------------------
+class BareScenarios:
+    """The same graphs as Celery primitives (`benchmarks.bare_celery`)."""
+
+    def __init__(self, timeout: float = 600.0) -> None:
+        from benchmarks import bare_celery as bc
+
+        self.bc = bc
+        self.timeout = timeout
+
+    def throughput(self, n: int) -> dict[str, Any]:
+        from celery.result import ResultSet
+
+        t0 = time.monotonic()
+        rs = ResultSet([self.bc.noop.apply_async() for _ in range(n)])
+        t_sub = time.monotonic() - t0
+        rs.get(timeout=self.timeout)
+        wall = time.monotonic() - t0
+        return {"n": n, "wall_s": wall, "submit_s": t_sub, "rate": n / wall}
+
+    def chain(self, runs: int, size: int = 10) -> dict[str, Any]:
+        from celery import chain
+
+        ts = []
+        for _ in range(runs):
+            t0 = time.monotonic()
+            chain(*[self.bc.noop.si() for _ in range(size)]).apply_async().get(timeout=self.timeout)
+            ts.append(time.monotonic() - t0)
+        return {"runs": runs, "s": med(ts), "all_s": ts}
+
+    def chord(self, items: int) -> dict[str, Any]:
+        from celery import chord
+
+        t0 = time.monotonic()
+        res = chord([self.bc.echo.s(i) for i in range(items)])(self.bc.collect.s())
+        got = res.get(timeout=self.timeout)
+        return {"items": items, "s": time.monotonic() - t0, "ok": got == items}
+
+    def forkjoin(self, runs: int, size: int = 10) -> dict[str, Any]:
+        from celery import chord
+
+        ts = []
+        for _ in range(runs):
+            t0 = time.monotonic()
+            chord([self.bc.noop.si() for _ in range(size)])(self.bc.collect.s()).get(
+                timeout=self.timeout
+            )
+            ts.append(time.monotonic() - t0)
+        return {"runs": runs, "s": med(ts), "all_s": ts}
+
+    def warm_up(self) -> None:
+        self.bc.noop.apply_async().get(timeout=60)

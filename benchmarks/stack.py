@@ -1,0 +1,390 @@
+"""What a benchmark run starts and removes: a throw-away PostgreSQL database, a dedicated Redis
+database with its own queue names, N `celery -A workers.app worker` processes, the API as a
+`wfq server` subprocess, and the bare Celery worker of the baseline.
+
+Everything is started as a child of this process and stopped by pid at the end (or on Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Keys a Celery/kombu client leaves in a Redis database; anything else means the db is in use.
+_OUR_KEY_PREFIXES = (
+    "wfq-bench-",
+    "bench-bare-",
+    "celery-task-meta-",
+    "_kombu.binding.",
+    "unacked",
+    "chord-unlock",
+    "celery",
+    "_kombu",
+    "celeryev",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid` (Linux /proc)."""
+    out: list[int] = []
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(x) for x in f.read().split()]
+    return out
+
+
+def rss_kb(pid: int, field_name: str = "VmRSS") -> int:
+    """Resident set size (or VmHWM, its peak) of `pid` in KiB; 0 when gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Proc:
+    """A subprocess started by the benchmark, with its log file."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    ready_text: str | None = None
+    cwd: Path = ROOT
+    proc: subprocess.Popen[bytes] | None = None
+    _log: Any = None
+
+    def start(self, timeout: float = 60.0, ready: Any = None) -> Proc:
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            self.argv,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n" + self.tail())
+            if self.ready_text and self.ready_text in self.log_path.read_text(errors="replace"):
+                return self
+            if ready is not None and ready():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n" + self.tail())
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def pids(self) -> list[int]:
+        """The process and its direct children (the prefork pool)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        return [self.pid, *children(self.pid)]
+
+    def tail(self, n: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            # Warm shutdown of the process we started (its pool children follow it).
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@dataclass
+class Stack:
+    """Configuration and the started parts of one benchmark run."""
+
+    pg_admin_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    redis_host: str = "127.0.0.1:6379"
+    redis_db: int = 14
+    workers: int = 1
+    concurrency: int = 2
+    api_port: int = 0
+    keep_logs: bool = False
+    api_server: str = "wfq"
+    """`wfq` (`wfq server`: werkzeug, threaded) or `gunicorn` (`gunicorn wfq.api.wsgi:app`)."""
+    api_workers: int = 2
+    wfq_root: Path = ROOT
+    """Where wfq's code is taken from (the work tree, or a snapshot of a commit)."""
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    procs: list[Proc] = field(default_factory=list)
+    wfq_workers: list[Proc] = field(default_factory=list)
+    api: Proc | None = None
+    bare: Proc | None = None
+    db_created: bool = False
+    logdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="wfq-bench-")))
+
+    # ---- names -------------------------------------------------------------------------------
+    @property
+    def db_name(self) -> str:
+        return f"wfq_bench_{self.run_id}"
+
+    @property
+    def pg_url(self) -> str:
+        """psycopg URL of the benchmark database (for the runner's own queries)."""
+        return self.pg_admin_url.rsplit("/", 1)[0] + f"/{self.db_name}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{self.redis_host}/{self.redis_db}"
+
+    @property
+    def queue(self) -> str:
+        return f"wfq-bench-{self.run_id}"
+
+    @property
+    def engine_queue(self) -> str:
+        return f"wfq-bench-{self.run_id}.engine"
+
+    @property
+    def bare_queue(self) -> str:
+        return f"bench-bare-{self.run_id}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}/v2"
+
+    @property
+    def pythonpath(self) -> str:
+        # wfq (and workers/) from wfq_root first; benchmarks/ from this repository
+        roots = [str(self.wfq_root)] if self.wfq_root != ROOT else []
+        extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        return os.pathsep.join([*roots, str(ROOT), *extra])
+
+    def wfq_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "WFQ_DATABASE_URL": self.sqlalchemy_url,
+            "WFQ_BROKER_URL": self.redis_url,
+            "WFQ_RESULT_BACKEND": self.redis_url,
+            "WFQ_QUEUE": self.queue,
+            "WFQ_ENGINE_QUEUE": self.engine_queue,
+            "PYTHONPATH": self.pythonpath,
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def bare_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "BENCH_BARE_BROKER": self.redis_url,
+            "BENCH_BARE_QUEUE": self.bare_queue,
+            "PYTHONPATH": self.pythonpath,
+        }
+
+    # ---- services ----------------------------------------------------------------------------
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def redis(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.redis_url)
+
+    def _check_redis_db(self) -> None:
+        r = self.redis()
+        foreign = [
+            k.decode(errors="replace")
+            for k in r.scan_iter(count=1000)
+            if not k.decode(errors="replace").startswith(_OUR_KEY_PREFIXES)
+        ]
+        r.close()
+        if foreign:
+            raise SystemExit(
+                f"Redis db {self.redis_db} holds keys that are not a benchmark's ({foreign[:5]}); "
+                "choose another with --redis-db"
+            )
+
+    def start(self) -> Stack:
+        self._check_redis_db()
+        self.redis().flushdb()
+        self._admin(f'CREATE DATABASE "{self.db_name}"')
+        self.db_created = True
+        subprocess.run(
+            [sys.executable, "-m", "wfq.cli.main", "--log-level", "WARNING", "db", "upgrade"],
+            cwd=self.wfq_root,
+            env=self.wfq_env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(self.workers):
+            self.add_worker()
+        self.api_port = self.api_port or free_port()
+        api_env = {**self.wfq_env(), "WFQ_LOG_LEVEL": "WARNING"}
+        if self.api_server == "gunicorn":
+            argv = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.api_port}",
+                "--workers",
+                str(self.api_workers),
+                "--threads",
+                "4",
+                "--log-level",
+                "warning",
+                "wfq.api.wsgi:app",
+            ]
+        else:
+            argv = [
+                sys.executable,
+                "-m",
+                "wfq.cli.main",
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+            ]
+        self.api = Proc("api", argv, api_env, self.logdir / "api.log", cwd=self.wfq_root)
+        self.procs.append(self.api)
+        self.api.start(ready=self._api_ready)
+        self.bare = Proc(
+            "bare-celery",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "benchmarks.bare_celery",
+                "worker",
+                "-Q",
+                self.bare_queue,
+                "-c",
+                str(self.concurrency),
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"bare-{self.run_id}@%h",
+            ],
+            self.bare_env(),
+            self.logdir / "bare-worker.log",
+            ready_text=" ready.",
+        )
+        self.procs.append(self.bare)
+        self.bare.start()
+        return self
+
+    def _api_ready(self) -> bool:
+        import requests
+
+        try:
+            return requests.get(self.api_url + "/", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def add_worker(self) -> Proc:
+        """Start one more wfq worker process (prefork, `concurrency` children)."""
+        n = len(self.wfq_workers) + 1
+        w = Proc(
+            f"wfq-worker-{n}",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.app",
+                "worker",
+                "-Q",
+                f"{self.queue},{self.engine_queue}",
+                "-c",
+                str(self.concurrency),
+                "--pool",
+                "prefork",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"wfq-{self.run_id}-{n}@%h",
+            ],
+            self.wfq_env(),
+            self.logdir / f"wfq-worker-{n}.log",
+            ready_text=" ready.",
+            cwd=self.wfq_root,
+        )
+        w.start()
+        self.wfq_workers.append(w)
+        self.procs.append(w)
+        return w
+
+    def remove_worker(self) -> None:
+        """Stop the most recently added wfq worker."""
+        w = self.wfq_workers.pop()
+        w.stop()
+        self.procs.remove(w)
+
+    def worker_pids(self) -> list[int]:
+        return [p for w in self.wfq_workers for p in w.pids()]
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            with contextlib.suppress(Exception):
+                p.stop()
+        self.procs.clear()
+        with contextlib.suppress(Exception):
+            r = self.redis()
+            r.flushdb()
+            r.close()
+        if self.db_created:
+            with contextlib.suppress(Exception):
+                self._admin(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{self.db_name}' AND pid <> pg_backend_pid()"
+                )
+                self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}"')
+                self.db_created = False
+        if not self.keep_logs:
+            shutil.rmtree(self.logdir, ignore_errors=True)

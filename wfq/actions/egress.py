@@ -1,0 +1,197 @@
+"""std.http's egress policy (an SSRF guard): which URLs it may fetch, and an HTTP adapter that
+connects only to an address it has just checked, so a second DNS answer (rebinding) cannot send
+the request elsewhere. The policy comes from the `http_allowed_hosts` / `http_denied_cidrs`
+settings."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
+from urllib3.exceptions import NewConnectionError
+
+from wfq.actions.base import ActionContext, ActionException
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_getaddrinfo = socket.getaddrinfo  # tests substitute a resolver here
+
+
+class EgressDenied(ActionException):
+    """The egress policy refuses this URL (scheme, or an address the host resolves to)."""
+
+
+def _networks(items: Iterable[str], setting: str) -> tuple[Network, ...]:
+    """Parsed networks; a bad entry fails every request rather than leaving a hole."""
+    out = []
+    for item in items:
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ActionException(f"Invalid {setting} entry '{item}': {exc}") from exc
+    return tuple(out)
+
+
+def _items(value: Any) -> list[str]:
+    if not value:
+        return []
+    raw = value.split(",") if isinstance(value, str) else list(value)
+    return [str(i).strip() for i in raw if str(i).strip()]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _variants(addr: Address) -> list[Address]:
+    """The address and every IPv4 address it embeds (IPv4-mapped, IPv4-compatible, NAT64,
+    6to4): `::ffff:127.0.0.1` must be judged like `127.0.0.1`."""
+    out: list[Address] = [addr]
+    if isinstance(addr, ipaddress.IPv6Address):
+        value = int(addr)
+        if addr.ipv4_mapped:
+            out.append(addr.ipv4_mapped)
+        if value >> 32 == 0 and value > 1:
+            out.append(ipaddress.IPv4Address(value))
+        if addr in _NAT64:
+            out.append(ipaddress.IPv4Address(value & 0xFFFFFFFF))
+        if addr.sixtofour:
+            out.append(addr.sixtofour)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class EgressPolicy:
+    """Denied networks, and the hosts (names) and networks exempt from them."""
+
+    denied: tuple[Network, ...] = ()
+    allowed_networks: tuple[Network, ...] = ()
+    allowed_names: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_context(cls, ctx: ActionContext) -> EgressPolicy:
+        """The policy of the settings this action runs with."""
+        allowed = _items(ctx.setting("http_allowed_hosts"))
+        return cls(
+            denied=_networks(_items(ctx.setting("http_denied_cidrs")), "http_denied_cidrs"),
+            allowed_networks=_networks((a for a in allowed if _is_address(a)), "http_allowed_hosts"),
+            allowed_names=frozenset(a.lower().rstrip(".") for a in allowed if not _is_address(a)),
+        )
+
+    def check_url(self, url: str) -> SplitResult:
+        """The parts of `url`; refuses a scheme other than http(s) or a URL without a host."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in DEFAULT_PORTS:
+            raise EgressDenied(
+                f"URL scheme '{parts.scheme}' is not allowed (only http and https are)."
+            )
+        if not parts.hostname:
+            raise EgressDenied("URL does not contain a host.")
+        return parts
+
+    def addresses(self, host: str, port: int) -> list[str]:
+        """The addresses `host` resolves to, in resolver order, when none is blocked.
+
+        Raises EgressDenied naming the first blocked address, or requests.ConnectionError
+        when the name does not resolve."""
+        try:
+            infos = _getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise requests.ConnectionError(f"cannot resolve host '{host}': {exc}") from exc
+        found = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if host.lower().rstrip(".") in self.allowed_names:
+            return found
+        for text in found:
+            addr = ipaddress.ip_address(text)
+            if self._blocked(addr):
+                raise EgressDenied(f"URL host '{host}' resolves to a blocked address ({addr}).")
+        return found
+
+    def _blocked(self, addr: Address) -> bool:
+        variants = _variants(addr)
+        if any(v in net for v in variants for net in self.allowed_networks):
+            return False
+        return any(v in net for v in variants for net in self.denied)
+
+
+def host_header(parts: SplitResult) -> str:
+    """The Host header of a URL: its host (bracketed when IPv6) and a non-default port."""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port and parts.port != DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{parts.port}"
+    return host
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    return isinstance(getattr(exc.args[0] if exc.args else None, "reason", None), NewConnectionError)
+
+
+class PinnedAdapter(HTTPAdapter):
+    """A requests adapter that checks every URL it sends against the policy and connects to
+    the checked address (trying the next one only if the connection could not be made), with
+    the name kept for the Host header, TLS SNI and certificate verification."""
+
+    def __init__(self, policy: EgressPolicy) -> None:
+        super().__init__(max_retries=0)
+        self.policy = policy
+        self._pin: tuple[str, str] | None = None
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        parts = self.policy.check_url(request.url or "")
+        host = parts.hostname or ""
+        port = parts.port or DEFAULT_PORTS[parts.scheme.lower()]
+        proxies = kwargs.get("proxies") or {}
+        proxy = select_proxy(request.url or "", proxies) if proxies else None
+        if proxy:
+            # This worker connects to the proxy, which resolves the target: both must pass, the
+            # target whenever it resolves here too (it may exist only in the proxy's DNS).
+            proxy_parts = self.policy.check_url(proxy if "://" in proxy else f"http://{proxy}")
+            self.policy.addresses(proxy_parts.hostname or "", proxy_parts.port or 80)
+            try:
+                self.policy.addresses(host, port)
+            except requests.ConnectionError:
+                pass
+            request.headers.pop("Host", None)
+            return super().send(request, *args, **kwargs)
+        addresses = self.policy.addresses(host, port)
+        request.headers["Host"] = host_header(parts)
+        last: requests.ConnectionError | None = None
+        for addr in addresses:
+            self._pin = (addr, host)
+            try:
+                return super().send(request, *args, **kwargs)
+            except requests.ConnectionError as exc:
+                if not _never_connected(exc):
+                    raise
+                last = exc
+            finally:
+                self._pin = None
+        assert last is not None  # getaddrinfo never answers an empty list
+        raise last
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if self._pin is not None:
+            addr, name = self._pin
+            host_params["host"] = addr
+            if host_params["scheme"] == "https":
+                pool_kwargs["server_hostname"] = name
+                pool_kwargs["assert_hostname"] = name if verify is not False else False
+        return host_params, pool_kwargs

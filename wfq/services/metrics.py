@@ -1,0 +1,362 @@
+"""Prometheus metrics of wfq. Execution, task, action and cron numbers are computed from the
+database at scrape time (the one store every API, worker and beat process shares); queue depths
+are read from the broker; engine transition timings are this process's own.
+
+See docs/operations.md for the metric list and why the numbers come from the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from croniter import croniter
+from prometheus_client import CollectorRegistry, Histogram, ProcessCollector
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeHistogramMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
+from prometheus_client.exposition import choose_encoder
+from sqlalchemy import case, extract, func, select
+
+import wfq
+from wfq.persistence.models import ActionExecution, CronTrigger, TaskExecution, WorkflowExecution
+from wfq.services.context import Services
+from wfq.settings import Settings
+from wfq.states import COMPLETED, State
+
+log = logging.getLogger("wfq.metrics")
+
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+"""Upper bounds (seconds) of the duration histograms."""
+TRANSITION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+WINDOW_H = 24.0
+"""Duration histograms cover what was created in the last WINDOW_H hours (an index range)."""
+CRON_WINDOW_H = 1.0
+"""Missed cron instants are looked for in the last CRON_WINDOW_H hours."""
+CRON_MAX_INSTANTS = 1000
+"""At most this many instants are checked per trigger and scrape."""
+ACTIVE_TASK_STATES = (State.IDLE, State.WAITING, State.RUNNING, State.RUNNING_DELAYED, State.PAUSED)
+_FINISHED = tuple(s.value for s in COMPLETED)
+_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+"""kombu's Redis transport keeps priority levels in lists named `<queue>\\x06\\x16<n>`."""
+
+PROCESS_REGISTRY = CollectorRegistry(auto_describe=True)
+"""Metrics this process measures itself (not in the database)."""
+TRANSITION_SECONDS = Histogram(
+    "wfq_engine_transition_seconds",
+    "Time of one engine decision (snapshot in, decision out) in this process, by event.",
+    ["event"],
+    buckets=TRANSITION_BUCKETS,
+    registry=PROCESS_REGISTRY,
+)
+
+
+@contextlib.contextmanager
+def timed_transition(event: str) -> Iterator[None]:
+    """Time the block as one engine transition of `event` (e.g. "ActionCompleted")."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        TRANSITION_SECONDS.labels(event).observe(time.perf_counter() - start)
+
+
+def exposition(
+    svc: Services, *, project_id: str, accept: str = "", window_h: float = WINDOW_H
+) -> tuple[bytes, str]:
+    """The metrics of one project in the text format `accept` asks for: (body, content type)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DatabaseCollector(svc, project_id, window_h))
+    registry.register(QueueCollector(svc.settings))
+    registry.register(_Chain(PROCESS_REGISTRY))
+    registry.register(ProcessCollector(registry=None))
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type
+
+
+class _Chain:
+    """Yields the metrics of another registry (so one scrape holds everything)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.registry.collect()
+
+
+@dataclass(eq=False)
+class DatabaseCollector:
+    """Execution, task, action and cron trigger metrics of one project, read at scrape time."""
+
+    svc: Services
+    project_id: str
+    window_h: float = WINDOW_H
+
+    def collect(self) -> Iterator[Metric]:
+        now = self.svc.now()
+        cutoff = now - dt.timedelta(hours=self.window_h)
+        info = GaugeMetricFamily(
+            "wfq_info", "wfq version of the process answering.", labels=["version"]
+        )
+        info.add_metric([wfq.__version__], 1)
+        yield info
+        with self.svc.db.read() as session:
+            yield from self._executions(session)
+            yield from self._tasks(session)
+            yield from self._durations(session, cutoff)
+            yield from self._cron(session, now)
+
+    def _executions(self, session: Any) -> Iterator[Metric]:
+        ex = WorkflowExecution
+        stmt = (
+            select(ex.workflow_name, ex.state, func.count())
+            .where(ex.project_id == self.project_id)
+            .group_by(ex.workflow_name, ex.state)
+        )
+        rows = session.execute(stmt).all()
+        current = GaugeMetricFamily(
+            "wfq_executions",
+            "Workflow executions stored, by workflow and current state.",
+            labels=["workflow", "state"],
+        )
+        started = CounterMetricFamily(
+            "wfq_executions_started",
+            "Workflow executions started (stored), by workflow.",
+            labels=["workflow"],
+        )
+        finished = CounterMetricFamily(
+            "wfq_executions_finished",
+            "Workflow executions that ended (stored), by workflow and final state.",
+            labels=["workflow", "state"],
+        )
+        totals: dict[str, int] = {}
+        for name, state, count in rows:
+            current.add_metric([name, state], count)
+            totals[name] = totals.get(name, 0) + count
+            if state in _FINISHED:
+                finished.add_metric([name, state], count)
+        for name, count in sorted(totals.items()):
+            started.add_metric([name], count)
+        yield from (current, started, finished)
+
+    def _tasks(self, session: Any) -> Iterator[Metric]:
+        te = TaskExecution
+        states = [s.value for s in ACTIVE_TASK_STATES]
+        stmt = (
+            select(te.workflow_name, te.state, func.count())
+            .where(te.project_id == self.project_id, te.state.in_(states))
+            .group_by(te.workflow_name, te.state)
+        )
+        family = GaugeMetricFamily(
+            "wfq_tasks_active",
+            "Task executions not finished yet, by workflow and state (IDLE, WAITING, RUNNING, "
+            "DELAYED, PAUSED).",
+            labels=["workflow", "state"],
+        )
+        for name, state, count in session.execute(stmt).all():
+            family.add_metric([name, state], count)
+        yield family
+
+    def _durations(self, session: Any, cutoff: dt.datetime) -> Iterator[Metric]:
+        ex, te, ae = WorkflowExecution, TaskExecution, ActionExecution
+        window = f"created in the last {self.window_h:g} h"
+        specs = (
+            (
+                "wfq_execution_duration_seconds",
+                f"Duration of finished workflow executions {window}, by workflow.",
+                "workflow",
+                ex.workflow_name,
+                ex.created_at,
+                ex.finished_at,
+                (
+                    ex.project_id == self.project_id,
+                    ex.created_at >= cutoff,
+                    ex.finished_at.is_not(None),
+                    ex.state.in_(_FINISHED),
+                ),
+            ),
+            (
+                "wfq_task_duration_seconds",
+                f"Duration (started to finished) of finished task executions {window}, by workflow.",
+                "workflow",
+                te.workflow_name,
+                te.started_at,
+                te.finished_at,
+                (
+                    te.project_id == self.project_id,
+                    te.created_at >= cutoff,
+                    te.started_at.is_not(None),
+                    te.finished_at.is_not(None),
+                ),
+            ),
+            (
+                "wfq_action_duration_seconds",
+                f"Duration (created to result, queue wait included) of finished action executions "
+                f"{window}, by action.",
+                "action",
+                ae.name,
+                ae.created_at,
+                ae.updated_at,
+                (
+                    ae.project_id == self.project_id,
+                    ae.created_at >= cutoff,
+                    ae.updated_at.is_not(None),
+                    ae.state.in_(("SUCCESS", "ERROR")),
+                ),
+            ),
+        )
+        for name, doc, label, label_col, start, end, where in specs:
+            family = GaugeHistogramMetricFamily(name, doc, labels=[label])
+            seconds = self._seconds(end, start)
+            for row in session.execute(_histogram(label_col, seconds, where)).all():
+                value, count, total, *cumulative = row
+                buckets = [
+                    (repr(float(b)), int(c or 0))
+                    for b, c in zip(DURATION_BUCKETS, cumulative, strict=True)
+                ]
+                buckets.append(("+Inf", int(count)))
+                family.add_metric([value or ""], buckets, float(total or 0.0))
+            yield family
+
+    def _seconds(self, end: Any, start: Any) -> Any:
+        if self.svc.db.is_sqlite:
+            return (func.julianday(end) - func.julianday(start)) * 86400.0
+        return extract("epoch", end - start)
+
+    def _cron(self, session: Any, now: dt.datetime) -> Iterator[Metric]:
+        ct, ex = CronTrigger, WorkflowExecution
+        triggers = list(session.scalars(select(ct).where(ct.project_id == self.project_id)))
+        names = {t.id: t.name for t in triggers}
+        fired_stmt = (
+            select(ex.cron_trigger_id, func.count())
+            .where(ex.project_id == self.project_id, ex.cron_trigger_id.is_not(None))
+            .group_by(ex.cron_trigger_id)
+        )
+        firings = CounterMetricFamily(
+            "wfq_cron_trigger_firings",
+            "Executions started by each cron trigger (stored).",
+            labels=["trigger"],
+        )
+        for trigger_id, count in session.execute(fired_stmt).all():
+            firings.add_metric([names.get(trigger_id, trigger_id)], count)
+        missed = GaugeMetricFamily(
+            "wfq_cron_trigger_missed",
+            f"Instants of the last {CRON_WINDOW_H:g} h for which a cron trigger started no "
+            "execution (beat down, or the workflow could not start).",
+            labels=["trigger"],
+        )
+        overdue = GaugeMetricFamily(
+            "wfq_cron_trigger_overdue_seconds",
+            "How late an active cron trigger's next firing is (0 when on time).",
+            labels=["trigger"],
+        )
+        for t in triggers:
+            if t.status != "ACTIVE" or t.next_execution_time is None:
+                continue
+            late = max(0.0, (now - t.next_execution_time).total_seconds())
+            overdue.add_metric([t.name], late)
+            missed.add_metric([t.name], self._missed(session, t, now))
+        yield from (firings, missed, overdue)
+
+    def _missed(self, session: Any, trigger: CronTrigger, now: dt.datetime) -> int:
+        # Imported here: cron_firing imports the engine's service chain, and the engine's
+        # transitions may import this module for `timed_transition`.
+        from wfq.services.cron_firing import execution_id_for
+
+        expected = past_instants(trigger, now - dt.timedelta(hours=CRON_WINDOW_H))
+        if not expected:
+            return 0
+        ids = [execution_id_for(trigger.id, instant) for instant in expected]
+        found = 0
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            stmt = (
+                select(func.count())
+                .select_from(WorkflowExecution)
+                .where(WorkflowExecution.id.in_(chunk))
+            )
+            found += int(session.execute(stmt).scalar_one())
+        return len(ids) - found
+
+
+def past_instants(trigger: Any, since: dt.datetime) -> list[dt.datetime]:
+    """The instants a trigger should already have fired at, from `since` on (at most
+    CRON_MAX_INSTANTS): its first_execution_time, then its pattern's instants after it (or after
+    its creation), up to but excluding its `next_execution_time`."""
+    until = trigger.next_execution_time
+    first = trigger.first_execution_time
+    out: list[dt.datetime] = []
+    if first is not None and since <= first < until:
+        out.append(first)
+    if not trigger.pattern:
+        return out
+    base = max(first or trigger.created_at, since)
+    it = croniter(trigger.pattern, base)
+    while len(out) < CRON_MAX_INSTANTS:
+        instant: dt.datetime = it.get_next(dt.datetime)
+        if instant >= until:
+            break
+        out.append(instant)
+    return out
+
+
+def _histogram(label_col: Any, seconds: Any, where: Sequence[Any]) -> Any:
+    """One aggregate query: per label, the count, the sum and the cumulative bucket counts."""
+    columns = [label_col, func.count(), func.sum(seconds)]
+    columns += [func.sum(case((seconds <= bound, 1), else_=0)) for bound in DURATION_BUCKETS]
+    return select(*columns).where(*where).group_by(label_col)
+
+
+class QueueCollector:
+    """Messages waiting in wfq's Celery queues, when the broker is Redis (LLEN)."""
+
+    def __init__(self, settings: Settings, queues: Sequence[str] | None = None) -> None:
+        self.settings = settings
+        self.queues = tuple(queues or (settings.queue, settings.engine_queue))
+
+    def collect(self) -> Iterator[Metric]:
+        url = self.settings.broker_url
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            return
+        up = GaugeMetricFamily("wfq_broker_up", "1 when the Redis broker answered this scrape.")
+        depth = GaugeMetricFamily(
+            "wfq_queue_messages",
+            "Messages waiting in a wfq Celery queue (Redis LLEN).",
+            labels=["queue"],
+        )
+        try:
+            depths = queue_depths(url, self.queues)
+        except Exception as exc:  # a scrape must answer even when the broker is down
+            log.warning("cannot read queue depths from %s: %s", url, exc)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        for queue, count in depths.items():
+            depth.add_metric([queue], count)
+        yield from (up, depth)
+
+
+def queue_depths(url: str, queues: Sequence[str]) -> dict[str, int]:
+    """LLEN of each queue (priority sub-lists included) on the Redis broker at `url`."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        pipe = client.pipeline(transaction=False)
+        for queue in queues:
+            for suffix in _PRIORITY_SUFFIXES:
+                pipe.llen(queue + suffix)
+        counts = pipe.execute()
+    finally:
+        client.close()
+    step = len(_PRIORITY_SUFFIXES)
+    return {q: int(sum(counts[i * step : (i + 1) * step])) for i, q in enumerate(queues)}
