@@ -29,10 +29,10 @@ class Recorder:
         self.sent: list[tuple[str, str | None]] = []
         self.other: list[Any] = []
 
-    def run_actions(self, items: Any) -> None:
+    def run_actions(self, items: Any, labels: Any = None) -> None:
         self.sent.extend(items)
 
-    def run_items(self, task_execution_id: str, action_ids: Any, queue: str | None) -> None:
+    def run_items(self, task_execution_id: str, action_ids: Any, queue: str | None, label: str = "") -> None:
         self.sent.extend((a, queue) for a in action_ids)
 
     def send(
