@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -139,7 +139,8 @@ def claim_idle_item(session: Session, task_id: str) -> ActionExecution | None:
     """Lock the task's first IDLE item that no other transaction holds (SKIP LOCKED)."""
     stmt = (
         select(ActionExecution)
-        .where(ActionExecution.task_execution_id == task_id, ActionExecution.state == "IDLE")
+        # A literal (not a bound parameter) so the planner can use the partial IDLE index.
+        .where(ActionExecution.task_execution_id == task_id, text("action_executions.state = 'IDLE'"))
         .order_by(ActionExecution.item_index)
         .limit(1)
         .with_for_update(skip_locked=True)
