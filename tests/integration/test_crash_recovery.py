@@ -125,3 +125,30 @@ def test_unsent_action_is_sent_by_the_integrity_check(api: Any, services: Any) -
     assert api.execution(ex_id)["state"] == "RUNNING"
     done = _recover_until_done(api, services, ex_id)
     assert done["state"] == "SUCCESS"
+
+
+def test_a_killed_pool_child_is_detected_while_its_siblings_keep_beating(
+    api: Any, services: Any, own_worker: Any
+) -> None:
+    """kill -9 of the one prefork child running the action (the worker's main process lives
+    on): the action's claimant is that child's pid, so no sibling keeps its heartbeat alive."""
+    import os
+
+    from wfq.persistence.models import ActionExecution
+
+    queue, worker, _ = own_worker
+    name = api.create_workflow(wf("child", f"""
+  tasks:
+    slow:
+      action: std.sleep seconds=60
+      target: {queue}
+"""))[0]["name"]
+    ex = api.start(name)
+    _wait_action_running(api, ex["id"], "slow")
+    with services.db.read() as session:
+        (claimant,) = [a.worker for a in session.query(ActionExecution).filter_by(workflow_execution_id=ex["id"])]
+    pid = int(claimant.rsplit(":", 1)[1])
+    assert pid != worker.proc.pid  # a pool child, not the main process
+    os.kill(pid, 9)
+    done = _recover_until_done(api, services, ex["id"])
+    assert done["state"] == "ERROR" and "The worker running this action was lost" in done["state_info"]

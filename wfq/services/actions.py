@@ -19,7 +19,10 @@ from wfq.services.context import Services
 from wfq.states import State
 
 log = logging.getLogger("wfq.actions")
-WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+def worker_name() -> str:
+    """This process as an action's claimant: host and pid, read when called, because a prefork
+    pool child imports this module in its parent and must not share the parent's name."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,7 @@ class Claimed:
     output_exprs: tuple[Any, ...] = ()
 
 
-def claim(svc: Services, action_id: str, worker: str = WORKER_NAME) -> Claimed | None:
+def claim(svc: Services, action_id: str, worker: str | None = None) -> Claimed | None:
     """Mark the action execution as taken by `worker`. None when it must not run here: it is
     unknown, finished, or already taken by another worker and not `safe-rerun`."""
     with svc.db.write() as session:
@@ -43,7 +46,7 @@ def claim(svc: Services, action_id: str, worker: str = WORKER_NAME) -> Claimed |
             return None
         if row.worker and not row.runtime.get("safe_rerun"):
             return None
-        return _take(svc, row, worker)
+        return _take(svc, row, worker or worker_name())
 
 
 def _take(svc: Services, row: Any, worker: str) -> Claimed:
@@ -105,7 +108,7 @@ def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
 def run_action(svc: Services, action_id: str) -> None:
     """The body of `wfq.run_action`: claim, run, complete. Safe to call twice."""
     with log_context(action_execution_id=action_id):
-        heartbeat.ensure_started(svc, WORKER_NAME)
+        heartbeat.ensure_started(svc, worker_name())
         claimed = claim(svc, action_id)
         if claimed is None:
             return
@@ -157,14 +160,14 @@ def _finish_item_and_claim_next(
         if nxt is None:
             return None
         nxt.state = State.RUNNING.value
-        return _take(svc, nxt, WORKER_NAME)
+        return _take(svc, nxt, worker_name())
 
 
 def run_lane(svc: Services, action_id: str, notify: bool) -> None:
     """The body of `wfq.run_items`: run with-items items until the task has no IDLE one left.
     With `notify` (no chord), the lane that sees every item finished sends ItemsCompleted."""
     with log_context(action_execution_id=action_id):
-        heartbeat.ensure_started(svc, WORKER_NAME)
+        heartbeat.ensure_started(svc, worker_name())
         claimed = claim(svc, action_id)
         task_id = claimed.context.task_execution_id if claimed else None
         while claimed is not None:

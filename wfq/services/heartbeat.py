@@ -41,13 +41,13 @@ class Heartbeat:
         self.stopping.set()
 
 
-_started: dict[int, Heartbeat] = {}
+_started: dict[tuple[int, str], Heartbeat] = {}
 _lock = threading.Lock()
 
 
 def ensure_started(svc: Services, worker: str) -> None:
-    """Start this process's heartbeat thread once (per Services object)."""
-    key = id(svc)
+    """Start this process's heartbeat thread once (per Services object and process)."""
+    key = (id(svc), worker)
     if key in _started:
         return
     with _lock:
