@@ -35,6 +35,7 @@ class Claimed:
     input: dict[str, Any]
     context: ActionContext
     output_exprs: tuple[Any, ...] = ()
+    item_index: int = -1
 
 
 def claim(svc: Services, action_id: str, worker: str | None = None) -> Claimed | None:
@@ -60,6 +61,7 @@ def _take(svc: Services, row: Any, worker: str) -> Claimed:
         action=rt.get("action", row.name),
         input=rt.get("input", row.input),
         output_exprs=tuple(rt.get("output") or ()),
+        item_index=row.item_index if rt.get("item") else -1,
         context=ActionContext(
             action_execution_id=row.id,
             task_execution_id=row.task_execution_id,
@@ -156,7 +158,7 @@ def _finish_item_and_claim_next(
                 row.output = {"result": result}
             else:
                 row.runtime = {**row.runtime, "async": True}
-        nxt = repo.claim_idle_item(session, claimed.context.task_execution_id or "")
+        nxt = repo.claim_idle_item(session, claimed.context.task_execution_id or "", claimed.item_index)
         if nxt is None:
             return None
         nxt.state = State.RUNNING.value

@@ -135,12 +135,19 @@ def actions_of_task(session: Session, task_id: str) -> dict[str, ActionExecution
     return {a.id: a for a in session.scalars(stmt)}
 
 
-def claim_idle_item(session: Session, task_id: str) -> ActionExecution | None:
-    """Lock the task's first IDLE item that no other transaction holds (SKIP LOCKED)."""
+def claim_idle_item(session: Session, task_id: str, after_index: int = -1) -> ActionExecution | None:
+    """Lock the task's first IDLE item after `after_index` that no other transaction holds
+    (SKIP LOCKED). Items are claimed in index order, so a lane passes the index it just ran:
+    the scan then starts past the items already claimed, whose index entries linger until
+    VACUUM and would otherwise make every claim walk all of them."""
     stmt = (
         select(ActionExecution)
         # A literal (not a bound parameter) so the planner can use the partial IDLE index.
-        .where(ActionExecution.task_execution_id == task_id, text("action_executions.state = 'IDLE'"))
+        .where(
+            ActionExecution.task_execution_id == task_id,
+            text("action_executions.state = 'IDLE'"),
+            ActionExecution.item_index > after_index,
+        )
         .order_by(ActionExecution.item_index)
         .limit(1)
         .with_for_update(skip_locked=True)
