@@ -1,0 +1,79 @@
+"""Algorithmic guards (not timings): the SQL a transition issues does not grow with the length
+of the workflow, and a with-items item costs the same whatever the number of items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from wfq_testing import inline_services
+
+from wfq.services import definitions, executions, queries
+
+P = "<default-project>"
+
+
+def _chain(n: int) -> str:
+    lines = ["version: '2.0'", f"chain{n}:", "  tasks:"]
+    for i in range(n):
+        lines += [f"    t{i}:", "      action: std.noop"]
+        if i + 1 < n:
+            lines.append(f"      on-success: [t{i + 1}]")
+    return "\n".join(lines) + "\n"
+
+
+def _count_statements(svc: Any) -> list[int]:
+    seen = [0]
+
+    def count(*_: Any) -> None:
+        seen[0] += 1
+
+    for engine in {svc.db.engine, svc.db._write_engine}:
+        event.listen(engine, "before_cursor_execute", count)
+    return seen
+
+
+def _statements_per_task(sqlite_url: str, n: int) -> float:
+    svc = inline_services(sqlite_url)
+    definitions.create_workflows(svc, _chain(n), project_id=P)
+    seen = _count_statements(svc)
+    ex_id = executions.start_execution(svc, f"chain{n}", project_id=P)
+    svc.dispatcher.drain()
+    assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"
+    return seen[0] / n
+
+
+def test_statements_per_task_do_not_grow_with_the_chain(tmp_path: Any) -> None:
+    from wfq.persistence.migrate import upgrade
+
+    urls = []
+    for n in (5, 40):
+        url = f"sqlite:///{tmp_path}/c{n}.sqlite"
+        upgrade(url)
+        urls.append(url)
+    short, long = _statements_per_task(urls[0], 5), _statements_per_task(urls[1], 40)
+    assert long <= short * 1.1, (short, long)  # about 13 statements per task either way
+
+
+def test_statements_per_item_do_not_grow_with_the_items(tmp_path: Any) -> None:
+    from wfq.persistence.migrate import upgrade
+
+    per_item = []
+    for n in (20, 200):
+        url = f"sqlite:///{tmp_path}/i{n}.sqlite"
+        upgrade(url)
+        svc = inline_services(url)
+        definitions.create_workflows(svc, f"""version: '2.0'
+items{n}:
+  tasks:
+    each:
+      with-items: x in <% range(0, {n}) %>
+      concurrency: 4
+      action: std.echo output=<% $.x %>
+""", project_id=P)
+        seen = _count_statements(svc)
+        ex_id = executions.start_execution(svc, f"items{n}", project_id=P)
+        svc.dispatcher.drain()
+        assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"
+        per_item.append(seen[0] / n)
+    assert per_item[1] <= per_item[0] * 1.1, per_item
