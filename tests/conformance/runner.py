@@ -503,7 +503,7 @@ class PureExecution:
         """What a with-items lane does: store the item's result without the engine, claim the
         task's next IDLE item, and when the last lane ends send ItemsCompleted."""
         from wfq import engine
-        from wfq.engine.tasks import transform_output
+        from wfq.engine.adhoc import transform_output
         from wfq.errors import ExpressionError
 
         ok, result = self.execute(action)

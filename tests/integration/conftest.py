@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from wfq_testing import WorkerProcess  # noqa: F401 (re-exported for `from conftest import`)
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WorkerProcess
 from test_core_workflows import wf
+from wfq_testing import WorkerProcess
 
 from wfq.services import recovery
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WorkerProcess
 from test_core_workflows import wf
+from wfq_testing import WorkerProcess
 
 from wfq.persistence.models import CronTrigger
 from wfq.services import recovery

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wfq.engine import controller, notifications, policies, state_changes, tasks, with_items
+from wfq.engine import adhoc, controller, notifications, policies, state_changes, tasks, with_items
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
 from wfq.engine.events import (
@@ -86,7 +86,7 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
     result, success = event.result, event.success
     if success:
         try:
-            result = tasks.transform_output(action.runtime, result)
+            result = adhoc.transform_output(action.runtime, result)
         except ExpressionError as exc:
             wf = run.snap.execution.workflow_name
             tasks.force_fail(

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from wfq.engine import data_flow, policies, with_items
-from wfq.engine.catalog import ActionInfo
+from wfq.engine import adhoc, data_flow, policies, with_items
 from wfq.engine.commands import RunAction, StartSubworkflow
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
-from wfq.errors import ExpressionError
+from wfq.errors import ActionNotFound, ExpressionError, InvalidInput
 from wfq.states import State
 
 MAX_ADHOC_DEPTH = 10
@@ -148,45 +147,24 @@ def label(run: Run, task: TaskRecord, action_name: str) -> str:
 
 
 def resolve_action(run: Run, task: TaskRecord, name: str, given: dict[str, Any]) -> dict[str, Any]:
-    """Follow ad-hoc actions down to a registered one; returns the worker's `runtime` dict:
-    the action to run, its full input, and the output transformations (innermost first)."""
-    outputs: list[Any] = []
+    """Follow ad-hoc actions down to a registered one (see `adhoc.resolve_chain`); any problem
+    is the task's failure."""
     wb = run.snap.spec.workbook_name
     ns = run.snap.execution.workflow_namespace
-    seen: list[str] = []
-    for _ in range(MAX_ADHOC_DEPTH):
-        info: ActionInfo | None = run.actions.get(name, namespace=ns, workbook=wb)
-        if info is None:
-            raise TaskFailure(f"Failed to find action [action_name={name}, namespace={ns}]")
-        if info.name in seen:
-            raise TaskFailure(f"Found a cycle in an ad-hoc action chain [action_name={name}]")
-        seen.append(info.name)
-        try:
-            full = info.check_input(given)
-        except ValueError as exc:
-            raise TaskFailure(str(exc)) from exc
-        if info.base is None:
-            return {"action": info.name, "input": full, "output": outputs[::-1]}
-        # base-input sees the ad-hoc input first, then the task's context (not the wf input).
-        data = {**run.snap.execution.context, **task.in_context, **full}
-        try:
-            given = data_flow.expressions.evaluate_recursively(
-                info.base_input, data, data_flow.EngineRuntime(run.snap, task)
-            )
-        except ExpressionError as exc:
-            raise TaskFailure(str(exc)) from exc
-        if info.output is not None:
-            outputs.append(info.output)
-        name = info.base
-    raise TaskFailure(f"Ad-hoc action '{name}' nests deeper than {MAX_ADHOC_DEPTH} levels")
-
-
-def transform_output(runtime: dict[str, Any], result: Any) -> Any:
-    """Apply the ad-hoc `output` expressions recorded in an action's runtime, innermost first.
-    Mistral quirk kept: an empty result leaves the expression unevaluated."""
-    for expr in runtime.get("output") or []:
-        result = data_flow.expressions.evaluate_recursively(expr, result) if result else expr
-    return result
+    try:
+        return adhoc.resolve_chain(
+            lambda n: run.actions.get(n, namespace=ns, workbook=wb),
+            name,
+            given,
+            max_depth=MAX_ADHOC_DEPTH,
+            # base-input sees the ad-hoc input first, then the task's context (not the wf input).
+            data_of=lambda full: {**run.snap.execution.context, **task.in_context, **full},
+            runtime=data_flow.EngineRuntime(run.snap, task),
+        )
+    except ActionNotFound as exc:
+        raise TaskFailure(f"Failed to find action [action_name={exc.name}, namespace={ns}]") from exc
+    except (InvalidInput, ExpressionError) as exc:
+        raise TaskFailure(str(exc)) from exc
 
 
 def complete(

@@ -17,8 +17,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from wfq import expressions
 from wfq.actions.base import Action, ActionContext
+from wfq.engine import adhoc
 from wfq.errors import ActionFailed, ActionNotFound, ExpressionError, InvalidInput, NotFound
 from wfq.persistence.models import ActionExecution
 from wfq.services import views
@@ -48,40 +48,15 @@ class RunRequest:
 def resolve(
     svc: Services, session: Any, name: str, given: dict[str, Any], namespace: str, project_id: str
 ) -> dict[str, Any]:
-    """The worker's `runtime` for running `name` with `given`: the system action, its full
-    input, and the ad-hoc `output` transformations (innermost first)."""
+    """The worker's `runtime` for running `name` with `given` outside a workflow: base-input
+    sees only the ad-hoc action's own input."""
     catalog = StoredCatalog(svc.registry, session, project_id)
-    outputs: list[Any] = []
-    seen: list[str] = []
-    for _ in range(MAX_ADHOC_DEPTH):
-        info = catalog.get(name, namespace=namespace)
-        if info is None:
-            raise ActionNotFound(name)
-        if info.name in seen:
-            raise InvalidInput(f"Found a cycle in an ad-hoc action chain [action_name={name}]")
-        seen.append(info.name)
-        try:
-            full = info.check_input(given)
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
-        if info.base is None:
-            return {"action": info.name, "input": full, "output": outputs[::-1]}
-        try:
-            given = expressions.evaluate_recursively(info.base_input, full)
-        except ExpressionError as exc:
-            raise InvalidInput(str(exc)) from None
-        if info.output is not None:
-            outputs.append(info.output)
-        name = info.base
-    raise InvalidInput(f"Ad-hoc action '{name}' nests deeper than {MAX_ADHOC_DEPTH} levels")
-
-
-def transform_output(runtime: dict[str, Any], result: Any) -> Any:
-    """Apply the ad-hoc `output` expressions, innermost first (an empty result leaves the
-    expression unevaluated, as Mistral does)."""
-    for expr in runtime.get("output") or []:
-        result = expressions.evaluate_recursively(expr, result) if result else expr
-    return result
+    try:
+        return adhoc.resolve_chain(
+            lambda n: catalog.get(n, namespace=namespace), name, given, max_depth=MAX_ADHOC_DEPTH
+        )
+    except ExpressionError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def _execute(
@@ -100,7 +75,7 @@ def _execute(
             f"action_ex_id={action_id}, msg='{exc}']"
         )
     try:
-        result = transform_output(runtime, result)
+        result = adhoc.transform_output(runtime, result)
     except ExpressionError as exc:
         return False, str(exc)
     return True, json.loads(json.dumps(result, default=str))

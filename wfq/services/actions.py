@@ -10,7 +10,7 @@ from typing import Any
 
 from wfq.actions.base import ActionContext
 from wfq.engine import ItemsCompleted
-from wfq.engine.tasks import transform_output
+from wfq.engine.adhoc import transform_output
 from wfq.errors import ActionFailed, ExpressionError
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.repositories import executions as repo

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from wfq import dsl, engine, expressions
-from wfq.engine import ExecutionCompleted, StartSubworkflow
+from wfq.engine import ExecutionCompleted, StartSubworkflow, adhoc
 from wfq.errors import InvalidInput, NotFound
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.models import (
@@ -219,9 +219,8 @@ def complete_action(svc: Services, action_id: str, success: bool, result: Any) -
             if action.workflow_execution_id is None:
                 final = result
                 if success:
-                    from wfq.services import action_runs  # outside a workflow, no engine runs
-
-                    final = action_runs.transform_output(action.runtime or {}, result)
+                    # Outside a workflow no engine transition runs: apply the ad-hoc output here.
+                    final = adhoc.transform_output(action.runtime or {}, result)
                 action.state = (State.SUCCESS if success else State.ERROR).value
                 action.output = {"result": final}
                 return []

@@ -137,10 +137,18 @@ def _handle_lost_workers(svc: Services, beat_before: dt.datetime) -> dict[str, i
     return {"lost_failed": failed, "lost_rerun": len(rerun)}
 
 
+def _lock_if_lost(session: Any, action_id: str, beat_before: dt.datetime) -> Any:
+    """The action row, locked, if it is still RUNNING without a recent heartbeat."""
+    row = repo.lock_action(session, action_id)
+    if row is None or row.state != State.RUNNING or (row.heartbeat_at and row.heartbeat_at >= beat_before):
+        return None
+    return row
+
+
 def _release(svc: Services, action_id: str, beat_before: dt.datetime) -> bool:
     with svc.db.write() as session:
-        row = repo.lock_action(session, action_id)
-        if row is None or row.state != State.RUNNING or (row.heartbeat_at and row.heartbeat_at >= beat_before):
+        row = _lock_if_lost(session, action_id, beat_before)
+        if row is None:
             return False
         row.worker, row.heartbeat_at = None, None
         return True
@@ -148,8 +156,8 @@ def _release(svc: Services, action_id: str, beat_before: dt.datetime) -> bool:
 
 def _fail_item(svc: Services, action_id: str, beat_before: dt.datetime, msg: str) -> bool:
     with svc.db.write() as session:
-        row = repo.lock_action(session, action_id)
-        if row is None or row.state != State.RUNNING or (row.heartbeat_at and row.heartbeat_at >= beat_before):
+        row = _lock_if_lost(session, action_id, beat_before)
+        if row is None:
             return False
         row.state, row.output = State.ERROR.value, {"result": msg}
         return True
