@@ -7,6 +7,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 
+class DispatchFailed(Exception):
+    """The broker could not take a message (down, restarting, unreachable). What the message
+    asked for is committed in the database, so the integrity check sends it again later."""
+
+
 class Dispatcher(Protocol):
     """Sends work to workers. Called only after the transaction that justifies it committed."""
 

@@ -3,12 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from celery import Celery, chord
+from kombu.exceptions import KombuError
 
 from wfq.dispatch import names
+from wfq.dispatch.base import DispatchFailed
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    """What a publish raises when the broker (or the chord result backend) is away."""
+    found: list[type[BaseException]] = [KombuError, OSError]
+    try:
+        import redis
+
+        found.append(redis.RedisError)
+    except ImportError:  # pragma: no cover - Redis is optional with RabbitMQ
+        pass
+    try:
+        import amqp
+
+        found.append(amqp.exceptions.AMQPError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(found)
+
+
+BROKER_ERRORS = _broker_errors()
+
+
+def _publishing(fn: Any) -> Any:
+    """Turn the broker's own connection errors into DispatchFailed (one type for callers)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BROKER_ERRORS as exc:
+            raise DispatchFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapper
 
 
 class CeleryDispatcher:
@@ -19,6 +56,7 @@ class CeleryDispatcher:
         self.default_queue = default_queue
         self.engine_queue = engine_queue
 
+    @_publishing
     def run_actions(
         self, items: Sequence[tuple[str, str | None]], labels: Mapping[str, str] | None = None
     ) -> None:
@@ -36,6 +74,7 @@ class CeleryDispatcher:
                     **display([action_id], labels.get(action_id)),
                 )
 
+    @_publishing
     def run_items(
         self, task_execution_id: str, action_ids: Sequence[str], queue: str | None, label: str = ""
     ) -> None:
@@ -59,6 +98,7 @@ class CeleryDispatcher:
                     **display([a, True], label),
                 )
 
+    @_publishing
     def send(
         self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None
     ) -> None:

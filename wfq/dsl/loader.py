@@ -66,6 +66,10 @@ def load(text: str | bytes, *, max_bytes: int = 1 << 20) -> Loaded:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):
+            # PyYAML >= 6.0.3 has a nesting limit of its own, which its scanner may reach
+            # before our event walk sees depth MAX_DEPTH: one message for both.
+            raise DSLParseError(f"{PARSE_ERROR}the document nests deeper than {MAX_DEPTH}") from exc
         raise DSLParseError(f"{PARSE_ERROR}{exc}") from exc
     _check_json(data, "")
     return Loaded(data, node, text)

@@ -120,6 +120,15 @@ def subworkflow_params(run: Run) -> dict[str, Any]:
     return params
 
 
+def delivery(run: Run, task: TaskRecord) -> dict[str, Any]:
+    """How the task's actions travel: `safe_rerun` (task-defaults apply) and `queue` (the
+    task's `target`), each evaluated first when it is an expression."""
+    spec = run.snap.spec.tasks[task.name]
+    safe_rerun = policies.policies(run, task).safe_rerun
+    target = _evaluate(run, task, spec.target) if spec.target else None
+    return {"safe_rerun": bool(_evaluate(run, task, safe_rerun)), "queue": str(target) if target else None}
+
+
 def _start_action(run: Run, task: TaskRecord) -> None:
     spec = run.snap.spec.tasks[task.name]
     name = _evaluate(run, task, spec.action)
@@ -128,7 +137,7 @@ def _start_action(run: Run, task: TaskRecord) -> None:
         return
     action_input = with_env_defaults(run, name, task_input(run, task))
     runtime = resolve_action(run, task, name, action_input)
-    runtime.update(safe_rerun=bool(spec.safe_rerun), queue=spec.target or None)
+    runtime.update(delivery(run, task))
     action = run.new_action(
         task,
         name,
@@ -137,7 +146,7 @@ def _start_action(run: Run, task: TaskRecord) -> None:
         item_index=0,
         attempt=int(task.runtime_context.get("retry_no", 0)),
     )
-    run.emit(RunAction(action.id, spec.target or None, label(run, task, name)))
+    run.emit(RunAction(action.id, runtime["queue"], label(run, task, name)))
 
 
 def label(run: Run, task: TaskRecord, action_name: str) -> str:

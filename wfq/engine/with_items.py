@@ -113,8 +113,8 @@ def _create(
 ) -> None:
     from wfq.engine import tasks
 
-    spec = run.snap.spec.tasks[task.name]
     indexes = list(indexes)
+    where = tasks.delivery(run, task)
     lanes = min(len(indexes), capacity or DEFAULT_LANES)
     attempt = int(task.runtime_context.get("retry_no", 0))
     first: list[str] = []
@@ -123,13 +123,13 @@ def _create(
         extra = {**items[index], **task.in_context}
         action_input = tasks.with_env_defaults(run, name, tasks.task_input(run, task, extra))
         runtime = runtime_of(action_input)
-        runtime.update(safe_rerun=bool(spec.safe_rerun), queue=spec.target or None, item=True)
+        runtime.update(where, item=True)
         action = run.new_action(task, name, action_input, runtime=runtime, item_index=index, attempt=attempt)
         if n < lanes:
             first.append(action.id)
         else:
             action.state = State.IDLE.value
-    run.emit(RunItems(task.id, tuple(first), spec.target or None, tasks.label(run, task, name)))
+    run.emit(RunItems(task.id, tuple(first), where["queue"], tasks.label(run, task, name)))
 
 
 def start_subworkflows(run: Run, task: TaskRecord, name: str) -> None:

@@ -92,7 +92,7 @@ def run_action(svc: Services, req: RunRequest, *, project_id: str) -> dict[str, 
         raise InvalidInput(NOT_SYNC)
     if not req.run_sync and (req.save_result or not action.is_sync):
         row = _store(svc, req, runtime, project_id, State.RUNNING, None)
-        svc.dispatcher.run_actions([(row["id"], req.target)])
+        svc.publish(svc.dispatcher.run_actions, [(row["id"], req.target)])
         return row
     action_id = svc.new_id() if req.save_result else None
     success, result = _execute(svc, action, runtime, action_id)

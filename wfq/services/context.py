@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from wfq.actions.registry import ActionRegistry
 from wfq.dispatch import names
-from wfq.dispatch.base import Dispatcher
+from wfq.dispatch.base import Dispatcher, DispatchFailed
 from wfq.engine import Command, ExecutionCompleted, RunAction, StartSubworkflow
 from wfq.engine.commands import Notify, RunItems, ScheduleTimer
 from wfq.engine.events import TimerFired
@@ -39,24 +40,38 @@ class Services:
     now = staticmethod(utcnow)
 
     def carry_out(self, commands: Sequence[Command]) -> None:
-        """Do what a committed engine decision asks: send actions, start or end subworkflows."""
+        """Do what a committed engine decision asks: send actions, start or end subworkflows.
+
+        A message the broker cannot take is logged and dropped: the decision is committed, and
+        the integrity check finds the work it stranded (unclaimed actions and lanes, late
+        timers) and sends it again once the broker is back. Only webhooks are lost that way.
+        """
         from wfq.services import executions  # executions uses this module
 
         runs = [(c.action_execution_id, c.queue) for c in commands if isinstance(c, RunAction)]
         if runs:
             labels = {c.action_execution_id: c.label for c in commands if isinstance(c, RunAction)}
-            self.dispatcher.run_actions(runs, labels=labels)
+            self.publish(self.dispatcher.run_actions, runs, labels=labels)
         for c in commands:
             if isinstance(c, StartSubworkflow):
                 executions.start_subworkflow(self, c)
             elif isinstance(c, ExecutionCompleted) and c.parent_task_execution_id:
                 executions.notify_parent(self, c)
             elif isinstance(c, Notify):
-                self.dispatcher.send(names.NOTIFY, [list(c.targets), list(c.events)])
+                self.publish(self.dispatcher.send, names.NOTIFY, [list(c.targets), list(c.events)])
             elif isinstance(c, RunItems):
-                self.dispatcher.run_items(
-                    c.task_execution_id, c.action_execution_ids, c.queue, label=c.label
+                self.publish(
+                    self.dispatcher.run_items,
+                    c.task_execution_id, c.action_execution_ids, c.queue, label=c.label,
                 )
             elif isinstance(c, ScheduleTimer):
                 event = TimerFired(c.task_execution_id, c.kind, c.token).to_dict()
-                self.dispatcher.send(names.CONTINUE_EXECUTION, [event], eta=c.due_at)
+                self.publish(self.dispatcher.send, names.CONTINUE_EXECUTION, [event], eta=c.due_at)
+
+    @staticmethod
+    def publish(send: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """`send(*args)` through the dispatcher, logging (not raising) a broker outage."""
+        try:
+            send(*args, **kwargs)
+        except DispatchFailed as exc:
+            log.warning("broker unavailable, the integrity check will send this again: %s", exc)
