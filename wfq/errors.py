@@ -112,3 +112,8 @@ class Unauthorized(WfqError):
 
 class Forbidden(WfqError):
     """The caller's project may not change this object."""
+
+
+class Unavailable(WfqError):
+    """The database cannot be reached (restarting, failing over): nothing was changed, and the
+    same request may be sent again (HTTP 503)."""

@@ -50,6 +50,9 @@ class Settings:
     """How often the integrity check looks for stranded work."""
     dispatch_grace_s: float = 30.0
     """Work left undispatched this long after its commit is sent again by the integrity check."""
+    database_outage_s: float = 60.0
+    """How long a state change keeps retrying while the database is unreachable (a restart, a
+    failover) before it gives up with "database unavailable"."""
     heartbeat_interval_s: float = 5.0
     """How often a worker refreshes `heartbeat_at` of the actions it runs."""
     heartbeat_timeout_s: float = 30.0

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from wfq.dispatch import names
+from wfq.errors import Unavailable
 from wfq.services import actions, cron_firing, executions, notify, recovery
 
 if TYPE_CHECKING:
     from workers.app import WfqCelery
+
+
+log = logging.getLogger("wfq.workers")
+
+
+@contextlib.contextmanager
+def _next_tick_retries(what: str) -> Iterator[None]:
+    """A periodic task that finds the database away logs one line: beat sends it again soon."""
+    try:
+        yield
+    except Unavailable as exc:
+        log.warning("%s skipped: %s", what, exc)
 
 
 def register(app: WfqCelery) -> None:
@@ -22,7 +38,8 @@ def register(app: WfqCelery) -> None:
     @app.task(name=names.RECOVER, acks_late=True, ignore_result=True, shared=False)
     def recover() -> None:
         """The periodic integrity check: re-send work a crash stranded."""
-        recovery.recover(app.services)
+        with _next_tick_retries("integrity check"):
+            recovery.recover(app.services)
 
     @app.task(name=names.CONTINUE_EXECUTION, acks_late=True, ignore_result=True, shared=False)
     def continue_execution(event: dict[str, Any]) -> None:
@@ -37,7 +54,8 @@ def register(app: WfqCelery) -> None:
     @app.task(name=names.FIRE_CRON_TRIGGERS, acks_late=True, ignore_result=True, shared=False)
     def fire_cron_triggers() -> None:
         """Fire due cron triggers; any number of beats may send this at once."""
-        cron_firing.fire_due(app.services, app.services.now())
+        with _next_tick_retries("cron triggers"):
+            cron_firing.fire_due(app.services, app.services.now())
 
     @app.task(
         name=names.NOTIFY, acks_late=True, ignore_result=True, shared=False,

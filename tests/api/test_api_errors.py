@@ -38,8 +38,31 @@ def test_every_wfq_error_class_has_a_status() -> None:
         return {cls} | {s for c in cls.__subclasses__() for s in subclasses(c)}
 
     for cls in subclasses(errors.WfqError):
-        assert status_of(cls.__new__(cls)) < 500 or cls is NotImplementedYet, cls
+        assert status_of(cls.__new__(cls)) < 500 or cls in (NotImplementedYet, errors.Unavailable), cls
     assert errors.WfqError in STATUS
+
+
+def test_a_database_outage_answers_503_in_mistral_shape() -> None:
+    from api_helpers import RecordingDispatcher
+
+    from wfq.api.app import create_app
+    from wfq.persistence.db import Database
+    from wfq.services.context import Services
+    from wfq.settings import Settings
+
+    # Nothing listens on port 1: every connection is refused, as while PostgreSQL restarts.
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/wfq"
+    svc = Services(settings=Settings(database_url=url), db=Database(url, outage_s=0.3),
+                   dispatcher=RecordingDispatcher())
+    client = create_app(svc).test_client()
+    for r in (client.get("/v2/executions"),
+              client.post("/v2/executions", json={"workflow_name": "wf"})):
+        assert r.status_code == 503
+        assert r.headers["Retry-After"] == "5"
+        body = r.get_json()
+        assert body["faultcode"] == "Server"
+        assert body["faultstring"].startswith("The database is unavailable, try again later")
+    svc.db.dispose()
 
 
 @pytest.fixture

@@ -23,13 +23,14 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from chaos_stack import Stack, group_pids
+from chaos_stack import PrivatePostgres, Stack, group_pids
 from wfq_testing import ROOT
 
 pytestmark = pytest.mark.integration
 
 TERMINAL = {"SUCCESS", "ERROR", "CANCELLED"}
 LOST_WORKER = "The worker running this action was lost"
+UNAVAILABLE = "The database is unavailable"
 
 WORKBOOK = """
 version: '2.0'
@@ -130,11 +131,14 @@ class Load:
     restarts: a request that fails is sent again (it may have been committed: then two
     executions exist, and both must finish)."""
 
-    def __init__(self, url: str, seconds: float, rate: float, threads: int = 4) -> None:
+    def __init__(self, url: str, seconds: float, rate: float, threads: int = 4,
+                 mix: list[str] | None = None) -> None:
         self.url, self.seconds, self.rate, self.threads = url, seconds, rate, threads
+        self.mix = mix or MIX
         self.accepted: dict[str, tuple[str, int]] = {}
         self.failed_posts = 0
         self.server_errors: list[str] = []
+        self.unavailable = 0
         self.lock = threading.Lock()
 
     def run(self) -> threading.Thread:
@@ -156,7 +160,7 @@ class Load:
         pause = self.threads / self.rate
         n = index
         while time.monotonic() < end:
-            kind = rnd.choice(MIX)
+            kind = rnd.choice(self.mix)
             workflow, make_input, _ = KINDS[kind]
             body = {"workflow_name": workflow, "input": json.dumps(make_input(n))}
             ex_id = self._post(session, body, end + 30)
@@ -179,7 +183,9 @@ class Load:
                 return str(r.json()["id"])
             with self.lock:
                 self.failed_posts += 1
-                if r.status_code >= 500:
+                if r.status_code == 503 and r.json().get("faultstring", "").startswith(UNAVAILABLE):
+                    self.unavailable += 1  # the database is away: a clean, retryable refusal
+                elif r.status_code >= 500:
                     self.server_errors.append(f"{r.status_code} {r.text[:300]}")
             time.sleep(0.2)
         return None
@@ -220,10 +226,9 @@ def _read_runs(log: Path) -> dict[str, dict[str, Any]]:
     return runs
 
 
-@pytest.fixture
-def stack(pg_url: str, tmp_path: Path) -> Any:
+def _env(tmp_path: Path, **more: str) -> dict[str, str]:
     run = uuid.uuid4().hex[:6]
-    env = {
+    return {
         "WFQ_QUEUE": f"chaos-{run}",
         "WFQ_ENGINE_QUEUE": f"chaos-{run}.engine",
         "WFQ_ACTION_PATHS": str(ROOT / "tests" / "integration" / "fault_actions"),
@@ -235,10 +240,29 @@ def stack(pg_url: str, tmp_path: Path) -> Any:
         "WFQ_HEARTBEAT_INTERVAL_S": "0.5",
         "WFQ_HEARTBEAT_TIMEOUT_S": "3",
         "WFQ_DISPATCH_GRACE_S": "5",
+        **more,
     }
-    s = Stack(pg_url, tmp_path, env).start()
+
+
+@pytest.fixture
+def stack(pg_url: str, tmp_path: Path) -> Any:
+    s = Stack(pg_url, tmp_path, _env(tmp_path)).start()
     yield s
     s.stop()
+
+
+def _wait_all_terminal(engine: sa.Engine, timeout: float) -> list[Any]:
+    """Every execution row once none is running any more (or when `timeout` is over)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT id, state, state_info, output, workflow_name, task_execution_id, cron_trigger_id "
+                "FROM workflow_executions"
+            )).mappings().all()
+        if all(r["state"] in TERMINAL for r in rows) or time.monotonic() > deadline:
+            return list(rows)
+        time.sleep(1)
 
 
 def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, pg_url: str, tmp_path: Path) -> None:
@@ -279,17 +303,8 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, pg_url
         stack.kill_and_restart(svc, down_s=1.0)
     loader.join()
 
-    deadline = time.monotonic() + 150
-    while True:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT id, state, state_info, output, workflow_name, task_execution_id, cron_trigger_id "
-                "FROM workflow_executions"
-            )).mappings().all()
-        unfinished = [r for r in rows if r["state"] not in TERMINAL]
-        if not unfinished or time.monotonic() > deadline:
-            break
-        time.sleep(1)
+    rows = _wait_all_terminal(engine, 150)
+    unfinished = [r for r in rows if r["state"] not in TERMINAL]
     recovered_after = round(time.monotonic() - t0 - 80, 1)
 
     with engine.connect() as conn:
@@ -365,3 +380,64 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, pg_url
     assert not load.server_errors, details
     # The chaos reached in-flight work: some kills cut an action that is not safe-rerun.
     assert cut >= 1 and lost_worker_errors >= 1, report
+
+
+@pytest.fixture
+def private_pg() -> Any:
+    pg = PrivatePostgres().init()
+    yield pg
+    pg.destroy()
+
+
+def test_a_postgresql_restart_under_load_fails_nothing(private_pg: PrivatePostgres, tmp_path: Path) -> None:
+    """PostgreSQL crashes (kill of every backend, no checkpoint) and later restarts cleanly
+    while executions run: state changes wait for it and go on; the API answers 201 or a clean
+    503, never 500; every execution succeeds with the right result, none fails, and no action
+    that is not safe-rerun runs twice."""
+    from wfq.persistence.migrate import upgrade
+
+    url = private_pg.create_database("wfq")
+    upgrade(url)
+    # Heartbeats cannot be written while the database is away: the lost-worker timeout must be
+    # longer than the outage, or non-safe-rerun actions would be failed as lost.
+    env = _env(tmp_path, WFQ_HEARTBEAT_TIMEOUT_S="15", WFQ_DATABASE_OUTAGE_S="60")
+    stack = Stack(url, tmp_path, env).start()
+    try:
+        _post(stack.url, "/v2/workbooks", WORKBOOK, headers={"Content-Type": "text/plain"})
+        load = Load(stack.url, seconds=30, rate=3.0, mix=["chain", "fragile", "fragile", "items", "join", "parent"])
+        t0 = time.monotonic()
+        loader = load.run()
+        time.sleep(max(0.0, t0 + 8 - time.monotonic()))
+        private_pg.stop("immediate")
+        time.sleep(3)
+        private_pg.start()
+        time.sleep(max(0.0, t0 + 18 - time.monotonic()))
+        private_pg.stop("fast")
+        time.sleep(1)
+        private_pg.start()
+        loader.join()
+        engine = sa.create_engine(url)
+        rows = _wait_all_terminal(engine, 120)
+        engine.dispose()
+    finally:
+        stack.stop()
+
+    by_id = {r["id"]: r for r in rows}
+    runs = _read_runs(tmp_path / "runs.log")
+    report = {
+        "executions_accepted": len(load.accepted),
+        "refused_with_503": load.unavailable,
+        "server_errors": len(load.server_errors),
+        "lost": sum(1 for ex_id in load.accepted if ex_id not in by_id),
+        "stuck": sum(1 for r in rows if r["state"] not in TERMINAL),
+        "not_success": sum(1 for r in rows if r["state"] != "SUCCESS"),
+        "non_safe_rerun_ran_twice": sum(1 for r in runs.values() if not r["safe"] and r["start"] > 1),
+    }
+    print("\npostgresql restarts:", json.dumps(report))
+    assert len(load.accepted) >= 60, report
+    assert not load.server_errors, load.server_errors[:3]
+    failed = [(r["id"], r["state"], r["state_info"]) for r in rows if r["state"] != "SUCCESS"]
+    assert report["lost"] == 0 and not failed and report["non_safe_rerun_ran_twice"] == 0, (report, failed[:5])
+    wrong = [(ex_id, kind, n, by_id[ex_id]["output"]) for ex_id, (kind, n) in load.accepted.items()
+             if by_id[ex_id]["output"] != KINDS[kind][2](n)]
+    assert not wrong, wrong[:5]

@@ -11,7 +11,7 @@ from wfq_testing import inline_services
 
 from wfq.persistence.listing import ListQuery
 from wfq.services import definitions, executions, queries, recovery
-from wfq.services.heartbeat import Heartbeat
+from wfq.services.heartbeat import Heartbeat, running
 
 P = "<default-project>"
 BIG = """version: '2.0'
@@ -63,7 +63,13 @@ def test_heartbeat_touches_only_this_workers_running_actions(svc: Any) -> None:
         session.add(ActionExecution(id="a1", name="std.noop", state="RUNNING", worker="w1", project_id=P))
         session.add(ActionExecution(id="a2", name="std.noop", state="RUNNING", worker="w2", project_id=P))
         session.add(ActionExecution(id="a3", name="std.noop", state="SUCCESS", worker="w1", project_id=P))
-    assert Heartbeat(svc, "w1").beat() == 1
+        session.add(ActionExecution(id="a4", name="std.noop", state="RUNNING", worker="w1", project_id=P))
+    assert Heartbeat(svc, "w1").beat() == 0  # nothing runs in this process yet
+    with running("a1"), running("a2"), running("a3"):
+        assert Heartbeat(svc, "w1").beat() == 1
     with svc.db.read() as session:
         beats = {a.id: a.heartbeat_at for a in session.query(ActionExecution)}
-    assert beats["a1"] is not None and beats["a2"] is None and beats["a3"] is None
+    # a2 is another worker's, a3 finished, and a4 names this worker but is not running here
+    # (its result could not be stored): it must go silent so the integrity check handles it.
+    assert beats["a1"] is not None
+    assert beats["a2"] is None and beats["a3"] is None and beats["a4"] is None

@@ -42,6 +42,7 @@ STATUS: dict[type[Exception], int] = {
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
     NotImplementedYet: 501,
+    errors.Unavailable: 503,
     errors.WfqError: 400,
 }
 """Status of each wfq error class; a subclass not listed takes its nearest listed ancestor."""
@@ -88,6 +89,8 @@ def fault(
             headers["Allow"] = allow
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if status == 503:
+        headers["Retry-After"] = "5"
     message = message_of(exc, status)
     if raw:
         return {"faultstring": message}, status, headers

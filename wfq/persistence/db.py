@@ -17,12 +17,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from wfq.errors import Unavailable
 from wfq.settings import Settings
 
 DuplicateRow = IntegrityError
 """Raised on a unique constraint violation (re-exported so services need not import sqlalchemy)."""
 
-RETRYABLE_PG_CODES = {"40001", "40P01", "57P01", "57P02", "57P03", "08006", "08003", "08001"}
+CONFLICT_PG_CODES = {"40001", "40P01"}
+"""Serialization failure and deadlock: the transaction may simply run again."""
+OUTAGE_PG_CODES = {"57P01", "57P02", "57P03"}
+"""Admin shutdown, crash shutdown, cannot connect now (the server is restarting)."""
 
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
@@ -47,8 +51,9 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
 class Database:
     """Owns the SQLAlchemy engines of one process and hands out transactions."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, outage_s: float = 60.0) -> None:
         self.url = url
+        self.outage_s = outage_s
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self.engine = _sqlite_engine(url, "BEGIN")
@@ -66,42 +71,81 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         """The database named by `settings.database_url`."""
-        return cls(settings.database_url)
+        return cls(settings.database_url, outage_s=settings.database_outage_s)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction. Closing the session ends it; the rows read stay usable
-        (detached, attributes loaded)."""
-        with self._read() as session:
+        (detached, attributes loaded).
+
+        Raises:
+            Unavailable: the database could not be reached.
+        """
+        with self._unreachable_as_unavailable(), self._read() as session:
             yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction committed on success and rolled back on any exception."""
-        with self._write() as session, session.begin():
+        """A transaction committed on success and rolled back on any exception.
+
+        Raises:
+            Unavailable: the database could not be reached; nothing was committed, unless the
+                connection broke during COMMIT itself (then the caller cannot know, which is why
+                every state change in wfq is idempotent).
+        """
+        with self._unreachable_as_unavailable(), self._write() as session, session.begin():
             yield session
 
+    @contextlib.contextmanager
+    def _unreachable_as_unavailable(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            if not self._is_outage(exc):
+                raise
+            raise Unavailable(f"The database is unavailable, try again later [error={exc.orig}]") from exc
+
     def retrying(self, fn: Any, *args: Any, attempts: int = 5, **kwargs: Any) -> Any:
-        """Run `fn(*args)` again after a deadlock, serialization failure or lost connection."""
-        for attempt in range(attempts):
+        """Run `fn(*args)` again after a deadlock or serialization failure (`attempts` times),
+        and while the database is unreachable (for up to `outage_s` seconds)."""
+        conflicts = 0
+        give_up = time.monotonic() + self.outage_s
+        delay = 0.05
+        while True:
             try:
                 return fn(*args, **kwargs)
-            except (OperationalError, DBAPIError) as exc:
-                if attempt == attempts - 1 or not self._retryable(exc):
+            except Unavailable:
+                if time.monotonic() + delay > give_up:
                     raise
-                time.sleep(min(0.05 * 2**attempt, 2.0))
-        raise AssertionError("unreachable")
+            except (OperationalError, DBAPIError) as exc:
+                conflicts += 1
+                if conflicts >= attempts or not self._is_conflict(exc):
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
-    def _retryable(self, exc: DBAPIError) -> bool:
+    def _is_conflict(self, exc: DBAPIError) -> bool:
+        """Two transactions collided: running again may succeed at once."""
+        if self.is_sqlite:
+            return "locked" in str(exc.orig)
+        return _sqlstate(exc) in CONFLICT_PG_CODES
+
+    def _is_outage(self, exc: DBAPIError) -> bool:
+        """The server is away: the connection broke, or none could be opened."""
         if exc.connection_invalidated:
             return True
-        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        if code in RETRYABLE_PG_CODES:
-            return True
-        return self.is_sqlite and "locked" in str(exc.orig)
+        if self.is_sqlite or not isinstance(exc, OperationalError):
+            return False
+        code = _sqlstate(exc)
+        # psycopg reports a refused or broken connection with no SQLSTATE, or class 08.
+        return code is None or code.startswith("08") or code in OUTAGE_PG_CODES
 
     def dispose(self) -> None:
         """Close every pooled connection (after fork, and at shutdown)."""
         self.engine.dispose()
         if self._write_engine is not self.engine:
             self._write_engine.dispose()
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)

@@ -111,15 +111,16 @@ def run_action(svc: Services, action_id: str) -> None:
     """The body of `wfq.run_action`: claim, run, complete. Safe to call twice."""
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
-        claimed = claim(svc, action_id)
-        if claimed is None:
-            return
-        bind_ids(claimed)
-        success, result, is_sync = execute(svc, claimed)
-        if is_sync:
-            executions.complete_action(svc, action_id, success, result)
-        else:
-            mark_async(svc, action_id)
+        with heartbeat.running(action_id):
+            claimed = svc.db.retrying(claim, svc, action_id)
+            if claimed is None:
+                return
+            bind_ids(claimed)
+            success, result, is_sync = execute(svc, claimed)
+            if is_sync:
+                executions.complete_action(svc, action_id, success, result)
+            else:
+                svc.db.retrying(mark_async, svc, action_id)
 
 
 def bind_ids(claimed: Claimed) -> None:
@@ -170,12 +171,14 @@ def run_lane(svc: Services, action_id: str, notify: bool) -> None:
     With `notify` (no chord), the lane that sees every item finished sends ItemsCompleted."""
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
-        claimed = claim(svc, action_id)
+        with heartbeat.running(action_id):
+            claimed = svc.db.retrying(claim, svc, action_id)
         task_id = claimed.context.task_execution_id if claimed else None
         while claimed is not None:
-            bind_ids(claimed)
-            success, result, is_sync = execute(svc, claimed)
-            claimed = _finish_item_and_claim_next(svc, claimed, success, result, is_sync)
+            with heartbeat.running(claimed.id):
+                bind_ids(claimed)
+                success, result, is_sync = execute(svc, claimed)
+                claimed = svc.db.retrying(_finish_item_and_claim_next, svc, claimed, success, result, is_sync)
         if notify and task_id:
             finish_items_check(svc, task_id)
 

@@ -1,10 +1,17 @@
-"""Action heartbeats: one thread per worker process refreshes `heartbeat_at` of every action
-this process is running, so the integrity check can tell a slow action from a lost worker."""
+"""Action heartbeats: one thread per worker process refreshes `heartbeat_at` of the actions
+this process is running, so the integrity check can tell a slow action from a lost worker.
+
+Only actions registered with `running()` are refreshed, not every row that names this process:
+an action whose result could not be stored (the database stayed away longer than the retry
+budget) must stop beating, so that the integrity check fails it, or reruns it when it is
+safe-rerun, instead of it staying RUNNING forever behind a live process."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 
 from wfq.persistence.repositories import executions as repo
 from wfq.services.context import Services
@@ -27,8 +34,12 @@ class Heartbeat:
 
     def beat(self) -> int:
         """One refresh; returns how many actions it touched."""
+        with _lock:
+            ids = sorted(_running)
+        if not ids:
+            return 0
         with self.svc.db.write() as session:
-            return repo.touch_heartbeats(session, self.worker, self.svc.now())
+            return repo.touch_heartbeats(session, self.worker, ids, self.svc.now())
 
     def _loop(self) -> None:
         while not self.stopping.wait(self.svc.settings.heartbeat_interval_s):
@@ -42,7 +53,20 @@ class Heartbeat:
 
 
 _started: dict[tuple[int, str], Heartbeat] = {}
+_running: set[str] = set()
 _lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def running(action_id: str) -> Iterator[None]:
+    """Beat for `action_id` while the block runs (it claims, runs and reports the action)."""
+    with _lock:
+        _running.add(action_id)
+    try:
+        yield
+    finally:
+        with _lock:
+            _running.discard(action_id)
 
 
 def ensure_started(svc: Services, worker: str) -> None:

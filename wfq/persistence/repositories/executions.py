@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -182,13 +182,17 @@ def delete_execution_tree(session: Session, execution_id: str) -> None:
     session.execute(delete(WorkflowExecution).where(WorkflowExecution.id == execution_id))
 
 
-def touch_heartbeats(session: Session, worker: str, now: Any) -> int:
-    """Refresh `heartbeat_at` of the RUNNING actions claimed by `worker`."""
+def touch_heartbeats(session: Session, worker: str, ids: Sequence[str], now: Any) -> int:
+    """Refresh `heartbeat_at` of those of `ids` that are RUNNING and claimed by `worker`."""
     from sqlalchemy import update
 
     stmt = (
         update(ActionExecution)
-        .where(ActionExecution.worker == worker, ActionExecution.state == "RUNNING")
+        .where(
+            ActionExecution.id.in_(ids),
+            ActionExecution.worker == worker,
+            ActionExecution.state == "RUNNING",
+        )
         .values(heartbeat_at=now)
     )
     return int(session.execute(stmt).rowcount or 0)
