@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
+import os
 import random
 import threading
 import time
@@ -245,8 +246,27 @@ def _env(tmp_path: Path, **more: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def stack(pg_url: str, tmp_path: Path) -> Any:
-    s = Stack(pg_url, tmp_path, _env(tmp_path)).start()
+def chaos_db() -> Any:
+    """A database of this test alone on the shared PostgreSQL (its rows are all it checks)."""
+    import psycopg
+
+    from wfq.persistence.migrate import upgrade
+
+    admin = os.environ.get("WFQ_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"wfq_chaos_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    upgrade(url)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture
+def stack(chaos_db: str, tmp_path: Path) -> Any:
+    s = Stack(chaos_db, tmp_path, _env(tmp_path)).start()
     yield s
     s.stop()
 
@@ -265,7 +285,7 @@ def _wait_all_terminal(engine: sa.Engine, timeout: float) -> list[Any]:
         time.sleep(1)
 
 
-def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, pg_url: str, tmp_path: Path) -> None:
+def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_db: str, tmp_path: Path) -> None:
     url = stack.url
     _post(url, "/v2/workbooks", WORKBOOK, headers={"Content-Type": "text/plain"})
     # Cron triggers due during the chaos, each to fire exactly once (the earliest allowed
@@ -291,7 +311,7 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, pg_url
         (6, w0), (14, stack.api), (20, w1), (27, w0), (33, stack.redis), (42, stack.api),
         (48, w1), (56, stack.beat), (63, w0), (66, stack.beat), (70, stack.redis), (76, w1),
     ]
-    engine = sa.create_engine(pg_url)
+    engine = sa.create_engine(chaos_db)
     cut = 0
     for second, svc in plan:
         at(second)
