@@ -66,6 +66,9 @@ def load(text: str | bytes, *, max_bytes: int = 1 << 20) -> Loaded:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):
+            # PyYAML >= 6.0.3 refuses deep flow nesting itself, before our event scan does.
+            raise DSLParseError(f"{PARSE_ERROR}the document nests deeper than {MAX_DEPTH}") from exc
         raise DSLParseError(f"{PARSE_ERROR}{exc}") from exc
     _check_json(data, "")
     return Loaded(data, node, text)
