@@ -62,6 +62,9 @@ class Database:
             self._write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
+        self._autocommit = sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), autoflush=False
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -80,6 +83,18 @@ class Database:
         """A transaction committed on success and rolled back on any exception."""
         with self._write() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def single_statement(self) -> Iterator[Session]:
+        """For one statement that is atomic by itself (an `UPDATE ... RETURNING`): PostgreSQL
+        runs it in autocommit, without the BEGIN and COMMIT round trips; SQLite, whose
+        autocommit would not survive its `BEGIN IMMEDIATE` hook, takes a write transaction."""
+        if self.is_sqlite:
+            with self.write() as session:
+                yield session
+        else:
+            with self._autocommit() as session:
+                yield session
 
     def retrying(self, fn: Any, *args: Any, attempts: int = 5, **kwargs: Any) -> Any:
         """Run `fn(*args)` again after a deadlock, serialization failure or lost connection."""

@@ -19,6 +19,8 @@ from wfq.services.context import Services
 from wfq.states import State
 
 log = logging.getLogger("wfq.actions")
+
+
 def worker_name() -> str:
     """This process as an action's claimant: host and pid, read when called, because a prefork
     pool child imports this module in its parent and must not share the parent's name."""
@@ -40,20 +42,34 @@ class Claimed:
 
 def claim(svc: Services, action_id: str, worker: str | None = None) -> Claimed | None:
     """Mark the action execution as taken by `worker`. None when it must not run here: it is
-    unknown, finished, or already taken by another worker and not `safe-rerun`."""
+    unknown, finished, or already taken by another worker and not `safe-rerun`.
+
+    The usual case, an action nobody holds, is one compare-and-set statement; only a taken
+    action (a redelivered message) is locked and read to see whether it is safe-rerun."""
+    worker = worker or worker_name()
+    now = svc.now()
+    with svc.db.single_statement() as session:
+        free = repo.claim_unclaimed(session, action_id, worker, now)
+    if free is not None:
+        return _claimed(svc, free)
     with svc.db.write() as session:
         row = repo.lock_action(session, action_id)
         if row is None or row.state != State.RUNNING:
             return None
         if row.worker and not row.runtime.get("safe_rerun"):
             return None
-        return _take(svc, row, worker or worker_name())
+        return _take(svc, row, worker)
 
 
 def _take(svc: Services, row: Any, worker: str) -> Claimed:
     """Record that `worker` runs this row and return what it needs to run it."""
     row.worker = worker
     row.heartbeat_at = svc.now()
+    return _claimed(svc, row)
+
+
+def _claimed(svc: Services, row: Any) -> Claimed:
+    """What a worker needs from a claimed row (an ORM row or the claim's returned columns)."""
     rt = row.runtime or {}
     return Claimed(
         id=row.id,
@@ -117,7 +133,8 @@ def run_action(svc: Services, action_id: str) -> None:
         bind_ids(claimed)
         success, result, is_sync = execute(svc, claimed)
         if is_sync:
-            executions.complete_action(svc, action_id, success, result)
+            ex_id = claimed.context.workflow_execution_id
+            executions.complete_action(svc, action_id, success, result, execution_id=ex_id)
         else:
             mark_async(svc, action_id)
 
@@ -150,19 +167,18 @@ def _finish_item_and_claim_next(
             result = transform_output({"output": claimed.output_exprs}, result)
         except ExpressionError as exc:
             success, result = False, str(exc)
+    now = svc.now()
     with svc.db.write() as session:
-        row = repo.lock_action(session, claimed.id)
-        if row is not None and row.state == State.RUNNING:
-            if is_sync:
-                row.state = (State.SUCCESS if success else State.ERROR).value
-                row.output = {"result": result}
-            else:
+        if is_sync:
+            state = (State.SUCCESS if success else State.ERROR).value
+            repo.finish_running_action(session, claimed.id, state, {"result": result}, now)
+        else:
+            row = repo.lock_action(session, claimed.id)
+            if row is not None and row.state == State.RUNNING:
                 row.runtime = {**row.runtime, "async": True}
-        nxt = repo.claim_idle_item(session, claimed.context.task_execution_id or "", claimed.item_index)
-        if nxt is None:
-            return None
-        nxt.state = State.RUNNING.value
-        return _take(svc, nxt, worker_name())
+        task_id = claimed.context.task_execution_id or ""
+        nxt = repo.take_idle_item(session, task_id, claimed.item_index, worker_name(), now)
+        return _claimed(svc, nxt) if nxt is not None else None
 
 
 def run_lane(svc: Services, action_id: str, notify: bool) -> None:
