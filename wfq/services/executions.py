@@ -221,17 +221,28 @@ def _create_and_start(
 
 
 def complete_action(
-    svc: Services, action_id: str, success: bool, result: Any, *, execution_id: str | None = None
-) -> None:
+    svc: Services,
+    action_id: str,
+    success: bool,
+    result: Any,
+    *,
+    execution_id: str | None = None,
+    run_here: bool = False,
+) -> str | None:
     """Record an action's result and advance its workflow. A second call changes nothing.
 
     A worker passes the `execution_id` it read when it claimed the action: the transition then
     locks the execution straight away and reads the action once, in the snapshot (the engine
-    ignores a result for an action that is no longer RUNNING)."""
+    ignores a result for an action that is no longer RUNNING). With `run_here`, the first action
+    the transition starts on the default queue is not sent: its id is returned, and the caller
+    claims and runs it (committed unclaimed, it is re-sent by the integrity check if the caller
+    dies first)."""
     if execution_id is not None:
         event = engine.ActionCompleted(action_id, success, result)
-        svc.carry_out(svc.db.retrying(_transition, svc, execution_id, event, (action_id,)))
-        return
+        commands = svc.db.retrying(_transition, svc, execution_id, event, (action_id,))
+        kept = _keep_one(commands) if run_here else None
+        svc.carry_out([c for c in commands if c is not kept])
+        return kept.action_execution_id if kept else None
 
     def tx() -> list[engine.Command]:
         with svc.db.write() as session:
@@ -250,6 +261,11 @@ def complete_action(
             return _decide_locked(svc, session, action.workflow_execution_id, event, (action_id,))
 
     svc.carry_out(svc.db.retrying(tx))
+    return None
+
+
+def _keep_one(commands: list[engine.Command]) -> engine.RunAction | None:
+    return next((c for c in commands if isinstance(c, engine.RunAction) and c.queue is None), None)
 
 
 def _transition(
