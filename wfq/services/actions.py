@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,10 @@ from wfq.states import State
 log = logging.getLogger("wfq.actions")
 
 EAGER_RUNS = 100
-"""At most this many actions one worker message runs back to back (see `run_action`), so a
-long chain or a loop gives the worker's other messages their turn."""
+EAGER_SECONDS = 10.0
+"""One worker message runs at most EAGER_RUNS actions back to back (see `run_action`), and
+keeps no further one once it has run for EAGER_SECONDS: a long chain or a loop gives the worker's
+other messages their turn, and a warm shutdown waits for one action, not for a whole chain."""
 
 
 def worker_name() -> str:
@@ -139,10 +142,11 @@ def run_action(svc: Services, action_id: str) -> None:
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
         claimed = claim(svc, action_id)
-        runs = 0
+        runs, until = 0, time.monotonic() + EAGER_SECONDS
         while claimed is not None:
             runs += 1
-            next_id = _run_claimed(svc, claimed, run_here=claimed.queue is None and runs < EAGER_RUNS)
+            eager = claimed.queue is None and runs < EAGER_RUNS and time.monotonic() < until
+            next_id = _run_claimed(svc, claimed, run_here=eager)
             claimed = claim(svc, next_id) if next_id else None
 
 
