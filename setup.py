@@ -43,7 +43,10 @@ setup(
             "mistral-lib>=2.0",  # actions written for Mistral, run unchanged
             "playwright>=1.40",  # drives Debian's chromium in tests/integration/test_web_ui.py
             "flower>=2.0",  # `wfq flower` is tested
+            "gunicorn>=22",  # the production API server, which the benchmark runs by default
         ],
+        # The production WSGI server of the API: `gunicorn wfq.api.wsgi:app`.
+        "server": ["gunicorn>=22"],
         # Flower, Celery's monitoring web UI: `wfq flower`.
         "flower": ["flower>=2.0"],
         # Custom actions written for OpenStack Mistral (mistral_lib.actions.Action, Result).

@@ -57,9 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--api",
         choices=["wfq", "gunicorn"],
-        default="wfq",
-        help="API server: `wfq server` (default) or `gunicorn wfq.api.wsgi:app` (production; "
-        "needs gunicorn in the venv)",
+        default="gunicorn",
+        help="API server: `gunicorn wfq.api.wsgi:app` (default: the production server of "
+        "docker-compose.yml; `pip install .[server]`) or `wfq server` (werkzeug, the embedded/dev server)",
     )
     p.add_argument(
         "--api-workers", type=int, default=2, help="gunicorn worker processes (4 threads each)"

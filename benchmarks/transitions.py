@@ -263,5 +263,11 @@ def _drive(svc: Any, rec: Recorder, name: str, measured: Any) -> None:
             continue
         ok, result, _sync = measured("run std.noop", actions.execute, svc, claimed)
         measured(
-            "complete_action (worker tx 2)", executions.complete_action, svc, action_id, ok, result
+            "complete_action (worker tx 2)",
+            executions.complete_action,
+            svc,
+            action_id,
+            ok,
+            result,
+            execution_id=claimed.context.workflow_execution_id,
         )

@@ -67,6 +67,9 @@ class Database:
             self._write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
+        self._autocommit = sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), autoflush=False
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -95,6 +98,18 @@ class Database:
         """
         with self._unreachable_as_unavailable(), self._write() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def single_statement(self) -> Iterator[Session]:
+        """For one statement that is atomic by itself (an `UPDATE ... RETURNING`): PostgreSQL
+        runs it in autocommit, without the BEGIN and COMMIT round trips; SQLite, whose
+        autocommit would not survive its `BEGIN IMMEDIATE` hook, takes a write transaction."""
+        if self.is_sqlite:
+            with self.write() as session:
+                yield session
+        else:
+            with self._unreachable_as_unavailable(), self._autocommit() as session:
+                yield session
 
     @contextlib.contextmanager
     def _unreachable_as_unavailable(self) -> Iterator[None]:

@@ -129,11 +129,11 @@ def _start(
             index = (options.get("params") or {}).get("index")
             if parent_task_id and not _parent_still_waits(session, parent_task_id, index):
                 return "", [], None
-            ex_id, commands = create_and_start(
+            ex, commands = _create_and_start(
                 svc, session, workflow, project_id=project_id, parent_task_id=parent_task_id, **options
             )
             session.flush()
-            return ex_id, commands, views.execution(session.get(WorkflowExecution, ex_id))
+            return ex.id, commands, views.execution(ex)
 
     ex_id, commands, view = svc.db.retrying(tx)
     with log_context():
@@ -157,6 +157,18 @@ def _find_workflow(
 
 
 def create_and_start(
+    svc: Services, session: Session, workflow: str, *, project_id: str, **options: Any
+) -> tuple[str, list[engine.Command]]:
+    """Inside the caller's transaction: validate input, store the execution, start it. The
+    caller commits and then carries out the returned commands.
+
+    Options: namespace, wf_input, params, description, execution_id, parent_task_id,
+    root_execution_id, cron_trigger_id, workbook_name."""
+    ex, commands = _create_and_start(svc, session, workflow, project_id=project_id, **options)
+    return ex.id, commands
+
+
+def _create_and_start(
     svc: Services,
     session: Session,
     workflow: str,
@@ -171,9 +183,9 @@ def create_and_start(
     root_execution_id: str | None = None,
     cron_trigger_id: str | None = None,
     workbook_name: str | None = None,
-) -> tuple[str, list[engine.Command]]:
-    """Inside the caller's transaction: validate input, store the execution, start it. The
-    caller commits and then carries out the returned commands."""
+) -> tuple[WorkflowExecution, list[engine.Command]]:
+    # The row is returned, not only its id: the session holds it weakly, and a caller that
+    # shows the execution would otherwise read it back.
     wf = _find_workflow(session, workflow, namespace, project_id, workbook_name)
     spec = dsl.workflow_from_dict(wf.spec)
     params = dict(params or {})
@@ -203,13 +215,34 @@ def create_and_start(
         created_at=svc.now(),
     )
     session.add(ex)
-    snap = transitions.snapshot(svc, session, ex)
+    snap = transitions.snapshot(svc, session, ex, new=True)
     commands = transitions.decide(svc, session, snap, engine.WorkflowStarted(), project_id)
-    return ex.id, commands
+    return ex, commands
 
 
-def complete_action(svc: Services, action_id: str, success: bool, result: Any) -> None:
-    """Record an action's result and advance its workflow. A second call changes nothing."""
+def complete_action(
+    svc: Services,
+    action_id: str,
+    success: bool,
+    result: Any,
+    *,
+    execution_id: str | None = None,
+    run_here: bool = False,
+) -> str | None:
+    """Record an action's result and advance its workflow. A second call changes nothing.
+
+    A worker passes the `execution_id` it read when it claimed the action: the transition then
+    locks the execution straight away and reads the action once, in the snapshot (the engine
+    ignores a result for an action that is no longer RUNNING). With `run_here`, the first action
+    the transition starts on the default queue is not sent: its id is returned, and the caller
+    claims and runs it (committed unclaimed, it is re-sent by the integrity check if the caller
+    dies first)."""
+    if execution_id is not None:
+        event = engine.ActionCompleted(action_id, success, result)
+        commands = svc.db.retrying(_transition, svc, execution_id, event, (action_id,))
+        kept = _keep_one(commands) if run_here else None
+        svc.carry_out([c for c in commands if c is not kept])
+        return kept.action_execution_id if kept else None
 
     def tx() -> list[engine.Command]:
         with svc.db.write() as session:
@@ -224,14 +257,33 @@ def complete_action(svc: Services, action_id: str, success: bool, result: Any) -
                 action.state = (State.SUCCESS if success else State.ERROR).value
                 action.output = {"result": final}
                 return []
-            ex = repo.lock_execution(session, action.workflow_execution_id)
-            if ex is None:
-                return []
-            snap = transitions.snapshot(svc, session, ex, (action_id,))
             event = engine.ActionCompleted(action_id, success, result)
-            return transitions.decide(svc, session, snap, event, ex.project_id)
+            return _decide_locked(svc, session, action.workflow_execution_id, event, (action_id,))
 
     svc.carry_out(svc.db.retrying(tx))
+    return None
+
+
+def _keep_one(commands: list[engine.Command]) -> engine.RunAction | None:
+    return next((c for c in commands if isinstance(c, engine.RunAction) and c.queue is None), None)
+
+
+def _transition(
+    svc: Services, execution_id: str, event: engine.Event, action_ids: tuple[str, ...] = ()
+) -> list[engine.Command]:
+    """One transaction: lock the execution, apply `event`, commit; returns the commands."""
+    with svc.db.write() as session:
+        return _decide_locked(svc, session, execution_id, event, action_ids)
+
+
+def _decide_locked(
+    svc: Services, session: Session, execution_id: str, event: engine.Event, action_ids: tuple[str, ...]
+) -> list[engine.Command]:
+    ex = repo.lock_execution(session, execution_id)
+    if ex is None:
+        return []
+    snap = transitions.snapshot(svc, session, ex, action_ids)
+    return transitions.decide(svc, session, snap, event, ex.project_id)
 
 
 def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> None:
@@ -279,15 +331,7 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
 
 
 def _deliver_to_parent(svc: Services, parent_id: str, event: engine.SubworkflowCompleted) -> None:
-    def tx() -> list[engine.Command]:
-        with svc.db.write() as session:
-            ex = repo.lock_execution(session, parent_id)
-            if ex is None:
-                return []
-            snap = transitions.snapshot(svc, session, ex)
-            return transitions.decide(svc, session, snap, event, ex.project_id)
-
-    svc.carry_out(svc.db.retrying(tx))
+    svc.carry_out(svc.db.retrying(_transition, svc, parent_id, event))
 
 
 def json_size(value: Any) -> int:

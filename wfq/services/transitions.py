@@ -16,13 +16,19 @@ from wfq.services.context import Services
 
 
 def snapshot(
-    svc: Services, session: Session, ex: WorkflowExecution, action_ids: tuple[str, ...] = ()
+    svc: Services,
+    session: Session,
+    ex: WorkflowExecution,
+    action_ids: tuple[str, ...] = (),
+    *,
+    new: bool = False,
 ) -> engine.Snapshot:
-    """The engine's view of `ex` (already locked by the caller)."""
+    """The engine's view of `ex` (already locked by the caller; `new`: created in this
+    transaction, so it has no tasks to read yet)."""
     return engine.Snapshot(
         execution=ex,
         spec=dsl.workflow_from_dict(ex.spec),
-        tasks=repo.tasks_of(session, ex.id),
+        tasks=[] if new else repo.tasks_of(session, ex.id),
         actions=repo.actions_by_id(session, action_ids),
         new_task=repo.adder(session, TaskExecution),
         new_action=repo.adder(session, ActionExecution),

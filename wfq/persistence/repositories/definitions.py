@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 
@@ -18,21 +18,23 @@ def find_by_name_or_id(
     session: Session, model: Any, identifier: str, namespace: str | None, project_id: str
 ) -> Any:
     """The row whose id or name is `identifier`. A name is looked up in `namespace`, then in the
-    default namespace; the caller's own row wins over a public one."""
-    row = session.get(model, identifier)
-    if row is not None and (row.project_id == project_id or row.scope == "public"):
-        return row
+    default namespace; the caller's own row wins over a public one. One query."""
     namespaces = [namespace or ""]
     if namespace:
         namespaces.append("")
+    named = and_(model.name == identifier, model.namespace.in_(namespaces))
+    stmt = select(model).where(or_(model.id == identifier, named), visible(model, project_id))
+    rows = list(session.scalars(stmt))
+    by_id = [r for r in rows if r.id == identifier]
+    if by_id:
+        return by_id[0]
     for ns in namespaces:
-        stmt = select(model).where(
-            model.name == identifier, model.namespace == ns, visible(model, project_id)
+        in_ns = sorted(
+            (r for r in rows if r.name == identifier and r.namespace == ns),
+            key=lambda r: r.project_id != project_id,
         )
-        rows = list(session.scalars(stmt))
-        if rows:
-            rows.sort(key=lambda r: r.project_id != project_id)
-            return rows[0]
+        if in_ns:
+            return in_ns[0]
     return None
 
 

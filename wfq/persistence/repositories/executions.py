@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -50,6 +50,31 @@ def lock_action(session: Session, action_id: str) -> ActionExecution | None:
     """One action execution row, locked."""
     stmt = select(ActionExecution).where(ActionExecution.id == action_id).with_for_update()
     return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
+_CLAIM_COLUMNS = (
+    "id",
+    "name",
+    "input",
+    "runtime",
+    "item_index",
+    "task_execution_id",
+    "workflow_execution_id",
+    "workflow_name",
+)
+
+
+def claim_unclaimed(session: Session, action_id: str, worker: str, now: Any) -> Any:
+    """Mark a RUNNING action execution that no worker holds yet as `worker`'s, in one
+    compare-and-set statement; returns its claim columns, or None when it was not free."""
+    table = ActionExecution.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == action_id, table.c.state == "RUNNING", table.c.worker.is_(None))
+        .values(worker=worker, heartbeat_at=now, updated_at=now)
+        .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
+    )
+    return session.execute(stmt).one_or_none()
 
 
 def adder(session: Session, model: type[Any]) -> Any:
@@ -155,6 +180,41 @@ def claim_idle_item(session: Session, task_id: str, after_index: int = -1) -> Ac
     return session.scalars(stmt).first()
 
 
+def finish_running_action(session: Session, action_id: str, state: str, output: Any, now: Any) -> bool:
+    """Store the result of a RUNNING action execution without reading it first; False when it
+    was no longer RUNNING (a duplicate, or cancelled meanwhile)."""
+    table = ActionExecution.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == action_id, table.c.state == "RUNNING")
+        .values(state=state, output=output, updated_at=now)
+    )
+    return bool(session.execute(stmt).rowcount)
+
+
+def take_idle_item(session: Session, task_id: str, after_index: int, worker: str, now: Any) -> Any:
+    """Like `claim_idle_item`, but one statement that also marks the item RUNNING and taken by
+    `worker`; returns its claim columns (see `claim_unclaimed`), or None when none is left."""
+    table = ActionExecution.__table__
+    idle = table.alias("idle")
+    first = (
+        select(idle.c.id)
+        # A literal (not a bound parameter) so the planner can use the partial IDLE index.
+        .where(idle.c.task_execution_id == task_id, text("idle.state = 'IDLE'"), idle.c.item_index > after_index)
+        .order_by(idle.c.item_index)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    stmt = (
+        update(table)
+        .where(table.c.id == first)
+        .values(state="RUNNING", worker=worker, heartbeat_at=now, updated_at=now)
+        .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
+    )
+    return session.execute(stmt).one_or_none()
+
+
 def count_unfinished_items(session: Session, task_id: str) -> int:
     """Items of the task not finished yet (IDLE or RUNNING)."""
     stmt = select(func.count()).where(
@@ -184,8 +244,6 @@ def delete_execution_tree(session: Session, execution_id: str) -> None:
 
 def touch_heartbeats(session: Session, worker: str, ids: Sequence[str], now: Any) -> int:
     """Refresh `heartbeat_at` of those of `ids` that are RUNNING and claimed by `worker`."""
-    from sqlalchemy import update
-
     stmt = (
         update(ActionExecution)
         .where(

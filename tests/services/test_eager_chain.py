@@ -1,0 +1,103 @@
+"""A worker runs the next default-queue action of its transition itself (services/actions.py
+run_action): what is kept, what is still sent, and that a kept action is claimed before it runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from wfq_testing import RecordingDispatcher
+
+from wfq.persistence.db import Database
+from wfq.persistence.models import ActionExecution
+from wfq.services import actions, definitions, executions, queries
+from wfq.services.context import Services
+from wfq.settings import Settings
+
+P = "<default-project>"
+
+
+@pytest.fixture
+def svc(sqlite_url: str) -> Services:
+    return Services(settings=Settings(database_url=sqlite_url), db=Database(sqlite_url), dispatcher=RecordingDispatcher())
+
+
+def _sent(svc: Services) -> list[tuple[str, str | None]]:
+    sent = svc.dispatcher.sent  # type: ignore[attr-defined]
+    out = list(sent)
+    sent.clear()
+    return out
+
+
+def _only(svc: Services) -> str:
+    """The id of the one action sent, to the default queue."""
+    [(action_id, queue)] = _sent(svc)
+    assert queue is None
+    return action_id
+
+
+def _chain(n: int, target_at: int | None = None) -> str:
+    lines = ["version: '2.0'", f"chain{n}:", "  tasks:"]
+    for i in range(n):
+        lines += [f"    t{i}:", "      action: std.noop"]
+        if i == target_at:
+            lines.append("      target: elsewhere")
+        if i + 1 < n:
+            lines.append(f"      on-success: [t{i + 1}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_chain_runs_in_one_message(svc: Services) -> None:
+    definitions.create_workflows(svc, _chain(5), project_id=P)
+    ex_id = executions.start_execution(svc, "chain5", project_id=P)
+    first = _only(svc)
+    actions.run_action(svc, first)
+    assert _sent(svc) == []  # t1..t4 were kept, not sent
+    assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"
+    with svc.db.read() as session:
+        rows = session.query(ActionExecution).filter_by(workflow_execution_id=ex_id).all()
+    assert len(rows) == 5
+    assert all(r.state == "SUCCESS" and r.worker == actions.worker_name() for r in rows)
+
+
+def test_a_targeted_action_is_sent_to_its_queue(svc: Services) -> None:
+    definitions.create_workflows(svc, _chain(4, target_at=2), project_id=P)
+    executions.start_execution(svc, "chain4", project_id=P)
+    first = _only(svc)
+    actions.run_action(svc, first)
+    [(third, queue)] = _sent(svc)
+    assert queue == "elsewhere"
+    actions.run_action(svc, third)  # taken from its own queue: t3 is sent, not kept
+    assert [q for _, q in _sent(svc)] == [None]
+
+
+def test_a_fork_keeps_one_branch_and_sends_the_others(svc: Services) -> None:
+    definitions.create_workflows(svc, """version: '2.0'
+fork:
+  tasks:
+    start:
+      action: std.noop
+      on-success: [a, b, c]
+    a:
+      action: std.noop
+    b:
+      action: std.noop
+    c:
+      action: std.noop
+""", project_id=P)
+    executions.start_execution(svc, "fork", project_id=P)
+    first = _only(svc)
+    actions.run_action(svc, first)
+    assert len(_sent(svc)) == 2
+
+
+def test_eager_runs_are_bounded(svc: Services, monkeypatch: Any) -> None:
+    monkeypatch.setattr(actions, "EAGER_RUNS", 3)
+    definitions.create_workflows(svc, _chain(5), project_id=P)
+    executions.start_execution(svc, "chain5", project_id=P)
+    first = _only(svc)
+    actions.run_action(svc, first)  # runs t0, t1, t2 and sends t3
+    fourth = _only(svc)
+    with svc.db.read() as session:
+        row = session.get(ActionExecution, fourth)
+        assert row is not None and row.state == "RUNNING" and row.worker is None
