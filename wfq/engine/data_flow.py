@@ -43,12 +43,14 @@ class EngineRuntime:
     def tasks(
         self, workflow_execution_id: str | None, recursive: bool, state: str | None
     ) -> list[dict[str, Any]]:
-        wanted = workflow_execution_id or self.snap.execution.id
-        if wanted != self.snap.execution.id:
-            return []
-        return [
-            task_view(self.snap, t) for t in self.snap.tasks if state is None or t.state == state
-        ]
+        snap = self.snap
+        wanted = workflow_execution_id or snap.execution.id
+        if wanted != snap.execution.id:
+            return snap.related.of_execution(wanted, recursive, state) if snap.related else []
+        found = [task_view(snap, t) for t in snap.tasks if state is None or t.state == state]
+        if recursive and snap.related is not None:
+            found += snap.related.descendants([t.id for t in snap.tasks], state)
+        return found
 
     def execution(self) -> dict[str, Any]:
         ex = self.snap.execution
@@ -76,10 +78,15 @@ class EngineRuntime:
 def task_view(snap: Snapshot, task: TaskRecord) -> dict[str, Any]:
     """What `task(name)` returns (Mistral's fields)."""
     spec = snap.spec.tasks.get(task.name)
+    return task_view_with_spec(task, spec.raw if spec else {})
+
+
+def task_view_with_spec(task: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """`task_view` of a task of any execution, given its task spec."""
     return {
         "id": task.id,
         "name": task.name,
-        "spec": spec.raw if spec else {},
+        "spec": spec,
         "state": task.state,
         "state_info": task.state_info,
         "result": task.result,

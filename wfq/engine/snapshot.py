@@ -68,6 +68,16 @@ class ActionRecord(Protocol):
     attempt: int
 
 
+class RelatedTasks(Protocol):
+    """Task executions outside the snapshot, as `task()` views (read on demand)."""
+
+    def of_execution(self, execution_id: str, recursive: bool, state: str | None) -> list[dict[str, Any]]:
+        """The tasks of another execution of the same project (and of its subworkflows)."""
+
+    def descendants(self, task_ids: list[str], state: str | None) -> list[dict[str, Any]]:
+        """The tasks of the subworkflows started by these tasks, at every depth."""
+
+
 @dataclass
 class Snapshot:
     """One workflow execution as the engine sees it during one event.
@@ -84,6 +94,9 @@ class Snapshot:
     new_task: Callable[..., TaskRecord]
     new_action: Callable[..., ActionRecord]
     env: dict[str, Any] = field(default_factory=dict)
+    related: RelatedTasks | None = None
+    """Reads the tasks of other executions for `tasks(id)` and `tasks(id, true)` (None: only
+    this execution's tasks are known, as in the pure test runner)."""
 
     def tasks_named(self, name: str) -> list[TaskRecord]:
         """Every execution of the task `name`, oldest first."""

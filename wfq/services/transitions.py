@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from wfq import dsl, engine
+from wfq.engine import data_flow
 from wfq.logging_setup import log_context
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
@@ -33,7 +34,40 @@ def snapshot(
         new_task=repo.adder(session, TaskExecution),
         new_action=repo.adder(session, ActionExecution),
         env=(ex.params or {}).get("env") or {},
+        related=StoredTasks(session, ex.project_id),
     )
+
+
+class StoredTasks:
+    """`tasks(id)` and `tasks(id, true)` beyond the snapshot: read from the database, within
+    the project of the execution being decided."""
+
+    def __init__(self, session: Session, project_id: str) -> None:
+        self.session = session
+        self.project_id = project_id
+
+    def of_execution(self, execution_id: str, recursive: bool, state: str | None) -> list[dict[str, Any]]:
+        return self._walk([execution_id], recursive, state)
+
+    def descendants(self, task_ids: list[str], state: str | None) -> list[dict[str, Any]]:
+        return self._walk(repo.children_of_tasks(self.session, task_ids), True, state)
+
+    def _walk(self, execution_ids: list[str], recursive: bool, state: str | None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        while execution_ids:
+            rows = repo.tasks_of_executions(self.session, execution_ids, self.project_id)
+            for task, wf_spec in rows:
+                if state is None or task.state == state:
+                    found.append(data_flow.task_view_with_spec(task, _task_spec(wf_spec, task.name)))
+            if not recursive:
+                break
+            execution_ids = repo.children_of_tasks(self.session, [t.id for t, _ in rows])
+        return found
+
+
+def _task_spec(wf_spec: dict[str, Any], name: str) -> dict[str, Any]:
+    task = dsl.workflow_from_dict(wf_spec).tasks.get(name)
+    return dict(task.raw) if task else {}
 
 
 def decide(

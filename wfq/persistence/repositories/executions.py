@@ -33,6 +33,30 @@ def tasks_of(session: Session, execution_id: str) -> list[TaskExecution]:
     return list(session.scalars(stmt))
 
 
+def tasks_of_executions(
+    session: Session, execution_ids: Sequence[str], project_id: str
+) -> list[tuple[TaskExecution, dict[str, Any]]]:
+    """The task executions of these executions of one project, oldest first, each with its
+    execution's workflow spec (for `tasks()` of other executions)."""
+    if not execution_ids:
+        return []
+    stmt = (
+        select(TaskExecution, WorkflowExecution.spec)
+        .join(WorkflowExecution, WorkflowExecution.id == TaskExecution.workflow_execution_id)
+        .where(TaskExecution.workflow_execution_id.in_(execution_ids), WorkflowExecution.project_id == project_id)
+        .order_by(TaskExecution.id)
+    )
+    return [(task, spec) for task, spec in session.execute(stmt)]
+
+
+def children_of_tasks(session: Session, task_ids: Sequence[str]) -> list[str]:
+    """Ids of the subworkflow executions started by these task executions."""
+    if not task_ids:
+        return []
+    stmt = select(WorkflowExecution.id).where(WorkflowExecution.task_execution_id.in_(task_ids))
+    return list(session.scalars(stmt))
+
+
 def actions_by_id(session: Session, ids: Iterable[str]) -> dict[str, ActionExecution]:
     """Action executions by id (fresh from the database)."""
     ids = list(ids)
