@@ -30,6 +30,7 @@ from wfq_testing import ROOT
 pytestmark = pytest.mark.integration
 
 TERMINAL = {"SUCCESS", "ERROR", "CANCELLED"}
+LOAD_S = 70
 LOST_WORKER = "The worker running this action was lost"
 UNAVAILABLE = "The database is unavailable"
 
@@ -293,12 +294,12 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
     start = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     triggers = {}
     for i in range(6):
-        first = start + dt.timedelta(seconds=62 + 3 * i)
+        first = start + dt.timedelta(seconds=62 + i)
         body = {"name": f"chaos-{i}", "workflow_name": "chaos.cron", "remaining_executions": 1,
                 "first_execution_time": first.strftime("%Y-%m-%d %H:%M:%S")}
         triggers[_post(url, "/v2/cron_triggers", body)["id"]] = first
 
-    load = Load(url, seconds=80, rate=4.0)
+    load = Load(url, seconds=LOAD_S, rate=4.0)
     t0 = time.monotonic()
     loader = load.run()
 
@@ -308,8 +309,8 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
     w0, w1 = stack.workers
     kills: list[tuple[float, str]] = []
     plan = [
-        (6, w0), (14, stack.api), (20, w1), (27, w0), (33, stack.redis), (42, stack.api),
-        (48, w1), (56, stack.beat), (63, w0), (66, stack.beat), (70, stack.redis), (76, w1),
+        (5, w0), (12, stack.api), (18, w1), (24, w0), (29, stack.redis), (36, stack.api),
+        (42, w1), (49, stack.beat), (55, w0), (60, stack.beat), (63, stack.redis), (67, w1),
     ]
     engine = sa.create_engine(chaos_db)
     cut = 0
@@ -325,7 +326,7 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
 
     rows = _wait_all_terminal(engine, 150)
     unfinished = [r for r in rows if r["state"] not in TERMINAL]
-    recovered_after = round(time.monotonic() - t0 - 80, 1)
+    recovered_after = round(time.monotonic() - t0 - LOAD_S, 1)
 
     with engine.connect() as conn:
         actions = {
@@ -424,14 +425,14 @@ def test_a_postgresql_restart_under_load_fails_nothing(private_pg: PrivatePostgr
     stack = Stack(url, tmp_path, env).start()
     try:
         _post(stack.url, "/v2/workbooks", WORKBOOK, headers={"Content-Type": "text/plain"})
-        load = Load(stack.url, seconds=30, rate=3.0, mix=["chain", "fragile", "fragile", "items", "join", "parent"])
+        load = Load(stack.url, seconds=24, rate=3.0, mix=["chain", "fragile", "fragile", "items", "join", "parent"])
         t0 = time.monotonic()
         loader = load.run()
-        time.sleep(max(0.0, t0 + 8 - time.monotonic()))
+        time.sleep(max(0.0, t0 + 6 - time.monotonic()))
         private_pg.stop("immediate")
         time.sleep(3)
         private_pg.start()
-        time.sleep(max(0.0, t0 + 18 - time.monotonic()))
+        time.sleep(max(0.0, t0 + 15 - time.monotonic()))
         private_pg.stop("fast")
         time.sleep(1)
         private_pg.start()
