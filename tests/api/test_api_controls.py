@@ -107,8 +107,85 @@ def test_rerun_request_checks(client: Any, execution: dict[str, Any]) -> None:
     assert fault(client.put(url, json={"state": "ERROR", "reset": True}), 400) == (
         "Invalid task state. Only updating task to RUNNING or SKIPPED is supported."
     )
-    assert "not implemented yet" in fault(client.put(url, json={"state": "SKIPPED"}), 501)
+    not_failed_skip = fault(client.put(url, json={"state": "SKIPPED"}), 400)
+    assert not_failed_skip.startswith("The current task execution must be in ERROR to be skipped")
     mismatch = {"state": "RUNNING", "reset": True, "name": "other"}
     assert fault(client.put(url, json=mismatch), 400) == "Task name does not match."
     not_failed = fault(client.put(url, json={"state": "RUNNING", "reset": True}), 400)
     assert "must be in ERROR" in not_failed
+
+
+SKIPPY = """\
+version: '2.0'
+skippy:
+  input: [with_on_skip]
+  output:
+    skipped: <% $.skipped %>
+  tasks:
+    t:
+      action: std.echo output=1
+      publish-on-skip: {skipped: <% task().state %>}
+      on-skip:
+        - after_skip: <% $.with_on_skip %>
+      on-success: [after_success]
+      on-complete: [never_on_skip]
+    after_skip:
+      action: std.noop
+    after_success:
+      action: std.noop
+    never_on_skip:
+      action: std.noop
+"""
+
+
+def _task_names(client: Any, ex_id: str) -> list[tuple[str, str]]:
+    tasks = client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]
+    return sorted((t["name"], t["state"]) for t in tasks)
+
+
+def _skip_failed_t(client: Any, with_on_skip: bool) -> tuple[str, dict[str, Any]]:
+    post_yaml(client, SKIPPY)
+    ex_id = start(client, "skippy", {"with_on_skip": with_on_skip}).get_json()["id"]
+    task = _only_task(client, ex_id)
+    action = _only_action(client, task["id"])
+    client.put(f"/v2/action_executions/{action['id']}", json={"state": "ERROR", "output": "boom"})
+    assert _finish_running(client, ex_id)["state"] == "ERROR"  # on-complete ran never_on_skip
+    r = client.put(f"/v2/tasks/{task['id']}", json={"state": "SKIPPED"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["state"] == "SKIPPED"
+    assert r.get_json()["state_info"] == "Task was skipped."
+    assert client.get(f"/v2/executions/{ex_id}").get_json()["state"] == "RUNNING"
+    return ex_id, task
+
+
+def _finish_running(client: Any, ex_id: str) -> dict[str, Any]:
+    for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]:
+        if t["state"] == "RUNNING":
+            action = _only_action(client, t["id"])
+            client.put(f"/v2/action_executions/{action['id']}", json={"state": "SUCCESS", "output": "ok"})
+    return dict(client.get(f"/v2/executions/{ex_id}").get_json())
+
+
+def test_skip_a_failed_task_follows_on_skip(client: Any) -> None:
+    ex_id, _ = _skip_failed_t(client, with_on_skip=True)
+    # on-skip instead of on-success, and on-complete does not run again.
+    assert _task_names(client, ex_id) == [
+        ("after_skip", "RUNNING"), ("never_on_skip", "SUCCESS"), ("t", "SKIPPED"),
+    ]
+    ex = _finish_running(client, ex_id)
+    assert ex["state"] == "SUCCESS"
+    assert json.loads(ex["output"]) == {"skipped": "SKIPPED"}
+
+
+def test_skip_without_a_firing_on_skip_follows_on_success(client: Any) -> None:
+    ex_id, _ = _skip_failed_t(client, with_on_skip=False)
+    assert _task_names(client, ex_id) == [
+        ("after_success", "RUNNING"), ("never_on_skip", "SUCCESS"), ("t", "SKIPPED"),
+    ]
+    assert _finish_running(client, ex_id)["state"] == "SUCCESS"
+
+
+def test_a_skipped_task_cannot_be_skipped_again(client: Any) -> None:
+    _, task = _skip_failed_t(client, with_on_skip=True)
+    again = fault(client.put(f"/v2/tasks/{task['id']}", json={"state": "SKIPPED"}), 400)
+    assert "must be in ERROR to be skipped" in again

@@ -74,6 +74,27 @@ def test_start_by_id_with_objects_params_and_description(
     assert json.loads(ex["input"]) == {"name": "y", "greeting": "hi"}
 
 
+def test_start_again_from_a_source_execution(client: Any, greet: dict[str, Any]) -> None:
+    source = start(client, "greet", {"name": "y", "greeting": "yo"}, description="first",
+                   params=json.dumps({"env": {"k": "v"}})).get_json()
+    again = client.post("/v2/executions", json={"source_execution_id": source["id"]})
+    assert again.status_code == 201, again.get_json()
+    ex = again.get_json()
+    assert ex["id"] != source["id"]
+    assert ex["workflow_name"] == "greet"
+    assert json.loads(ex["input"]) == {"name": "y", "greeting": "yo"}
+    assert json.loads(ex["params"])["env"] == {"k": "v"}
+    assert ex["description"] == "first"
+    # What the body gives wins over the source.
+    mine = client.post("/v2/executions", json={
+        "source_execution_id": source["id"], "input": json.dumps({"name": "z"}), "description": "second",
+    }).get_json()
+    assert json.loads(mine["input"]) == {"name": "z", "greeting": "hi"}
+    assert mine["description"] == "second"
+    unknown = client.post("/v2/executions", json={"source_execution_id": "no-such-execution"})
+    assert fault(unknown, 404) == "WorkflowExecution not found [id=no-such-execution]"
+
+
 def test_start_with_params_as_json_string(client: Any, greet: dict[str, Any]) -> None:
     r = start(client, "greet", {"name": "y"}, params=json.dumps({"env": {"a": 1}}))
     assert r.status_code == 201

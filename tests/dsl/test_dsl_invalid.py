@@ -28,6 +28,20 @@ def test_unknown_transition_target() -> None:
     ]
 
 
+def test_on_skip_targets_and_publish_on_skip_are_checked() -> None:
+    text = wf(
+        "    t1:\n      action: std.noop\n      on-skip: [t2, nope]\n"
+        "      publish-on-skip: {x: <% $.y %>}\n    t2: {action: std.noop}\n"
+    )
+    assert issues_of(text) == [Issue("wf.tasks.t1.on-skip", "Task 'nope' not found.", "semantics")]
+    ok = parse_document(text.replace(", nope", ""))
+    task = ok.workflows[0].tasks["t1"]
+    assert [t.name for t in task.on_skip.transitions] == ["t2"]
+    assert ok.workflows[0].inbound_tasks("t2") == ("t1",)
+    bad = wf("    t1:\n      action: std.noop\n      publish-on-skip: <% $.y %>\n")
+    assert [i.path for i in issues_of(bad)] == ["wf.tasks.t1.publish-on-skip"]
+
+
 def test_engine_commands_are_valid_targets() -> None:
     text = wf("    t1:\n      action: x\n      on-error: [noop, fail, succeed, pause]\n")
     assert validate_document(text) == []

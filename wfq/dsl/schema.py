@@ -52,6 +52,7 @@ _TRANSITIONS: dict[str, Any] = {
     "on-success": ON_CLAUSE,
     "on-error": ON_CLAUSE,
     "on-complete": ON_CLAUSE,
+    "on-skip": ON_CLAUSE,
 }
 
 # The union of direct and reverse task keys; validate.py reports keys of the other type.
@@ -67,6 +68,7 @@ TASK: dict[str, Any] = {
         "with-items": {"type": ["string", "array"]},
         "publish": NONEMPTY_DICT,
         "publish-on-error": NONEMPTY_DICT,
+        "publish-on-skip": NONEMPTY_DICT,
         "target": NONEMPTY_STRING,
         "keep-result": EXPRESSION_OR_BOOLEAN,
         "join": {"oneOf": [{"enum": ["all", "one"]}, NON_NEGATIVE_INTEGER]},

@@ -43,9 +43,11 @@ class TaskSpec:
     input: dict[str, Any] | str = field(default_factory=dict)
     publish: PublishSpec = EMPTY
     publish_on_error: PublishSpec = EMPTY
+    publish_on_skip: PublishSpec = EMPTY
     on_success: OnClause | None = None
     on_error: OnClause | None = None
     on_complete: OnClause | None = None
+    on_skip: OnClause | None = None
     join: str | int | None = None
     requires: tuple[str, ...] = ()
     with_items: tuple[tuple[str, str | list[Any]], ...] = ()
@@ -104,9 +106,11 @@ def parse_task(
         input=_merge_input(raw.get("input"), params, join_path(path, "input"), issues),
         publish=branch_publish(raw.get("publish")),
         publish_on_error=branch_publish(raw.get("publish-on-error")),
+        publish_on_skip=branch_publish(raw.get("publish-on-skip")),
         on_success=clauses["on-success"],
         on_error=clauses["on-error"],
         on_complete=clauses["on-complete"],
+        on_skip=clauses["on-skip"],
         join=_join(raw.get("join")) if wf_type == "direct" else None,
         requires=as_names(raw.get("requires")) if wf_type == "reverse" else (),
         with_items=parse_with_items(raw.get("with-items"), join_path(path, "with-items"), issues),

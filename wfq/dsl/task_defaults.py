@@ -15,7 +15,7 @@ from wfq.dsl.policies import Policies, parse_policies
 from wfq.dsl.schema import join_path
 from wfq.errors import Issue
 
-TRANSITION_KEYS = ("on-success", "on-error", "on-complete")
+TRANSITION_KEYS = ("on-success", "on-error", "on-complete", "on-skip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +26,18 @@ class TaskDefaultsSpec:
     on_success: OnClause | None = None
     on_error: OnClause | None = None
     on_complete: OnClause | None = None
+    on_skip: OnClause | None = None
     requires: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
     def clause(self, kind: str) -> OnClause | None:
-        """The default clause for kind 'success', 'error' or 'complete'."""
-        return {"success": self.on_success, "error": self.on_error, "complete": self.on_complete}[
-            kind
-        ]
+        """The default clause for kind 'success', 'error', 'complete' or 'skip'."""
+        return {
+            "success": self.on_success,
+            "error": self.on_error,
+            "complete": self.on_complete,
+            "skip": self.on_skip,
+        }[kind]
 
 
 def as_names(raw: Any) -> tuple[str, ...]:
@@ -80,6 +84,7 @@ def parse_task_defaults(
         on_success=clauses["on-success"],
         on_error=clauses["on-error"],
         on_complete=clauses["on-complete"],
+        on_skip=clauses["on-skip"],
         requires=as_names(raw.get("requires")),
         raw=raw,
     )

@@ -51,7 +51,12 @@ def _direct(spec: WorkflowSpec, path: str) -> Iterator[Issue]:
                 spec, defaults.clause(kind), join_path(path, "task-defaults", key)
             )
         for name, task in spec.tasks.items():
-            own = {"success": task.on_success, "error": task.on_error}.get(kind, task.on_complete)
+            own = {
+                "success": task.on_success,
+                "error": task.on_error,
+                "complete": task.on_complete,
+                "skip": task.on_skip,
+            }[kind]
             yield from _unknown_targets(spec, own, join_path(path, "tasks", name, key))
     if spec.tasks and not spec.start_tasks():
         yield Issue(
@@ -195,11 +200,13 @@ def _task_values(task: TaskSpec, path: str) -> Iterator[tuple[str, Any]]:
             yield join_path(path, "with-items", var), source
     yield join_path(path, "publish"), task.publish.branch
     yield join_path(path, "publish-on-error"), task.publish_on_error.branch
+    yield join_path(path, "publish-on-skip"), task.publish_on_skip.branch
     yield from _policy_values(task.raw, path)
     for kind, clause in (
         ("success", task.on_success),
         ("error", task.on_error),
         ("complete", task.on_complete),
+        ("skip", task.on_skip),
     ):
         yield from _clause_values(clause, join_path(path, f"on-{kind}"))
 

@@ -25,7 +25,7 @@ from wfq.dsl.task import TaskSpec, parse_task
 from wfq.dsl.task_defaults import TaskDefaultsSpec, parse_task_defaults
 from wfq.errors import InvalidInput, Issue
 
-KINDS = ("success", "error", "complete")
+KINDS = ("success", "error", "complete", "skip")
 _CACHE_SIZE = 256
 
 
@@ -62,7 +62,8 @@ class WorkflowSpec:
         return graph.start_tasks(self._inbound) if self.type == "direct" else []
 
     def on_clause(self, task_name: str, kind: str) -> OnClause | None:
-        """The effective clause of `kind` ('success', 'error' or 'complete'), defaults applied."""
+        """The effective clause of `kind` ('success', 'error', 'complete' or 'skip'), defaults
+        applied."""
         if kind not in KINDS:
             raise ValueError(f"Unknown on-clause kind '{kind}'")
         return self._clauses.get((task_name, kind))
@@ -109,6 +110,14 @@ class WorkflowSpec:
         for clause in (task.on_complete, specific):
             if clause is not None and clause.publish:
                 result = result.merged(clause.publish)
+        return result if result else EMPTY
+
+    def skip_publish(self, task_name: str) -> PublishSpec:
+        """What a skipped task publishes: `publish-on-skip`, overridden by on-skip's publish."""
+        task = self.tasks[task_name]
+        result = task.publish_on_skip
+        if task.on_skip is not None and task.on_skip.publish:
+            result = result.merged(task.on_skip.publish)
         return result if result else EMPTY
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,7 +214,12 @@ def _graph(
         return clauses, {}, requires
     outbound: dict[str, list[str]] = {}
     for name, task in tasks.items():
-        own = {"success": task.on_success, "error": task.on_error, "complete": task.on_complete}
+        own = {
+            "success": task.on_success,
+            "error": task.on_error,
+            "complete": task.on_complete,
+            "skip": task.on_skip,
+        }
         for kind in KINDS:
             clause = _resolve(name, own[kind], defaults.clause(kind) if defaults else None)
             clauses[(name, kind)] = clause

@@ -15,6 +15,7 @@ from wfq.engine.events import (
     Event,
     ItemsCompleted,
     RerunRequested,
+    SkipRequested,
     StateRequested,
     SubworkflowCompleted,
     TimerFired,
@@ -68,6 +69,8 @@ def _dispatch_event(run: Run, event: Event) -> None:
         state_changes.on_state_requested(run, event)
     elif isinstance(event, RerunRequested):
         state_changes.on_rerun(run, event)
+    elif isinstance(event, SkipRequested):
+        state_changes.on_skip(run, event)
     elif isinstance(event, ChildRerun):
         state_changes.on_child_rerun(run, event)
     else:

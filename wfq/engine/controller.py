@@ -51,21 +51,27 @@ def schedule(
 def next_transitions(run: Run, task: TaskRecord) -> list[tuple[Transition, str]]:
     """The transitions `task` takes now that it is done, with the clause each came from, in
     Mistral's order: on-error (or on-success), then on-complete."""
-    spec = run.snap.spec
     if task.state == State.ERROR:
         kinds = ["error", "complete"]
     elif task.state == State.SUCCESS:
         kinds = ["success", "complete"]
+    elif task.state == State.SKIPPED:
+        # on-skip, or on-success when no on-skip transition fires; never on-complete.
+        return _fired(run, task, "skip") or _fired(run, task, "success")
     else:
         kinds = []
-    chosen: list[tuple[Transition, str]] = []
+    return [chosen for kind in kinds for chosen in _fired(run, task, kind)]
+
+
+def _fired(run: Run, task: TaskRecord, kind: str) -> list[tuple[Transition, str]]:
+    """The transitions of the task's `kind` clause whose guard holds, in order."""
+    clause = run.snap.spec.on_clause(task.name, kind)
     outbound = data_flow.outbound_context(task)
-    for kind in kinds:
-        clause = spec.on_clause(task.name, kind)
-        for tr in clause.transitions if clause else ():
-            if tr.condition is None or data_flow.evaluate(tr.condition, run.snap, task, extra=outbound):
-                chosen.append((tr, f"on-{kind}"))
-    return chosen
+    return [
+        (tr, f"on-{kind}")
+        for tr in (clause.transitions if clause else ())
+        if tr.condition is None or data_flow.evaluate(tr.condition, run.snap, task, extra=outbound)
+    ]
 
 
 def on_task_completed(run: Run, task: TaskRecord) -> None:

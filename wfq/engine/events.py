@@ -82,6 +82,14 @@ class RerunRequested(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SkipRequested(Event):
+    """Skip a failed task: it becomes SKIPPED and the workflow goes on from it (`on-skip`, or
+    `on-success` when no on-skip transition fires)."""
+
+    task_execution_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChildRerun(Event):
     """A task of a child execution was rerun: the parent task waits for the child again."""
 

@@ -4,11 +4,11 @@ failed task. Mistral's rules (docs/mistral-semantics.md section 9)."""
 from __future__ import annotations
 
 from wfq.dsl import ENGINE_COMMANDS
-from wfq.engine import controller, tasks, with_items
-from wfq.engine.events import ChildRerun, RerunRequested, StateRequested
+from wfq.engine import controller, data_flow, tasks, with_items
+from wfq.engine.events import ChildRerun, RerunRequested, SkipRequested, StateRequested
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
-from wfq.errors import InvalidRequest
+from wfq.errors import ExpressionError, InvalidRequest
 from wfq.states import COMPLETED, State
 
 WORKFLOW_TRANSITIONS = {
@@ -121,6 +121,33 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
         with_items.rerun_failed(run, task, keep)
     else:
         tasks.start(run, task)
+
+
+def on_skip(run: Run, event: SkipRequested) -> None:
+    """Mistral's task skip: a failed task becomes SKIPPED ("Task was skipped."), publishes
+    `publish-on-skip`, and its `on-skip` (or `on-success`) transitions run; no after-policies."""
+    task = run.snap.task(event.task_execution_id)
+    if task is None:
+        return
+    if task.state != State.ERROR:
+        raise InvalidRequest(
+            "The current task execution must be in ERROR to be skipped "
+            f"[task={task.name}, state={task.state}]."
+        )
+    ex = run.snap.execution
+    if ex.state == State.PAUSED:
+        return
+    ex.state, ex.state_info, ex.finished_at = State.RUNNING.value, None, None
+    ex.output = {}
+    task.processed, task.error_handled = False, False
+    run.set_task_state(task, State.SKIPPED, "Task was skipped.")
+    publish = run.snap.spec.skip_publish(task.name)
+    try:
+        task.published = data_flow.evaluate(dict(publish.branch), run.snap, task) if publish.branch else {}
+    except ExpressionError as exc:
+        tasks.force_fail(run, task, f"Failed to publish on skip [error={exc}, task={task.name}]")
+        return
+    controller.on_task_completed(run, task)
 
 
 def on_child_rerun(run: Run, event: ChildRerun) -> None:

@@ -93,6 +93,20 @@ def rerun_task(
         return views.task(session.get(TaskExecution, task_id))
 
 
+def skip_task(
+    svc: Services, task_id: str, *, project_id: str, env: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Skip a failed task: it becomes SKIPPED and its execution (and the parents of a
+    subworkflow) go on from it."""
+    task = _owned(svc, TaskExecution, task_id, project_id, "Task execution not found [id={}]")
+    if env:
+        _set_fields(svc, task.workflow_execution_id, None, env)
+    transitions.on_execution(svc, task.workflow_execution_id, engine.SkipRequested(task_id))
+    _wake_parents(svc, task.workflow_execution_id)
+    with svc.db.read() as session:
+        return views.task(session.get(TaskExecution, task_id))
+
+
 def _wake_parents(svc: Services, ex_id: str) -> None:
     with svc.db.read() as session:
         ex = session.get(WorkflowExecution, ex_id)

@@ -6,6 +6,7 @@ The POST body is validated the way Mistral's WSME layer does it, with the same m
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,6 @@ from flask_restx import Api, Namespace, Resource
 from wfq.api import bodies
 from wfq.api.context import ApiContext
 from wfq.api.encoding import EXECUTION, TASK, empty_response, encode, json_response
-from wfq.api.errors import NotImplementedYet, fault_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput, InvalidRequest, NotFound, SizeLimitExceeded
 from wfq.services import executions, queries
@@ -103,12 +103,7 @@ def create(ctx: ApiContext) -> flask.Response:
     project = ctx.project()
     body = ctx.json_body()
     if isinstance(body, dict) and body.get("source_execution_id"):
-        # TODO(services): re-running from `source_execution_id` needs a service function.
-        return fault_response(
-            NotImplementedYet(
-                "Starting an execution from source_execution_id is not implemented yet"
-            )
-        )
+        body = _based_on_source(ctx, body, project)
     start = parse_start(body)
     _check_size(ctx, start.wf_input, "input")
     _check_size(ctx, start.params, "params")
@@ -130,6 +125,24 @@ def create(ctx: ApiContext) -> flask.Response:
         execution_id=start.execution_id,
     )
     return json_response(encode(EXECUTION, view, omit=("published_global",)), 201)
+
+
+def _based_on_source(ctx: ApiContext, body: dict[str, Any], project: str) -> dict[str, Any]:
+    """A POST naming `source_execution_id` starts the source's workflow again, with the
+    source's input, params (env included) and description unless the body gives its own."""
+    source_id = body["source_execution_id"]
+    if not isinstance(source_id, str):
+        raise InvalidInput("source_execution_id must be a string")
+    source = queries.get(ctx.services, "execution", source_id, project_id=project)
+    given = {k: v for k, v in body.items() if k != "source_execution_id" and v not in (None, "")}
+    if "workflow_id" not in given and "workflow_name" not in given:
+        given["workflow_id"] = source["workflow_id"]
+        given.setdefault("workflow_namespace", source["workflow_namespace"])
+    given.setdefault("input", json.dumps(source["input"] or {}))
+    params = {k: v for k, v in (source["params"] or {}).items() if k != "index"}
+    given.setdefault("params", json.dumps(params))
+    given.setdefault("description", source["description"] or "")
+    return given
 
 
 def list_all(ctx: ApiContext) -> flask.Response:
@@ -158,13 +171,6 @@ def tasks_of(ctx: ApiContext, ex_id: str) -> flask.Response:
     return ctx.list_response(TASK, req, views)
 
 
-def not_implemented(ctx: ApiContext, ex_id: str, what: str) -> flask.Response:
-    """404 when the execution is unknown, else 501 (the service does not exist yet)."""
-    project = ctx.project()
-    queries.get(ctx.services, "execution", ex_id, project_id=project)
-    return fault_response(NotImplementedYet(f"{what} is not implemented yet"))
-
-
 def parse_update(body: Any) -> dict[str, Any]:
     """The changes a PUT body asks for (Mistral's rules on what may be combined)."""
     body = bodies.require_object(body, "wf_ex")
@@ -190,25 +196,19 @@ def parse_update(body: Any) -> dict[str, Any]:
 
 def update(ctx: ApiContext, ex_id: str) -> flask.Response:
     """PUT: pause, resume, cancel, fail or succeed an execution, or change its description or
-    env (`executions.update_execution`; 501 until that service exists)."""
-    service = getattr(executions, "update_execution", None)
-    if service is None:
-        return not_implemented(ctx, ex_id, "Updating an execution (pause, resume, cancel)")
+    env (`executions.update_execution`)."""
     project = ctx.project()
     svc = ctx.services
     queries.get(svc, "execution", ex_id, project_id=project)
-    service(svc, ex_id, project_id=project, **parse_update(ctx.json_body()))
+    executions.update_execution(svc, ex_id, project_id=project, **parse_update(ctx.json_body()))
     return json_response(encode(EXECUTION, queries.get(svc, "execution", ex_id, project_id=project)))
 
 
 def delete(ctx: ApiContext, ex_id: str) -> flask.Response:
     """DELETE one execution (`force=true` also when it is not finished): 204."""
-    service = getattr(executions, "delete_execution", None)
-    if service is None:
-        return not_implemented(ctx, ex_id, "Deleting an execution")
     project = ctx.project()
     queries.get(ctx.services, "execution", ex_id, project_id=project)
-    service(ctx.services, ex_id, project_id=project, force=ctx.flag("force"))
+    executions.delete_execution(ctx.services, ex_id, project_id=project, force=ctx.flag("force"))
     return empty_response()
 
 
@@ -268,7 +268,6 @@ def _item(ns: Namespace, ctx: ApiContext, models: Models) -> None:
         @ns.response(200, "The execution after the update", models.execution)
         @ns.response(400, "Bad update", models.fault)
         @ns.response(404, "No such execution", models.fault)
-        @ns.response(501, "Not implemented yet", models.fault)
         def put(self, ex_id: str) -> flask.Response:
             """Pause, resume or cancel an execution, or change its description or env."""
             return update(ctx, ex_id)
@@ -276,7 +275,6 @@ def _item(ns: Namespace, ctx: ApiContext, models: Models) -> None:
         @ns.doc(params={"force": "true: delete even when the execution is not finished"})
         @ns.response(204, "Deleted")
         @ns.response(404, "No such execution", models.fault)
-        @ns.response(501, "Not implemented yet", models.fault)
         def delete(self, ex_id: str) -> flask.Response:
             """Delete an execution."""
             return delete(ctx, ex_id)

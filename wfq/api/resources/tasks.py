@@ -1,4 +1,4 @@
-"""`/v2/tasks`: list and get task executions, rerun a failed one (PUT), and the action
+"""`/v2/tasks`: list and get task executions, rerun or skip a failed one (PUT), and the action
 executions of one task."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from flask_restx import Api, Resource
 from wfq.api import bodies
 from wfq.api.context import ApiContext
 from wfq.api.encoding import ACTION_EXECUTION, TASK, encode, json_response
-from wfq.api.errors import NotImplementedYet, fault_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidRequest
 from wfq.services import executions, queries
@@ -50,31 +49,28 @@ def parse_rerun(body: Any, task: dict[str, Any]) -> dict[str, Any]:
     if body.get("workflow_name") and body["workflow_name"] != task["workflow_name"]:
         raise InvalidRequest("Workflow name does not match.")
     state = body.get("state")
-    if state == "SKIPPED":
-        raise NotImplementedYet("Skipping a task is not implemented yet")
-    if state != "RUNNING":
+    if state not in ("RUNNING", "SKIPPED"):
         raise InvalidRequest(
             "Invalid task state. Only updating task to RUNNING or SKIPPED is supported."
         )
+    env = bodies.json_object(body, "env", "task") or None
+    if state == "SKIPPED":
+        return {"skip": True, "env": env}
     if body.get("reset") is None:
         raise InvalidRequest("Reset field is mandatory to rerun task.")
-    env = bodies.json_object(body, "env", "task")
-    return {"reset": bodies.flag(body["reset"], "reset"), "env": env or None}
+    return {"reset": bodies.flag(body["reset"], "reset"), "env": env}
 
 
 def rerun(ctx: ApiContext, task_id: str) -> flask.Response:
-    """PUT one task: rerun a failed task (`executions.rerun_task`; 501 until it exists)."""
+    """PUT one task: rerun a failed task (state RUNNING) or skip it (state SKIPPED)."""
     project = ctx.project()
     svc = ctx.services
     task = queries.get(svc, "task", task_id, project_id=project)
-    service = getattr(executions, "rerun_task", None)
-    if service is None:
-        return fault_response(NotImplementedYet("Rerunning a task is not implemented yet"))
-    try:
-        changes = parse_rerun(ctx.json_body(), task)
-    except NotImplementedYet as exc:
-        return fault_response(exc)
-    service(svc, task_id, project_id=project, **changes)
+    changes = parse_rerun(ctx.json_body(), task)
+    if changes.pop("skip", False):
+        executions.skip_task(svc, task_id, project_id=project, **changes)
+    else:
+        executions.rerun_task(svc, task_id, project_id=project, **changes)
     return json_response(encode(TASK, queries.get(svc, "task", task_id, project_id=project)))
 
 
@@ -100,10 +96,9 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
             return get_one(ctx, task_id)
 
         @ns.expect(models.task_update)
-        @ns.response(200, "The task execution, running again", models.task)
-        @ns.response(400, "Bad rerun request, or the task is not in ERROR", models.fault)
+        @ns.response(200, "The task execution, running again or skipped", models.task)
+        @ns.response(400, "Bad rerun or skip request, or the task is not in ERROR", models.fault)
         @ns.response(404, "No such task execution", models.fault)
-        @ns.response(501, "Not implemented yet", models.fault)
         def put(self, task_id: str) -> flask.Response:
             """Rerun a failed task execution: {"state": "RUNNING", "reset": true}."""
             return rerun(ctx, task_id)
