@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from api_helpers import TIMESTAMP, fault
+from api_helpers import TIMESTAMP, fault, post_yaml, start
 
 TASK_KEYS = {
     "id",
@@ -131,7 +131,6 @@ def test_action_put_errors(client: Any, execution: dict[str, Any]) -> None:
     assert paused == (
         "Transition to the PAUSED state is only supported for asynchronous action execution."
     )
-    assert "not implemented yet" in fault(client.put(url, json={"state": "CANCELLED"}), 501)
     fault(client.put(url, data="{", content_type="application/json"), 400)
     fault(client.put("/v2/action_executions/nope", json={"state": "SUCCESS"}), 404)
 
@@ -143,3 +142,71 @@ def test_unknown_ids_are_404(client: Any) -> None:
     )
     assert fault(client.put("/v2/tasks/nope", json={}), 404)
     assert client.get("/v2/tasks/nope/action_executions").get_json() == {"action_executions": []}
+
+
+def test_cancelling_an_action_cancels_its_task_and_execution(
+    client: Any, execution: dict[str, Any]
+) -> None:
+    task = _task(client, execution["id"])
+    action = _action(client, task["id"])
+    r = client.put(f"/v2/action_executions/{action['id']}", json={"state": "CANCELLED"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["state"] == "CANCELLED"
+    assert client.get(f"/v2/tasks/{task['id']}").get_json()["state"] == "CANCELLED"
+    ex = client.get(f"/v2/executions/{execution['id']}").get_json()
+    assert ex["state"] == "CANCELLED"
+    assert ex["state_info"] == "Cancelled tasks: say"
+    # A result arriving afterwards changes nothing.
+    late = client.put(f"/v2/action_executions/{action['id']}", json={"state": "SUCCESS", "output": "x"})
+    assert late.get_json()["state"] == "CANCELLED"
+
+
+ASYNC = """\
+version: '2.0'
+waits:
+  tasks:
+    wait:
+      action: std.async_noop
+      on-success: [after]
+    after:
+      action: std.noop
+"""
+
+
+def _states(client: Any, ex_id: str, action_id: str) -> tuple[str, str, str]:
+    action = client.get(f"/v2/action_executions/{action_id}").get_json()
+    task = client.get(f"/v2/tasks/{action['task_execution_id']}").get_json()
+    ex = client.get(f"/v2/executions/{ex_id}").get_json()
+    return action["state"], task["state"], ex["state"]
+
+
+def test_pause_and_resume_an_asynchronous_action(client: Any) -> None:
+    post_yaml(client, ASYNC)
+    ex_id = start(client, "waits").get_json()["id"]
+    action = _action(client, _task(client, ex_id)["id"])
+    url = f"/v2/action_executions/{action['id']}"
+    assert client.put(url, json={"state": "PAUSED"}).status_code == 200
+    assert _states(client, ex_id, action["id"]) == ("PAUSED", "PAUSED", "PAUSED")
+    # Resuming the execution alone does not end it while the action is paused.
+    client.put(f"/v2/executions/{ex_id}", json={"state": "RUNNING"})
+    assert client.get(f"/v2/executions/{ex_id}").get_json()["state"] == "RUNNING"
+    client.put(f"/v2/executions/{ex_id}", json={"state": "PAUSED"})
+    assert client.put(url, json={"state": "RUNNING"}).status_code == 200
+    assert _states(client, ex_id, action["id"]) == ("RUNNING", "RUNNING", "RUNNING")
+    client.put(url, json={"state": "SUCCESS", "output": "done"})
+    names = {t["name"]: t["state"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]}
+    assert names == {"wait": "SUCCESS", "after": "RUNNING"}
+
+
+def test_the_result_of_a_paused_action_waits_for_the_resume(client: Any) -> None:
+    post_yaml(client, ASYNC)
+    ex_id = start(client, "waits").get_json()["id"]
+    action = _action(client, _task(client, ex_id)["id"])
+    url = f"/v2/action_executions/{action['id']}"
+    client.put(url, json={"state": "PAUSED"})
+    client.put(url, json={"state": "SUCCESS", "output": "done"})
+    assert _states(client, ex_id, action["id"]) == ("SUCCESS", "SUCCESS", "PAUSED")
+    assert [t["name"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]] == ["wait"]
+    client.put(f"/v2/executions/{ex_id}", json={"state": "RUNNING"})
+    names = {t["name"]: t["state"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]}
+    assert names == {"wait": "SUCCESS", "after": "RUNNING"}

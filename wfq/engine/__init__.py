@@ -12,6 +12,7 @@ from wfq.engine.commands import (
 from wfq.engine.conductor import Decision, handle
 from wfq.engine.events import (
     ActionCompleted,
+    ActionStateRequested,
     ChildRerun,
     Event,
     ItemsCompleted,
@@ -28,6 +29,7 @@ from wfq.engine.snapshot import Snapshot
 __all__ = [
     "ActionCatalog",
     "ActionCompleted",
+    "ActionStateRequested",
     "ChildRerun",
     "RerunRequested",
     "SkipRequested",

@@ -11,6 +11,7 @@ from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
 from wfq.engine.events import (
     ActionCompleted,
+    ActionStateRequested,
     ChildRerun,
     Event,
     ItemsCompleted,
@@ -69,6 +70,8 @@ def _dispatch_event(run: Run, event: Event) -> None:
         state_changes.on_state_requested(run, event)
     elif isinstance(event, RerunRequested):
         state_changes.on_rerun(run, event)
+    elif isinstance(event, ActionStateRequested):
+        state_changes.on_action_state(run, event)
     elif isinstance(event, SkipRequested):
         state_changes.on_skip(run, event)
     elif isinstance(event, ChildRerun):
@@ -84,6 +87,10 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
     action.state = (State.SUCCESS if event.success else State.ERROR).value
     action.output = {"result": event.result}
     task = run.snap.task(action.task_execution_id or "")
+    if task is not None and task.state == State.PAUSED:
+        # The result of a paused asynchronous action arrived: its task completes; what
+        # follows waits for the execution to be resumed.
+        run.set_task_state(task, State.RUNNING)
     if task is None or task.state != State.RUNNING:
         return
     result, success = event.result, event.success

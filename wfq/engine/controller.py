@@ -196,7 +196,8 @@ def _check_joins(run: Run) -> None:
 
 def check_completion(run: Run) -> None:
     """End the execution when no task is left to run."""
-    if not run.running or any(t.state in ACTIVE for t in run.snap.tasks):
+    # A PAUSED task (its asynchronous action or subworkflow paused) holds the execution open.
+    if not run.running or any(t.state in ACTIVE or t.state == State.PAUSED for t in run.snap.tasks):
         return
     cancelled = sorted(t.name for t in run.snap.tasks if t.state == State.CANCELLED)
     if cancelled:

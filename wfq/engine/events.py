@@ -82,6 +82,15 @@ class RerunRequested(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ActionStateRequested(Event):
+    """A user pauses (PAUSED) or resumes (RUNNING) an asynchronous action of the execution, or
+    cancels (CANCELLED) one of its actions."""
+
+    action_execution_id: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
 class SkipRequested(Event):
     """Skip a failed task: it becomes SKIPPED and the workflow goes on from it (`on-skip`, or
     `on-success` when no on-skip transition fires)."""

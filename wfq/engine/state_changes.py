@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from wfq.dsl import ENGINE_COMMANDS
 from wfq.engine import controller, data_flow, tasks, with_items
-from wfq.engine.events import ChildRerun, RerunRequested, SkipRequested, StateRequested
+from wfq.engine.events import (
+    ActionStateRequested,
+    ChildRerun,
+    RerunRequested,
+    SkipRequested,
+    StateRequested,
+)
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.errors import ExpressionError, InvalidRequest
@@ -121,6 +127,38 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
         with_items.rerun_failed(run, task, keep)
     else:
         tasks.start(run, task)
+
+
+def on_action_state(run: Run, event: ActionStateRequested) -> None:
+    """Pause or resume an asynchronous action, or cancel an action: its task follows (PAUSED
+    also pauses the execution, RUNNING resumes it; CANCELLED cancels the task, which makes the
+    execution CANCELLED once nothing else runs). A finished action is left as it is."""
+    action = run.snap.actions.get(event.action_execution_id)
+    if action is None or action.state in COMPLETED:
+        return
+    task = run.snap.task(action.task_execution_id or "")
+    new, ex = State(event.state), run.snap.execution
+    if new == State.CANCELLED:
+        if (action.runtime or {}).get("item"):
+            raise InvalidRequest(
+                f"Cancelling one item of a with-items task is not supported [action_ex_id={action.id}]"
+            )
+        action.state, action.output = State.CANCELLED.value, {"result": None}
+        if task is not None and task.state in (State.RUNNING, State.PAUSED):
+            run.set_task_state(task, State.CANCELLED, f"Action execution was cancelled [action_ex_id={action.id}]")
+            controller.on_task_completed(run, task)
+    elif new == State.PAUSED and action.state == State.RUNNING:
+        action.state = State.PAUSED.value
+        if task is not None and task.state == State.RUNNING:
+            run.set_task_state(task, State.PAUSED)
+        if ex.state == State.RUNNING:
+            ex.state, ex.state_info = State.PAUSED.value, None
+    elif new == State.RUNNING and action.state == State.PAUSED:
+        action.state = State.RUNNING.value
+        if task is not None and task.state == State.PAUSED:
+            run.set_task_state(task, State.RUNNING)
+        if ex.state == State.PAUSED:
+            resume(run)
 
 
 def on_skip(run: Run, event: SkipRequested) -> None:

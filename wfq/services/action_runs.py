@@ -159,18 +159,3 @@ def is_sync(svc: Services, action_id: str, *, project_id: str) -> bool:
             raise NotFound(f"ActionExecution not found [id={action_id}]")
         action = svc.registry.get((row.runtime or {}).get("action", row.name))
     return action is None or action.is_sync
-
-
-def cancel_standalone(svc: Services, action_id: str, *, project_id: str) -> bool:
-    """Cancel a RUNNING action execution that belongs to no workflow; False if it does."""
-    with svc.db.write() as session:
-        row = session.get(ActionExecution, action_id)
-        if row is None or row.project_id != project_id:
-            raise NotFound(f"ActionExecution not found [id={action_id}]")
-        if row.workflow_execution_id is not None:
-            return False
-        if row.state == State.RUNNING:
-            row.state = State.CANCELLED.value
-            row.output = {"result": None}
-            row.updated_at = svc.now()
-        return True

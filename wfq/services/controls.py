@@ -7,7 +7,7 @@ from typing import Any
 
 from wfq import engine
 from wfq.errors import InvalidRequest, NotFound
-from wfq.persistence.models import TaskExecution, WorkflowExecution
+from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.services import transitions, views
 from wfq.services.context import Services
@@ -91,6 +91,39 @@ def rerun_task(
     _wake_parents(svc, task.workflow_execution_id)
     with svc.db.read() as session:
         return views.task(session.get(TaskExecution, task_id))
+
+
+def set_action_state(svc: Services, action_id: str, state: str, *, project_id: str) -> None:
+    """PAUSED / RUNNING (an asynchronous action) or CANCELLED, as the engine rules for an
+    action of a workflow; an action run outside any workflow only changes its own state."""
+    action = _owned(svc, ActionExecution, action_id, project_id, "ActionExecution not found [id={}]")
+    if action.workflow_execution_id is None:
+        _set_standalone(svc, action_id, State(state))
+        return
+    transitions.on_execution(
+        svc,
+        action.workflow_execution_id,
+        engine.ActionStateRequested(action_id, state),
+        task_actions=action.task_execution_id,
+    )
+
+
+_STANDALONE_FROM = {
+    State.CANCELLED: (State.RUNNING, State.PAUSED),
+    State.PAUSED: (State.RUNNING,),
+    State.RUNNING: (State.PAUSED,),
+}
+"""The states an action outside any workflow may be moved from, by target state."""
+
+
+def _set_standalone(svc: Services, action_id: str, new: State) -> None:
+    with svc.db.write() as session:
+        row = session.get(ActionExecution, action_id)
+        if row is not None and row.state in _STANDALONE_FROM[new]:
+            row.state = new.value
+            if new == State.CANCELLED:
+                row.output = {"result": None}
+            row.updated_at = svc.now()
 
 
 def skip_task(

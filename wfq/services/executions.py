@@ -363,7 +363,13 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
 
 
 # The state-changing use cases live in controls.py; the API finds them here too.
-from wfq.services.controls import delete_execution, rerun_task, skip_task, update_execution  # noqa: E402
+from wfq.services.controls import (  # noqa: E402
+    delete_execution,
+    rerun_task,
+    set_action_state,
+    skip_task,
+    update_execution,
+)
 
 __all__ = [
     "check_input",
@@ -372,6 +378,7 @@ __all__ = [
     "handle_event",
     "notify_parent",
     "rerun_task",
+    "set_action_state",
     "skip_task",
     "start_execution",
     "start_subworkflow",

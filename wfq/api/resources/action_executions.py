@@ -12,7 +12,6 @@ from flask_restx import Api, Resource
 from wfq.api import bodies
 from wfq.api.context import NUL_MESSAGE, ApiContext, has_nul
 from wfq.api.encoding import ACTION_EXECUTION, encode, json_response
-from wfq.api.errors import NotImplementedYet, fault_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput
 from wfq.services import action_runs, executions, queries
@@ -96,9 +95,9 @@ def _output(body: dict[str, Any]) -> Any:
 def complete(ctx: ApiContext, action_id: str) -> flask.Response:
     """PUT: deliver the result of an action execution; a completed one stays unchanged.
 
-    SUCCESS/ERROR complete it (ERROR without output: 'Unknown error'); CANCELLED cancels an
-    action run outside a workflow; PAUSED is refused for a synchronous action. The rest (pausing
-    or resuming an asynchronous action, cancelling one inside a workflow) answers 501 for now.
+    SUCCESS/ERROR complete it (ERROR without output: 'Unknown error'); CANCELLED cancels it
+    (and its task, in a workflow); PAUSED / RUNNING pause or resume an asynchronous action (and
+    its task and execution), and are refused for a synchronous one.
     """
     project = ctx.project()
     svc = ctx.services
@@ -115,13 +114,8 @@ def complete(ctx: ApiContext, action_id: str) -> flask.Response:
         executions.complete_action(svc, action_id, state == "SUCCESS", result)
     elif state == "PAUSED" and action_runs.is_sync(svc, action_id, project_id=project):
         raise InvalidInput(action_runs.PAUSE_SYNC)
-    elif state != "CANCELLED" or not action_runs.cancel_standalone(
-        svc, action_id, project_id=project
-    ):
-        # TODO(services): pause / resume an async action, cancel one inside a workflow.
-        return fault_response(
-            NotImplementedYet(f"Setting an action execution to {state} is not implemented yet")
-        )
+    else:
+        executions.set_action_state(svc, action_id, state, project_id=project)
     view = queries.get(svc, "action_execution", action_id, project_id=project)
     return json_response(encode(ACTION_EXECUTION, view))
 
