@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the services the integration tests use are up on loopback: Redis and PostgreSQL.
+# Make sure the services the integration tests use are up on loopback: Redis, PostgreSQL and
+# RabbitMQ (the broker test).
 set -euo pipefail
 
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
@@ -10,11 +11,16 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   echo "starting postgresql"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
 fi
-for _ in $(seq 1 60); do
-  if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  echo "starting rabbitmq-server"
+  service rabbitmq-server start || rabbitmq-server -detached
+fi
+for _ in $(seq 1 120); do
+  if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null \
+    && (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
     exit 0
   fi
   sleep 0.5
 done
-echo "redis or postgresql did not come up" >&2
+echo "redis, postgresql or rabbitmq did not come up" >&2
 exit 1

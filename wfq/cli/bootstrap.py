@@ -37,6 +37,7 @@ class Process:
         self.stopping.set()
         if self.worker is not None:
             self.worker.stop()
+        self.celery.close()  # the broker connections of the producer pool
         self.services.db.dispose()
 
     def start_periodic_work(self) -> None:
