@@ -43,6 +43,8 @@ setup(
             "mistral-lib>=2.0",  # actions written for Mistral, run unchanged
             "playwright>=1.40",  # drives Debian's chromium in tests/integration/test_web_ui.py
             "flower>=2.0",  # `wfq flower` is tested
+            "hypothesis>=6.100",  # property tests of the DSL parser and expressions
+            "schemathesis>=4.0,<5",  # fuzzes the API from its Swagger 2.0 document (4.x API)
         ],
         # Flower, Celery's monitoring web UI: `wfq flower`.
         "flower": ["flower>=2.0"],
