@@ -17,6 +17,7 @@ from typing import Any
 from conftest import FakeRuntime
 from hypothesis import event, given
 from hypothesis import strategies as st
+from wfq_strategies import expressions
 
 from wfq.errors import ExpressionError
 from wfq.expressions import evaluate, evaluate_recursively
@@ -43,88 +44,6 @@ json_values = st.recursive(
     max_leaves=15,
 )
 contexts = st.dictionaries(keys, json_values, max_size=6)
-
-# Fragments of both grammars, including functions that build big values and names that lead
-# out of a sandbox, so that generated expressions are mostly almost valid.
-_YAQL_TOKENS = [
-    "$", "$.x", "$.a", "$.list", "$.name", ".x", ".len()", "[0]", "[-1]", "1", "0", "-1",
-    "2.5", "'s'", '"q"', "true", "false", "null", "+", "-", "*", "/", " mod ", " and ", " or ",
-    "not ", "=", "!=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", "=>", "len(", "range(",
-    "sum(", "str(", "int(", "float(", "dict(", "list(", "list(range(100000))", "range(10000000)",
-    ".select(", ".where(", "$.select($ * 2)", ".selectMany(", ".join(", "concat(", "repeat(",
-    "task(", "task()", "tasks()", "execution()", "env()", "global('x')", "json_parse(",
-    "json_dump(", "yaml_parse(", "uuid()", ".__class__", "#wfq_scope", "let(", "$x", "->",
-    "'a' * 100000000", "pow(10, 100000000)", "sequence()", "sleep(100)", " ", "\\",
-]
-_JINJA_TOKENS = [
-    "_", "_.x", "_.a", "_.list", "_.name", ".x", "[0]", "|length", "|list", "|join", "|sum",
-    "|tojson", "|json_dump", "|yaml_dump", "1", "-1", "2.5", "'s'", "true", "none", "+", "*",
-    "**", "~", " and ", " not ", " in ", "(", ")", "[", "]", "{", "}", ",", ":", "range(",
-    "range(100000)", "lipsum(", "cycler", "joiner", "namespace(", "dict(", "task()",
-    "execution()", "env()", "uuid()", ".__class__", ".__mro__", ".__subclasses__()",
-    ".__globals__", ".__init__", ".__builtins__", ".mro()", "self", "config", "request",
-    ".format(", "'{0.__class__}'.format(_)", "'a' * 100000000", "9 ** 9999999", " if ", " else ",
-    " for i in ", " ",
-]
-
-
-def _joined(tokens: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(
-        st.one_of(st.sampled_from(tokens), st.text(max_size=4)), min_size=1, max_size=12
-    ).map("".join)
-
-
-yaql_expressions = _joined(_YAQL_TOKENS).map(lambda body: f"<% {body} %>")
-jinja_expressions = st.one_of(
-    _joined(_JINJA_TOKENS).map(lambda body: f"{{{{ {body} }}}}"),
-    _joined(_JINJA_TOKENS).map(lambda body: f"{{% for i in {body} %}}{{{{ i }}}}{{% endfor %}}"),
-    _joined(_JINJA_TOKENS).map(lambda body: f"{{% set v = {body} %}}{{{{ v }}}}"),
-)
-
-def _grammar(atoms: list[str], calls: list[str], operators: list[str]) -> st.SearchStrategy[str]:
-    """Well-formed expressions of one language: atoms, calls ({} is the argument), operators."""
-    atom = st.one_of(st.sampled_from(atoms), st.integers(-1000, 1000).map(str))
-    return st.recursive(
-        atom,
-        lambda inner: st.one_of(
-            st.tuples(st.sampled_from(calls), inner).map(lambda c: c[0].format(c[1])),
-            st.tuples(inner, st.sampled_from(operators), inner).map(
-                lambda c: f"({c[0]}{c[1]}{c[2]})"
-            ),
-            st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
-        ),
-        max_leaves=6,
-    )
-
-
-yaql_grammar = _grammar(
-    ["$", "$.x", "$.a", "$.list", "$.name", "'s'", "true", "null", "2.5", "{a => 1}"],
-    [
-        "len({})", "str({})", "int({})", "list({})", "sum({})", "{}.len()", "{}[0]", "{}.x",
-        "{}.select($ * 2)", "{}.where($ > 0)", "{}.keys()", "range({})", "json_dump({})",
-        "json_parse({})", "{}.join(',')", "task({})", "env()", "dict({} => 1)", "not {}",
-    ],
-    [" + ", " - ", " * ", " / ", " mod ", " = ", " != ", " < ", " > ", " and ", " or ", " in "],
-)
-jinja_grammar = _grammar(
-    ["_", "_.x", "_.a", "_.list", "_.name", "'s'", "true", "none", "2.5", "{'k': 1}"],
-    [
-        "{}|length", "{}|list", "{}|sum", "{}|string", "{}|tojson", "{}|json_dump", "{}[0]",
-        "{}.x", "range({})", "({}).__class__", "{}|attr('__class__')", "task({})", "not {}",
-        "({} if {} else 0)".replace("{} else", "_.x else"),
-    ],
-    [" + ", " - ", " * ", " / ", " // ", " % ", " == ", " != ", " < ", " and ", " or ", " ~ "],
-)
-expressions = st.one_of(
-    yaql_grammar.map(lambda body: f"<% {body} %>"),
-    jinja_grammar.map(lambda body: f"{{{{ {body} }}}}"),
-    yaql_expressions,
-    jinja_expressions,
-    st.tuples(plain_text, yaql_expressions, plain_text).map("".join),
-    st.tuples(plain_text, jinja_expressions, plain_text).map("".join),
-    st.text(max_size=40).map(lambda text: f"<% {text} %>"),
-    st.text(max_size=40).map(lambda text: f"{{{{ {text} }}}}"),
-)
 
 # What text shows when a template reached a Python object it should not: a class, function,
 # module, frame or code object. Jinja's own global helpers (cycler, joiner, namespace, lipsum)
