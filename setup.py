@@ -44,6 +44,8 @@ setup(
             "playwright>=1.40",  # drives Debian's chromium in tests/integration/test_web_ui.py
             "flower>=2.0",  # `wfq flower` is tested
             "gunicorn>=22",  # the production API server, which the benchmark runs by default
+            "hypothesis>=6.100",  # property tests of the DSL parser and expressions
+            "schemathesis>=4.0,<5",  # fuzzes the API from its Swagger 2.0 document (4.x API)
         ],
         # The production WSGI server of the API: `gunicorn wfq.api.wsgi:app`.
         "server": ["gunicorn>=22"],

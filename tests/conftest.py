@@ -12,11 +12,27 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from wfq_testing import ROOT, RecordingDispatcher, WorkerProcess  # noqa: F401 (fixtures use them)
 
 PG_ADMIN_URL = os.environ.get("WFQ_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("WFQ_TEST_REDIS", "redis://127.0.0.1:6379/11")
 RUN_ID = uuid.uuid4().hex[:8]
+
+# Property tests (hypothesis, schemathesis): the same bounded number of examples everywhere; in
+# CI (CI=true, a fresh clone) derandomized and without an example database, so every run
+# tries the same examples and a failure reproduces. HYPOTHESIS_PROFILE=thorough digs deeper.
+_PROPERTY_SETTINGS = {
+    "max_examples": 100,
+    "deadline": None,  # wall-clock bounds are asserted by the tests themselves
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+settings.register_profile("dev", **_PROPERTY_SETTINGS)
+settings.register_profile("ci", **_PROPERTY_SETTINGS, derandomize=True, database=None)
+settings.register_profile("thorough", **{**_PROPERTY_SETTINGS, "max_examples": 2000})
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture

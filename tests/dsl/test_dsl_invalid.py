@@ -313,3 +313,19 @@ def test_every_problem_is_reported_at_once() -> None:
     ]
     assert {i.kind for i in caught.value.issues} == {"syntax", "semantics"}
     assert str(caught.value).startswith("Invalid DSL: 'version' is a required property; ")
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        (wf("    t: {action: std.noop}\n", extra="  tags: 5\n"), "wf.tags"),
+        (wf("    t: {action: std.noop, tags: 3}\n"), "wf.tasks.t.tags"),
+        (wf("    t: {action: std.noop}\n", extra="  vars: [a]\n"), "wf.vars"),
+        (wf("    t: {action: std.noop}\n", extra="  vars: 7\n"), "wf.vars"),
+        ("version: '2.0'\nname: wb\ntags: 1\nworkflows: {w: {tasks: {t: {action: std.noop}}}}\n", "tags"),
+        ("version: '2.0'\na: {base: std.echo, tags: 2}\n", "a.tags"),
+    ],
+)
+def test_wrongly_typed_tags_and_vars_are_issues_not_crashes(text: str, path: str) -> None:
+    # Found by tests/dsl/test_dsl_properties.py: these raised TypeError/ValueError (API: 500).
+    assert [i.path for i in issues_of(text)] == [path]

@@ -41,6 +41,17 @@ def test_task_result_drives_publish_style_expressions(runtime: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    "expression", ["<% task($) %>", "{{ task(_) }}", "x <% task([1]) %>", "{{ task(5) }}"]
+)
+def test_task_of_a_non_name_is_an_expression_error(expression: str, runtime: Any) -> None:
+    # Found by test_expressions_properties.py: the argument check ran inside the Runtime call,
+    # so its error passed through as a Runtime failure instead of an ExpressionError.
+    with pytest.raises(ExpressionError, match=r"task\(\) expects a string or null"):
+        evaluate(expression, {"x": 1}, runtime)
+    assert runtime.calls == []
+
+
+@pytest.mark.parametrize(
     ("expression", "call"),
     [
         ("<% tasks() %>", ("tasks", None, False, None)),

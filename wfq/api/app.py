@@ -31,6 +31,7 @@ from wfq.api.resources import (
     workflows,
 )
 from wfq.api.schemas import build as build_models
+from wfq.api.schemas import complete_document
 from wfq.errors import InvalidRequest
 from wfq.services.context import Services
 
@@ -72,6 +73,14 @@ class _Api(Api):
         if self.root_view is None:
             return super().render_root()
         return self.root_view()
+
+    @property
+    def __schema__(self) -> dict[str, Any]:
+        """The Swagger document, completed by `schemas.complete_document`."""
+        if not self._schema:
+            document = super().__schema__
+            self._schema = complete_document(document) if "paths" in document else document
+        return self._schema  # type: ignore[no-any-return]
 
 
 def create_app(services: Services) -> flask.Flask:

@@ -60,25 +60,57 @@ class Models:
     cron_trigger_create: Model
 
 
+class _Nullable:
+    """A field that may be null. Swagger 2.0 has no `nullable`; `x-nullable` is the extension
+    that code generators and validators (schemathesis among them) read."""
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = super().schema()  # type: ignore[misc]
+        schema["x-nullable"] = True
+        return schema
+
+
+class NullableString(_Nullable, fields.String):
+    """A string or null."""
+
+
+class NullableList(_Nullable, fields.List):
+    """A list or null."""
+
+
+class NullableInteger(_Nullable, fields.Integer):
+    """An integer or null."""
+
+
+class AnyValue(fields.Raw):
+    """Any JSON value, null included (flask-restx's Raw claims an object)."""
+
+    __schema_type__ = None  # type: ignore[assignment]
+
+
 def _str(desc: str = "") -> Any:
     return fields.String(description=desc)
 
 
+def _null_str(desc: str = "") -> Any:
+    return NullableString(description=desc)
+
+
 def _stamps() -> dict[str, Any]:
-    return {"created_at": _str(_TS), "updated_at": _str(_TS)}
+    return {"created_at": _str(_TS), "updated_at": _null_str(_TS + "; null until updated")}
 
 
 _FAULT = {
     "faultcode": _str("Client or Server (absent on POST/PUT /v2/workflows)"),
     "faultstring": _str("what went wrong"),
-    "debuginfo": _str("always null"),
+    "debuginfo": _null_str("always null"),
 }
 _WORKFLOW = {
     "id": _str(),
     "name": _str(),
     "namespace": _str(),
     "input": _str("the input parameters as text, e.g. 'names, greeting=\"hi\"'"),
-    "interface": fields.Raw(
+    "interface": AnyValue(
         description="{input, output}: an object in POST/PUT answers, " + _JSON + " in GET answers"
     ),
     "definition": _str("the YAML text"),
@@ -96,14 +128,15 @@ _EXECUTION = {
     "description": _str(),
     "tags": fields.List(fields.String),
     "params": _str(_JSON),
-    "task_execution_id": _str(),
-    "root_execution_id": _str(),
+    "task_execution_id": _null_str(),
+    "root_execution_id": _null_str(),
     "state": _str(),
-    "state_info": _str(),
+    "state_info": _null_str(),
     "input": _str(_JSON),
     "output": _str(_JSON + " (not in lists)"),
     "published_global": _str(_JSON + " (GET only)"),
     "project_id": _str(),
+    "cron_trigger_id": _null_str("the cron trigger that started it, or null"),
     **_stamps(),
 }
 _EXECUTION_CREATE = {
@@ -125,31 +158,32 @@ _TASK = {
     "workflow_execution_id": _str(),
     "tags": fields.List(fields.String),
     "state": _str(),
-    "state_info": _str(),
+    "state_info": _null_str(),
     "project_id": _str(),
     "runtime_context": _str(_JSON),
     "published": _str(_JSON),
-    "result": _str(_JSON + " (GET only)"),
+    "result": _null_str(_JSON + " (GET only)"),
     "processed": fields.Boolean,
-    "started_at": _str(_TS),
-    "finished_at": _str(_TS),
+    "started_at": _null_str(_TS),
+    "finished_at": _null_str(_TS),
     **_stamps(),
 }
 _ACTION_EXECUTION = {
-    "id": _str(),
+    "id": _null_str("null for a direct run whose result is not saved"),
     "name": _str(),
-    "workflow_name": _str(),
+    "workflow_name": _null_str(),
     "workflow_namespace": _str(),
-    "task_execution_id": _str(),
+    "task_execution_id": _null_str(),
     "state": _str(),
-    "state_info": _str(),
-    "tags": fields.List(fields.String),
+    "state_info": _null_str(),
+    "tags": NullableList(fields.String, description="null, as Mistral"),
     "description": _str(),
     "project_id": _str(),
     "accepted": fields.Boolean,
     "input": _str(_JSON),
-    "output": _str(_JSON + ' {"result": ...} (GET only)'),
-    **_stamps(),
+    "output": _null_str(_JSON + ' {"result": ...} (GET only)'),
+    "created_at": _null_str(_TS + "; null for a direct run whose result is not saved"),
+    "updated_at": _null_str(_TS),
 }
 _ACTION_RESULT = {
     "state": _str("SUCCESS, ERROR or CANCELLED (PAUSED and RUNNING: asynchronous actions)"),
@@ -190,10 +224,10 @@ _ACTION = {
     "is_system": fields.Boolean(description="true for actions of the registry (std.*)"),
     "input": _str("the input parameters as text, e.g. 'output, delay=0'"),
     "description": _str(),
-    "tags": fields.List(fields.String),
+    "tags": NullableList(fields.String, description="null for a system action"),
     "definition": _str("the YAML text ('' for a system action)"),
-    "scope": _str(),
-    "project_id": _str(),
+    "scope": _null_str("null for a system action"),
+    "project_id": _null_str("null for a system action"),
     "namespace": _str(),
     **_stamps(),
 }
@@ -222,8 +256,8 @@ _CRON_TRIGGER = {
     "workflow_params": _str(_JSON),
     "scope": _str(),
     "project_id": _str(),
-    "remaining_executions": fields.Integer,
-    "first_execution_time": _str(_TS),
+    "remaining_executions": NullableInteger(description="null: no limit"),
+    "first_execution_time": _null_str(_TS),
     "next_execution_time": _str(_TS),
     "status": _str("ACTIVE, or COMPLETED once no execution remains"),
     **_stamps(),
@@ -289,3 +323,46 @@ def _listing(api: Api, name: str, plural: str, item: Model) -> Model:
             "next": _str("absolute URL of the next page (only when `limit` was hit)"),
         },
     )
+
+
+_COMMON_ERRORS = {
+    "400": "Bad request: a NUL character, or a bad argument, field or body",
+    "401": "No valid token (only when tokens are configured)",
+    "413": "The body is larger than the limit of this server",
+}
+_BODY_METHODS = ("post", "put", "patch")
+
+
+_TEXT_BODY_KEY = "x-wfq-text-body"
+TEXT_BODY = {_TEXT_BODY_KEY: True}
+"""`@ns.vendor(TEXT_BODY)` marks an operation whose body is a YAML definition (text/plain):
+flask-restx drops a `consumes` given to `@ns.doc`, so complete_document() adds it."""
+_DEFINITION_BODY = {
+    "name": "definition",
+    "in": "body",
+    "required": True,
+    "description": "the YAML (or JSON) text of the definition",
+    "schema": {"type": "string"},
+}
+
+
+def complete_document(document: dict[str, Any]) -> dict[str, Any]:
+    """What flask-restx cannot declare per resource, added to the Swagger `document`: the errors
+    any request may get (400, checked before any resource runs; 401 when tokens are configured;
+    413 for bodies) and the YAML body of the operations marked with TEXT_BODY."""
+    fault = {"$ref": "#/definitions/Fault"}
+    secured = bool(document.get("security"))
+    for path_item in document.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["400"] + (["401"] if secured else [])
+            codes += ["413"] if method in _BODY_METHODS else []
+            for code in codes:
+                operation["responses"].setdefault(
+                    code, {"description": _COMMON_ERRORS[code], "schema": fault}
+                )
+            if operation.pop(_TEXT_BODY_KEY, False):
+                operation["consumes"] = ["text/plain"]
+                operation["parameters"] = [*operation.get("parameters", []), dict(_DEFINITION_BODY)]
+    return document

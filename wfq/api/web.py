@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from wfq.api.context import ApiContext
 from wfq.api.encoding import json_response
+from wfq.api.schemas import AnyValue, NullableString
 from wfq.services import graphs
 from wfq.web import STATIC_DIR
 
@@ -79,9 +80,9 @@ def _graph_namespace(api: Api, ctx: ApiContext) -> None:
         {
             "name": fields.String,
             "level": fields.Integer,
-            "action": fields.String,
-            "workflow": fields.String,
-            "join": fields.Raw(description='"all", a number, or null'),
+            "action": NullableString(description="null for a subworkflow task"),
+            "workflow": NullableString(description="the subworkflow, or null"),
+            "join": AnyValue(description='"all", a number, or null'),
             "with_items": fields.Boolean,
             "start": fields.Boolean,
             "commands": fields.List(
@@ -95,7 +96,7 @@ def _graph_namespace(api: Api, ctx: ApiContext) -> None:
             "source": fields.String,
             "target": fields.String,
             "kind": fields.String(enum=["on-success", "on-error", "on-complete", "requires"]),
-            "condition": fields.String,
+            "condition": NullableString(description="the guard, or null"),
             "back": fields.Boolean(description="closes a cycle"),
         },
     )

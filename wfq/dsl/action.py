@@ -75,7 +75,7 @@ def build_action(
         input=parse_input(raw.get("input"), join_path(path, "input"), issues),
         output=raw.get("output"),
         description=raw.get("description"),
-        tags=tuple(raw.get("tags") or ()),
+        tags=schema.tags_of(raw),
         definition=definition,
         workbook_name=workbook_name,
         raw=raw,

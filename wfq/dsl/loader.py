@@ -16,6 +16,8 @@ from wfq.errors import DSLParseError
 
 MAX_DEPTH = 100
 PARSE_ERROR = "Definition could not be parsed: "
+_TOO_DEEP = f"the document nests deeper than {MAX_DEPTH}"
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -66,10 +68,8 @@ def load(text: str | bytes, *, max_bytes: int = 1 << 20) -> Loaded:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        if "maximum nesting depth" in str(exc):
-            # PyYAML >= 6.0.3 has a nesting limit of its own, which its scanner may reach
-            # before our event walk sees depth MAX_DEPTH: one message for both.
-            raise DSLParseError(f"{PARSE_ERROR}the document nests deeper than {MAX_DEPTH}") from exc
+        if _LIBYAML_TOO_DEEP in str(exc):  # libyaml >= 0.2.5 stops at its own depth limit first
+            raise DSLParseError(f"{PARSE_ERROR}{_TOO_DEEP}") from exc
         raise DSLParseError(f"{PARSE_ERROR}{exc}") from exc
     _check_json(data, "")
     return Loaded(data, node, text)
@@ -83,7 +83,7 @@ def _scan_events(text: str) -> tuple[int, int]:
             depth += 1
             nodes += 1
             if depth > MAX_DEPTH:
-                raise DSLParseError(f"{PARSE_ERROR}the document nests deeper than {MAX_DEPTH}")
+                raise DSLParseError(f"{PARSE_ERROR}{_TOO_DEEP}")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
         elif isinstance(event, yaml.ScalarEvent):

@@ -183,6 +183,20 @@ def join_path(base: str, *parts: str | int) -> str:
     return path
 
 
+def tags_of(raw: dict[str, Any]) -> tuple[str, ...]:
+    """The `tags` of a mapping as written, or () when they are not a list (the schema reports it:
+    building a spec never fails on a wrong type)."""
+    tags = raw.get("tags")
+    return tuple(tags) if isinstance(tags, list) else ()
+
+
+def mapping_of(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """A copy of the mapping at `key`, or {} when it is missing or not a mapping (the schema
+    reports a wrong type)."""
+    value = raw.get(key)
+    return dict(value) if isinstance(value, dict) else {}
+
+
 class Issues(list[Issue]):
     """Collected problems. `checking=False` skips schema checks: fast rebuilds of valid specs."""
 

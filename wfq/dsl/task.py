@@ -100,7 +100,7 @@ def parse_task(
         name=name,
         type=wf_type,
         description=raw.get("description"),
-        tags=tuple(raw.get("tags") or ()),
+        tags=schema.tags_of(raw),
         action=action,
         workflow=workflow,
         input=_merge_input(raw.get("input"), params, join_path(path, "input"), issues),

@@ -60,7 +60,7 @@ def build_workbook(
     return WorkbookSpec(
         name=name,
         description=raw.get("description"),
-        tags=tuple(raw.get("tags") or ()),
+        tags=schema.tags_of(raw),
         workflows=tuple(
             build_workflow(
                 f"{name}.{short}",

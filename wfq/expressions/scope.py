@@ -65,7 +65,8 @@ class Scope:
 
     def task(self, task_name: str | None = None) -> Any:
         """The task execution `task_name` (default: the current task), or None if unknown."""
-        return self._ask("task", lambda rt: rt.task(_optional_str(task_name, "task")))
+        name = _optional_str(task_name, "task")  # outside _ask: a misuse, not a Runtime failure
+        return self._ask("task", lambda rt: rt.task(name))
 
     def tasks(
         self,

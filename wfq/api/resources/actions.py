@@ -15,7 +15,7 @@ from wfq.api.context import ApiContext
 from wfq.api.encoding import ACTION, empty_response, encode, json_response
 from wfq.api.errors import raw_errors
 from wfq.api.resources.workflows import namespace_arg, scope_arg
-from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
+from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, TEXT_BODY, Models
 from wfq.services import action_definitions
 
 _WRITE_PARAMS = {
@@ -124,7 +124,8 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
             """Delete an ad-hoc action."""
             return delete(ctx, identifier, namespace)
 
-        @ns.doc(params=_WRITE_PARAMS, consumes=["text/plain"])
+        @ns.doc(params=_WRITE_PARAMS)
+        @ns.vendor(TEXT_BODY)
         @ns.response(200, "The action updated", models.actions)
         @ns.response(404, "No such action", models.fault)
         @raw_errors
@@ -134,7 +135,7 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
 
     @ns.route("/validate")
     class Validation(Resource):
-        @ns.doc(consumes=["text/plain"])
+        @ns.vendor(TEXT_BODY)
         @ns.response(200, "The verdict", models.validation)
         @raw_errors
         def post(self) -> flask.Response:
@@ -152,7 +153,8 @@ def _collection(ns: Namespace, ctx: ApiContext, models: Models) -> None:
             """List system and ad-hoc actions."""
             return list_all(ctx)
 
-        @ns.doc(params=_WRITE_PARAMS, consumes=["text/plain"])
+        @ns.doc(params=_WRITE_PARAMS)
+        @ns.vendor(TEXT_BODY)
         @ns.response(201, "The actions created", models.actions)
         @ns.response(400, "Unparseable or invalid definition", models.fault)
         @ns.response(409, "An action of that name exists", models.fault)
@@ -161,7 +163,8 @@ def _collection(ns: Namespace, ctx: ApiContext, models: Models) -> None:
             """Create the ad-hoc actions of a YAML document (the request body)."""
             return create(ctx)
 
-        @ns.doc(params=_WRITE_PARAMS, consumes=["text/plain"])
+        @ns.doc(params=_WRITE_PARAMS)
+        @ns.vendor(TEXT_BODY)
         @ns.response(200, "The actions updated", models.actions)
         @ns.response(404, "No such action", models.fault)
         @raw_errors

@@ -14,7 +14,7 @@ from wfq.api.context import ApiContext
 from wfq.api.encoding import WORKBOOK, empty_response, encode, json_response
 from wfq.api.errors import raw_errors
 from wfq.api.resources.workflows import namespace_arg, scope_arg
-from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
+from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, TEXT_BODY, Models
 from wfq.services import workbooks
 
 _WRITE_PARAMS = {
@@ -101,7 +101,7 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
 
     @ns.route("/validate")
     class Validation(Resource):
-        @ns.doc(consumes=["text/plain"])
+        @ns.vendor(TEXT_BODY)
         @ns.response(200, "The verdict", models.validation)
         @raw_errors
         def post(self) -> flask.Response:
@@ -119,7 +119,8 @@ def _collection(ns: Namespace, ctx: ApiContext, models: Models) -> None:
             """List workbooks."""
             return list_all(ctx)
 
-        @ns.doc(params=_WRITE_PARAMS, consumes=["text/plain"])
+        @ns.doc(params=_WRITE_PARAMS)
+        @ns.vendor(TEXT_BODY)
         @ns.response(201, "The workbook created", models.workbook)
         @ns.response(400, "Unparseable or invalid definition", models.fault)
         @ns.response(409, "A workbook, workflow or action of that name exists", models.fault)
@@ -128,7 +129,8 @@ def _collection(ns: Namespace, ctx: ApiContext, models: Models) -> None:
             """Create a workbook from a YAML document (the request body)."""
             return create(ctx)
 
-        @ns.doc(params=_WRITE_PARAMS, consumes=["text/plain"])
+        @ns.doc(params=_WRITE_PARAMS)
+        @ns.vendor(TEXT_BODY)
         @ns.response(200, "The workbook updated", models.workbook)
         @ns.response(404, "No such workbook", models.fault)
         @raw_errors

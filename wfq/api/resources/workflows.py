@@ -12,7 +12,7 @@ from flask_restx import Api, Namespace, Resource
 from wfq.api.context import ApiContext
 from wfq.api.encoding import WORKFLOW, empty_response, encode, json_response
 from wfq.api.errors import raw_errors
-from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
+from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, TEXT_BODY, Models
 from wfq.errors import InvalidRequest
 from wfq.services import definitions
 
@@ -109,7 +109,7 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
 
     @ns.route("/validate")
     class Validation(Resource):
-        @ns.doc(consumes=["text/plain"])
+        @ns.vendor(TEXT_BODY)
         @ns.response(200, "The verdict", models.validation)
         @raw_errors
         def post(self) -> flask.Response:
@@ -127,7 +127,8 @@ def _collection(ns: Namespace, ctx: ApiContext, models: Models) -> None:
             """List workflows."""
             return list_all(ctx)
 
-        @ns.doc(params=_WRITE_PARAMS, consumes=["text/plain"])
+        @ns.doc(params=_WRITE_PARAMS)
+        @ns.vendor(TEXT_BODY)
         @ns.response(201, "The workflows created", models.workflows)
         @ns.response(400, "Unparseable or invalid definition", models.fault)
         @ns.response(409, "A workflow of that name exists", models.fault)
@@ -136,7 +137,8 @@ def _collection(ns: Namespace, ctx: ApiContext, models: Models) -> None:
             """Create the workflows of a YAML document (the request body)."""
             return create(ctx)
 
-        @ns.doc(params=_WRITE_PARAMS, consumes=["text/plain"])
+        @ns.doc(params=_WRITE_PARAMS)
+        @ns.vendor(TEXT_BODY)
         @ns.response(200, "The workflows updated", models.workflows)
         @ns.response(404, "No such workflow", models.fault)
         @raw_errors

@@ -1,0 +1,168 @@
+"""Hypothesis strategies shared by the property tests: YAML-ish text, JSON values, documents
+shaped like workflows with garbage in their fields, and YAQL/Jinja expressions."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+# Pieces YAML gives meaning to, so that random text reaches the parser's odd corners.
+_YAML_TOKENS = st.sampled_from(
+    [
+        "version: '2.0'\n", "wf:\n", "  tasks:\n", "    t:\n", "      action: std.noop\n",
+        "- ", ": ", "\n", "  ", "\t", "&a ", "*a", "&b [*a, *a, *a]\n", "<<: *a\n", "{", "}",
+        "[", "]", ",", "? ", "|\n", ">-\n", "!!python/object:os.system ", "!!binary ", "!!set ",
+        "!!timestamp ", "%YAML 1.1\n", "---\n", "...\n", "'", '"', "#", "\\", "~", "null",
+        "2001-12-14", "0x1F", ".inf", "1e999", "on-success: [", "<% $.x %>", "{{ _.x }}",
+        "\x00", "\ufeff", "\u2028", "\ud7ff",
+    ]
+)
+yaml_like_text = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.one_of(_YAML_TOKENS, st.text(max_size=8)), max_size=40).map("".join),
+)
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["<% $.x %>", "<% $.x +++ %>", "{{ _.x }}", "{% if %}", "std.noop", "t0"]),
+)
+_VOCABULARY = [
+    "version", "name", "tasks", "action", "workflow", "input", "output", "publish", "branch",
+    "global", "atomic", "next", "count", "delay", "break-on", "continue-on", "base",
+    "base-input", "on-success", "on-error", "on-complete", "join", "requires", "with-items",
+    "retry", "type", "task-defaults", "vars", "tags",
+]
+"""Keys the language gives meaning to, so generated mappings often look almost right."""
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(_VOCABULARY), st.text(max_size=8)), inner, max_size=4
+        ),
+    ),
+    max_leaves=12,
+)
+
+_TASK_KEYS = [
+    "action", "workflow", "input", "publish", "publish-on-error", "on-success", "on-error",
+    "on-complete", "join", "requires", "with-items", "concurrency", "retry", "wait-before",
+    "wait-after", "timeout", "pause-before", "fail-on", "keep-result", "safe-rerun", "target",
+    "description", "tags", "type", "bogus",
+]
+_WORKFLOW_KEYS = [
+    "type", "input", "output", "output-on-error", "vars", "task-defaults", "description",
+    "tags", "tasks", "bogus",
+]
+task_bodies = st.one_of(
+    json_values, st.dictionaries(st.sampled_from(_TASK_KEYS), json_values, max_size=6)
+)
+workflow_bodies = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"tasks": st.one_of(json_values, st.dictionaries(st.text(max_size=6), task_bodies))},
+        optional={k: json_values for k in _WORKFLOW_KEYS if k != "tasks"},
+    ),
+)
+workflow_shaped_documents = st.fixed_dictionaries(
+    {},
+    optional={
+        "version": st.one_of(st.just("2.0"), json_scalars),
+        "wf": workflow_bodies,
+        "name": json_values,
+        "workflows": st.one_of(json_values, st.dictionaries(st.text(max_size=6), workflow_bodies)),
+        "actions": json_values,
+    },
+)
+
+_DELIMITERS = ("<%", "%>", "{{", "}}", "{%", "%}")
+_plain_text = st.text(max_size=30).filter(lambda t: not any(d in t for d in _DELIMITERS))
+
+# Fragments of both grammars, including functions that build big values and names that lead
+# out of a sandbox, so that generated expressions are mostly almost valid.
+_YAQL_TOKENS = [
+    "$", "$.x", "$.a", "$.list", "$.name", ".x", ".len()", "[0]", "[-1]", "1", "0", "-1",
+    "2.5", "'s'", '"q"', "true", "false", "null", "+", "-", "*", "/", " mod ", " and ", " or ",
+    "not ", "=", "!=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", "=>", "len(", "range(",
+    "sum(", "str(", "int(", "float(", "dict(", "list(", "list(range(100000))", "range(10000000)",
+    ".select(", ".where(", "$.select($ * 2)", ".selectMany(", ".join(", "concat(", "repeat(",
+    "task(", "task()", "tasks()", "execution()", "env()", "global('x')", "json_parse(",
+    "json_dump(", "yaml_parse(", "uuid()", ".__class__", "#wfq_scope", "let(", "$x", "->",
+    "'a' * 100000000", "pow(10, 100000000)", "sequence()", "sleep(100)", " ", "\\",
+]
+_JINJA_TOKENS = [
+    "_", "_.x", "_.a", "_.list", "_.name", ".x", "[0]", "|length", "|list", "|join", "|sum",
+    "|tojson", "|json_dump", "|yaml_dump", "1", "-1", "2.5", "'s'", "true", "none", "+", "*",
+    "**", "~", " and ", " not ", " in ", "(", ")", "[", "]", "{", "}", ",", ":", "range(",
+    "range(100000)", "lipsum(", "cycler", "joiner", "namespace(", "dict(", "task()",
+    "execution()", "env()", "uuid()", ".__class__", ".__mro__", ".__subclasses__()",
+    ".__globals__", ".__init__", ".__builtins__", ".mro()", "self", "config", "request",
+    ".format(", "'{0.__class__}'.format(_)", "'a' * 100000000", "9 ** 9999999", " if ", " else ",
+    " for i in ", " ",
+]
+
+
+def _joined(tokens: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(
+        st.one_of(st.sampled_from(tokens), st.text(max_size=4)), min_size=1, max_size=12
+    ).map("".join)
+
+
+yaql_expressions = _joined(_YAQL_TOKENS).map(lambda body: f"<% {body} %>")
+jinja_expressions = st.one_of(
+    _joined(_JINJA_TOKENS).map(lambda body: f"{{{{ {body} }}}}"),
+    _joined(_JINJA_TOKENS).map(lambda body: f"{{% for i in {body} %}}{{{{ i }}}}{{% endfor %}}"),
+    _joined(_JINJA_TOKENS).map(lambda body: f"{{% set v = {body} %}}{{{{ v }}}}"),
+)
+
+def _grammar(atoms: list[str], calls: list[str], operators: list[str]) -> st.SearchStrategy[str]:
+    """Well-formed expressions of one language: atoms, calls ({} is the argument), operators."""
+    atom = st.one_of(st.sampled_from(atoms), st.integers(-1000, 1000).map(str))
+    return st.recursive(
+        atom,
+        lambda inner: st.one_of(
+            st.tuples(st.sampled_from(calls), inner).map(lambda c: c[0].format(c[1])),
+            st.tuples(inner, st.sampled_from(operators), inner).map(
+                lambda c: f"({c[0]}{c[1]}{c[2]})"
+            ),
+            st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+        ),
+        max_leaves=6,
+    )
+
+
+yaql_grammar = _grammar(
+    ["$", "$.x", "$.a", "$.list", "$.name", "'s'", "true", "null", "2.5", "{a => 1}"],
+    [
+        "len({})", "str({})", "int({})", "list({})", "sum({})", "{}.len()", "{}[0]", "{}.x",
+        "{}.select($ * 2)", "{}.where($ > 0)", "{}.keys()", "range({})", "json_dump({})",
+        "json_parse({})", "{}.join(',')", "task({})", "env()", "dict({} => 1)", "not {}",
+    ],
+    [" + ", " - ", " * ", " / ", " mod ", " = ", " != ", " < ", " > ", " and ", " or ", " in "],
+)
+jinja_grammar = _grammar(
+    ["_", "_.x", "_.a", "_.list", "_.name", "'s'", "true", "none", "2.5", "{'k': 1}"],
+    [
+        "{}|length", "{}|list", "{}|sum", "{}|string", "{}|tojson", "{}|json_dump", "{}[0]",
+        "{}.x", "range({})", "({}).__class__", "{}|attr('__class__')", "task({})", "not {}",
+        "({} if {} else 0)".replace("{} else", "_.x else"),
+    ],
+    [" + ", " - ", " * ", " / ", " // ", " % ", " == ", " != ", " < ", " and ", " or ", " ~ "],
+)
+grammar_expressions = st.one_of(
+    yaql_grammar.map(lambda body: f"<% {body} %>"),
+    jinja_grammar.map(lambda body: f"{{{{ {body} }}}}"),
+)
+"""Expressions that parse (nearly always): they reach evaluation, not just the parser."""
+expressions = st.one_of(
+    grammar_expressions,
+    yaql_expressions,
+    jinja_expressions,
+    st.tuples(_plain_text, yaql_expressions, _plain_text).map("".join),
+    st.tuples(_plain_text, jinja_expressions, _plain_text).map("".join),
+    st.text(max_size=40).map(lambda text: f"<% {text} %>"),
+    st.text(max_size=40).map(lambda text: f"{{{{ {text} }}}}"),
+)
