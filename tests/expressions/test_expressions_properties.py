@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any
 
-from conftest import FakeRuntime
+from expression_helpers import FakeRuntime
 from hypothesis import event, given
 from hypothesis import strategies as st
 from wfq_strategies import expressions
