@@ -203,8 +203,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         if "c" in a.scen:
             res["c"] = scenario_c(ctx)
         if "e" in a.scen:
-            one = res["a"]["wfq_quiet"] if "a" in res and a.workers == 1 else None
-            res["e"] = scale(a, stack, wfq, one)
+            res["e"] = scale(a, stack, wfq)
         if "f" in a.scen:
             res["f"] = cost(a, stack, api, db, wfq, bare, host, int(port))
         if not a.no_profile:
@@ -305,31 +304,30 @@ def scenario_c(c: Ctx) -> dict[str, Any]:
     return out
 
 
-def scale(a: argparse.Namespace, stack: Stack, wfq: Any, one: list[Any] | None) -> dict[str, Any]:
-    """e: throughput with 1 worker process, then with `--scale-workers`. `one`: the db-waited
-    throughput runs of scenario a, when they ran with one worker (not measured again)."""
-    out: dict[str, Any] = {
-        "workers": [1, a.scale_workers],
-        "1": list(one or []),
-        str(a.scale_workers): [],
-    }
+def scale(a: argparse.Namespace, stack: Stack, wfq: Any) -> dict[str, Any]:
+    """e: throughput with 1 worker process and with `--scale-workers`, side by side: each
+    repetition measures 1 worker, then starts the others, measures, and stops them again, so both
+    figures face the same database (after scenario c's 10,000 items, autovacuum is busy) and the
+    same machine load."""
+    out: dict[str, Any] = {"workers": [1, a.scale_workers], "1": [], str(a.scale_workers): []}
     while len(stack.wfq_workers) > 1:
         stack.remove_worker()
-    for r in range(0 if one else a.reps):
-        x = wfq.throughput(a.n_throughput, via="db")
-        out["1"].append(x)
-        log(f"e rep {r + 1}: 1 worker: {x['rate']:.1f} exec/s (db {x['db_rate'] or 0:.1f})")
-    while len(stack.wfq_workers) < a.scale_workers:
-        stack.add_worker()
-    wfq.throughput(10, poll=0.02)  # warm the new worker
     for r in range(a.reps):
         x = wfq.throughput(a.n_throughput, via="db")
-        out[str(a.scale_workers)].append(x)
+        out["1"].append(x)
+        while len(stack.wfq_workers) < a.scale_workers:
+            stack.add_worker()
+        # Warm the new worker: each pool child builds its services (action registry, database
+        # pool) on its first task, a fixed cost that is no part of the steady throughput.
+        wfq.throughput(50, poll=0.02)
+        y = wfq.throughput(a.n_throughput, via="db")
+        out[str(a.scale_workers)].append(y)
+        while len(stack.wfq_workers) > 1:
+            stack.remove_worker()
         log(
-            f"e rep {r + 1}: {a.scale_workers} workers: {x['rate']:.1f} exec/s (db {x['db_rate'] or 0:.1f})"
+            f"e rep {r + 1}: 1 worker {x['rate']:.1f} exec/s (db {x['db_rate'] or 0:.1f}), "
+            f"{a.scale_workers} workers {y['rate']:.1f} exec/s (db {y['db_rate'] or 0:.1f})"
         )
-    while len(stack.wfq_workers) > a.workers:
-        stack.remove_worker()
     while len(stack.wfq_workers) < a.workers:
         stack.add_worker()
     return out

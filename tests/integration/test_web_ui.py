@@ -233,6 +233,8 @@ def test_pause_and_resume_buttons(api: Any, page: Any, live_url: str) -> None:
     assert "after" not in api.tasks(ex["id"])
     page.click(".control-RUNNING")
     page.wait_for_selector(".title-row .badge.state-SUCCESS")
+    # The page renders the header before it updates the graph (execution.js poll): wait for both.
+    page.wait_for_selector('.node[data-task="after"].state-SUCCESS', timeout=TIMEOUT_MS)
     assert node_state(page, "after") == "SUCCESS"
     assert page.locator("#control-error").is_hidden()
 

@@ -1,8 +1,10 @@
 """Engines and transactions. `Database.write()` is the only way to change state.
 
-On PostgreSQL a write transaction is an ordinary transaction and callers lock the rows they
-change (`SELECT ... FOR UPDATE`). SQLite has one writer at a time, so a write transaction starts
-with `BEGIN IMMEDIATE`: it takes the database write lock up front and never deadlocks on upgrade.
+On PostgreSQL a write transaction is an ordinary transaction (its BEGIN is explicit: the pooled
+connections are in autocommit, so reads and single statements cost no BEGIN/ROLLBACK round trips)
+and callers lock the rows they change (`SELECT ... FOR UPDATE`). SQLite has one writer at a time,
+so a write transaction starts with `BEGIN IMMEDIATE`: it takes the database write lock up front
+and never deadlocks on upgrade.
 """
 
 from __future__ import annotations
@@ -48,6 +50,25 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     return engine
 
 
+def _postgresql_engine(url: str, echo: bool) -> Engine:
+    # Connections stay in autocommit, so a read or a single statement is one round trip (no
+    # BEGIN, no ROLLBACK); a write transaction begins explicitly, as on SQLite. Switching a
+    # pooled connection between the two modes per checkout would cost round trips of its own.
+    # No pool_pre_ping: it costs a round trip per checkout, and a connection lost meanwhile is
+    # retried by `retrying` (connection_invalidated).
+    engine = create_engine(url, pool_size=10, max_overflow=20, echo=echo, isolation_level="AUTOCOMMIT")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_TRANSACTION):
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+_TRANSACTION = "wfq_transaction"
+
+
 class Database:
     """Owns the SQLAlchemy engines of one process and hands out transactions."""
 
@@ -59,17 +80,10 @@ class Database:
             self.engine = _sqlite_engine(url, "BEGIN")
             self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
         else:
-            # No pool_pre_ping: it costs a round trip per checkout, and a connection lost
-            # meanwhile is retried by `retrying` (connection_invalidated).
-            self.engine = create_engine(
-                url, pool_size=10, max_overflow=20, echo=echo
-            )
-            self._write_engine = self.engine
+            self.engine = _postgresql_engine(url, echo)
+            self._write_engine = self.engine.execution_options(**{_TRANSACTION: True})
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
-        self._autocommit = sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), autoflush=False
-        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -78,8 +92,9 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only transaction. Closing the session ends it; the rows read stay usable
-        (detached, attributes loaded).
+        """A read-only session; the rows read stay usable after it closes (detached, attributes
+        loaded). On PostgreSQL each statement runs by itself (autocommit) and sees what was
+        committed before it began, which is what READ COMMITTED gives inside a transaction too.
 
         Raises:
             Unavailable: the database could not be reached.
@@ -108,7 +123,7 @@ class Database:
             with self.write() as session:
                 yield session
         else:
-            with self._unreachable_as_unavailable(), self._autocommit() as session:
+            with self._unreachable_as_unavailable(), self._read() as session:
                 yield session
 
     @contextlib.contextmanager
@@ -158,7 +173,7 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (after fork, and at shutdown)."""
         self.engine.dispose()
-        if self._write_engine is not self.engine:
+        if self.is_sqlite:
             self._write_engine.dispose()
 
 
