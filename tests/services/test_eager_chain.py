@@ -3,6 +3,7 @@ run_action): what is kept, what is still sent, and that a kept action is claimed
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from wfq_testing import RecordingDispatcher
 
 from wfq.persistence.db import Database
 from wfq.persistence.models import ActionExecution
-from wfq.services import actions, definitions, executions, queries
+from wfq.services import actions, definitions, executions, queries, recovery
 from wfq.services.context import Services
 from wfq.settings import Settings
 
@@ -101,3 +102,35 @@ def test_eager_runs_are_bounded(svc: Services, monkeypatch: Any) -> None:
     with svc.db.read() as session:
         row = session.get(ActionExecution, fourth)
         assert row is not None and row.state == "RUNNING" and row.worker is None
+
+
+def _kept_after_first(svc: Services, safe: bool) -> ActionExecution:
+    """Complete the first action of a 2-chain as a worker that keeps the next one, then dies."""
+    text = _chain(2).replace("      on-success: [t1]", f"      on-success: [t1]\n      safe-rerun: {str(safe).lower()}")
+    text = text.replace("    t1:\n      action: std.noop", f"    t1:\n      action: std.noop\n      safe-rerun: {str(safe).lower()}")
+    definitions.create_workflows(svc, text, project_id=P)
+    ex_id = executions.start_execution(svc, "chain2", project_id=P)
+    first = _only(svc)
+    assert actions.claim(svc, first, "doomed:1") is not None
+    kept = executions.complete_action(svc, first, True, None, execution_id=ex_id, run_here="doomed:1")
+    assert kept is not None and _sent(svc) == []
+    with svc.db.read() as session:
+        row = session.get(ActionExecution, kept.id)
+    # Stored already claimed, in the transition's own transaction: no claim round trip.
+    assert row is not None and row.state == "RUNNING" and row.worker == "doomed:1"
+    return row
+
+
+def test_a_kept_action_whose_worker_dies_is_failed_as_lost(svc: Services) -> None:
+    kept = _kept_after_first(svc, safe=False)
+    lost = dataclasses.replace(svc, settings=svc.settings.replace(heartbeat_timeout_s=0))
+    assert recovery.recover(lost).lost_failed == 1
+    ex = queries.get(svc, "execution", kept.workflow_execution_id, project_id=P)
+    assert ex["state"] == "ERROR" and "The worker running this action was lost" in ex["state_info"]
+
+
+def test_a_kept_safe_rerun_action_whose_worker_dies_is_sent_again(svc: Services) -> None:
+    kept = _kept_after_first(svc, safe=True)
+    lost = dataclasses.replace(svc, settings=svc.settings.replace(heartbeat_timeout_s=0))
+    assert recovery.recover(lost).lost_rerun == 1
+    assert _sent(svc) == [(kept.id, None)]

@@ -138,7 +138,8 @@ def run_action(svc: Services, action_id: str) -> None:
 
     A worker taken from the default queue goes on with the next action its transition starts
     on the default queue (a chain, or one branch of a fork), up to EAGER_RUNS in a row, instead
-    of sending it through the broker: that action is claimed the usual way before it runs."""
+    of sending it through the broker: the transition stores that action already claimed by
+    this worker (see `executions.complete_action`)."""
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
         claimed = svc.db.retrying(claim, svc, action_id)
@@ -147,12 +148,13 @@ def run_action(svc: Services, action_id: str) -> None:
             runs += 1
             eager = claimed.queue is None and runs < EAGER_RUNS and time.monotonic() < until
             with heartbeat.running(claimed.id):
-                next_id = _run_claimed(svc, claimed, run_here=eager)
-            claimed = svc.db.retrying(claim, svc, next_id) if next_id else None
+                kept = _run_claimed(svc, claimed, run_here=eager)
+            claimed = _claimed(svc, kept) if kept is not None else None
 
 
-def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> str | None:
-    """Run a claimed action and record its result; returns the action to run next here."""
+def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
+    """Run a claimed action and record its result; returns the action row to run next here
+    (already claimed by this worker), if any."""
     bind_ids(claimed)
     success, result, is_sync = execute(svc, claimed)
     if not is_sync:
@@ -160,7 +162,8 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> str | None:
         return None
     ex_id = claimed.context.workflow_execution_id
     return executions.complete_action(
-        svc, claimed.id, success, result, execution_id=ex_id, run_here=run_here and ex_id is not None
+        svc, claimed.id, success, result, execution_id=ex_id,
+        run_here=worker_name() if run_here and ex_id is not None else None,
     )
 
 

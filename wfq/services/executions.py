@@ -227,22 +227,22 @@ def complete_action(
     result: Any,
     *,
     execution_id: str | None = None,
-    run_here: bool = False,
-) -> str | None:
+    run_here: str | None = None,
+) -> ActionExecution | None:
     """Record an action's result and advance its workflow. A second call changes nothing.
 
     A worker passes the `execution_id` it read when it claimed the action: the transition then
     locks the execution straight away and reads the action once, in the snapshot (the engine
-    ignores a result for an action that is no longer RUNNING). With `run_here`, the first action
-    the transition starts on the default queue is not sent: its id is returned, and the caller
-    claims and runs it (committed unclaimed, it is re-sent by the integrity check if the caller
-    dies first)."""
+    ignores a result for an action that is no longer RUNNING). With `run_here` (the worker's
+    claimant name), the first action the transition starts on the default queue is not sent:
+    it is stored already claimed by that worker, in the same transaction, and returned for the
+    caller to run (if the worker dies first, the heartbeat check fails it, or sends it again
+    when it is safe-rerun, like any action of a lost worker)."""
     if execution_id is not None:
         event = engine.ActionCompleted(action_id, success, result)
-        commands = svc.db.retrying(_transition, svc, execution_id, event, (action_id,))
-        kept = _keep_one(commands) if run_here else None
-        svc.carry_out([c for c in commands if c is not kept])
-        return kept.action_execution_id if kept else None
+        commands, kept = svc.db.retrying(_transition, svc, execution_id, event, (action_id,), run_here)
+        svc.carry_out([c for c in commands if kept is None or getattr(c, "action_execution_id", "") != kept.id])
+        return kept
 
     def tx() -> list[engine.Command]:
         with svc.db.write() as session:
@@ -269,11 +269,25 @@ def _keep_one(commands: list[engine.Command]) -> engine.RunAction | None:
 
 
 def _transition(
-    svc: Services, execution_id: str, event: engine.Event, action_ids: tuple[str, ...] = ()
-) -> list[engine.Command]:
-    """One transaction: lock the execution, apply `event`, commit; returns the commands."""
+    svc: Services,
+    execution_id: str,
+    event: engine.Event,
+    action_ids: tuple[str, ...] = (),
+    claimant: str | None = None,
+) -> tuple[list[engine.Command], ActionExecution | None]:
+    """One transaction: lock the execution, apply `event`, commit; returns the commands and,
+    with a `claimant`, the new default-queue action it claimed for that worker."""
     with svc.db.write() as session:
-        return _decide_locked(svc, session, execution_id, event, action_ids)
+        commands = _decide_locked(svc, session, execution_id, event, action_ids)
+        kept = _keep_one(commands) if claimant else None
+        if kept is None:
+            return commands, None
+        row = next(
+            (r for r in session.new if isinstance(r, ActionExecution) and r.id == kept.action_execution_id),
+            None,
+        ) or session.get(ActionExecution, kept.action_execution_id)
+        row.worker, row.heartbeat_at = claimant, svc.now()
+        return commands, row
 
 
 def _decide_locked(
@@ -331,7 +345,8 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
 
 
 def _deliver_to_parent(svc: Services, parent_id: str, event: engine.SubworkflowCompleted) -> None:
-    svc.carry_out(svc.db.retrying(_transition, svc, parent_id, event))
+    commands, _ = svc.db.retrying(_transition, svc, parent_id, event)
+    svc.carry_out(commands)
 
 
 def json_size(value: Any) -> int:
