@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=2,
         help="worker processes compared with 1 in e (default 2)",
+    )
+    p.add_argument(
+        "--n-backlog", type=int, default=600, help="executions of the backlog drained in e (default 600)"
+    )
+    p.add_argument(
+        "--scale-concurrency",
+        type=int,
+        default=1,
+        help="prefork children of each worker process in e (default 1: one engine process per "
+        "core, so that 1 worker process is the bottleneck the second one should relieve)",
     )
     p.add_argument(
         "--scenarios", default="a,b,c,d,e,f", help="subset of a,b,c,d,e,f (default: all)"
@@ -305,29 +316,49 @@ def scenario_c(c: Ctx) -> dict[str, Any]:
 
 
 def scale(a: argparse.Namespace, stack: Stack, wfq: Any) -> dict[str, Any]:
-    """e: throughput with 1 worker process and with `--scale-workers`, side by side: each
-    repetition measures 1 worker, then starts the others, measures, and stops them again, so both
-    figures face the same database (after scenario c's 10,000 items, autovacuum is busy) and the
-    same machine load."""
-    out: dict[str, Any] = {"workers": [1, a.scale_workers], "1": [], str(a.scale_workers): []}
-    while len(stack.wfq_workers) > 1:
+    """e: how fast 1 worker process, then `--scale-workers`, drain the same backlog of one-task
+    executions, side by side in each repetition. The backlog is submitted through the API while
+    the workers do not consume, then every worker starts consuming at once (Celery's
+    add_consumer broadcast): the engine alone is measured, not the API that fed it, which is
+    what "a second worker raises throughput when the engine is the bottleneck" asks."""
+    from celery import Celery
+
+    control = Celery("bench-control", broker=stack.redis_url)
+    queues = [stack.queue, stack.engine_queue]
+    out: dict[str, Any] = {
+        "workers": [1, a.scale_workers], "concurrency": a.scale_concurrency, "1": [], str(a.scale_workers): [],
+    }
+    while stack.wfq_workers:
         stack.remove_worker()
+    stack.concurrency = a.scale_concurrency
+    while len(stack.wfq_workers) < a.scale_workers:
+        stack.add_worker()
+    wfq.throughput(100, poll=0.02)  # warm every pool child (each builds its services once)
+    names = [f"wfq-{stack.run_id}-{i + 1}@{socket.gethostname()}" for i in range(a.scale_workers)]
+
+    def drain(k: int) -> dict[str, Any]:
+        for q in queues:
+            control.control.cancel_consumer(q, destination=names, reply=True, timeout=5)
+        ids = wfq.backlog(a.n_backlog)
+        for q in queues:
+            control.control.add_consumer(q, destination=names[:k], reply=True, timeout=5)
+        return dict(wfq.drain(ids))
+
     for r in range(a.reps):
-        x = wfq.throughput(a.n_throughput, via="db")
+        x = drain(1)
         out["1"].append(x)
-        while len(stack.wfq_workers) < a.scale_workers:
-            stack.add_worker()
-        # Warm the new worker: each pool child builds its services (action registry, database
-        # pool) on its first task, a fixed cost that is no part of the steady throughput.
-        wfq.throughput(50, poll=0.02)
-        y = wfq.throughput(a.n_throughput, via="db")
+        y = drain(a.scale_workers)
         out[str(a.scale_workers)].append(y)
-        while len(stack.wfq_workers) > 1:
-            stack.remove_worker()
         log(
             f"e rep {r + 1}: 1 worker {x['rate']:.1f} exec/s (db {x['db_rate'] or 0:.1f}), "
             f"{a.scale_workers} workers {y['rate']:.1f} exec/s (db {y['db_rate'] or 0:.1f})"
         )
+    for q in queues:
+        control.control.add_consumer(q, destination=names, reply=True, timeout=5)
+    control.close()
+    while stack.wfq_workers:
+        stack.remove_worker()
+    stack.concurrency = a.concurrency
     while len(stack.wfq_workers) < a.workers:
         stack.add_worker()
     return out

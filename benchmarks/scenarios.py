@@ -223,6 +223,32 @@ class WfqScenarios:
             "db_rate": (ok / db_span) if db_span else None,
         }
 
+    def backlog(self, n: int, threads: int = 8) -> list[str]:
+        """e: submit `n` one-task executions while no worker consumes: their actions queue up."""
+        name = self._name("backlog")
+        self.api.put_workflow(workflows.noop1(name))
+        with cf.ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(lambda _: self.api.start(name), range(n)))
+
+    def drain(self, ids: list[str], poll: float = 0.05) -> dict[str, Any]:
+        """e: wait (via the database) until the backlog `ids` is done; the rate counts from the
+        first claim to the last finished execution, as the workers saw it."""
+        t0 = time.monotonic()
+        pending = set(ids)
+        while pending and time.monotonic() < t0 + self.api.timeout:
+            st = self.db.states(list(pending))
+            pending = {i for i in pending if st.get(i) not in TERMINAL}
+            if pending:
+                time.sleep(poll)
+        first = self.db.one(
+            "SELECT min(heartbeat_at) FROM action_executions WHERE workflow_execution_id = ANY(%s)", ids
+        )[0]
+        last = self.db.one("SELECT max(finished_at) FROM workflow_executions WHERE id = ANY(%s)", ids)[0]
+        ok = sum(1 for s in self.db.states(ids).values() if s == "SUCCESS")
+        span = (last - first).total_seconds() if first and last else None
+        return {"n": len(ids), "success": ok, "db_span_s": span, "rate": ok / span if span else None,
+                "db_rate": ok / span if span else None}
+
     def sequential(
         self, kind: str, runs: int, size: int = 10, poll: float = 0.005, via: str = "api"
     ) -> dict[str, Any]:
