@@ -22,10 +22,6 @@ from wfq import errors
 log = logging.getLogger("wfq.api")
 
 
-class NotImplementedYet(errors.WfqError):
-    """The endpoint exists in Mistral but wfq has no service behind it yet (answers 501)."""
-
-
 STATUS: dict[type[Exception], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
@@ -41,7 +37,6 @@ STATUS: dict[type[Exception], int] = {
     errors.SizeLimitExceeded: 400,
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
-    NotImplementedYet: 501,
     errors.Unavailable: 503,
     errors.WfqError: 400,
 }
