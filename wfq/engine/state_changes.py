@@ -112,8 +112,7 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
     ex = run.snap.execution
     if ex.state == State.PAUSED:
         return
-    ex.state, ex.state_info, ex.finished_at = State.RUNNING.value, None, None
-    ex.output = {}
+    _reopen(run)
     old = [a for a in run.snap.actions.values() if a.task_execution_id == task.id]
     keep = [] if event.reset else [a for a in old if a.state == State.SUCCESS and a.accepted]
     for a in old:
@@ -175,8 +174,7 @@ def on_skip(run: Run, event: SkipRequested) -> None:
     ex = run.snap.execution
     if ex.state == State.PAUSED:
         return
-    ex.state, ex.state_info, ex.finished_at = State.RUNNING.value, None, None
-    ex.output = {}
+    _reopen(run)
     task.processed, task.error_handled = False, False
     run.set_task_state(task, State.SKIPPED, "Task was skipped.")
     publish = run.snap.spec.skip_publish(task.name)
@@ -188,11 +186,16 @@ def on_skip(run: Run, event: SkipRequested) -> None:
     controller.on_task_completed(run, task)
 
 
+def _reopen(run: Run) -> None:
+    """The execution runs again (a rerun or skip of one of its tasks): no end, no output."""
+    ex = run.snap.execution
+    ex.state, ex.state_info, ex.finished_at, ex.output = State.RUNNING.value, None, None, {}
+
+
 def on_child_rerun(run: Run, event: ChildRerun) -> None:
     task = run.snap.task(event.task_execution_id)
     if task is None or task.state not in (State.ERROR, State.CANCELLED):
         return
-    ex = run.snap.execution
-    ex.state, ex.state_info, ex.finished_at, ex.output = State.RUNNING.value, None, None, {}
+    _reopen(run)
     task.processed, task.error_handled, task.finished_at = False, False, None
     run.set_task_state(task, State.RUNNING)

@@ -82,15 +82,7 @@ def rerun_task(
     svc: Services, task_id: str, *, project_id: str, reset: bool = True, env: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Run a failed task again; its execution (and the parents of a subworkflow) go RUNNING."""
-    task = _owned(svc, TaskExecution, task_id, project_id, "Task execution not found [id={}]")
-    if env:
-        _set_fields(svc, task.workflow_execution_id, None, env)
-    transitions.on_execution(
-        svc, task.workflow_execution_id, engine.RerunRequested(task_id, reset), task_actions=task_id
-    )
-    _wake_parents(svc, task.workflow_execution_id)
-    with svc.db.read() as session:
-        return views.task(session.get(TaskExecution, task_id))
+    return _go_on_from(svc, task_id, project_id, env, engine.RerunRequested(task_id, reset))
 
 
 def set_action_state(svc: Services, action_id: str, state: str, *, project_id: str) -> None:
@@ -131,10 +123,18 @@ def skip_task(
 ) -> dict[str, Any]:
     """Skip a failed task: it becomes SKIPPED and its execution (and the parents of a
     subworkflow) go on from it."""
+    return _go_on_from(svc, task_id, project_id, env, engine.SkipRequested(task_id))
+
+
+def _go_on_from(
+    svc: Services, task_id: str, project_id: str, env: dict[str, Any] | None, event: engine.Event
+) -> dict[str, Any]:
+    """Apply a rerun or skip of a failed task (env merged first), wake the parent executions
+    of a subworkflow, and return the task as it is now."""
     task = _owned(svc, TaskExecution, task_id, project_id, "Task execution not found [id={}]")
     if env:
         _set_fields(svc, task.workflow_execution_id, None, env)
-    transitions.on_execution(svc, task.workflow_execution_id, engine.SkipRequested(task_id))
+    transitions.on_execution(svc, task.workflow_execution_id, event, task_actions=task_id)
     _wake_parents(svc, task.workflow_execution_id)
     with svc.db.read() as session:
         return views.task(session.get(TaskExecution, task_id))

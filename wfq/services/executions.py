@@ -241,7 +241,7 @@ def complete_action(
     if execution_id is not None:
         event = engine.ActionCompleted(action_id, success, result)
         commands, kept = svc.db.retrying(_transition, svc, execution_id, event, (action_id,), run_here)
-        svc.carry_out([c for c in commands if kept is None or getattr(c, "action_execution_id", "") != kept.id])
+        svc.carry_out(commands)
         return kept
 
     def tx() -> list[engine.Command]:
@@ -275,13 +275,15 @@ def _transition(
     action_ids: tuple[str, ...] = (),
     claimant: str | None = None,
 ) -> tuple[list[engine.Command], ActionExecution | None]:
-    """One transaction: lock the execution, apply `event`, commit; returns the commands and,
-    with a `claimant`, the new default-queue action it claimed for that worker."""
+    """One transaction: lock the execution, apply `event`, commit; returns the commands to
+    carry out and, with a `claimant`, the new default-queue action it claimed for that worker
+    (whose RunAction is then left out of the commands)."""
     with svc.db.write() as session:
         commands = _decide_locked(svc, session, execution_id, event, action_ids)
         kept = _keep_one(commands) if claimant else None
         if kept is None:
             return commands, None
+        commands = [c for c in commands if c is not kept]
         row = next(
             (r for r in session.new if isinstance(r, ActionExecution) and r.id == kept.action_execution_id),
             None,
