@@ -8,10 +8,12 @@ written by the API and by the engine's last transition), which removes the polli
 from __future__ import annotations
 
 import concurrent.futures as cf
+import http.client
 import json
 import statistics
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,12 +33,36 @@ def med(xs: list[float]) -> float | None:
 
 # ---- clients ---------------------------------------------------------------------------------
 class Api:
-    """The v2 REST API (requests, one session per thread)."""
+    """The v2 REST API (requests, one session per thread; the calls timed in the latency
+    scenarios, POST of an execution and GET of its state, go through `http.client` on one
+    kept-alive connection per thread instead)."""
 
     def __init__(self, url: str, timeout: float = 600.0) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._tls = threading.local()
+        parts = urllib.parse.urlsplit(self.url)
+        self._host, self._port, self._path = parts.hostname, parts.port, parts.path
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        """One request on this thread's kept-alive connection: (status, decoded JSON body).
+        requests costs the client about 0.65 ms of CPU per call, http.client about 0.15 ms: on
+        2 cores, a client polling every 5 ms would otherwise take CPU from the system it
+        measures, and bare Celery's client waits on Redis without polling."""
+        conn = getattr(self._tls, "conn", None)
+        if conn is None:
+            conn = self._tls.conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        try:
+            conn.request(method, self._path + path, body=data, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            self._tls.conn = None
+            raise
+        return resp.status, json.loads(raw) if raw else None
 
     @property
     def s(self) -> requests.Session:
@@ -55,15 +81,16 @@ class Api:
 
     def start(self, name: str, wf_input: dict[str, Any] | None = None) -> str:
         body = {"workflow_name": name, "input": json.dumps(wf_input or {})}
-        r = self.s.post(self.url + "/executions", json=body, timeout=600)
-        if r.status_code != 201:
-            raise RuntimeError(f"start failed: {r.status_code} {r.text[:300]}")
-        return str(r.json()["id"])
+        status, answer = self._call("POST", "/executions", body)
+        if status != 201:
+            raise RuntimeError(f"start failed: {status} {str(answer)[:300]}")
+        return str(answer["id"])
 
     def state(self, ex_id: str) -> str:
-        r = self.s.get(self.url + "/executions/" + ex_id, timeout=60)
-        r.raise_for_status()
-        return str(r.json()["state"])
+        status, answer = self._call("GET", "/executions/" + ex_id)
+        if status != 200:
+            raise RuntimeError(f"GET execution failed: {status} {str(answer)[:300]}")
+        return str(answer["state"])
 
     def states_by_wf(self, name: str) -> dict[str, str]:
         out: dict[str, str] = {}
