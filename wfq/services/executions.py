@@ -295,10 +295,10 @@ def _transition(
 def _decide_locked(
     svc: Services, session: Session, execution_id: str, event: engine.Event, action_ids: tuple[str, ...]
 ) -> list[engine.Command]:
-    ex = repo.lock_execution(session, execution_id)
+    ex, actions = repo.lock_execution_with_actions(session, execution_id, action_ids)
     if ex is None:
         return []
-    snap = transitions.snapshot(svc, session, ex, action_ids)
+    snap = transitions.snapshot(svc, session, ex, actions=actions)
     return transitions.decide(svc, session, snap, event, ex.project_id)
 
 

@@ -23,14 +23,16 @@ def snapshot(
     action_ids: tuple[str, ...] = (),
     *,
     new: bool = False,
+    actions: dict[str, ActionExecution] | None = None,
 ) -> engine.Snapshot:
     """The engine's view of `ex` (already locked by the caller; `new`: created in this
-    transaction, so it has no tasks to read yet)."""
+    transaction, so it has no tasks to read yet; `actions`: the actions of `action_ids`, when
+    the caller read them already)."""
     return engine.Snapshot(
         execution=ex,
         spec=dsl.workflow_from_dict(ex.spec),
         tasks=[] if new else repo.tasks_of(session, ex.id),
-        actions=repo.actions_by_id(session, action_ids),
+        actions=repo.actions_by_id(session, action_ids) if actions is None else actions,
         new_task=repo.adder(session, TaskExecution),
         new_action=repo.adder(session, ActionExecution),
         env=(ex.params or {}).get("env") or {},

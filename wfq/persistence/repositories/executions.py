@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -34,15 +34,50 @@ def lock_execution(session: Session, execution_id: str) -> WorkflowExecution | N
     return session.scalars(stmt).one_or_none()
 
 
-def tasks_of(session: Session, execution_id: str) -> list[TaskExecution]:
-    """Every task execution of one execution, in creation order."""
-    stmt = (
+@functools.cache
+def _lock_with_actions() -> Any:
+    return (
+        select(WorkflowExecution, ActionExecution)
+        .outerjoin(
+            ActionExecution,
+            and_(
+                ActionExecution.workflow_execution_id == WorkflowExecution.id,
+                ActionExecution.id.in_(bindparam("action_ids", expanding=True)),
+            ),
+        )
+        .where(WorkflowExecution.id == bindparam("execution_id"))
+        .with_for_update(of=WorkflowExecution)
+        .execution_options(populate_existing=True)
+    )
+
+
+def lock_execution_with_actions(
+    session: Session, execution_id: str, action_ids: Sequence[str]
+) -> tuple[WorkflowExecution | None, dict[str, ActionExecution]]:
+    """`lock_execution` that also reads these action executions of the execution, in the same
+    round trip (the lock is the engine's mutex: every statement saved while holding it is a
+    statement saved on the critical path of a fork's branches)."""
+    if not action_ids:
+        return lock_execution(session, execution_id), {}
+    params = {"execution_id": execution_id, "action_ids": list(action_ids)}
+    rows = session.execute(_lock_with_actions(), params).all()
+    actions = {action.id: action for _, action in rows if action is not None}
+    return (rows[0][0] if rows else None), actions
+
+
+@functools.cache
+def _tasks_of() -> Any:
+    return (
         select(TaskExecution)
-        .where(TaskExecution.workflow_execution_id == execution_id)
+        .where(TaskExecution.workflow_execution_id == bindparam("execution_id"))
         .order_by(TaskExecution.id)
         .execution_options(populate_existing=True)
     )
-    return list(session.scalars(stmt))
+
+
+def tasks_of(session: Session, execution_id: str) -> list[TaskExecution]:
+    """Every task execution of one execution, in creation order."""
+    return list(session.scalars(_tasks_of(), {"execution_id": execution_id}))
 
 
 def tasks_of_executions(
@@ -103,14 +138,20 @@ _CLAIM_COLUMNS = (
 def claim_unclaimed(session: Session, action_id: str, worker: str, now: Any) -> Any:
     """Mark a RUNNING action execution that no worker holds yet as `worker`'s, in one
     compare-and-set statement; returns its claim columns, or None when it was not free."""
+    params = {"action_id": action_id, "worker": worker, "now": now}
+    return session.execute(_claim(), params).one_or_none()
+
+
+@functools.cache
+def _claim() -> Any:
     table = ActionExecution.__table__
-    stmt = (
+    now = bindparam("now", type_=table.c.updated_at.type)
+    return (
         update(table)
-        .where(table.c.id == action_id, table.c.state == "RUNNING", table.c.worker.is_(None))
-        .values(worker=worker, heartbeat_at=now, updated_at=now)
+        .where(table.c.id == bindparam("action_id"), table.c.state == "RUNNING", table.c.worker.is_(None))
+        .values(worker=bindparam("worker"), heartbeat_at=now, updated_at=now)
         .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
     )
-    return session.execute(stmt).one_or_none()
 
 
 def adder(session: Session, model: type[Any]) -> Any:
