@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -101,6 +101,17 @@ class Database:
         """
         with self._unreachable_as_unavailable(), self._read() as session:
             yield session
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A plain connection for Core reads (no ORM session to build and close): on
+        PostgreSQL each statement runs by itself, in autocommit.
+
+        Raises:
+            Unavailable: the database could not be reached.
+        """
+        with self._unreachable_as_unavailable(), self.engine.connect() as conn:
+            yield conn
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:

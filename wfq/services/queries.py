@@ -23,8 +23,8 @@ def get(svc: Services, kind: str, ident: str, *, project_id: str) -> dict[str, A
     model, view, missing = _KINDS[kind]
     # Polling clients GET one execution many times a second: a plain row (the views read
     # attributes, which a Row has too) spares the ORM's instance loading, a third of a request.
-    with svc.db.read() as session:
-        row = repo.columns_by_id(session, model, ident)
+    with svc.db.connection() as conn:
+        row = repo.columns_by_id(conn, model, ident)
     if row is None or row.project_id != project_id:
         raise NotFound(missing.format(ident))
     return view(row)

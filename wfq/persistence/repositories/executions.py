@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -17,10 +18,10 @@ def _by_id(table: Any) -> Any:
     return select(table).where(table.c.id == bindparam("ident"))
 
 
-def columns_by_id(session: Session, model: Any, ident: str) -> Any:
+def columns_by_id(conn: Connection | Session, model: Any, ident: str) -> Any:
     """The columns of one row of `model`'s table as a plain Row (attribute access by column
     name, no ORM instance), or None."""
-    return session.execute(_by_id(model.__table__), {"ident": ident}).first()
+    return conn.execute(_by_id(model.__table__), {"ident": ident}).first()
 
 
 def lock_execution(session: Session, execution_id: str) -> WorkflowExecution | None:
