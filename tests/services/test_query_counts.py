@@ -33,25 +33,24 @@ def _count_statements(svc: Any) -> list[int]:
     return seen
 
 
-def _statements_per_task(sqlite_url: str, n: int) -> float:
-    svc = inline_services(sqlite_url)
-    definitions.create_workflows(svc, _chain(n), project_id=P)
+def _statements_of_one_run(tmp_path: Any, name: str, text: str) -> int:
+    """SQL statements of one execution of workflow `name` (defined by `text`), on a fresh
+    SQLite database, from its start until it ends in SUCCESS."""
+    from wfq.persistence.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/{name}.sqlite"
+    upgrade(url)
+    svc = inline_services(url)
+    definitions.create_workflows(svc, text, project_id=P)
     seen = _count_statements(svc)
-    ex_id = executions.start_execution(svc, f"chain{n}", project_id=P)
+    ex_id = executions.start_execution(svc, name, project_id=P)
     svc.dispatcher.drain()
     assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"
-    return seen[0] / n
+    return seen[0]
 
 
 def test_statements_per_task_do_not_grow_with_the_chain(tmp_path: Any) -> None:
-    from wfq.persistence.migrate import upgrade
-
-    urls = []
-    for n in (5, 40):
-        url = f"sqlite:///{tmp_path}/c{n}.sqlite"
-        upgrade(url)
-        urls.append(url)
-    short, long = _statements_per_task(urls[0], 5), _statements_per_task(urls[1], 40)
+    short, long = (_statements_of_one_run(tmp_path, f"chain{n}", _chain(n)) / n for n in (5, 40))
     assert long <= short * 1.1, (short, long)
     # On SQLite (its BEGIN IMMEDIATE counts as a statement): the transition is BEGIN, the
     # execution lock read together with the completed action, its tasks, and the writes (action
@@ -71,45 +70,25 @@ def _fork(n: int) -> str:
 
 
 def test_statements_per_branch_do_not_grow_with_the_fork(tmp_path: Any) -> None:
-    from wfq.persistence.migrate import upgrade
-
-    per_task = []
-    for n in (4, 24):
-        url = f"sqlite:///{tmp_path}/f{n}.sqlite"
-        upgrade(url)
-        svc = inline_services(url)
-        definitions.create_workflows(svc, _fork(n), project_id=P)
-        seen = _count_statements(svc)
-        ex_id = executions.start_execution(svc, f"fork{n}", project_id=P)
-        svc.dispatcher.drain()
-        assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"
-        per_task.append(seen[0] / (n + 2))
+    per_task = [_statements_of_one_run(tmp_path, f"fork{n}", _fork(n)) / (n + 2) for n in (4, 24)]
     # Every branch's completion takes the execution lock and arrives at the join: the statements
     # it costs stay the same however many siblings it has (they are read in one statement).
     assert per_task[1] <= per_task[0] * 1.1, per_task
 
 
 def test_statements_per_item_do_not_grow_with_the_items(tmp_path: Any) -> None:
-    from wfq.persistence.migrate import upgrade
+    per_item = [_statements_of_one_run(tmp_path, f"items{n}", _items(n)) / n for n in (20, 200)]
+    assert per_item[1] <= per_item[0] * 1.1, per_item
+    # BEGIN IMMEDIATE, the result's UPDATE (no read), the UPDATE ... RETURNING of the next item.
+    assert per_item[1] <= 3.3, per_item
 
-    per_item = []
-    for n in (20, 200):
-        url = f"sqlite:///{tmp_path}/i{n}.sqlite"
-        upgrade(url)
-        svc = inline_services(url)
-        definitions.create_workflows(svc, f"""version: '2.0'
+
+def _items(n: int) -> str:
+    return f"""version: '2.0'
 items{n}:
   tasks:
     each:
       with-items: x in <% range(0, {n}) %>
       concurrency: 4
       action: std.echo output=<% $.x %>
-""", project_id=P)
-        seen = _count_statements(svc)
-        ex_id = executions.start_execution(svc, f"items{n}", project_id=P)
-        svc.dispatcher.drain()
-        assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"
-        per_item.append(seen[0] / n)
-    assert per_item[1] <= per_item[0] * 1.1, per_item
-    # BEGIN IMMEDIATE, the result's UPDATE (no read), the UPDATE ... RETURNING of the next item.
-    assert per_item[1] <= 3.3, per_item
+"""
