@@ -145,14 +145,14 @@ PHASES: list[tuple[str, str]] = [
     ("commit (sqlalchemy/orm/session.py)", "4 flush + COMMIT"),
     ("handle (wfq/engine/conductor.py)", "3 engine decision (engine.handle)"),
     ("tasks_of (wfq/persistence/repositories/executions.py)", "2 snapshot: load tasks/actions"),
-    (
-        "actions_by_id (wfq/persistence/repositories/executions.py)",
-        "2 snapshot: load tasks/actions",
-    ),
     ("workflow_from_dict (wfq/dsl/workflow.py)", "2 snapshot: load tasks/actions"),
     (
         "lock_execution (wfq/persistence/repositories/executions.py)",
         "1 lock execution row (SELECT FOR UPDATE)",
+    ),
+    (
+        "lock_execution_with_actions (wfq/persistence/repositories/executions.py)",
+        "1 lock execution row (SELECT FOR UPDATE), with the completed action",
     ),
     ("complete_action (wfq/services/executions.py)", "6 complete_action: other"),
     ("execute (wfq/services/actions.py)", "0b run the action itself"),

@@ -20,19 +20,18 @@ def snapshot(
     svc: Services,
     session: Session,
     ex: WorkflowExecution,
-    action_ids: tuple[str, ...] = (),
     *,
     new: bool = False,
     actions: dict[str, ActionExecution] | None = None,
 ) -> engine.Snapshot:
     """The engine's view of `ex` (already locked by the caller; `new`: created in this
-    transaction, so it has no tasks to read yet; `actions`: the actions of `action_ids`, when
-    the caller read them already)."""
+    transaction, so it has no tasks to read yet; `actions`: the action executions the event
+    is about, read with the lock)."""
     return engine.Snapshot(
         execution=ex,
         spec=dsl.workflow_from_dict(ex.spec),
         tasks=[] if new else repo.tasks_of(session, ex.id),
-        actions=repo.actions_by_id(session, action_ids) if actions is None else actions,
+        actions=actions or {},
         new_task=repo.adder(session, TaskExecution),
         new_action=repo.adder(session, ActionExecution),
         env=(ex.params or {}).get("env") or {},

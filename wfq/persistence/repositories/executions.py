@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, text, update
@@ -18,7 +18,7 @@ def _by_id(table: Any) -> Any:
     return select(table).where(table.c.id == bindparam("ident"))
 
 
-def columns_by_id(conn: Connection | Session, model: Any, ident: str) -> Any:
+def columns_by_id(conn: Connection, model: Any, ident: str) -> Any:
     """The columns of one row of `model`'s table as a plain Row (attribute access by column
     name, no ORM instance), or None."""
     return conn.execute(_by_id(model.__table__), {"ident": ident}).first()
@@ -103,19 +103,6 @@ def children_of_tasks(session: Session, task_ids: Sequence[str]) -> list[str]:
         return []
     stmt = select(WorkflowExecution.id).where(WorkflowExecution.task_execution_id.in_(task_ids))
     return list(session.scalars(stmt))
-
-
-def actions_by_id(session: Session, ids: Iterable[str]) -> dict[str, ActionExecution]:
-    """Action executions by id (fresh from the database)."""
-    ids = list(ids)
-    if not ids:
-        return {}
-    stmt = (
-        select(ActionExecution)
-        .where(ActionExecution.id.in_(ids))
-        .execution_options(populate_existing=True)
-    )
-    return {a.id: a for a in session.scalars(stmt)}
 
 
 def lock_action(session: Session, action_id: str) -> ActionExecution | None:
