@@ -456,6 +456,15 @@ class PureExecution:
                 event = subworkflow_completed(task_id, ex.state, ex.output, ex.state_info,
                                               execution_id=ex.id, index=ex.params.get("index"))
                 self.world.after(0, lambda: parent.handle(event))
+        elif isinstance(cmd, engine.ExecutionPausedOrResumed):
+            # As services.executions.follow_pause_or_resume: the children, then the parent.
+            other = "RUNNING" if cmd.state == "PAUSED" else "PAUSED"
+            for child in list(self.world.executions.values()):
+                if child.parent and child.parent[0] is self and child.execution.state == other:
+                    child.handle(engine.StateRequested(cmd.state))
+            if self.parent is not None:
+                parent, task_id = self.parent
+                parent.handle(engine.ChildStateChanged(task_id, cmd.state))
         else:
             raise NotImplementedError(f"the pure runner cannot carry out {kind}")
 

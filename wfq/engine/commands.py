@@ -45,6 +45,17 @@ class ExecutionCompleted(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutionPausedOrResumed(Command):
+    """The execution went from RUNNING to PAUSED (`state` PAUSED) or back (RUNNING). As in
+    Mistral, its running subworkflows follow it, and a parent task waiting for it follows too
+    (which may pause or resume the parent execution in turn)."""
+
+    execution_id: str
+    state: str
+    parent_task_execution_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleTimer(Command):
     """Deliver `TimerFired(task_execution_id, kind, token)` to the engine at `due_at` (UTC).
     The due time is also stored on the task, so a lost message is re-sent by the integrity

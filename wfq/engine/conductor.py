@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from wfq.engine import adhoc, controller, notifications, policies, state_changes, tasks, with_items
 from wfq.engine.catalog import ActionCatalog
-from wfq.engine.commands import Command
+from wfq.engine.commands import Command, ExecutionPausedOrResumed
 from wfq.engine.events import (
     ActionCompleted,
     ActionStateRequested,
     ChildRerun,
+    ChildStateChanged,
     Event,
     ItemsCompleted,
     RerunRequested,
@@ -48,36 +50,34 @@ def handle(
     the second time: every branch first checks that the event still applies."""
     run = Run(snap, now, ids, actions)
     seen = notifications.before(run)
+    state_before = snap.execution.state
     _dispatch_event(run, event)
     notifications.after(run, seen)
+    _paused_or_resumed(run, state_before)
     return Decision(snap, run.commands)
 
 
+_PAUSE_OR_RESUME = {(State.RUNNING, State.PAUSED), (State.PAUSED, State.RUNNING)}
+
+
+def _paused_or_resumed(run: Run, before: str) -> None:
+    """Whatever paused or resumed the execution (a user, an async action, the `pause` command,
+    `pause-before`), its subworkflows and its parent task follow."""
+    ex = run.snap.execution
+    if (before, ex.state) in _PAUSE_OR_RESUME:
+        run.emit(ExecutionPausedOrResumed(ex.id, ex.state, ex.task_execution_id))
+
+
+def _on_workflow_started(run: Run, event: WorkflowStarted) -> None:
+    if run.snap.execution.state == State.IDLE:
+        controller.start_workflow(run)
+
+
 def _dispatch_event(run: Run, event: Event) -> None:
-    snap = run.snap
-    if isinstance(event, WorkflowStarted):
-        if snap.execution.state == State.IDLE:
-            controller.start_workflow(run)
-    elif isinstance(event, ActionCompleted):
-        _on_action_completed(run, event)
-    elif isinstance(event, SubworkflowCompleted):
-        _on_subworkflow_completed(run, event)
-    elif isinstance(event, TimerFired):
-        _on_timer(run, event)
-    elif isinstance(event, ItemsCompleted):
-        _on_items_completed(run, event)
-    elif isinstance(event, StateRequested):
-        state_changes.on_state_requested(run, event)
-    elif isinstance(event, RerunRequested):
-        state_changes.on_rerun(run, event)
-    elif isinstance(event, ActionStateRequested):
-        state_changes.on_action_state(run, event)
-    elif isinstance(event, SkipRequested):
-        state_changes.on_skip(run, event)
-    elif isinstance(event, ChildRerun):
-        state_changes.on_child_rerun(run, event)
-    else:
+    handler = _HANDLERS.get(type(event))
+    if handler is None:
         raise TypeError(f"unknown event {event!r}")
+    handler(run, event)
 
 
 def _on_action_completed(run: Run, event: ActionCompleted) -> None:
@@ -117,6 +117,10 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
 
 def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
     task = run.snap.task(event.task_execution_id)
+    if task is not None and task.state == State.PAUSED:
+        # The child ended while paused (cancelled, or forced to an end): its task completes;
+        # what follows waits for the execution to be resumed.
+        run.set_task_state(task, State.RUNNING)
     if task is None or task.state != State.RUNNING:
         return
     if event.index is not None:
@@ -155,3 +159,19 @@ def _on_items_completed(run: Run, event: ItemsCompleted) -> None:
         return
     items = [a for a in run.snap.actions.values() if a.task_execution_id == task.id]
     with_items.on_items_completed(run, task, items)
+
+
+_HANDLERS: dict[type[Event], Callable[[Run, Any], None]] = {
+    WorkflowStarted: _on_workflow_started,
+    ActionCompleted: _on_action_completed,
+    SubworkflowCompleted: _on_subworkflow_completed,
+    TimerFired: _on_timer,
+    ItemsCompleted: _on_items_completed,
+    StateRequested: state_changes.on_state_requested,
+    RerunRequested: state_changes.on_rerun,
+    ActionStateRequested: state_changes.on_action_state,
+    SkipRequested: state_changes.on_skip,
+    ChildRerun: state_changes.on_child_rerun,
+    ChildStateChanged: state_changes.on_child_state,
+}
+"""Which function applies which event."""

@@ -103,3 +103,12 @@ class ChildRerun(Event):
     """A task of a child execution was rerun: the parent task waits for the child again."""
 
     task_execution_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildStateChanged(Event):
+    """The child execution of a task was paused (PAUSED) or resumed (RUNNING): the task
+    follows it, and the execution with it (a resume only once no other task is paused)."""
+
+    task_execution_id: str
+    state: str

@@ -8,6 +8,7 @@ from wfq.engine import controller, data_flow, tasks, with_items
 from wfq.engine.events import (
     ActionStateRequested,
     ChildRerun,
+    ChildStateChanged,
     RerunRequested,
     SkipRequested,
     StateRequested,
@@ -136,7 +137,7 @@ def on_action_state(run: Run, event: ActionStateRequested) -> None:
     if action is None or action.state in COMPLETED:
         return
     task = run.snap.task(action.task_execution_id or "")
-    new, ex = State(event.state), run.snap.execution
+    new = State(event.state)
     if new == State.CANCELLED:
         if (action.runtime or {}).get("item"):
             raise InvalidRequest(
@@ -148,16 +149,43 @@ def on_action_state(run: Run, event: ActionStateRequested) -> None:
             controller.on_task_completed(run, task)
     elif new == State.PAUSED and action.state == State.RUNNING:
         action.state = State.PAUSED.value
-        if task is not None and task.state == State.RUNNING:
-            run.set_task_state(task, State.PAUSED)
-        if ex.state == State.RUNNING:
-            ex.state, ex.state_info = State.PAUSED.value, None
+        _task_paused(run, task)
     elif new == State.RUNNING and action.state == State.PAUSED:
         action.state = State.RUNNING.value
-        if task is not None and task.state == State.PAUSED:
-            run.set_task_state(task, State.RUNNING)
-        if ex.state == State.PAUSED:
-            resume(run)
+        _task_resumed(run, task)
+
+
+def on_child_state(run: Run, event: ChildStateChanged) -> None:
+    """A task's subworkflow was paused or resumed: the task and the execution follow, as for
+    an asynchronous action (Mistral's `on_action_update`)."""
+    task = run.snap.task(event.task_execution_id)
+    if task is None or task.state in COMPLETED or run.snap.execution.state in COMPLETED:
+        return
+    if run.snap.spec.tasks[task.name].with_items:
+        task = None  # the items' children pause apart; the task itself stays RUNNING
+    if event.state == State.PAUSED:
+        _task_paused(run, task)
+    elif event.state == State.RUNNING:
+        _task_resumed(run, task)
+
+
+def _task_paused(run: Run, task: TaskRecord | None) -> None:
+    """What a task waits for (its asynchronous action, its subworkflow) was paused: the task
+    and the execution pause."""
+    if task is not None and task.state == State.RUNNING:
+        run.set_task_state(task, State.PAUSED)
+    ex = run.snap.execution
+    if ex.state == State.RUNNING:
+        ex.state, ex.state_info = State.PAUSED.value, None
+
+
+def _task_resumed(run: Run, task: TaskRecord | None) -> None:
+    """What a task waits for runs again: the task too, and the execution once no other task is
+    paused (Mistral keeps a parent paused while any of its subworkflows is)."""
+    if task is not None and task.state == State.PAUSED:
+        run.set_task_state(task, State.RUNNING)
+    if run.snap.execution.state == State.PAUSED and not any(t.state == State.PAUSED for t in run.snap.tasks):
+        resume(run)
 
 
 def on_skip(run: Run, event: SkipRequested) -> None:

@@ -12,7 +12,13 @@ from typing import Any
 from wfq.actions.registry import ActionRegistry
 from wfq.dispatch import names
 from wfq.dispatch.base import Dispatcher, DispatchFailed
-from wfq.engine import Command, ExecutionCompleted, RunAction, StartSubworkflow
+from wfq.engine import (
+    Command,
+    ExecutionCompleted,
+    ExecutionPausedOrResumed,
+    RunAction,
+    StartSubworkflow,
+)
 from wfq.engine.commands import Notify, RunItems, ScheduleTimer
 from wfq.engine.events import TimerFired
 from wfq.persistence.db import Database
@@ -57,6 +63,8 @@ class Services:
                 executions.start_subworkflow(self, c)
             elif isinstance(c, ExecutionCompleted) and c.parent_task_execution_id:
                 executions.notify_parent(self, c)
+            elif isinstance(c, ExecutionPausedOrResumed):
+                executions.follow_pause_or_resume(self, c)
             elif isinstance(c, Notify):
                 self.publish(self.dispatcher.send, names.NOTIFY, [list(c.targets), list(c.events)])
             elif isinstance(c, RunItems):

@@ -45,9 +45,11 @@ def update_execution(
             raise InvalidRequest(f"Invalid state: {state}") from None
         if wanted not in CHANGEABLE:
             raise InvalidRequest(f"Invalid state: {state}")
-        if wanted in (State.PAUSED, State.RUNNING, State.CANCELLED):
+        if wanted == State.CANCELLED:
             for child in _active_children(svc, ex_id):
                 update_execution(svc, child, project_id=project_id, state=state, state_info=state_info)
+        # A pause or resume reaches the subworkflows and the parent through the engine's
+        # ExecutionPausedOrResumed, whatever paused the execution (services.executions).
         transitions.on_execution(svc, ex_id, engine.StateRequested(wanted.value, state_info))
     with svc.db.read() as session:
         return views.execution(session.get(WorkflowExecution, ex_id))

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from wfq import dsl, engine, expressions
-from wfq.engine import ExecutionCompleted, StartSubworkflow, adhoc
+from wfq.engine import ExecutionCompleted, ExecutionPausedOrResumed, StartSubworkflow, adhoc
 from wfq.errors import InvalidInput, NotFound
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.models import (
@@ -346,7 +346,20 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
     _deliver_to_parent(svc, task.workflow_execution_id, event)
 
 
-def _deliver_to_parent(svc: Services, parent_id: str, event: engine.SubworkflowCompleted) -> None:
+def follow_pause_or_resume(svc: Services, cmd: ExecutionPausedOrResumed) -> None:
+    """An execution was paused or resumed: its subworkflows follow (each carries the change on
+    to its own children), then the parent task, which may pause or resume the parent."""
+    other = State.RUNNING if cmd.state == State.PAUSED else State.PAUSED
+    with svc.db.read() as session:
+        children = [c.id for c in repo.children_of(session, cmd.execution_id) if c.state == other]
+        parent = session.get(TaskExecution, cmd.parent_task_execution_id) if cmd.parent_task_execution_id else None
+    for child_id in children:
+        transitions.on_execution(svc, child_id, engine.StateRequested(cmd.state))
+    if parent is not None:
+        _deliver_to_parent(svc, parent.workflow_execution_id, engine.ChildStateChanged(parent.id, cmd.state))
+
+
+def _deliver_to_parent(svc: Services, parent_id: str, event: engine.Event) -> None:
     commands, _ = svc.db.retrying(_transition, svc, parent_id, event)
     svc.carry_out(commands)
 
