@@ -187,3 +187,36 @@ def test_reverse_workflow_runs_what_the_target_needs(api: Any) -> None:
     assert json.loads(ex["output"]) == {"a": "a", "c": "ac"}
     bad = api.c.post("/v2/executions", json={"workflow_name": name, "params": '{"task_name": "zzz"}'})
     assert bad.status_code == 400 and "Invalid task name" in bad.get_json()["faultstring"]
+
+
+def test_pause_before_inside_a_subworkflow_pauses_the_parent(api: Any, services: Any) -> None:
+    """A `pause-before` reached by a worker inside a child pauses the parent task and the
+    parent execution; resuming the parent resumes the child, and the tree finishes."""
+    import uuid
+
+    p = "subp" + uuid.uuid4().hex[:6]
+    api.create_workflow(f"""version: '2.0'
+{p}_child:
+  tasks:
+    gate:
+      action: std.echo output="through"
+      pause-before: true
+      publish: {{seen: <% task().result %>}}
+  output: {{seen: <% $.seen %>}}
+{p}_parent:
+  tasks:
+    call:
+      workflow: {p}_child
+      publish: {{seen: <% task().result.seen %>}}
+  output: {{seen: <% $.seen %>}}
+""")
+    ex = api.start(f"{p}_parent")
+    deadline = time.monotonic() + 15
+    while api.execution(ex["id"])["state"] != "PAUSED" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert api.execution(ex["id"])["state"] == "PAUSED"
+    assert api.tasks(ex["id"])["call"]["state"] == "PAUSED"
+    executions.update_execution(services, ex["id"], project_id=P, state="RUNNING")
+    done = api.wait(ex["id"])
+    assert done["state"] == "SUCCESS", done["state_info"]
+    assert json.loads(done["output"]) == {"seen": "through"}

@@ -57,7 +57,9 @@ def handle(
     return Decision(snap, run.commands)
 
 
-_PAUSE_OR_RESUME = {(State.RUNNING, State.PAUSED), (State.PAUSED, State.RUNNING)}
+_PAUSE_OR_RESUME = {(State.RUNNING, State.PAUSED), (State.IDLE, State.PAUSED), (State.PAUSED, State.RUNNING)}
+"""(before, after) of the execution: paused while running, paused as it starts (`pause-before`
+on a first task), resumed."""
 
 
 def _paused_or_resumed(run: Run, before: str) -> None:
