@@ -43,12 +43,13 @@ setup(
             "mistral-lib>=2.0",  # actions written for Mistral, run unchanged
             "playwright>=1.40",  # drives Debian's chromium in tests/integration/test_web_ui.py
             "flower>=2.0",  # `wfq flower` is tested
-            "gunicorn>=22",  # the production API server, which the benchmark runs by default
+            "granian>=2.0",  # the production API server, which the benchmark runs by default
+            "gunicorn>=22",  # the other WSGI server the benchmark can run (`--api gunicorn`)
             "hypothesis>=6.100",  # property tests of the DSL parser and expressions
             "schemathesis>=4.0,<5",  # fuzzes the API from its Swagger 2.0 document (4.x API)
         ],
-        # The production WSGI server of the API: `gunicorn wfq.api.wsgi:app`.
-        "server": ["gunicorn>=22"],
+        # The production WSGI server of the API: `granian --interface wsgi wfq.api.wsgi:app`.
+        "server": ["granian>=2.0"],
         # Flower, Celery's monitoring web UI: `wfq flower`.
         "flower": ["flower>=2.0"],
         # Custom actions written for OpenStack Mistral (mistral_lib.actions.Action, Result).

@@ -57,13 +57,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--api",
-        choices=["wfq", "gunicorn"],
-        default="gunicorn",
-        help="API server: `gunicorn wfq.api.wsgi:app` (default: the production server of "
-        "docker-compose.yml; `pip install .[server]`) or `wfq server` (werkzeug, the embedded/dev server)",
+        choices=["wfq", "granian", "gunicorn"],
+        default="granian",
+        help="API server: `granian --interface wsgi wfq.api.wsgi:app` (default: the production "
+        "server of docker-compose.yml; `pip install .[server]`), `gunicorn wfq.api.wsgi:app` "
+        "(4 threads per process) or `wfq server` (werkzeug, the embedded/dev server)",
     )
     p.add_argument(
-        "--api-workers", type=int, default=2, help="gunicorn worker processes (4 threads each)"
+        "--api-workers",
+        type=int,
+        default=2,
+        help="API worker processes of granian or gunicorn (4 threads each)",
     )
     p.add_argument(
         "--scale-workers",
@@ -536,7 +540,7 @@ def profile(a: argparse.Namespace, stack: Stack, api: Any, wfq: Any) -> dict[str
             stack.api.pid,
             out_dir / "api_throughput.raw",
             rate=rate,
-            subprocesses=a.api == "gunicorn",
+            subprocesses=a.api != "wfq",
         )
         rates = [wfq.throughput(n_tp)["rate"] for _ in range(reps)]
         rw.stop()
@@ -550,7 +554,7 @@ def profile(a: argparse.Namespace, stack: Stack, api: Any, wfq: Any) -> dict[str
             stack.api.pid,
             out_dir / "api_with_items.raw",
             rate=rate,
-            subprocesses=a.api == "gunicorn",
+            subprocesses=a.api != "wfq",
         )
         wi = wfq.with_items(a.items, poll=0.1)
         rw.stop()
@@ -718,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
         f"wfq vs bare Celery — {res['started']}, {res['machine']['cpus']} CPUs, load "
         f"{res['machine']['load_before'][0]:.2f} -> {res['machine']['load_after'][0]:.2f}, "
         f"{res['args']['workers']} wfq worker(s) x{res['args']['concurrency']} prefork, API {res['args']['api']}"
-        + (f" x{res['args']['api_workers']}" if res["args"]["api"] == "gunicorn" else "")
+        + (f" x{res['args']['api_workers']}" if res["args"]["api"] != "wfq" else "")
         + ", "
         f"reps {res['args']['reps']} (medians), wfq code: {res['code']}, run took {res['duration_s']:.0f} s"
     )

@@ -50,8 +50,8 @@ class Api:
         2 cores, a client polling every 5 ms would otherwise take CPU from the system it
         measures, and bare Celery's client waits on Redis without polling.
 
-        gunicorn closes a connection left idle for 2 s (its keep-alive): one idle for over a
-        second is replaced before use, and a request that could not be sent on a reused
+        A server may close a kept-alive connection left idle (gunicorn after 2 s): one idle for
+        over a second is replaced before use, and a request that could not be sent on a reused
         connection is sent once more on a new one (the server never saw it)."""
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}

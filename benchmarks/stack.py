@@ -143,7 +143,8 @@ class Stack:
     api_port: int = 0
     keep_logs: bool = False
     api_server: str = "wfq"
-    """`wfq` (`wfq server`: werkzeug, threaded) or `gunicorn` (`gunicorn wfq.api.wsgi:app`)."""
+    """`wfq` (`wfq server`: werkzeug, threaded), `granian` (`granian --interface wsgi
+    wfq.api.wsgi:app`) or `gunicorn` (`gunicorn wfq.api.wsgi:app`)."""
     api_workers: int = 2
     wfq_root: Path = ROOT
     """Where wfq's code is taken from (the work tree, or a snapshot of a commit)."""
@@ -258,7 +259,26 @@ class Stack:
             self.add_worker()
         self.api_port = self.api_port or free_port()
         api_env = {**self.wfq_env(), "WFQ_LOG_LEVEL": "WARNING"}
-        if self.api_server == "gunicorn":
+        if self.api_server == "granian":
+            argv = [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+                "--workers",
+                str(self.api_workers),
+                "--blocking-threads",
+                "4",
+                "--log-level",
+                "warning",
+                "wfq.api.wsgi:app",
+            ]
+        elif self.api_server == "gunicorn":
             argv = [
                 sys.executable,
                 "-m",

@@ -20,6 +20,9 @@ from typing import Any
 from wfq_testing import ROOT
 
 CLIENT_VENV = ROOT / ".cache" / "mistral-client-venv"
+CHECK_SCRIPT = ROOT.parent / "shared" / "tools" / "mistral_client_check.py"
+"""The shared script that drives the `mistral` client through every command family (it also
+passes against real Mistral)."""
 CLIENT_PACKAGE = "python-mistralclient==6.3.0"
 """The client version the compatibility notes (shared/MISTRAL-API.md) were captured with."""
 
@@ -68,13 +71,23 @@ def get_json(url: str) -> Any:
 
 
 @contextmanager
-def wfq_server(env: dict[str, str], log_path: Path, timeout: float = 60) -> Iterator[str]:
-    """Run `wfq server` on a free port with `env`; yields its v2 URL once `GET /v2/` answers."""
+def wfq_server(
+    env: dict[str, str], log_path: Path, timeout: float = 60, production: bool = False
+) -> Iterator[str]:
+    """Run `wfq server` on a free port with `env` (with `production`: the API as
+    docker-compose.yml runs it, granian over `wfq.api.wsgi:app`); yields its v2 URL once
+    `GET /v2/` answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/v2"
+    argv = [sys.executable, "-m", "wfq.cli.main", "server", "--port", str(port)]
+    if production:
+        argv = [
+            sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", "2", "--blocking-threads", "4", "wfq.api.wsgi:app",
+        ]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "wfq.cli.main", "server", "--port", str(port)],
+            argv,
             cwd=ROOT,
             env=env,
             stdout=log,

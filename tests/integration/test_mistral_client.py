@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mistral_cli import Cli, get_json, install_client, wfq_server
-from wfq_testing import ROOT
+from mistral_cli import CHECK_SCRIPT, Cli, get_json, install_client, wfq_server
 
 pytestmark = pytest.mark.integration
 
-CHECK_SCRIPT = ROOT.parent / "shared" / "tools" / "mistral_client_check.py"
 SFX = uuid.uuid4().hex[:6]
 
 

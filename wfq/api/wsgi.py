@@ -1,4 +1,5 @@
-"""The WSGI application for production servers: `gunicorn wfq.api.wsgi:app`.
+"""The WSGI application for production servers: `granian --interface wsgi wfq.api.wsgi:app`
+(docker-compose.yml), or any WSGI server (`gunicorn wfq.api.wsgi:app`).
 
 Settings come from WFQ_* variables; the schema must be migrated first (`wfq db upgrade`).
 The API never runs actions itself: it needs a real broker and `wfq worker` processes.
