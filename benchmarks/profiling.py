@@ -279,9 +279,10 @@ def summarize(
             return f"{n / rate * 1000 / per[1]:8.2f} ms/{per[0]}"
         return f"{n / rate:8.2f} s"
 
+    child = "API server worker process" if raw.stem.startswith("api_") else "pool child (runs tasks)"
     roles: collections.Counter[str] = collections.Counter()
     for procs, _frames, n in stacks:
-        roles["pool child (runs tasks)" if len(procs) >= 2 else "main process"] += n
+        roles[child if len(procs) >= 2 else "main process"] += n
     lines += _counted("samples by process", roles, total, ms)
 
     body = [(p, f, n) for p, f, n in stacks if phase_of(f) is not None]
