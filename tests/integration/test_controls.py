@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -13,6 +14,11 @@ from wfq.services import executions
 
 pytestmark = pytest.mark.integration
 P = "<default-project>"
+
+
+def _unique(prefix: str) -> str:
+    """A prefix for workflow names no other test run uses."""
+    return prefix + uuid.uuid4().hex[:6]
 
 
 def _wait_task(api: Any, ex_id: str, name: str, state: str, timeout: float = 20) -> None:
@@ -134,9 +140,7 @@ def test_subworkflows_nest_and_pass_data(api: Any) -> None:
       workflow: {p}_middle n=4
       publish: {{result: <% task().result.value %>}}
 """
-    import uuid
-
-    p = "sub" + uuid.uuid4().hex[:6]
+    p = _unique("sub")
     api.create_workflow(text.replace("{p}", p).replace("{{", "{").replace("}}", "}"))
     ex = api.wait(api.start(f"{p}_top")["id"])
     assert ex["state"] == "SUCCESS", ex["state_info"]
@@ -145,9 +149,7 @@ def test_subworkflows_nest_and_pass_data(api: Any) -> None:
 
 
 def test_failing_subworkflow_fails_its_task(api: Any) -> None:
-    import uuid
-
-    p = "subf" + uuid.uuid4().hex[:6]
+    p = _unique("subf")
     api.create_workflow(f"""version: '2.0'
 {p}_child:
   tasks:
@@ -192,9 +194,7 @@ def test_reverse_workflow_runs_what_the_target_needs(api: Any) -> None:
 def test_pause_before_inside_a_subworkflow_pauses_the_parent(api: Any, services: Any) -> None:
     """A `pause-before` reached by a worker inside a child pauses the parent task and the
     parent execution; resuming the parent resumes the child, and the tree finishes."""
-    import uuid
-
-    p = "subp" + uuid.uuid4().hex[:6]
+    p = _unique("subp")
     api.create_workflow(f"""version: '2.0'
 {p}_child:
   tasks:
