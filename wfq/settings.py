@@ -49,7 +49,8 @@ class Settings:
     recovery_interval_s: float = 10.0
     """How often the integrity check looks for stranded work."""
     dispatch_grace_s: float = 30.0
-    """Work left undispatched this long after its commit is sent again by the integrity check."""
+    """Work left undispatched this long after its commit is sent again by the integrity check
+    (then after a doubling delay while no worker claims it)."""
     database_outage_s: float = 60.0
     """How long a state change keeps retrying while the database is unreachable (a restart, a
     failover) before it gives up with "database unavailable"."""

@@ -49,3 +49,36 @@ def test_the_celery_dispatcher_reports_an_unreachable_broker_as_dispatch_failed(
         dispatcher.run_actions([("a1", None)])
     with pytest.raises(DispatchFailed):
         dispatcher.send("wfq.recover", [])
+
+
+def test_an_unclaimed_action_is_sent_again_with_a_doubling_delay(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A message still waiting behind a long queue is not copied again at every pass of the
+    integrity check: after 30 s, then 60 s more, then 120 s more; never once claimed."""
+    import datetime as dt
+
+    from wfq.services import actions
+
+    sent = RecordingDispatcher()
+    svc = Services(settings=Settings(database_url=sqlite_url, dispatch_grace_s=30),
+                   db=Database(sqlite_url), dispatcher=sent)
+    definitions.create_workflows(svc, WF, project_id=P)
+    start = Services.now()
+    executions.start_execution(svc, "wf", project_id=P)
+    [(action_id, _queue)] = sent.sent
+
+    def passes_at(*seconds: float) -> list[int]:
+        out = []
+        for s in seconds:
+            monkeypatch.setattr(Services, "now", staticmethod(lambda s=s: start + dt.timedelta(seconds=s)))
+            out.append(recovery.recover(svc).actions)
+        return out
+
+    # Checks every 10 s: sent again at 30 s (the grace), 90 s (+60) and 210 s (+120), not between.
+    assert passes_at(10, 20, 31, 41, 51, 61, 71, 81, 92, 102, 200, 213) == [
+        0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1
+    ]
+    # Claimed at last: never sent again, however late.
+    assert actions.claim(svc, action_id, "host:1") is not None
+    assert passes_at(2000) == [0]

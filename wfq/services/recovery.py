@@ -67,11 +67,32 @@ def _send(svc: Services, rows: list[Any]) -> None:
             svc.dispatcher.send(names.RUN_ITEMS, [a.id, True], queue=a.runtime.get("queue") or svc.settings.queue)
 
 
+RESEND_BACKOFF_MAX = 6
+"""An action nobody claims is sent again after `dispatch_grace_s`, then after twice that, four
+times... up to 2**6 times (32 min with the default 30 s)."""
+
+
 def _resend_unclaimed(svc: Services, cutoff: dt.datetime) -> int:
+    """Send again the actions no worker has claimed: their message was lost, or it still waits
+    in a long queue. Each is sent again with a doubling delay, so a backlog the workers are
+    draining is not copied into the queue again at every pass."""
+    now, grace = svc.now(), dt.timedelta(seconds=svc.settings.dispatch_grace_s)
     with svc.db.read() as session:
         rows = repo.unclaimed_actions(session, cutoff)
-    _send(svc, rows)
-    return len(rows)
+    due = [a for a in rows if _sent_at(a) + grace * 2 ** min(_times_sent_again(a), RESEND_BACKOFF_MAX) <= now]
+    _send(svc, due)
+    for a in due:
+        with svc.db.write() as session:
+            repo.mark_sent_again(session, a.id, now, _times_sent_again(a) + 1)
+    return len(due)
+
+
+def _sent_at(action: Any) -> dt.datetime:
+    return action.heartbeat_at or action.created_at
+
+
+def _times_sent_again(action: Any) -> int:
+    return int((action.runtime or {}).get("sent_again", 0))
 
 
 def _start_missing_children(svc: Services, cutoff: dt.datetime) -> int:
@@ -150,7 +171,8 @@ def _release(svc: Services, action_id: str, beat_before: dt.datetime) -> bool:
         row = _lock_if_lost(session, action_id, beat_before)
         if row is None:
             return False
-        row.worker, row.heartbeat_at = None, None
+        # Unclaimed again; `heartbeat_at` now says when it is sent (see _resend_unclaimed).
+        row.worker, row.heartbeat_at = None, svc.now()
         return True
 
 

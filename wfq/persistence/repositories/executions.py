@@ -153,19 +153,28 @@ def adder(session: Session, model: type[Any]) -> Any:
     return make
 
 
-def unclaimed_actions(session: Session, created_before: Any, limit: int = 1000) -> list[ActionExecution]:
-    """RUNNING action executions that no worker has claimed since before `created_before`."""
+def unclaimed_actions(session: Session, sent_before: Any, limit: int = 1000) -> list[ActionExecution]:
+    """RUNNING action executions that no worker has claimed, last sent before `sent_before`
+    (their `heartbeat_at` when the integrity check sent them again, else their creation),
+    the longest waiting first."""
+    sent = func.coalesce(ActionExecution.heartbeat_at, ActionExecution.created_at)
     stmt = (
         select(ActionExecution)
-        .where(
-            ActionExecution.state == "RUNNING",
-            ActionExecution.worker.is_(None),
-            ActionExecution.created_at < created_before,
-        )
-        .order_by(ActionExecution.id)
+        .where(ActionExecution.state == "RUNNING", ActionExecution.worker.is_(None), sent < sent_before)
+        .order_by(sent)
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def mark_sent_again(session: Session, action_id: str, at: Any, times: int) -> None:
+    """Record that the integrity check sent an unclaimed action again (`times` so far): its
+    `heartbeat_at` holds when, as long as no worker has claimed it."""
+    row = session.get(ActionExecution, action_id, with_for_update=True)
+    if row is None or row.worker is not None or row.state != "RUNNING":
+        return
+    row.heartbeat_at = at
+    row.runtime = {**row.runtime, "sent_again": times}
 
 
 def orphan_workflow_tasks(session: Session, created_before: Any, limit: int = 1000) -> list[TaskExecution]:
