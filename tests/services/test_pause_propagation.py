@@ -141,3 +141,44 @@ def test_a_subworkflow_cancelled_while_paused_ends_its_task(tree: Tree) -> None:
     ex = queries.get(tree.svc, "execution", tree.root, project_id=P)
     # The join cannot be reached any more: the parent ends, it is not left waiting.
     assert ex["state"] in ("CANCELLED", "ERROR"), ex
+
+
+SHORT = """\
+version: '2.0'
+top:
+  tasks:
+    call:
+      workflow: short
+      on-success: [after]
+    after:
+      action: std.noop
+short:
+  tasks:
+    wait:
+      action: std.async_noop
+"""
+"""A child whose only task can finish while the child is paused."""
+
+
+def test_a_child_that_ends_as_it_is_resumed_resumes_its_parent(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path}/short.sqlite"
+    upgrade(url)
+    svc = inline_services(url)
+    definitions.create_workflows(svc, SHORT, project_id=P)
+    root = executions.start_execution(svc, "top", project_id=P)
+    svc.dispatcher.drain()
+    with svc.db.read() as s:
+        task = s.query(TaskExecution).filter_by(workflow_execution_id=root, name="call").one()
+        child = s.query(WorkflowExecution).filter_by(task_execution_id=task.id).one().id
+        action = s.query(ActionExecution).filter_by(workflow_execution_id=child).one().id
+    executions.update_execution(svc, child, project_id=P, state="PAUSED")
+    assert queries.get(svc, "execution", root, project_id=P)["state"] == "PAUSED"
+    # Its last task finishes while it is paused: the child stays PAUSED, with nothing left.
+    executions.complete_action(svc, action, True, None)
+    assert queries.get(svc, "execution", child, project_id=P)["state"] == "PAUSED"
+    # Resumed, it ends at once; the parent, paused only for it, goes on and finishes.
+    executions.update_execution(svc, child, project_id=P, state="RUNNING")
+    svc.dispatcher.drain()
+    assert queries.get(svc, "execution", child, project_id=P)["state"] == "SUCCESS"
+    ex = queries.get(svc, "execution", root, project_id=P)
+    assert ex["state"] == "SUCCESS", ex["state_info"]

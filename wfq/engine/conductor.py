@@ -57,17 +57,16 @@ def handle(
     return Decision(snap, run.commands)
 
 
-_PAUSE_OR_RESUME = {(State.RUNNING, State.PAUSED), (State.IDLE, State.PAUSED), (State.PAUSED, State.RUNNING)}
-"""(before, after) of the execution: paused while running, paused as it starts (`pause-before`
-on a first task), resumed."""
-
-
 def _paused_or_resumed(run: Run, before: str) -> None:
     """Whatever paused or resumed the execution (a user, an async action, the `pause` command,
-    `pause-before`), its subworkflows and its parent task follow."""
+    `pause-before` even on a first task), its subworkflows and its parent task follow. A paused
+    execution that ends as it is resumed (nothing was left to run) counts as resumed: its
+    parent must not stay paused for it."""
     ex = run.snap.execution
-    if (before, ex.state) in _PAUSE_OR_RESUME:
-        run.emit(ExecutionPausedOrResumed(ex.id, ex.state, ex.task_execution_id))
+    if ex.state == State.PAUSED and before in (State.RUNNING, State.IDLE):
+        run.emit(ExecutionPausedOrResumed(ex.id, State.PAUSED.value, ex.task_execution_id))
+    elif before == State.PAUSED and (ex.state == State.RUNNING or ex.state in COMPLETED):
+        run.emit(ExecutionPausedOrResumed(ex.id, State.RUNNING.value, ex.task_execution_id))
 
 
 def _on_workflow_started(run: Run, event: WorkflowStarted) -> None:

@@ -159,10 +159,14 @@ def on_child_state(run: Run, event: ChildStateChanged) -> None:
     """A task's subworkflow was paused or resumed: the task and the execution follow, as for
     an asynchronous action (Mistral's `on_action_update`)."""
     task = run.snap.task(event.task_execution_id)
-    if task is None or task.state in COMPLETED or run.snap.execution.state in COMPLETED:
+    if task is None or run.snap.execution.state in COMPLETED:
         return
-    if run.snap.spec.tasks[task.name].with_items:
-        task = None  # the items' children pause apart; the task itself stays RUNNING
+    if task.state in COMPLETED or run.snap.spec.tasks[task.name].with_items:
+        # A finished task (the child ended as it was resumed) stays finished; the items'
+        # children of a with-items task pause apart, the task itself stays RUNNING.
+        if event.state == State.PAUSED:
+            return
+        task = None
     if event.state == State.PAUSED:
         _task_paused(run, task)
     elif event.state == State.RUNNING:
