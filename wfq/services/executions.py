@@ -328,7 +328,7 @@ def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> None:
         if isinstance(exc, NotFound):
             msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace={parent.workflow_namespace}]"
         index = cmd.params.get("index")
-        _deliver_to_parent(
+        _apply_event(
             svc, parent.id, engine.SubworkflowCompleted(task.id, State.ERROR.value, {"result": msg}, msg, None, index)
         )
 
@@ -343,7 +343,7 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
     event = engine.SubworkflowCompleted(
         task.id, child.state, child.output, child.state_info, child.id, (child.params or {}).get("index")
     )
-    _deliver_to_parent(svc, task.workflow_execution_id, event)
+    _apply_event(svc, task.workflow_execution_id, event)
 
 
 def follow_pause_or_resume(svc: Services, cmd: ExecutionPausedOrResumed) -> None:
@@ -354,13 +354,14 @@ def follow_pause_or_resume(svc: Services, cmd: ExecutionPausedOrResumed) -> None
         children = [c.id for c in repo.children_of(session, cmd.execution_id) if c.state == other]
         parent = session.get(TaskExecution, cmd.parent_task_execution_id) if cmd.parent_task_execution_id else None
     for child_id in children:
-        transitions.on_execution(svc, child_id, engine.StateRequested(cmd.state))
+        _apply_event(svc, child_id, engine.StateRequested(cmd.state))
     if parent is not None:
-        _deliver_to_parent(svc, parent.workflow_execution_id, engine.ChildStateChanged(parent.id, cmd.state))
+        _apply_event(svc, parent.workflow_execution_id, engine.ChildStateChanged(parent.id, cmd.state))
 
 
-def _deliver_to_parent(svc: Services, parent_id: str, event: engine.Event) -> None:
-    commands, _ = svc.db.retrying(_transition, svc, parent_id, event)
+def _apply_event(svc: Services, execution_id: str, event: engine.Event) -> None:
+    """One transition of `execution_id` (a parent, a subworkflow) on `event`, then its commands."""
+    commands, _ = svc.db.retrying(_transition, svc, execution_id, event)
     svc.carry_out(commands)
 
 

@@ -81,9 +81,9 @@ def _resend_unclaimed(svc: Services, cutoff: dt.datetime) -> int:
         rows = repo.unclaimed_actions(session, cutoff)
     due = [a for a in rows if _sent_at(a) + grace * 2 ** min(_times_sent_again(a), RESEND_BACKOFF_MAX) <= now]
     _send(svc, due)
-    for a in due:
+    if due:
         with svc.db.write() as session:
-            repo.mark_sent_again(session, a.id, now, _times_sent_again(a) + 1)
+            repo.mark_sent_again(session, [a.id for a in due], now)
     return len(due)
 
 

@@ -167,14 +167,17 @@ def unclaimed_actions(session: Session, sent_before: Any, limit: int = 1000) -> 
     return list(session.scalars(stmt))
 
 
-def mark_sent_again(session: Session, action_id: str, at: Any, times: int) -> None:
-    """Record that the integrity check sent an unclaimed action again (`times` so far): its
-    `heartbeat_at` holds when, as long as no worker has claimed it."""
-    row = session.get(ActionExecution, action_id, with_for_update=True)
-    if row is None or row.worker is not None or row.state != "RUNNING":
-        return
-    row.heartbeat_at = at
-    row.runtime = {**row.runtime, "sent_again": times}
+def mark_sent_again(session: Session, action_ids: Sequence[str], at: Any) -> None:
+    """Record that the integrity check sent these actions again: while no worker has claimed
+    one, its `heartbeat_at` holds when, and `runtime["sent_again"]` how many times."""
+    stmt = (
+        select(ActionExecution)
+        .where(ActionExecution.id.in_(action_ids), ActionExecution.state == "RUNNING", ActionExecution.worker.is_(None))
+        .with_for_update()
+    )
+    for row in session.scalars(stmt):
+        row.heartbeat_at = at
+        row.runtime = {**row.runtime, "sent_again": int(row.runtime.get("sent_again", 0)) + 1}
 
 
 def orphan_workflow_tasks(session: Session, created_before: Any, limit: int = 1000) -> list[TaskExecution]:
