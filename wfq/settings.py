@@ -33,8 +33,18 @@ class Settings:
     """Celery queue for engine messages (timers, subworkflow completions, chord callbacks)."""
     task_events: bool = False
     """Celery task events from the start (Flower turns them on itself when it connects)."""
-    worker_concurrency: int = 2
-    """Processes (or threads when embedded) per worker."""
+    worker_slots: int = 1000
+    """Actions one worker process runs at once: the threads of its pool (`wfq worker -c N`).
+    An action that only waits (std.sleep, wait-before/wait-after, retry delays, asynchronous
+    actions, subworkflows) holds none while it waits."""
+    worker_engine_slots: int = 4
+    """Threads of a worker process that apply engine events (due timers, with-items callbacks,
+    the wake-up of a waiting action), apart from the action slots: they never queue behind
+    actions."""
+    database_pool_size: int = 10
+    """Database connections one process keeps. A worker's action slots use one only to claim
+    an action and to record its result (the transition that follows); a thread that finds all
+    busy waits its turn (up to `database_outage_s`). See docs/architecture.md, "Sizing"."""
     api_host: str = "127.0.0.1"
     api_port: int = 8989
     """Where `wfq server` listens (Mistral's port by default)."""

@@ -16,6 +16,7 @@ from wfq.dispatch import names
 from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
 from wfq.services.context import Services
+from wfq.services.timers import Timers
 from wfq.settings import Settings
 
 
@@ -45,6 +46,7 @@ class WfqCelery(Celery):
                 db=Database.from_settings(s),
                 dispatcher=CeleryDispatcher(self, s.queue, s.engine_queue),
                 registry=ActionRegistry.load(s),
+                timers=Timers(s.worker_engine_slots),
             )
         return self._services
 
@@ -64,8 +66,12 @@ class WfqCelery(Celery):
 
 
 def make_celery(settings: Settings) -> WfqCelery:
-    """The Celery app for these settings, with wfq's tasks registered."""
-    from workers import tasks
+    """The Celery app for these settings, with wfq's tasks registered.
+
+    A worker's defaults (`wfq worker`, or `celery -A workers.app worker`) are wfq's design, not
+    Celery's: a pool of `worker_slots` threads for actions, which mostly wait on the network,
+    and an engine lane beside it (workers/engine_lane.py). Why: docs/architecture.md, "Workers"."""
+    from workers import engine_lane, tasks
 
     app = WfqCelery("wfq", broker=settings.broker_url, backend=settings.result_backend or None)
     app.wfq_settings = settings
@@ -78,13 +84,18 @@ def make_celery(settings: Settings) -> WfqCelery:
         # refused unless the task is safe-rerun, and the heartbeat check handles the rest.
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
-        worker_prefetch_multiplier=4,
+        worker_pool="threads",
+        worker_concurrency=settings.worker_slots,
+        # Reserve no more actions than there are slots: a backlog stays in the broker for the
+        # other workers, and a worker killed holds no unclaimed action.
+        worker_prefetch_multiplier=1,
         task_default_queue=settings.queue,
         task_routes={
             names.CONTINUE_EXECUTION: {"queue": settings.engine_queue},
             names.RECOVER: {"queue": settings.engine_queue},
             names.FIRE_CRON_TRIGGERS: {"queue": settings.engine_queue},
-            names.NOTIFY: {"queue": settings.engine_queue},
+            # A webhook POST waits on the network, like an action: it takes an action slot.
+            names.NOTIFY: {"queue": settings.queue},
         },
         broker_connection_retry_on_startup=True,
         broker_transport_options={"polling_interval": 0.01} if settings.embedded else {},
@@ -96,6 +107,8 @@ def make_celery(settings: Settings) -> WfqCelery:
         task_send_sent_event=settings.task_events,
     )
     tasks.register(app)
+    app.steps["worker"].add(engine_lane.EngineQueue)
+    app.steps["consumer"].add(engine_lane.EngineConsumer)
     return app
 
 

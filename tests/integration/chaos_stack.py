@@ -152,7 +152,7 @@ class Stack:
         wfq = [sys.executable, "-m", "wfq.cli.main"]
         self.api = Service("api", [*wfq, "server", "--port", str(self.api_port)], self.env, logs,
                            _answers(f"{self.url}/v2"))
-        self.beat = Service("beat", [*wfq, "beat"], self.env, logs, _log_says("maxinterval"))
+        self.beat = Service("beat", [*wfq, "beat"], self.env, logs, _log_says("beat ready"))
         queues = f"{env.get('WFQ_QUEUE', 'wfq')},{env.get('WFQ_ENGINE_QUEUE', 'wfq.engine')}"
         self.workers = [
             Service(

@@ -51,6 +51,17 @@ class ActionContext:
 
 
 @dataclass(frozen=True, slots=True)
+class Wait:
+    """What an action returns when all it has left to do is wait: the worker finishes it with
+    `result` after `seconds`, and meanwhile the action holds no slot (no thread). It stays
+    RUNNING, claimed and heart-beating, so a worker lost meanwhile is detected as for any
+    action. Where nothing can park it (a direct run in the API), it is waited for in place."""
+
+    seconds: float
+    result: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class Action:
     """A registered action. `fn(ctx, **input)` returns the result or raises to fail.
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from wfq.actions.base import ActionContext, action
+from wfq.actions.base import ActionContext, Wait, action
 from wfq.errors import ActionFailed
 
 # Mistral names its classes in "Invalid input" errors; scripts that parse them keep working.
@@ -43,13 +43,13 @@ def fail(ctx: ActionContext, error_data: Any = None) -> None:
 
 
 @action("std.sleep", class_name=f"{_MISTRAL}.SleepAction")
-def sleep(ctx: ActionContext, seconds: float = 1) -> None:
-    """Sleeps for `seconds` and returns null."""
+def sleep(ctx: ActionContext, seconds: float = 1) -> Wait | None:
+    """Sleeps for `seconds` and returns null (without holding a worker slot meanwhile)."""
     try:
         delay = max(0.0, float(seconds))
     except (TypeError, ValueError):
         delay = 0.0  # Mistral's SleepAction treats a bad value as 0
-    time.sleep(delay)
+    return Wait(delay) if delay > 0 else None
 
 
 @action("std.async_noop", is_sync=False, class_name=f"{_MISTRAL}.AsyncNoOpAction")

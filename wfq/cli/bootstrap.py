@@ -7,16 +7,15 @@ start the worker code, so they must know it.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from beat.periodic import Periodic
 from wfq.actions.registry import ActionRegistry
 from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
 from wfq.persistence.migrate import upgrade
-from wfq.services import cron_firing, recovery
 from wfq.services.context import Services
+from wfq.services.timers import Timers
 from wfq.settings import Settings
 from workers.app import WfqCelery, make_celery
 from workers.embedded import EmbeddedWorker
@@ -31,31 +30,22 @@ class Process:
     services: Services
     celery: WfqCelery
     worker: EmbeddedWorker | None = None
-    stopping: threading.Event = field(default_factory=threading.Event)
+    periodic: Periodic | None = None
 
     def close(self) -> None:
-        self.stopping.set()
+        if self.periodic is not None:
+            self.periodic.stop()
         if self.worker is not None:
             self.worker.stop()
+        if self.services.timers is not None:
+            self.services.timers.stop(timeout=10)
         self.celery.close()  # the broker connections of the producer pool
         self.services.db.dispose()
 
     def start_periodic_work(self) -> None:
-        """What beat does when not embedded: cron triggers every second, the integrity check
-        every `recovery_interval_s`, each in its own thread."""
-        s = self.services.settings
-        self._every(1.0, "wfq-cron", lambda: cron_firing.fire_due(self.services, self.services.now()))
-        self._every(s.recovery_interval_s, "wfq-recovery", lambda: recovery.recover(self.services))
-
-    def _every(self, seconds: float, name: str, fn: Callable[[], object]) -> None:
-        def loop() -> None:
-            while not self.stopping.wait(seconds):
-                try:
-                    fn()
-                except Exception:  # keep the loop alive; the next pass tries again
-                    log.exception("%s failed", name)
-
-        threading.Thread(target=loop, name=name, daemon=True).start()
+        """What `wfq beat` does: cron triggers and the integrity check, in threads of this
+        process (beat/periodic.py)."""
+        self.periodic = Periodic(self.services).start()
 
 
 def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | None = None) -> Process:
@@ -74,6 +64,7 @@ def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | N
     proc = Process(services, app)
     if settings.embedded if embedded_worker is None else embedded_worker:
         log.info("embedded mode: in-process Celery worker on %s", settings.broker_url)
-        proc.worker = EmbeddedWorker(app, concurrency=max(2, settings.worker_concurrency)).start()
+        services.timers = Timers(settings.worker_engine_slots)
+        proc.worker = EmbeddedWorker(app, concurrency=settings.worker_slots).start()
         proc.start_periodic_work()
     return proc

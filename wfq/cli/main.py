@@ -63,18 +63,27 @@ def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.option("--concurrency", "-c", default=None, type=int, help="Worker processes.")
+@click.option(
+    "--concurrency", "-c", default=None, type=int,
+    help="Actions run at once (threads; default: worker_slots, 1000).",
+)
 @click.option("--queues", "-Q", default=None, help="Queues to consume (default: wfq,wfq.engine).")
 @click.pass_context
 def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> None:
-    """Run a Celery worker that executes actions (needs a real broker)."""
+    """Run a Celery worker that executes actions (needs a real broker).
+
+    By default one process runs up to `worker_slots` (1000) actions at once in threads, and
+    engine events (timers, with-items callbacks) on an engine lane of its own; an action that
+    only waits (std.sleep, asynchronous actions, subworkflows) holds no slot. Any other option
+    is passed to `celery worker` as is, e.g. `--pool prefork -c 4` for CPU-bound actions
+    (see docs/operations.md, "Sizing the workers")."""
     from workers.app import make_celery
 
     s: settings_mod.Settings = ctx.obj
     app = make_celery(s)
     argv = [
         "worker",
-        f"--concurrency={concurrency or s.worker_concurrency}",
+        f"--concurrency={concurrency or s.worker_slots}",
         f"--queues={queues or f'{s.queue},{s.engine_queue}'}",
         "--loglevel=INFO",
         *ctx.args,
@@ -85,14 +94,24 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> N
 @main.command()
 @click.pass_obj
 def beat(s: settings_mod.Settings) -> None:
-    """Run Celery beat: the periodic integrity check (and, later, cron triggers)."""
-    from beat.schedule import beat_schedule
-    from workers.app import make_celery
+    """Run the periodic work: cron triggers every second and the integrity check every
+    recovery_interval_s, in this process (never queued behind actions)."""
+    import signal
+    import threading
 
-    app = make_celery(s)
-    app.conf.beat_schedule = beat_schedule(s)
-    # In-memory schedule: every entry is an interval, and the cron state lives in the database.
-    app.Beat(loglevel="INFO", scheduler="celery.beat:Scheduler").run()
+    from wfq.cli.bootstrap import build
+
+    proc = build(s, migrate=False, embedded_worker=False)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    proc.start_periodic_work()
+    logging.getLogger("wfq.beat").info(
+        "beat ready: cron triggers every 1 s, integrity check every %g s", s.recovery_interval_s
+    )
+    while not done.wait(1.0):
+        pass
+    proc.close()
 
 
 @main.group()

@@ -31,8 +31,15 @@ OUTAGE_PG_CODES = {"57P01", "57P02", "57P03"}
 """Admin shutdown, crash shutdown, cannot connect now (the server is restarting)."""
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+def _pool(size: int, wait_s: float) -> dict[str, Any]:
+    """A fixed pool of `size` connections: a thread that finds all busy waits its turn, for up
+    to `wait_s` (a worker has far more threads than connections; see docs/architecture.md)."""
+    return {"pool_size": size, "max_overflow": 0, "pool_timeout": wait_s}
+
+
+def _sqlite_engine(url: str, begin: str, pool: dict[str, Any]) -> Engine:
+    opts = pool if ":memory:" not in url and url.rstrip("/") != "sqlite:" else {}
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60}, **opts)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -50,13 +57,13 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
     return engine
 
 
-def _postgresql_engine(url: str, echo: bool) -> Engine:
+def _postgresql_engine(url: str, echo: bool, pool: dict[str, Any]) -> Engine:
     # Connections stay in autocommit, so a read or a single statement is one round trip (no
     # BEGIN, no ROLLBACK); a write transaction begins explicitly, as on SQLite. Switching a
     # pooled connection between the two modes per checkout would cost round trips of its own.
     # No pool_pre_ping: it costs a round trip per checkout, and a connection lost meanwhile is
     # retried by `retrying` (connection_invalidated).
-    engine = create_engine(url, pool_size=10, max_overflow=20, echo=echo, isolation_level="AUTOCOMMIT")
+    engine = create_engine(url, echo=echo, isolation_level="AUTOCOMMIT", **pool)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -72,15 +79,16 @@ _TRANSACTION = "wfq_transaction"
 class Database:
     """Owns the SQLAlchemy engines of one process and hands out transactions."""
 
-    def __init__(self, url: str, *, echo: bool = False, outage_s: float = 60.0) -> None:
+    def __init__(self, url: str, *, echo: bool = False, outage_s: float = 60.0, pool_size: int = 10) -> None:
         self.url = url
         self.outage_s = outage_s
         self.is_sqlite = url.startswith("sqlite")
+        pool = _pool(pool_size, max(outage_s, 30.0))
         if self.is_sqlite:
-            self.engine = _sqlite_engine(url, "BEGIN")
-            self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
+            self.engine = _sqlite_engine(url, "BEGIN", pool)
+            self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", pool)
         else:
-            self.engine = _postgresql_engine(url, echo)
+            self.engine = _postgresql_engine(url, echo, pool)
             self._write_engine = self.engine.execution_options(**{_TRANSACTION: True})
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
@@ -88,7 +96,7 @@ class Database:
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         """The database named by `settings.database_url`."""
-        return cls(settings.database_url, outage_s=settings.database_outage_s)
+        return cls(settings.database_url, outage_s=settings.database_outage_s, pool_size=settings.database_pool_size)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from wfq.actions.base import Action, ActionContext
+from wfq.actions.base import Action, ActionContext, Wait
 from wfq.engine import adhoc
 from wfq.errors import ActionFailed, ActionNotFound, ExpressionError, InvalidInput, NotFound
 from wfq.persistence.models import ActionExecution
@@ -66,6 +67,9 @@ def _execute(
     ctx = ActionContext(action_execution_id=action_id or "", settings=svc.settings)
     try:
         result = action.fn(ctx, **runtime["input"])
+        if isinstance(result, Wait):  # a direct run answers in the request: wait here
+            time.sleep(result.seconds)
+            result = result.result
     except ActionFailed as exc:
         return False, exc.data
     except Exception as exc:  # an action may raise anything; it fails the action, not the API

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -9,7 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from wfq.actions.base import ActionContext
+from wfq.actions.base import ActionContext, Wait
+from wfq.dispatch import names
 from wfq.engine import ItemsCompleted
 from wfq.engine.adhoc import transform_output
 from wfq.errors import ActionFailed, ExpressionError
@@ -111,10 +113,35 @@ def _within_limit(svc: Services, claimed: Claimed, success: bool, result: Any) -
 
 
 def execute(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
-    """Run the action; returns (success, result or error text, is_sync)."""
+    """Run the action; returns (success, result or error text, is_sync). The result is a
+    `Wait` when the action only waits from now on and this process can park it (`park`)."""
     success, result, is_sync = _run(svc, claimed)
+    if isinstance(result, Wait):
+        if svc.timers is not None:
+            return success, result, is_sync
+        time.sleep(result.seconds)
+        result = result.result
     success, result = _within_limit(svc, claimed, success, result)
     return success, result, is_sync
+
+
+def park(svc: Services, claimed: Claimed, wait: Wait, finish: Any) -> None:
+    """Let go of the thread of an action that only waits: `finish(result)` runs on the engine
+    lane when the wait is over. Meanwhile the action stays RUNNING and claimed by this process,
+    which keeps its heartbeat: if the process dies, the integrity check fails the action as
+    lost, or sends it again when it is safe-rerun, as for any action it was running."""
+    assert svc.timers is not None
+    heartbeat.hold(claimed.id)
+
+    def wake() -> None:
+        try:
+            with log_context(action_execution_id=claimed.id):
+                bind_ids(claimed)
+                finish(_within_limit(svc, claimed, True, wait.result)[1])
+        finally:
+            heartbeat.release(claimed.id)
+
+    svc.timers.call_at(time.monotonic() + wait.seconds, wake)
 
 
 def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
@@ -157,10 +184,14 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
     (already claimed by this worker), if any."""
     bind_ids(claimed)
     success, result, is_sync = execute(svc, claimed)
+    ex_id = claimed.context.workflow_execution_id
+    if isinstance(result, Wait):
+        park(svc, claimed, result, lambda value: executions.complete_action(
+            svc, claimed.id, True, value, execution_id=ex_id))
+        return None
     if not is_sync:
         svc.db.retrying(mark_async, svc, claimed.id)
         return None
-    ex_id = claimed.context.workflow_execution_id
     return executions.complete_action(
         svc, claimed.id, success, result, execution_id=ex_id,
         run_here=worker_name() if run_here and ex_id is not None else None,
@@ -186,10 +217,11 @@ def mark_async(svc: Services, action_id: str) -> None:
 
 
 def _finish_item_and_claim_next(
-    svc: Services, claimed: Claimed, success: bool, result: Any, is_sync: bool
+    svc: Services, claimed: Claimed, success: bool, result: Any, is_sync: bool, claimant: str | None = ""
 ) -> Claimed | None:
     """Store one item's result (without locking the workflow execution) and, in the same
-    transaction, claim the task's next IDLE item for this lane."""
+    transaction, claim the task's next IDLE item for this lane (for `claimant`; by default
+    this process; None: leave it RUNNING unclaimed, for a lane message to take)."""
     if success and claimed.output_exprs:
         try:
             result = transform_output({"output": claimed.output_exprs}, result)
@@ -205,7 +237,8 @@ def _finish_item_and_claim_next(
             if row is not None and row.state == State.RUNNING:
                 row.runtime = {**row.runtime, "async": True}
         task_id = claimed.context.task_execution_id or ""
-        nxt = repo.take_idle_item(session, task_id, claimed.item_index, worker_name(), now)
+        worker = worker_name() if claimant == "" else claimant
+        nxt = repo.take_idle_item(session, task_id, claimed.item_index, worker, now)
         return _claimed(svc, nxt) if nxt is not None else None
 
 
@@ -220,9 +253,23 @@ def run_lane(svc: Services, action_id: str, notify: bool) -> None:
             with heartbeat.running(claimed.id):
                 bind_ids(claimed)
                 success, result, is_sync = execute(svc, claimed)
+                if isinstance(result, Wait):
+                    park(svc, claimed, result, functools.partial(_continue_lane, svc, claimed))
+                    return  # the wake-up goes on with the lane
                 claimed = svc.db.retrying(_finish_item_and_claim_next, svc, claimed, success, result, is_sync)
         if notify and task_id:
             finish_items_check(svc, task_id)
+
+
+def _continue_lane(svc: Services, item: Claimed, result: Any) -> None:
+    """A waiting item is over: store its result, and hand the lane's next item to the action
+    slots by message (this runs on the engine lane, which runs no action). The lane now
+    reports the task's end itself, as it may have left a chord that counted it finished."""
+    nxt = svc.db.retrying(_finish_item_and_claim_next, svc, item, True, result, True, None)
+    if nxt is not None:
+        svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [nxt.id, True], queue=nxt.queue or svc.settings.queue)
+    elif item.context.task_execution_id:
+        finish_items_check(svc, item.context.task_execution_id)
 
 
 def finish_items_check(svc: Services, task_id: str) -> None:

@@ -23,6 +23,7 @@ from wfq.engine.commands import Notify, RunItems, ScheduleTimer
 from wfq.engine.events import TimerFired
 from wfq.persistence.db import Database
 from wfq.persistence.ids import new_id
+from wfq.services.timers import Timers
 from wfq.settings import Settings
 
 log = logging.getLogger("wfq.services")
@@ -41,6 +42,9 @@ class Services:
     db: Database
     dispatcher: Dispatcher
     registry: ActionRegistry = field(default_factory=ActionRegistry.default)
+    timers: Timers | None = None
+    """The engine lane of a worker process (parks actions that only wait); None elsewhere:
+    an action that waits then holds its thread, as in a direct run or an inline test."""
 
     new_id = staticmethod(new_id)
     now = staticmethod(utcnow)
@@ -66,7 +70,9 @@ class Services:
             elif isinstance(c, ExecutionPausedOrResumed):
                 executions.follow_pause_or_resume(self, c)
             elif isinstance(c, Notify):
-                self.publish(self.dispatcher.send, names.NOTIFY, [list(c.targets), list(c.events)])
+                self.publish(
+                    self.dispatcher.send, names.NOTIFY, [list(c.targets), list(c.events)], queue=self.settings.queue
+                )
             elif isinstance(c, RunItems):
                 self.publish(
                     self.dispatcher.run_items,

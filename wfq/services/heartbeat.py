@@ -8,6 +8,7 @@ safe-rerun, instead of it staying RUNNING forever behind a live process."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import threading
@@ -53,20 +54,32 @@ class Heartbeat:
 
 
 _started: dict[tuple[int, str], Heartbeat] = {}
-_running: set[str] = set()
+_running: collections.Counter[str] = collections.Counter()
 _lock = threading.Lock()
+
+
+def hold(action_id: str) -> None:
+    """Beat for `action_id` until as many `release` calls as `hold` calls were made (a waiting
+    action is held by its wake-up after the thread that ran it let go)."""
+    with _lock:
+        _running[action_id] += 1
+
+
+def release(action_id: str) -> None:
+    with _lock:
+        _running[action_id] -= 1
+        if _running[action_id] <= 0:
+            del _running[action_id]
 
 
 @contextlib.contextmanager
 def running(action_id: str) -> Iterator[None]:
     """Beat for `action_id` while the block runs (it claims, runs and reports the action)."""
-    with _lock:
-        _running.add(action_id)
+    hold(action_id)
     try:
         yield
     finally:
-        with _lock:
-            _running.discard(action_id)
+        release(action_id)
 
 
 def ensure_started(svc: Services, worker: str) -> None:

@@ -1,0 +1,48 @@
+"""The periodic work of wfq, run by `wfq beat` (and by the embedded `wfq server` / `wfq run`)
+in threads of its own process: cron triggers every second, the integrity check every
+`recovery_interval_s`.
+
+They run here rather than as broker messages for a worker: a message would wait in a queue
+behind whatever the workers are busy with, and expire unrun under load, which is exactly when a
+lost worker must be found. Here a pass runs on time whatever the action load; it only needs the
+database (and the broker to send what it recovers). Any number of beats may run: cron firing
+is exactly-once by row lock, and the integrity check is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from wfq.services import cron_firing, recovery
+from wfq.services.context import Services
+
+log = logging.getLogger("wfq.beat")
+
+
+class Periodic:
+    """Runs cron firing and the integrity check in daemon threads until `stop()`."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.stopping = threading.Event()
+
+    def start(self) -> Periodic:
+        svc = self.services
+        self._every(1.0, "wfq-cron", lambda: cron_firing.fire_due(svc, svc.now()))
+        self._every(svc.settings.recovery_interval_s, "wfq-recovery", lambda: recovery.recover(svc))
+        return self
+
+    def _every(self, seconds: float, name: str, fn: Callable[[], object]) -> None:
+        def loop() -> None:
+            while not self.stopping.wait(seconds):
+                try:
+                    fn()
+                except Exception:  # keep the loop alive; the next pass tries again
+                    log.exception("%s failed", name)
+
+        threading.Thread(target=loop, name=name, daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopping.set()
