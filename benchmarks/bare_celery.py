@@ -1,6 +1,7 @@
 """The baseline: bare Celery on the same Redis broker, the same graphs without an engine.
 
     celery -A benchmarks.bare_celery worker -Q $BENCH_BARE_QUEUE -c 2 --pool prefork
+    celery -A benchmarks.bare_celery worker -Q $BENCH_BARE_QUEUE-io -c 1000 --pool threads
 
 Configured from the environment (the benchmark runner sets it): BENCH_BARE_BROKER (broker and
 result backend, default redis://127.0.0.1:6379/14) and BENCH_BARE_QUEUE (default
@@ -47,3 +48,19 @@ def echo(output: Any) -> Any:
 def collect(results: list[Any]) -> int:
     """A chord callback: receives every header result (as a with-items task does)."""
     return len(results)
+
+
+@app.task(name="bench.http_get")
+def http_get(url: str) -> int:
+    """std.http's shape: one GET to the local slow server (scenarios g and h)."""
+    import requests
+
+    return requests.get(url, timeout=60).status_code
+
+
+@app.task(name="bench.sleep")
+def sleep(seconds: float) -> None:
+    """std.sleep's shape: a task that only waits, holding its thread (scenario i)."""
+    import time
+
+    time.sleep(seconds)

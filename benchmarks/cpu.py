@@ -55,10 +55,11 @@ class CpuMeter:
             out[w.pid] = "wfq worker main (consumer)"
             for c in children(w.pid):
                 out[c] = "wfq worker pool (task bodies)"
-        if s.bare is not None and s.bare.proc is not None:
-            out[s.bare.pid] = "bare worker main (consumer)"
-            for c in children(s.bare.pid):
-                out[c] = "bare worker pool (task bodies)"
+        for bare in (s.bare, s.bare_io):
+            if bare is not None and bare.proc is not None:
+                out[bare.pid] = "bare worker main (consumer)"
+                for c in children(bare.pid):
+                    out[c] = "bare worker pool (task bodies)"
         for pid in self._pg_backends():
             out[pid] = "PostgreSQL backends (bench db)"
         if self.redis_pid:

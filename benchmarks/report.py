@@ -203,7 +203,8 @@ def rows_c(C: dict[str, Any]) -> list[Row]:
 
 def rows_e(E: dict[str, Any]) -> list[Row]:
     k = str(E["workers"][1])
-    c = E.get("concurrency", "?")
+    c = E.get("concurrency")
+    c = f"-c {c}" if c else "default pool"
     r1 = med([x["rate"] for x in E["1"]])
     r2 = med([x["rate"] for x in E[k]])
     d1 = med([x["db_rate"] for x in E["1"]])
@@ -211,7 +212,7 @@ def rows_e(E: dict[str, Any]) -> list[Row]:
     return [
         (
             "e horizontal scale (backlog)",
-            f"exec/s draining, 1 worker process (x{c} prefork)",
+            f"exec/s draining, 1 worker process ({c})",
             fmt(r1, "/s", 1),
             "",
             "",
@@ -219,7 +220,7 @@ def rows_e(E: dict[str, Any]) -> list[Row]:
         ),
         (
             "",
-            f"exec/s draining, {k} worker processes (x{c} prefork)",
+            f"exec/s draining, {k} worker processes ({c})",
             fmt(r2, "/s", 1),
             "",
             xr(ratio(r2, r1), 2),
@@ -389,6 +390,10 @@ def table(res: dict[str, Any]) -> str:
         rows += rows_f(res["f"], tr)
     if tr:
         rows += rows_transition(tr)
+    if "waiting" in res:
+        from benchmarks import waiting  # it builds its rows with this module's helpers
+
+        rows += waiting.rows(res["waiting"])
     head = ("scenario", "metric", "wfq", "bare Celery", "wfq/bare", "target")
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(6)]
     sep = "-+-".join("-" * w for w in widths)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import costs, cpu, profiling
+from benchmarks import costs, cpu, profiling, waiting
 from benchmarks.report import bench_v2_table, table
 from benchmarks.stack import ROOT, Stack, rss_kb
 
@@ -53,7 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workers", type=int, default=1, help="wfq worker processes for a-d, f (default 1)"
     )
     p.add_argument(
-        "--concurrency", type=int, default=2, help="prefork children per worker process (default 2)"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="pool size (-c) of each wfq worker process (default: wfq's own default, "
+        "worker_slots threads; the bare baseline of a-f stays prefork x2)",
     )
     p.add_argument(
         "--api",
@@ -81,12 +85,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--scale-concurrency",
         type=int,
-        default=1,
-        help="prefork children of each worker process in e (default 1: one engine process per "
-        "core, so that 1 worker process is the bottleneck the second one should relieve)",
+        default=None,
+        help="pool size (-c) of each worker process in e (default: wfq's defaults, one process "
+        "of threads, so that 1 worker process is the bottleneck the second one should relieve)",
     )
     p.add_argument(
-        "--scenarios", default="a,b,c,d,e,f", help="subset of a,b,c,d,e,f (default: all)"
+        "--scenarios", default="a,b,c,d,e,f,g,h,i", help="subset of a,b,c,d,e,f,g,h,i (default: all)"
     )
     p.add_argument("--no-profile", action="store_true", help="skip the py-spy and cProfile phase")
     p.add_argument(
@@ -155,6 +159,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
         redis_db=a.redis_db,
         workers=a.workers,
         concurrency=a.concurrency,
+        waiting=bool(a.scen & {"g", "h", "i"}),
         keep_logs=a.keep_logs,
         wfq_root=a.root,
         api_server=a.api,
@@ -177,7 +182,7 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     try:
         log(
             f"starting: database {stack.db_name}, redis db {a.redis_db}, {a.workers} wfq worker(s) "
-            f"x{a.concurrency}, API, bare Celery worker x{a.concurrency} (logs in {stack.logdir})"
+            f"({_pool(a.concurrency)}), API, bare Celery worker prefork x2 (logs in {stack.logdir})"
         )
         stack.start()
         os.environ["BENCH_BARE_BROKER"] = stack.redis_url
@@ -221,6 +226,8 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
             res["e"] = scale(a, stack, wfq)
         if "f" in a.scen:
             res["f"] = cost(a, stack, api, db, wfq, bare, host, int(port))
+        if a.scen & {"g", "h", "i"}:
+            res["waiting"] = waiting.run(ctx, log)
         if not a.no_profile:
             res["profile"] = profile(a, stack, api, wfq)
         if a.url == "started":
@@ -233,6 +240,10 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     res["duration_s"] = time.monotonic() - t_start
     res["machine"]["load_after"] = os.getloadavg()
     return res
+
+
+def _pool(concurrency: int | None) -> str:
+    return f"-c {concurrency}" if concurrency else "default pool: worker_slots threads + engine lane"
 
 
 @dataclass
@@ -721,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"wfq vs bare Celery — {res['started']}, {res['machine']['cpus']} CPUs, load "
         f"{res['machine']['load_before'][0]:.2f} -> {res['machine']['load_after'][0]:.2f}, "
-        f"{res['args']['workers']} wfq worker(s) x{res['args']['concurrency']} prefork, API {res['args']['api']}"
+        f"{res['args']['workers']} wfq worker(s) ({_pool(res['args']['concurrency'])}), API {res['args']['api']}"
         + (f" x{res['args']['api_workers']}" if res["args"]["api"] != "wfq" else "")
         + ", "
         f"reps {res['args']['reps']} (medians), wfq code: {res['code']}, run took {res['duration_s']:.0f} s"

@@ -53,6 +53,11 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def _answers(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def rss_kb(pid: int, field_name: str = "VmRSS") -> int:
     """Resident set size (or VmHWM, its peak) of `pid` in KiB; 0 when gone."""
     try:
@@ -139,7 +144,14 @@ class Stack:
     redis_host: str = "127.0.0.1:6379"
     redis_db: int = 14
     workers: int = 1
-    concurrency: int = 2
+    concurrency: int | None = None
+    """Pool size of each wfq worker (`-c`); None: wfq's defaults (`worker_slots` threads)."""
+    bare_concurrency: int = 2
+    """prefork children of the bare Celery baseline of a-f."""
+    io_slots: int = 1000
+    """threads of the bare Celery baseline of g-i: wfq's default `worker_slots`."""
+    waiting: bool = False
+    """Start what g-i need: the slow HTTP server and the bare threads-pool worker."""
     api_port: int = 0
     keep_logs: bool = False
     api_server: str = "wfq"
@@ -153,6 +165,9 @@ class Stack:
     wfq_workers: list[Proc] = field(default_factory=list)
     api: Proc | None = None
     bare: Proc | None = None
+    bare_io: Proc | None = None
+    slow_http: Proc | None = None
+    slow_http_port: int = 0
     db_created: bool = False
     logdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="wfq-bench-")))
 
@@ -187,6 +202,10 @@ class Stack:
         return f"bench-bare-{self.run_id}"
 
     @property
+    def bare_io_queue(self) -> str:
+        return f"bench-bare-{self.run_id}-io"
+
+    @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}/v2"
 
@@ -205,6 +224,9 @@ class Stack:
             "WFQ_RESULT_BACKEND": self.redis_url,
             "WFQ_QUEUE": self.queue,
             "WFQ_ENGINE_QUEUE": self.engine_queue,
+            # The slow server of g and h is on loopback, which std.http refuses unless the
+            # operator allows it: as an operator would, for that one address.
+            "WFQ_HTTP_ALLOWED_HOSTS": "127.0.0.1",
             "PYTHONPATH": self.pythonpath,
             "PYTHONUNBUFFERED": "1",
         }
@@ -255,6 +277,8 @@ class Stack:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        if self.waiting:
+            self._start_waiting_parts()
         for _ in range(self.workers):
             self.add_worker()
         self.api_port = self.api_port or free_port()
@@ -319,7 +343,7 @@ class Stack:
                 "-Q",
                 self.bare_queue,
                 "-c",
-                str(self.concurrency),
+                str(self.bare_concurrency),
                 "--pool",
                 "prefork",
                 "--loglevel",
@@ -337,6 +361,29 @@ class Stack:
         self.bare.start()
         return self
 
+    def _start_waiting_parts(self) -> None:
+        """g-i: the slow HTTP server, and bare Celery on a threads pool of `io_slots`."""
+        self.slow_http_port = free_port()
+        self.slow_http = Proc(
+            "slow-http",
+            [sys.executable, "-m", "benchmarks.slow_http", "--port", str(self.slow_http_port)],
+            self.bare_env(),
+            self.logdir / "slow-http.log",
+        )
+        self.procs.append(self.slow_http)
+        self.slow_http.start(ready=lambda: _answers(self.slow_http_port))
+        self.bare_io = Proc(
+            "bare-celery-io",
+            [sys.executable, "-m", "celery", "-A", "benchmarks.bare_celery", "worker", "-Q",
+             self.bare_io_queue, "-c", str(self.io_slots), "--pool", "threads", "--loglevel", "INFO",
+             "--without-mingle", "--without-gossip", "-n", f"bare-io-{self.run_id}@%h"],
+            self.bare_env(),
+            self.logdir / "bare-worker-io.log",
+            ready_text=" ready.",
+        )
+        self.procs.append(self.bare_io)
+        self.bare_io.start()
+
     def _api_ready(self) -> bool:
         import requests
 
@@ -346,7 +393,7 @@ class Stack:
             return False
 
     def add_worker(self) -> Proc:
-        """Start one more wfq worker process (prefork, `concurrency` children)."""
+        """Start one more wfq worker process: wfq's default pool, or `-c concurrency`."""
         n = len(self.wfq_workers) + 1
         w = Proc(
             f"wfq-worker-{n}",
@@ -359,10 +406,7 @@ class Stack:
                 "worker",
                 "-Q",
                 f"{self.queue},{self.engine_queue}",
-                "-c",
-                str(self.concurrency),
-                "--pool",
-                "prefork",
+                *(["-c", str(self.concurrency)] if self.concurrency else []),
                 "--loglevel",
                 "INFO",
                 "--without-mingle",

@@ -30,12 +30,17 @@ class RecordingDispatcher:
 
 
 class WorkerProcess:
-    """A real `celery worker` subprocess running wfq's tasks."""
+    """A real `celery worker` subprocess running wfq's tasks, with wfq's default pool (a
+    threads pool of `worker_slots` and the engine lane) unless `extra` says otherwise
+    (e.g. `["--pool", "prefork", "-c", "2"]`)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int = 2) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, concurrency: int | None = None, extra: list[str] | None = None
+    ) -> None:
         self.env = env
         self.log_path = log_path
         self.concurrency = concurrency
+        self.extra = extra or []
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60) -> WorkerProcess:
@@ -46,8 +51,8 @@ class WorkerProcess:
             queues += "," + extra
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues,
-             "-c", str(self.concurrency), "--pool", "prefork", "--loglevel", "INFO",
-             "--without-mingle", "--without-gossip", "-n", f"wfq-{uuid.uuid4().hex[:6]}@%h"],
+             *(["-c", str(self.concurrency)] if self.concurrency else []), *self.extra,
+             "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", f"wfq-{uuid.uuid4().hex[:6]}@%h"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -37,6 +37,9 @@ class Settings:
     """Actions one worker process runs at once: the threads of its pool (`wfq worker -c N`).
     An action that only waits (std.sleep, wait-before/wait-after, retry delays, asynchronous
     actions, subworkflows) holds none while it waits."""
+    worker_pool: str = "threads"
+    """The Celery pool of a worker: `threads` (wfq's design: `worker_slots` threads and an
+    engine lane), or `prefork` (processes, for CPU-bound actions; `wfq worker --pool prefork`)."""
     worker_engine_slots: int = 4
     """Threads of a worker process that apply engine events (due timers, with-items callbacks,
     the wake-up of a waiting action), apart from the action slots: they never queue behind

@@ -84,8 +84,9 @@ def make_celery(settings: Settings) -> WfqCelery:
         # refused unless the task is safe-rerun, and the heartbeat check handles the rest.
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
-        worker_pool="threads",
-        worker_concurrency=settings.worker_slots,
+        worker_pool=settings.worker_pool,
+        # Threads: `worker_slots` of them. Another pool: Celery's default (one per core).
+        worker_concurrency=settings.worker_slots if settings.worker_pool == "threads" else None,
         # Reserve no more actions than there are slots: a backlog stays in the broker for the
         # other workers, and a worker killed holds no unclaimed action.
         worker_prefetch_multiplier=1,

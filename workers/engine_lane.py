@@ -47,9 +47,16 @@ class EngineQueue(bootsteps.StartStopStep):
         queues = app.amqp.queues
         consumed = queues.consume_from
         pool = w.pool_cls if isinstance(w.pool_cls, type) else type(w.pool_cls)
-        if issubclass(pool, ThreadPool) and name in consumed and len(consumed) > 1:
+        self.threaded = issubclass(pool, ThreadPool)
+        if self.threaded and name in consumed and len(consumed) > 1:
             w.wfq_engine_queue = consumed[name]
             queues.deselect(name)
+
+    def start(self, w: Any) -> None:
+        if self.threaded:
+            # Load the actions and open the lane before the first message, not during it (a
+            # prefork child builds its own after the fork instead).
+            w.app.services  # noqa: B018
 
     def stop(self, w: Any) -> None:
         services = w.app._services

@@ -129,8 +129,7 @@ def _redis_pings(port: int) -> Callable[[Service], bool]:
 class Stack:
     """Redis, the API, beat and `workers` Celery workers of one fault-injection run."""
 
-    def __init__(self, pg_url: str, logs: Path, env: dict[str, str], workers: int = 2,
-                 concurrency: int = 2) -> None:
+    def __init__(self, pg_url: str, logs: Path, env: dict[str, str], workers: int = 2) -> None:
         self.redis_port, self.api_port = free_port(), free_port()
         broker = f"redis://127.0.0.1:{self.redis_port}/0"
         self.env = {
@@ -157,9 +156,9 @@ class Stack:
         self.workers = [
             Service(
                 f"worker{i}",
+                # wfq's default pool: `worker_slots` threads and the engine lane.
                 [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues,
-                 "-c", str(concurrency), "--pool", "prefork", "--loglevel", "INFO",
-                 "--without-mingle", "--without-gossip", "-n", f"chaos{i}@%h"],
+                 "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", f"chaos{i}@%h"],
                 self.env, logs, _log_says("ready."),
             )
             for i in range(workers)

@@ -23,8 +23,9 @@ def own_worker(integration_env: dict[str, str], tmp_path: Path) -> Any:
     queue = f"crash-{uuid.uuid4().hex[:6]}"
     env = {**integration_env, "WFQ_HEARTBEAT_INTERVAL_S": "0.3", "WFQ_TEST_EXTRA_QUEUES": queue}
 
-    def start() -> WorkerProcess:
-        return WorkerProcess(env, tmp_path / "worker.log", concurrency=1).start()
+    def start(pool: str = "threads") -> WorkerProcess:
+        own = {**env, "WFQ_WORKER_POOL": pool}
+        return WorkerProcess(own, tmp_path / "worker.log", concurrency=2 if pool == "prefork" else None).start()
 
     worker = start()
     yield queue, worker, start
@@ -36,15 +37,19 @@ def _fast(services: Any) -> Any:
     return dataclasses.replace(services, settings=s)
 
 
-def _wait_action_running(api: Any, ex_id: str, task: str) -> None:
-    deadline = time.monotonic() + 20
+def _wait_action_running(api: Any, services: Any, ex_id: str, task: str) -> None:
+    """Until a worker has claimed the task's action (and beaten its heart once)."""
+    from wfq.persistence.models import ActionExecution
+
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         t = api.tasks(ex_id).get(task)
         if t:
-            acts = api.c.get(f"/v2/action_executions?task_execution_id={t['id']}").get_json()
-            if acts["action_executions"] and acts["action_executions"][0]["state"] == "RUNNING":
-                time.sleep(0.8)  # claimed and heart-beating
-                return
+            with services.db.read() as session:
+                claimed = session.query(ActionExecution).filter_by(task_execution_id=t["id"], state="RUNNING")
+                if any(a.worker for a in claimed):
+                    time.sleep(0.8)  # heart-beating
+                    return
         time.sleep(0.05)
     raise AssertionError("action never started")
 
@@ -70,7 +75,7 @@ def test_lost_worker_fails_the_action_with_a_reason(api: Any, services: Any, own
       target: {queue}
 """))[0]["name"]
     ex = api.start(name)
-    _wait_action_running(api, ex["id"], "slow")
+    _wait_action_running(api, services, ex["id"], "slow")
     worker.stop(kill=True)
     done = _recover_until_done(api, services, ex["id"])
     assert done["state"] == "ERROR"
@@ -88,7 +93,7 @@ def test_safe_rerun_action_runs_again_on_a_new_worker(api: Any, services: Any, o
       publish: {{r: <% task().result %>}}
 """))[0]["name"]
     ex = api.start(name)
-    _wait_action_running(api, ex["id"], "slow")
+    _wait_action_running(api, services, ex["id"], "slow")
     worker.stop(kill=True)
     replacement = start()
     try:
@@ -130,13 +135,16 @@ def test_unsent_action_is_sent_by_the_integrity_check(api: Any, services: Any) -
 def test_a_killed_pool_child_is_detected_while_its_siblings_keep_beating(
     api: Any, services: Any, own_worker: Any
 ) -> None:
-    """kill -9 of the one prefork child running the action (the worker's main process lives
-    on): the action's claimant is that child's pid, so no sibling keeps its heartbeat alive."""
+    """With the prefork pool (`wfq worker --pool prefork`), kill -9 of the one child running
+    the action (the worker's main process lives on): the action's claimant is that child's pid,
+    so no sibling keeps its heartbeat alive."""
     import os
 
     from wfq.persistence.models import ActionExecution
 
-    queue, worker, _ = own_worker
+    queue, worker, start = own_worker
+    worker.stop(kill=True)
+    worker = start("prefork")
     name = api.create_workflow(wf("child", f"""
   tasks:
     slow:
@@ -144,11 +152,14 @@ def test_a_killed_pool_child_is_detected_while_its_siblings_keep_beating(
       target: {queue}
 """))[0]["name"]
     ex = api.start(name)
-    _wait_action_running(api, ex["id"], "slow")
+    _wait_action_running(api, services, ex["id"], "slow")
     with services.db.read() as session:
         (claimant,) = [a.worker for a in session.query(ActionExecution).filter_by(workflow_execution_id=ex["id"])]
     pid = int(claimant.rsplit(":", 1)[1])
     assert pid != worker.proc.pid  # a pool child, not the main process
     os.kill(pid, 9)
-    done = _recover_until_done(api, services, ex["id"])
+    try:
+        done = _recover_until_done(api, services, ex["id"])
+    finally:
+        worker.stop(kill=True)
     assert done["state"] == "ERROR" and "The worker running this action was lost" in done["state_info"]

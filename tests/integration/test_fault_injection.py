@@ -462,3 +462,115 @@ def test_a_postgresql_restart_under_load_fails_nothing(private_pg: PrivatePostgr
     wrong = [(ex_id, kind, n, by_id[ex_id]["output"]) for ex_id, (kind, n) in load.accepted.items()
              if by_id[ex_id]["output"] != KINDS[kind][2](n)]
     assert not wrong, wrong[:5]
+
+
+HOLD_WORKBOOK = """
+version: '2.0'
+name: hold
+
+workflows:
+  work:
+    input: [n, safe, seconds]
+    tasks:
+      t:
+        action: chaos.work value=<% $.n %> safe=<% $.safe %> seconds=<% $.seconds %>
+        safe-rerun: <% $.safe %>
+  sleep:
+    input: [seconds]
+    tasks:
+      t:
+        action: std.sleep seconds=<% $.seconds %>
+"""
+
+
+def _claims(engine: sa.Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text(
+            "SELECT id, name, state, worker, runtime, workflow_execution_id FROM action_executions"
+        )).mappings().all())
+
+
+def _pid(claimant: str | None) -> int:
+    return int(claimant.rsplit(":", 1)[1]) if claimant else 0
+
+
+def test_many_actions_in_flight_on_a_killed_worker_are_resolved_within_the_heartbeat_timeout(
+    chaos_db: str, tmp_path: Path
+) -> None:
+    """The issue's crash experiment with wfq's default pool: 240 long actions in flight on two
+    workers (blocking ones in a slot each, std.sleep ones parked without a thread), one worker
+    killed with kill -9 while it holds 100 or more of them. Each of its actions is failed with
+    the lost-worker reason, or sent again when safe-rerun, while the surviving worker's actions
+    of the same batch are still running: the integrity check does not wait for a backlog. None
+    stays stuck, none that is not safe-rerun runs twice."""
+    stack = Stack(chaos_db, tmp_path, _env(tmp_path)).start()
+    engine = sa.create_engine(chaos_db)
+    try:
+        _post(stack.url, "/v2/workbooks", HOLD_WORKBOOK, headers={"Content-Type": "text/plain"})
+        seconds = 40
+        kinds = {}
+        for n in range(240):
+            if n % 3 == 2:
+                body = {"workflow_name": "hold.sleep", "input": json.dumps({"seconds": seconds})}
+            else:
+                body = {"workflow_name": "hold.work", "input": json.dumps({"n": n, "safe": n % 3 == 0, "seconds": seconds})}
+            kinds[_post(stack.url, "/v2/executions", body)["id"]] = n % 3
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            rows = _claims(engine)
+            if len(rows) == 240 and all(r["worker"] for r in rows):
+                break
+            time.sleep(0.5)
+        by_worker = collections.Counter(_pid(r["worker"]) for r in rows)
+        victim = max(stack.workers, key=lambda w: sum(by_worker[p] for p in group_pids(w.proc.pid)))
+        victim_pids = group_pids(victim.proc.pid)
+        doomed = {r["id"]: r for r in rows if _pid(r["worker"]) in victim_pids}
+        kept = {r["id"] for r in rows if r["id"] not in doomed}
+        assert len(doomed) >= 100, by_worker
+
+        victim.kill()
+        killed_at = time.monotonic()
+        resolved_after = float("inf")
+        resolved_while_survivor_busy = None
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            now = {r["id"]: r for r in _claims(engine)}
+            pending = [a for a in doomed if now[a]["state"] == "RUNNING" and _pid(now[a]["worker"]) in victim_pids]
+            if not pending:
+                # Running actions of the same batch: on the surviving worker, or the reruns.
+                resolved_while_survivor_busy = sum(1 for r in now.values() if r["state"] == "RUNNING")
+                resolved_after = time.monotonic() - killed_at
+                break
+            time.sleep(0.5)
+        rows = _wait_all_terminal(engine, 150)
+        actions = {r["id"]: r for r in _claims(engine)}
+    finally:
+        stack.stop()
+        engine.dispose()
+
+    states = {r["id"]: r for r in rows}
+    runs = _read_runs(tmp_path / "runs.log")
+    stuck = [r["id"] for r in rows if r["state"] not in TERMINAL]
+    twice = [a for a, r in runs.items() if not r["safe"] and r["start"] > 1]
+    wrong = []
+    for action_id, row in doomed.items():
+        ex = states[row["workflow_execution_id"]]
+        safe = (row["runtime"] or {}).get("safe_rerun")
+        if safe and not (ex["state"] == "SUCCESS" and actions[action_id]["state"] == "SUCCESS"):
+            wrong.append((action_id, "safe-rerun not rerun", ex["state"], ex["state_info"]))
+        if not safe and not (ex["state"] == "ERROR" and LOST_WORKER in (ex["state_info"] or "")):
+            wrong.append((action_id, "not failed as lost", ex["state"], ex["state_info"]))
+    survivors_ok = [states[actions[a]["workflow_execution_id"]]["state"] for a in kept]
+    survivor_errors = [states[actions[a]["workflow_execution_id"]]["state_info"] for a in kept
+                       if states[actions[a]["workflow_execution_id"]]["state"] != "SUCCESS"]
+    report = {"in_flight_on_killed_worker": len(doomed), "on_survivor": len(kept),
+              "batch_actions_still_running_when_all_resolved": resolved_while_survivor_busy,
+              "resolved_seconds_after_kill": round(resolved_after, 1),
+              "stuck": len(stuck), "wrong": len(wrong), "ran_twice": len(twice)}
+    print("\nmany in flight:", json.dumps(report))
+    assert not stuck and not wrong and not twice, (report, wrong[:5], stuck[:5])
+    assert all(s == "SUCCESS" for s in survivors_ok), (collections.Counter(survivors_ok), survivor_errors[:3])
+    # Resolved while actions of the same batch (the survivor's, the reruns) still ran: the check
+    # ran on time, not once the load was over.
+    assert resolved_while_survivor_busy, report
+    assert resolved_after < seconds, report

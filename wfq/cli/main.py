@@ -80,15 +80,33 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> N
     from workers.app import make_celery
 
     s: settings_mod.Settings = ctx.obj
+    pool = _pool_option(ctx.args)
+    if pool:
+        # Celery lets a configured pool win over `--pool prefork` (its default value), so the
+        # choice goes into the configuration instead.
+        s = s.replace(worker_pool=pool)
     app = make_celery(s)
+    threads = s.worker_pool == "threads"
     argv = [
         "worker",
-        f"--concurrency={concurrency or s.worker_slots}",
+        *([f"--concurrency={concurrency or s.worker_slots}"] if concurrency or threads else []),
         f"--queues={queues or f'{s.queue},{s.engine_queue}'}",
         "--loglevel=INFO",
         *ctx.args,
     ]
     app.worker_main(argv)
+
+
+def _pool_option(args: list[str]) -> str | None:
+    """The value of `--pool X`, `--pool=X`, `-P X` or `-PX` among Celery's extra arguments."""
+    for i, arg in enumerate(args):
+        if arg in ("--pool", "-P") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--pool="):
+            return arg.split("=", 1)[1]
+        if arg.startswith("-P") and len(arg) > 2:
+            return arg[2:]
+    return None
 
 
 @main.command()
