@@ -85,13 +85,14 @@ class EngineConsumer(bootsteps.ConsumerStep):
         args, kwargs = (body[0], body[1]) if isinstance(body, list | tuple) and len(body) >= 2 else ([], {})
         if _past(headers.get("expires")):
             log.info("engine lane: discarding expired %s", name)
-            message.ack()
+            _ack(message)
             return
         if name not in RUN_ON_LANE:
             app.send_task(name, args=args, kwargs=kwargs, queue=app.wfq_settings.queue)
-            message.ack()
+            _ack(message)
             return
         task = app.tasks[name]
+        hub = getattr(self.c, "hub", None)
 
         def run() -> None:
             try:
@@ -99,11 +100,23 @@ class EngineConsumer(bootsteps.ConsumerStep):
             except Exception:  # acks_late semantics: the message is done either way
                 log.exception("engine lane: %s failed", name)
             finally:
-                message.ack()
+                # A channel is not thread-safe on every transport (py-amqp): the ack goes back to
+                # the consumer's event loop when there is one.
+                if hub is not None:
+                    hub.call_soon(_ack, message)
+                else:
+                    _ack(message)
 
         timers = app.services.timers
         assert timers is not None
         timers.call_at(time.monotonic() + _seconds_until(headers.get("eta")), run, drain=False)
+
+
+def _ack(message: Any) -> None:
+    try:
+        message.ack()
+    except Exception as exc:  # the channel closed meanwhile: the broker sends the message again
+        log.info("engine lane: could not acknowledge a message (%s)", exc)
 
 
 def _parse(stamp: Any) -> dt.datetime | None:
