@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import socket
@@ -17,7 +18,7 @@ from wfq.engine.adhoc import transform_output
 from wfq.errors import ActionFailed, ExpressionError
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.repositories import executions as repo
-from wfq.services import executions, heartbeat
+from wfq.services import executions, heartbeat, waits
 from wfq.services.context import Services
 from wfq.states import State
 
@@ -125,25 +126,6 @@ def execute(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
     return success, result, is_sync
 
 
-def park(svc: Services, claimed: Claimed, wait: Wait, finish: Any) -> None:
-    """Let go of the thread of an action that only waits: `finish(result)` runs on the engine
-    lane when the wait is over. Meanwhile the action stays RUNNING and claimed by this process,
-    which keeps its heartbeat: if the process dies, the integrity check fails the action as
-    lost, or sends it again when it is safe-rerun, as for any action it was running."""
-    assert svc.timers is not None
-    heartbeat.hold(claimed.id)
-
-    def wake() -> None:
-        try:
-            with log_context(action_execution_id=claimed.id):
-                bind_ids(claimed)
-                finish(_within_limit(svc, claimed, True, wait.result)[1])
-        finally:
-            heartbeat.release(claimed.id)
-
-    svc.timers.call_at(time.monotonic() + wait.seconds, wake)
-
-
 def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
     action = svc.registry.get(claimed.action)
     if action is None:
@@ -186,8 +168,7 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
     success, result, is_sync = execute(svc, claimed)
     ex_id = claimed.context.workflow_execution_id
     if isinstance(result, Wait):
-        park(svc, claimed, result, lambda value: executions.complete_action(
-            svc, claimed.id, True, value, execution_id=ex_id))
+        waits.park(svc, claimed.id, result.seconds, functools.partial(_finish_waited, svc, claimed, result.result))
         return None
     if not is_sync:
         svc.db.retrying(mark_async, svc, claimed.id)
@@ -196,6 +177,14 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
         svc, claimed.id, success, result, execution_id=ex_id,
         run_here=worker_name() if run_here and ex_id is not None else None,
     )
+
+
+def _finish_waited(svc: Services, claimed: Claimed, result: Any) -> None:
+    """The wait of a parked action is over: record its result and run the transition."""
+    with log_context(action_execution_id=claimed.id):
+        bind_ids(claimed)
+        success, value = _within_limit(svc, claimed, True, result)
+        executions.complete_action(svc, claimed.id, success, value, execution_id=claimed.context.workflow_execution_id)
 
 
 def bind_ids(claimed: Claimed) -> None:
@@ -217,11 +206,10 @@ def mark_async(svc: Services, action_id: str) -> None:
 
 
 def _finish_item_and_claim_next(
-    svc: Services, claimed: Claimed, success: bool, result: Any, is_sync: bool, claimant: str | None = ""
+    svc: Services, claimed: Claimed, success: bool, result: Any, is_sync: bool
 ) -> Claimed | None:
     """Store one item's result (without locking the workflow execution) and, in the same
-    transaction, claim the task's next IDLE item for this lane (for `claimant`; by default
-    this process; None: leave it RUNNING unclaimed, for a lane message to take)."""
+    transaction, claim the task's next IDLE item for this lane."""
     if success and claimed.output_exprs:
         try:
             result = transform_output({"output": claimed.output_exprs}, result)
@@ -237,8 +225,7 @@ def _finish_item_and_claim_next(
             if row is not None and row.state == State.RUNNING:
                 row.runtime = {**row.runtime, "async": True}
         task_id = claimed.context.task_execution_id or ""
-        worker = worker_name() if claimant == "" else claimant
-        nxt = repo.take_idle_item(session, task_id, claimed.item_index, worker, now)
+        nxt = repo.take_idle_item(session, task_id, claimed.item_index, worker_name(), now)
         return _claimed(svc, nxt) if nxt is not None else None
 
 
@@ -254,22 +241,53 @@ def run_lane(svc: Services, action_id: str, notify: bool) -> None:
                 bind_ids(claimed)
                 success, result, is_sync = execute(svc, claimed)
                 if isinstance(result, Wait):
-                    park(svc, claimed, result, functools.partial(_continue_lane, svc, claimed))
+                    group = claimed.context.task_execution_id or claimed.id
+                    entry = (claimed, result.result)
+                    waits.park_together(svc, group, claimed.id, result.seconds, entry, functools.partial(_continue_lanes, svc))
                     return  # the wake-up goes on with the lane
                 claimed = svc.db.retrying(_finish_item_and_claim_next, svc, claimed, success, result, is_sync)
         if notify and task_id:
             finish_items_check(svc, task_id)
 
 
-def _continue_lane(svc: Services, item: Claimed, result: Any) -> None:
-    """A waiting item is over: store its result, and hand the lane's next item to the action
-    slots by message (this runs on the engine lane, which runs no action). The lane now
-    reports the task's end itself, as it may have left a chord that counted it finished."""
-    nxt = svc.db.retrying(_finish_item_and_claim_next, svc, item, True, result, True, None)
-    if nxt is not None:
+def _continue_lanes(svc: Services, entries: list[tuple[Claimed, Any]]) -> None:
+    """Waiting items of one task are over: store their results and hand as many of the task's
+    next items to the action slots, one lane message each (this runs on the engine lane, which
+    runs no action), in one transaction. These lanes now report the task's end themselves, as
+    they may have left a chord that counted them finished."""
+    task_id = entries[0][0].context.task_execution_id or ""
+    taken = svc.db.retrying(_finish_items_and_release_next, svc, task_id, entries)
+    for nxt in taken:
         svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [nxt.id, True], queue=nxt.queue or svc.settings.queue)
-    elif item.context.task_execution_id:
-        finish_items_check(svc, item.context.task_execution_id)
+    if not taken:
+        finish_items_check(svc, task_id)
+
+
+def _finish_items_and_release_next(svc: Services, task_id: str, entries: list[tuple[Claimed, Any]]) -> list[Claimed]:
+    now = svc.now()
+    results: dict[str, tuple[str, Any, list[str]]] = {}  # same state and result: one statement
+    for claimed, result in entries:
+        state, output = _item_outcome(svc, claimed, result)
+        key = state + json.dumps(output, sort_keys=True, default=str)
+        results.setdefault(key, (state, output, []))[2].append(claimed.id)
+    with svc.db.write() as session:
+        for state, output, ids in results.values():
+            repo.finish_running_actions(session, ids, state, output, now)
+        after = min(claimed.item_index for claimed, _ in entries)
+        rows = repo.take_idle_items(session, task_id, after, len(entries), None, now)
+        return [_claimed(svc, row) for row in rows]
+
+
+def _item_outcome(svc: Services, claimed: Claimed, result: Any) -> tuple[str, Any]:
+    """The state and output of an item that ended with `result` (its output transform applied)."""
+    success = True
+    if claimed.output_exprs:
+        try:
+            result = transform_output({"output": claimed.output_exprs}, result)
+        except ExpressionError as exc:
+            success, result = False, str(exc)
+    success, result = _within_limit(svc, claimed, success, result)
+    return (State.SUCCESS if success else State.ERROR).value, {"result": result}
 
 
 def finish_items_check(svc: Services, task_id: str) -> None:

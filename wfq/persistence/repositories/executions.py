@@ -292,6 +292,41 @@ def take_idle_item(session: Session, task_id: str, after_index: int, worker: str
     return session.execute(stmt).one_or_none()
 
 
+def finish_running_actions(session: Session, action_ids: Sequence[str], state: str, output: Any, now: Any) -> int:
+    """`finish_running_action` for several actions with the same result, in one statement."""
+    table = ActionExecution.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id.in_(action_ids), table.c.state == "RUNNING")
+        .values(state=state, output=output, updated_at=now)
+    )
+    return int(session.execute(stmt).rowcount or 0)
+
+
+def take_idle_items(
+    session: Session, task_id: str, after_index: int, limit: int, worker: str | None, now: Any
+) -> list[Any]:
+    """Up to `limit` of the task's next IDLE items, marked RUNNING (and taken by `worker`, or
+    left unclaimed for a lane message) in one statement; their claim columns, in index order."""
+    table = ActionExecution.__table__
+    idle = table.alias("idle")
+    first = (
+        select(idle.c.id)
+        # A literal (not a bound parameter) so the planner can use the partial IDLE index.
+        .where(idle.c.task_execution_id == task_id, text("idle.state = 'IDLE'"), idle.c.item_index > after_index)
+        .order_by(idle.c.item_index)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(table)
+        .where(table.c.id.in_(first))
+        .values(state="RUNNING", worker=worker, heartbeat_at=now, updated_at=now)
+        .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
+    )
+    return sorted(session.execute(stmt).all(), key=lambda row: row.item_index)
+
+
 def count_unfinished_items(session: Session, task_id: str) -> int:
     """Items of the task not finished yet (IDLE or RUNNING)."""
     stmt = select(func.count()).where(
