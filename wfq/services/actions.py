@@ -115,7 +115,7 @@ def _within_limit(svc: Services, claimed: Claimed, success: bool, result: Any) -
 
 def execute(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
     """Run the action; returns (success, result or error text, is_sync). The result is a
-    `Wait` when the action only waits from now on and this process can park it (`park`)."""
+    `Wait` when the action only waits from now on and this process can park it (waits.py)."""
     success, result, is_sync = _run(svc, claimed)
     if isinstance(result, Wait):
         if svc.timers is not None:
