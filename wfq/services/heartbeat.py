@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Iterator
 
+from wfq.persistence.db import Database
 from wfq.persistence.repositories import executions as repo
 from wfq.services.context import Services
 
@@ -21,10 +22,13 @@ log = logging.getLogger("wfq.heartbeat")
 
 
 class Heartbeat:
-    """Refreshes the heartbeats of `worker`'s RUNNING actions every `heartbeat_interval_s`."""
+    """Refreshes the heartbeats of `worker`'s RUNNING actions every `heartbeat_interval_s`, on
+    a database connection of its own: a beat never queues behind the transitions of a busy
+    process, where a late beat would make its actions look lost."""
 
     def __init__(self, svc: Services, worker: str) -> None:
         self.svc = svc
+        self.db = Database(svc.db.url, outage_s=svc.db.outage_s, pool_size=1)
         self.worker = worker
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="wfq-heartbeat", daemon=True)
@@ -39,7 +43,7 @@ class Heartbeat:
             ids = sorted(_running)
         if not ids:
             return 0
-        with self.svc.db.write() as session:
+        with self.db.write() as session:
             return repo.touch_heartbeats(session, self.worker, ids, self.svc.now())
 
     def _loop(self) -> None:
