@@ -119,7 +119,8 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
     for a in old:
         if a not in keep:
             a.accepted = False
-    task.runtime_context = {"with_items": task.runtime_context["with_items"]} if keep else {}
+    kept = ("with_items", "versions") if keep else ("versions",)
+    task.runtime_context = {k: v for k, v in task.runtime_context.items() if k in kept}
     task.processed, task.error_handled, task.finished_at = False, False, None
     task.published, task.result = {}, None
     if keep:
