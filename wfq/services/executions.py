@@ -84,7 +84,8 @@ def _resolve_env(session: Session, env: Any, project_id: str, evaluate: bool = T
         env = dict(row.variables)
     if not isinstance(env, dict):
         raise InvalidInput(f"Environment must be a dict or a name, not {type(env).__name__}")
-    return expressions.evaluate_recursively(env, {}, _EnvOnly(env)) if evaluate else env
+    # `$` is {__env: env}, as in Mistral: `<% $__env.x %>` and `<% env().x %>` both work.
+    return expressions.evaluate_recursively(env, {"__env": env}, _EnvOnly(env)) if evaluate else env
 
 
 def _parent_still_waits(session: Session, task_id: str, index: int | None) -> bool:
