@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from wfq import expressions
+from wfq.dsl import WorkflowSpec
 from wfq.engine.snapshot import Snapshot, TaskRecord
 from wfq.states import COMPLETED, State
 
@@ -59,7 +60,7 @@ class EngineRuntime:
         return {
             "id": ex.id,
             "name": ex.workflow_name,
-            "spec": self.snap.spec.raw,
+            "spec": workflow_spec_view(self.snap.spec),
             "input": ex.input,
             "params": ex.params,
             "created_at": _fmt(ex.created_at),
@@ -79,6 +80,14 @@ def task_view(snap: Snapshot, task: TaskRecord) -> dict[str, Any]:
     """What `task(name)` returns (Mistral's fields)."""
     spec = snap.spec.tasks.get(task.name)
     return task_view_with_spec(task, spec_view(task.name, spec.raw if spec else {}, snap.spec.type))
+
+
+def workflow_spec_view(spec: WorkflowSpec) -> dict[str, Any]:
+    """The workflow's spec as Mistral stores it: its keys plus `name` (inside a workbook the
+    short name), `version`, and every task with its defaults (`spec_view`)."""
+    short = spec.name.split(".", 1)[1] if spec.workbook_name else spec.name
+    tasks = {n: spec_view(n, t, spec.type) for n, t in (spec.raw.get("tasks") or {}).items() if isinstance(t, dict)}
+    return {**spec.raw, "name": short, "version": "2.0", "tasks": tasks}
 
 
 def spec_view(name: str, raw: dict[str, Any], workflow_type: str) -> dict[str, Any]:

@@ -95,7 +95,8 @@ def _parent_still_waits(session: Session, task_id: str, index: int | None) -> bo
     if task is None or repo.lock_execution(session, task.workflow_execution_id) is None:
         return False
     session.refresh(task)
-    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index)
+    done = (task.runtime_context or {}).get("children_done", []) if index is None else []
+    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index, ignore=done)
 
 
 def start_execution(
