@@ -203,7 +203,12 @@ def complete(
     if run.snap.spec.tasks[task.name].join:
         # Branches that arrived after the join started count too (Mistral recomputes it).
         controller.join_context(run, task)
-    if success and _fails_on(run, task):
+    try:
+        failed_on = success and _fails_on(run, task)
+    except policies.PolicyError as exc:
+        _fail_completion(run, task, str(exc), action_name)
+        return
+    if failed_on:
         success = False
         run.set_task_state(task, State.ERROR, "Failed by 'fail-on' policy")
     publish = run.snap.spec.effective_publish(task.name, success)
@@ -216,13 +221,7 @@ def complete(
             ex.context = data_flow.merge_dicts(ex.context, published_global)
             ex.published_global = data_flow.merge_dicts(ex.published_global, published_global)
     except ExpressionError as exc:
-        wf = run.snap.execution.workflow_name
-        force_fail(
-            run,
-            task,
-            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, "
-            f"action={action_name or run.snap.spec.tasks[task.name].action}]",
-        )
+        _fail_completion(run, task, str(exc), action_name)
         return
     if not _keep_result(run, task):
         task.result = None
@@ -242,11 +241,7 @@ def _after_policies(
         values = policies.evaluate(run, task)
         retry_in = policies.retry_decision(run, task, success, values)
     except (policies.PolicyError, backoff.BackoffError) as exc:
-        wf = run.snap.execution.workflow_name
-        force_fail(
-            run, task,
-            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, action={action_name}]",
-        )
+        _fail_completion(run, task, str(exc), action_name)
         return True
     if retry_in is not None:
         _retry(run, task, superseded, retry_in)
@@ -300,14 +295,22 @@ def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
         controller.on_task_completed(run, task)
 
 
+def _fail_completion(run: Run, task: TaskRecord, error: str, action_name: str | None) -> None:
+    """A forced failure while completing the task (publish, fail-on, after-policies)."""
+    wf = run.snap.execution.workflow_name
+    action = action_name or run.snap.spec.tasks[task.name].action
+    force_fail(
+        run, task, f"Failed to handle action completion [error={error}, wf={wf}, task={task.name}, action={action}]"
+    )
+
+
 def _fails_on(run: Run, task: TaskRecord) -> bool:
+    """The task's fail-on value after a success; an expression that cannot be evaluated raises
+    PolicyError (a forced failure, as in Mistral), it does not count as false."""
     fail_on = policies.policies(run, task).fail_on
     if not fail_on:
         return False
-    try:
-        return bool(policies.value(run, task, fail_on, bool, "fail-on", data_flow.outbound_context(task)))
-    except policies.PolicyError:
-        return False
+    return bool(policies.value(run, task, fail_on, bool, "fail-on", data_flow.outbound_context(task)))
 
 
 def _keep_result(run: Run, task: TaskRecord) -> bool:
