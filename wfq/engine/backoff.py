@@ -35,6 +35,8 @@ SCHEMA: dict[str, Any] = {
 }
 """What the evaluated extension values must be."""
 
+_VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
+
 
 class BackoffError(Exception):
     """An extension value is not what it must be (after evaluating its expression)."""
@@ -60,13 +62,12 @@ def _evaluate(run: Run, task: TaskRecord, spec: RetrySpec) -> dict[str, Any]:
         values = {k: data_flow.evaluate(v, run.snap, task) for k, v in raw.items() if v is not None}
     except ExpressionError as exc:
         raise BackoffError(str(exc)) from exc
-    try:
-        jsonschema.validate(values, SCHEMA)
-    except jsonschema.ValidationError as exc:
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(values))
+    if error is not None:
         raise BackoffError(
-            f"Invalid data type in RetryPolicy: {exc}. Value(s) can be shown after YAQL evaluating. "
+            f"Invalid data type in RetryPolicy: {error}. Value(s) can be shown after YAQL evaluating. "
             "If you use YAQL here, please correct it."
-        ) from None
+        )
     return values
 
 
