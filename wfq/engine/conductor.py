@@ -127,6 +127,11 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
     if event.index is not None:
         with_items.on_subworkflow_item(run, task, event)
         return
+    done = list(task.runtime_context.get("children_done", []))
+    if event.execution_id:
+        if event.execution_id in done:
+            return  # the child of an earlier attempt (a retry runs a new child)
+        task.runtime_context = {**task.runtime_context, "children_done": [*done, event.execution_id]}
     if event.state == State.SUCCESS:
         tasks.complete(run, task, success=True, result=event.output)
         return

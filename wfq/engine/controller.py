@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wfq.dsl import Transition
-from wfq.engine import data_flow, reverse, tasks
+from wfq.engine import data_flow, reverse, tasks, versions
 from wfq.engine.commands import ExecutionCompleted
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
@@ -41,9 +41,12 @@ def schedule(
     """A transition reached task `name` with the context `in_context`."""
     spec = run.snap.spec.tasks[name]
     if spec.join:
-        _arrive_at_join(run, name, in_context, source)
+        _arrive_at_join(run, name, source)
         return
-    rc = {"triggered_by": [{"task_id": source.id, "event": event}]} if source else {}
+    rc: dict[str, Any] = {"triggered_by": [{"task_id": source.id, "event": event}]} if source else {}
+    counts = versions.outbound(source)[1] if source is not None else {}
+    if counts:
+        rc["versions"] = counts
     task = run.new_task(name, in_context, State.IDLE, runtime_context=rc)
     tasks.start(run, task)
 
@@ -137,7 +140,7 @@ def _engine_command(run: Run, task: TaskRecord, tr: Transition, outbound: dict[s
         run.snap.execution.state_info = msg
 
 
-def _arrive_at_join(run: Run, name: str, ctx: dict[str, Any], source: TaskRecord | None) -> None:
+def _arrive_at_join(run: Run, name: str, source: TaskRecord | None) -> None:
     waiting = [t for t in run.snap.tasks_named(name) if t.state == State.WAITING]
     if waiting:
         task = waiting[-1]
@@ -150,8 +153,24 @@ def _arrive_at_join(run: Run, name: str, ctx: dict[str, Any], source: TaskRecord
     if source is not None:
         arrived.append({"task_id": source.id, "event": "join", "task_name": source.name})
     task.runtime_context = {**task.runtime_context, "triggered_by": arrived}
-    task.in_context = data_flow.merge_dicts(task.in_context, ctx)
-    _evaluate_join(run, task)
+    if "retry" not in task.runtime_context.get("timers", {}):
+        evaluate_join(run, task)
+
+
+def join_context(run: Run, task: TaskRecord) -> None:
+    """Set the join's inbound context: the versioned merge of the outbound contexts of every
+    finished inbound task execution that transitioned into it, oldest first (Mistral)."""
+    inbound = set(run.snap.spec.inbound_tasks(task.name))
+    upstream = [
+        t
+        for t in run.snap.tasks
+        if t.name in inbound
+        and t.state in COMPLETED
+        and any(n == task.name for n, _ in t.runtime_context.get("next_tasks", []))
+    ]
+    ctx, counts = versions.merge_upstream(upstream)
+    task.in_context = ctx
+    task.runtime_context = {**task.runtime_context, "versions": counts}
 
 
 def _join_need(run: Run, name: str) -> int:
@@ -160,10 +179,12 @@ def _join_need(run: Run, name: str) -> int:
     return len(inbound) if join == "all" else int(join)
 
 
-def _evaluate_join(run: Run, task: TaskRecord) -> None:
+def evaluate_join(run: Run, task: TaskRecord) -> None:
+    """Run the waiting join if enough inbound tasks arrived, fail it if they no longer can."""
     arrived = {a.get("task_name") for a in task.runtime_context.get("triggered_by", [])}
     need = _join_need(run, task.name)
     if len(arrived) >= need:
+        join_context(run, task)
         tasks.start(run, task)
         return
     inbound = run.snap.spec.inbound_tasks(task.name)
@@ -190,8 +211,9 @@ def _can_still_arrive(run: Run, name: str, join_name: str, seen: set[str]) -> bo
 
 def _check_joins(run: Run) -> None:
     for task in list(run.snap.tasks):
-        if task.state == State.WAITING and run.running:
-            _evaluate_join(run, task)
+        # A join waiting out its retry delay is looked at again when the delay is over.
+        if task.state == State.WAITING and run.running and "retry" not in task.runtime_context.get("timers", {}):
+            evaluate_join(run, task)
 
 
 def check_completion(run: Run) -> None:
@@ -228,11 +250,8 @@ def final_context(run: Run) -> dict[str, Any]:
     """The merged outbound context of the tasks that ended their branch."""
     if run.snap.spec.type == "reverse":
         return reverse.final_context(run)
-    ctx: dict[str, Any] = {}
-    for t in run.snap.tasks:
-        if t.state in COMPLETED and not t.runtime_context.get("next_tasks"):
-            ctx = data_flow.merge_dicts(ctx, data_flow.outbound_context(t))
-    return ctx
+    ends = [t for t in run.snap.tasks if t.state in COMPLETED and not t.runtime_context.get("next_tasks")]
+    return versions.merge_in_batches(ends)
 
 
 def finish(run: Run, state: State, state_info: str | None) -> None:

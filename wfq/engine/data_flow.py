@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 from wfq import expressions
+from wfq.dsl import WorkflowSpec
 from wfq.engine.snapshot import Snapshot, TaskRecord
+from wfq.states import COMPLETED, State
 
 
 def merge_dicts(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
@@ -53,17 +55,16 @@ class EngineRuntime:
         return found
 
     def execution(self) -> dict[str, Any]:
+        """Mistral's fields of `execution()`, no others (there is no `state`)."""
         ex = self.snap.execution
         return {
             "id": ex.id,
             "name": ex.workflow_name,
-            "spec": self.snap.spec.raw,
+            "spec": workflow_spec_view(self.snap.spec),
             "input": ex.input,
             "params": ex.params,
-            "state": ex.state,
-            "state_info": ex.state_info,
             "created_at": _fmt(ex.created_at),
-            "updated_at": _fmt(ex.updated_at),
+            "updated_at": _fmt(ex.updated_at or ex.created_at),
             "root_execution_id": ex.root_execution_id,
         }
 
@@ -78,30 +79,61 @@ class EngineRuntime:
 def task_view(snap: Snapshot, task: TaskRecord) -> dict[str, Any]:
     """What `task(name)` returns (Mistral's fields)."""
     spec = snap.spec.tasks.get(task.name)
-    return task_view_with_spec(task, spec.raw if spec else {})
+    return task_view_with_spec(task, spec_view(task.name, spec.raw if spec else {}, snap.spec.type))
+
+
+def workflow_spec_view(spec: WorkflowSpec) -> dict[str, Any]:
+    """The workflow's spec as Mistral stores it: its keys plus `name` (inside a workbook the
+    short name), `version`, and every task with its defaults (`spec_view`)."""
+    short = spec.name.split(".", 1)[1] if spec.workbook_name else spec.name
+    tasks = {n: spec_view(n, t, spec.type) for n, t in (spec.raw.get("tasks") or {}).items() if isinstance(t, dict)}
+    return {**spec.raw, "name": short, "version": "2.0", "tasks": tasks}
+
+
+def spec_view(name: str, raw: dict[str, Any], workflow_type: str) -> dict[str, Any]:
+    """A task's spec as Mistral stores it: the task's own keys plus `name`, `version` and the
+    workflow's `type`."""
+    return {**raw, "name": name, "version": "2.0", "type": workflow_type}
 
 
 def task_view_with_spec(task: Any, spec: dict[str, Any]) -> dict[str, Any]:
-    """`task_view` of a task of any execution, given its task spec."""
+    """`task_view` of a task of any execution, given its task spec.
+
+    `result` is `[]` while the task has no finished action (Mistral's list of accepted results
+    is empty then), so `task().result.x` in the task's own input gives `[]`, not an error."""
+    result = task.result
+    if result is None and State(task.state) not in COMPLETED:
+        result = []
+    updated = getattr(task, "updated_at", None)
     return {
         "id": task.id,
         "name": task.name,
         "spec": spec,
         "state": task.state,
         "state_info": task.state_info,
-        "result": task.result,
+        "result": result,
         "published": task.published,
         "type": task.type,
+        "workflow_execution_id": task.workflow_execution_id,
+        "created_at": _fmt(task.created_at),
+        "updated_at": _fmt(updated),
     }
 
 
-def data_for(snap: Snapshot, task: TaskRecord | None) -> dict[str, Any]:
-    """`$` for expressions of `task` (or of the workflow when None): input, vars, then the
-    variables published on the branch that led to the task."""
+def data_for(snap: Snapshot, task: TaskRecord | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`$` for expressions of `task` (or of the workflow when None), lowest layer first: input,
+    vars and globals with `__execution: {id}`, the variables published on the branch that led
+    to the task, `extra` (e.g. with-items vars), then `__env` (the root execution's env) and
+    `__task_execution: {id, name}` (Mistral's context views)."""
     ex = snap.execution
-    data = {**ex.input, **ex.context}
+    data = {**ex.input, **ex.context, "__execution": {"id": ex.id}}
     if task is not None:
         data.update(task.in_context)
+    if extra:
+        data.update(extra)
+    data["__env"] = snap.env
+    if task is not None:
+        data["__task_execution"] = {"id": task.id, "name": task.name}
     return data
 
 
@@ -109,10 +141,7 @@ def evaluate(value: Any, snap: Snapshot, task: TaskRecord | None, extra: dict[st
     """Evaluate `value` (recursively) for `task`; `extra` overlays `$` (e.g. with-items vars)."""
     if not _has_expression(value):
         return value
-    data = data_for(snap, task)
-    if extra:
-        data.update(extra)
-    return expressions.evaluate_recursively(value, data, EngineRuntime(snap, task))
+    return expressions.evaluate_recursively(value, data_for(snap, task, extra), EngineRuntime(snap, task))
 
 
 def _has_expression(value: Any) -> bool:

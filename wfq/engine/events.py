@@ -103,6 +103,8 @@ class ChildRerun(Event):
     """A task of a child execution was rerun: the parent task waits for the child again."""
 
     task_execution_id: str
+    execution_id: str | None = None
+    """The child that runs again (its result counts again, see `children_done`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wfq.engine import data_flow, tasks
+from wfq.engine import data_flow, tasks, versions
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.states import State
@@ -30,10 +30,13 @@ def schedule_ready(run: Run) -> None:
             continue
         reqs = spec.requires(name)
         if all(r in succeeded for r in reqs):
-            ctx: dict[str, Any] = {}
-            for r in reqs:
-                ctx = data_flow.merge_dicts(ctx, data_flow.outbound_context(succeeded[r]))
-            rc = {"triggered_by": [{"task_id": succeeded[r].id, "event": "on-success"} for r in reqs]}
+            upstream = [t for t in run.snap.tasks if t.name in reqs and succeeded[t.name] is t]
+            ctx, counts = versions.merge_upstream(upstream)
+            rc: dict[str, Any] = {
+                "triggered_by": [{"task_id": succeeded[r].id, "event": "on-success"} for r in reqs]
+            }
+            if counts:
+                rc["versions"] = counts
             task = run.new_task(name, ctx, State.IDLE, runtime_context=rc)
             started.add(name)
             tasks.start(run, task)

@@ -119,7 +119,8 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
     for a in old:
         if a not in keep:
             a.accepted = False
-    task.runtime_context = {"with_items": task.runtime_context["with_items"]} if keep else {}
+    kept = ("with_items", "versions", "children_done") if keep else ("versions", "children_done")
+    task.runtime_context = {k: v for k, v in task.runtime_context.items() if k in kept}
     task.processed, task.error_handled, task.finished_at = False, False, None
     task.published, task.result = {}, None
     if keep:
@@ -230,4 +231,6 @@ def on_child_rerun(run: Run, event: ChildRerun) -> None:
         return
     _reopen(run)
     task.processed, task.error_handled, task.finished_at = False, False, None
+    done = [c for c in task.runtime_context.get("children_done", []) if c != event.execution_id]
+    task.runtime_context = {**task.runtime_context, "children_done": done}
     run.set_task_state(task, State.RUNNING)

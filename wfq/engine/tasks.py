@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wfq.engine import adhoc, data_flow, policies, with_items
+from wfq.engine import adhoc, backoff, data_flow, policies, with_items
 from wfq.engine.commands import RunAction, StartSubworkflow
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
@@ -20,34 +20,40 @@ class TaskFailure(Exception):
 
 
 def start(run: Run, task: TaskRecord) -> None:
-    """Start `task`, applying its before-start policies: timeout, pause-before, wait-before."""
-    pol = policies.policies(run, task)
+    """Start `task`, applying its before-start policies: pause-before, wait-before (every
+    policy value is evaluated and checked first, as Mistral does)."""
     try:
-        timeout = policies.value(run, task, pol.timeout, float, "timeout") if pol.timeout else 0
-        pause = policies.value(run, task, pol.pause_before, bool, "pause-before")
-        wait = policies.value(run, task, pol.wait_before, float, "wait-before") if pol.wait_before else 0
+        values = policies.evaluate(run, task)
     except policies.PolicyError as exc:
         wf = run.snap.execution.workflow_name
         force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
         return
-    if timeout > 0:
-        task.runtime_context = {**task.runtime_context, "timeout": timeout}
-        policies.arm(run, task, "timeout", timeout)
-    if pause:
+    extra = {"timeout": values.timeout} if values.timeout > 0 else {}
+    if values.concurrency > 0:
+        extra["concurrency"] = values.concurrency
+    if extra:
+        task.runtime_context = {**task.runtime_context, **extra}
+    if values.pause_before:
         run.set_task_state(task, State.IDLE, "Set by 'pause-before' policy")
         run.snap.execution.state = State.PAUSED.value
         return
-    if wait > 0:
+    if values.wait_before > 0:
         run.set_task_state(task, State.RUNNING)
-        policies.delay(run, task, "wait-before", wait)
+        policies.delay(run, task, "wait-before", values.wait_before)
         return
     run_now(run, task)
 
 
 def run_now(run: Run, task: TaskRecord) -> None:
-    """Run `task` without policies: start its subworkflow or send its action to a worker."""
+    """Run `task` without policies: start its subworkflow or send its action to a worker.
+
+    The `timeout` starts with the first action (after wait-before, a pause-before or a join's
+    wait) and covers the retries; it stops when the task completes, before wait-after."""
     spec = run.snap.spec.tasks[task.name]
     run.set_task_state(task, State.RUNNING)
+    timeout = task.runtime_context.get("timeout")
+    if timeout and not policies.armed(task, "timeout"):
+        policies.arm(run, task, "timeout", float(timeout))
     try:
         if spec.workflow:
             _start_subworkflow(run, task)
@@ -194,7 +200,15 @@ def complete(
 
     task.result = result
     run.set_task_state(task, State.SUCCESS if success else State.ERROR, state_info)
-    if success and _fails_on(run, task):
+    if run.snap.spec.tasks[task.name].join:
+        # Branches that arrived after the join started count too (Mistral recomputes it).
+        controller.join_context(run, task)
+    try:
+        failed_on = success and _fails_on(run, task)
+    except policies.PolicyError as exc:
+        _fail_completion(run, task, str(exc), action_name)
+        return
+    if failed_on:
         success = False
         run.set_task_state(task, State.ERROR, "Failed by 'fail-on' policy")
     publish = run.snap.spec.effective_publish(task.name, success)
@@ -207,13 +221,7 @@ def complete(
             ex.context = data_flow.merge_dicts(ex.context, published_global)
             ex.published_global = data_flow.merge_dicts(ex.published_global, published_global)
     except ExpressionError as exc:
-        wf = run.snap.execution.workflow_name
-        force_fail(
-            run,
-            task,
-            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, "
-            f"action={action_name or run.snap.spec.tasks[task.name].action}]",
-        )
+        _fail_completion(run, task, str(exc), action_name)
         return
     if not _keep_result(run, task):
         task.result = None
@@ -227,36 +235,41 @@ def complete(
 def _after_policies(
     run: Run, task: TaskRecord, success: bool, superseded: list[ActionRecord], action_name: str | None
 ) -> bool:
-    """Retry or wait-after; True when the task is DELAYED (its transitions wait)."""
-    pol = policies.policies(run, task)
+    """Retry or wait-after; True when the task is DELAYED (its transitions wait). Every policy
+    is evaluated and checked again, as Mistral does after each completion."""
     try:
-        retry_in = policies.retry_decision(run, task, success)
-        wait = policies.value(run, task, pol.wait_after, float, "wait-after") if pol.wait_after else 0
-    except policies.PolicyError as exc:
-        wf = run.snap.execution.workflow_name
-        force_fail(
-            run, task,
-            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, action={action_name}]",
-        )
+        values = policies.evaluate(run, task)
+        retry_in = policies.retry_decision(run, task, success, values)
+    except (policies.PolicyError, backoff.BackoffError) as exc:
+        _fail_completion(run, task, str(exc), action_name)
         return True
     if retry_in is not None:
-        for old in superseded:
-            old.accepted = False
-        retry_no = int(task.runtime_context.get("retry_no", 0)) + 1
-        task.runtime_context = {**task.runtime_context, "retry_no": retry_no}
-        if retry_in > 0:
-            policies.delay(run, task, "retry", retry_in)
-        else:
-            run_now(run, task)
+        _retry(run, task, superseded, retry_in)
         return True
-    if wait > 0:
+    if values.wait_after > 0:
+        policies.disarm(task, "timeout")  # the timeout counts the action, not the waits
         task.runtime_context = {
             **task.runtime_context,
             "after_state": [task.state, task.state_info],
         }
-        policies.delay(run, task, "wait-after", wait)
+        policies.delay(run, task, "wait-after", values.wait_after)
         return True
     return False
+
+
+def _retry(run: Run, task: TaskRecord, superseded: list[ActionRecord], seconds: float) -> None:
+    for old in superseded:
+        old.accepted = False
+    rc = task.runtime_context
+    delays = [*rc.get("retry_delays", []), policies._num(seconds)]
+    task.runtime_context = {**rc, "retry_no": int(rc.get("retry_no", 0)) + 1, "retry_delays": delays}
+    if run.snap.spec.tasks[task.name].join:
+        # A join cannot just run again: it waits, then looks at its inbound tasks (Mistral).
+        policies.delay(run, task, "retry", seconds, State.WAITING)
+    elif seconds > 0:
+        policies.delay(run, task, "retry", seconds)
+    else:
+        run_now(run, task)
 
 
 def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
@@ -267,6 +280,9 @@ def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
         if task.state in (State.RUNNING, State.RUNNING_DELAYED, State.WAITING):
             info = f"Task timed out [timeout(s)={policies._num(task.runtime_context.get('timeout', 0))}]."
             complete(run, task, success=False, result=info, state_info=info, timed_out=True)
+        return
+    if kind == "retry" and task.state == State.WAITING:
+        controller.evaluate_join(run, task)
         return
     if task.state != State.RUNNING_DELAYED:
         return
@@ -279,14 +295,22 @@ def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
         controller.on_task_completed(run, task)
 
 
+def _fail_completion(run: Run, task: TaskRecord, error: str, action_name: str | None) -> None:
+    """A forced failure while completing the task (publish, fail-on, after-policies)."""
+    wf = run.snap.execution.workflow_name
+    action = action_name or run.snap.spec.tasks[task.name].action
+    force_fail(
+        run, task, f"Failed to handle action completion [error={error}, wf={wf}, task={task.name}, action={action}]"
+    )
+
+
 def _fails_on(run: Run, task: TaskRecord) -> bool:
+    """The task's fail-on value after a success; an expression that cannot be evaluated raises
+    PolicyError (a forced failure, as in Mistral), it does not count as false."""
     fail_on = policies.policies(run, task).fail_on
     if not fail_on:
         return False
-    try:
-        return bool(policies.value(run, task, fail_on, bool, "fail-on", data_flow.outbound_context(task)))
-    except policies.PolicyError:
-        return False
+    return bool(policies.value(run, task, fail_on, bool, "fail-on", data_flow.outbound_context(task)))
 
 
 def _keep_result(run: Run, task: TaskRecord) -> bool:

@@ -34,6 +34,7 @@ _ENGINE = factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).crea
 _PARSE_LOCK = threading.Lock()
 _DATA_KEY = "yaql"  # where Scope.prepared keeps the converted data
 _VERBATIM = (yaql_exceptions.YaqlException,)
+_CONTEXT_VARIABLES = ("__env", "__execution", "__task_execution")
 
 
 class _BudgetedContext(contexts.Context):  # type: ignore[misc]
@@ -77,6 +78,10 @@ def _evaluate_one(expression: str, scope: Scope) -> Any:
         context = _BudgetedContext(_BASE_CONTEXT, scope)
         context["$"] = _prepared_data(scope)
         context[SCOPE_KEY] = scope
+        if isinstance(scope.data, dict):
+            # Mistral's YAQL contexts also hold these as variables: `$__env`, `$__execution`...
+            for name in _CONTEXT_VARIABLES:
+                context[name] = freeze(scope.data.get(name))
         return to_plain(statement.evaluate(context=context))
     except Exception as error:
         reraise(expression, error, _VERBATIM)

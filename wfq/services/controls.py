@@ -148,5 +148,5 @@ def _wake_parents(svc: Services, ex_id: str) -> None:
         parent_task = session.get(TaskExecution, ex.task_execution_id) if ex and ex.task_execution_id else None
     if parent_task is None:
         return
-    transitions.on_execution(svc, parent_task.workflow_execution_id, engine.ChildRerun(parent_task.id))
+    transitions.on_execution(svc, parent_task.workflow_execution_id, engine.ChildRerun(parent_task.id, ex_id))
     _wake_parents(svc, parent_task.workflow_execution_id)

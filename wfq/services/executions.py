@@ -84,7 +84,8 @@ def _resolve_env(session: Session, env: Any, project_id: str, evaluate: bool = T
         env = dict(row.variables)
     if not isinstance(env, dict):
         raise InvalidInput(f"Environment must be a dict or a name, not {type(env).__name__}")
-    return expressions.evaluate_recursively(env, {}, _EnvOnly(env)) if evaluate else env
+    # `$` is {__env: env}, as in Mistral: `<% $__env.x %>` and `<% env().x %>` both work.
+    return expressions.evaluate_recursively(env, {"__env": env}, _EnvOnly(env)) if evaluate else env
 
 
 def _parent_still_waits(session: Session, task_id: str, index: int | None) -> bool:
@@ -94,7 +95,8 @@ def _parent_still_waits(session: Session, task_id: str, index: int | None) -> bo
     if task is None or repo.lock_execution(session, task.workflow_execution_id) is None:
         return False
     session.refresh(task)
-    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index)
+    done = (task.runtime_context or {}).get("children_done", []) if index is None else []
+    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index, ignore=done)
 
 
 def start_execution(

@@ -67,8 +67,9 @@ class StoredTasks:
 
 
 def _task_spec(wf_spec: dict[str, Any], name: str) -> dict[str, Any]:
-    task = dsl.workflow_from_dict(wf_spec).tasks.get(name)
-    return dict(task.raw) if task else {}
+    spec = dsl.workflow_from_dict(wf_spec)
+    task = spec.tasks.get(name)
+    return data_flow.spec_view(name, dict(task.raw), spec.type) if task else {}
 
 
 def decide(

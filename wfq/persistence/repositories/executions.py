@@ -210,10 +210,11 @@ def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> l
     return list(session.scalars(stmt))
 
 
-def child_exists(session: Session, task_id: str, index: int | None = None) -> bool:
-    """True when a child execution of this task (with this with-items `index`) exists."""
-    stmt = select(WorkflowExecution.params).where(WorkflowExecution.task_execution_id == task_id)
-    return any((params or {}).get("index") == index for params in session.scalars(stmt))
+def child_exists(session: Session, task_id: str, index: int | None = None, ignore: Sequence[str] = ()) -> bool:
+    """True when a child execution of this task (with this with-items `index`) exists, not
+    counting the `ignore`d ones (children of earlier attempts of a retried task)."""
+    stmt = select(WorkflowExecution.id, WorkflowExecution.params).where(WorkflowExecution.task_execution_id == task_id)
+    return any((params or {}).get("index") == index and ident not in ignore for ident, params in session.execute(stmt))
 
 
 def tasks_with_late_timers(session: Session, due_before: Any, limit: int = 1000) -> list[TaskExecution]:
