@@ -12,7 +12,7 @@ import click
 
 from wfq import logging_setup
 from wfq import settings as settings_mod
-from wfq.cli import monitoring
+from wfq.cli import insight, monitoring
 
 
 def _settings() -> settings_mod.Settings:
@@ -135,6 +135,7 @@ def run(
 
 
 monitoring.register(main)
+insight.register(main)
 
 if __name__ == "__main__":
     main()
