@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import dsl
+from wfq.engine import adhoc, conductor, controller, events
 from wfq.engine import commands as cmd
-from wfq.engine import conductor, controller, events
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
 from wfq.engine.run import Run
 from wfq.engine.snapshot import Snapshot
-from wfq.errors import WfqError
+from wfq.errors import ExpressionError, WfqError
 from wfq.states import COMPLETED, State
 from wfq.types import ActionInfo
 
@@ -153,6 +153,11 @@ class DryRun:
                  if a.task_execution_id == task_id and a.state in (State.RUNNING, State.IDLE)]
         for action in sorted(items, key=lambda a: a.item_index):
             ok, result = self._call(action)
+            if ok:  # what a worker's lane does with an item of an ad-hoc action
+                try:
+                    result = adhoc.transform_output(action.runtime or {}, result)
+                except ExpressionError as exc:
+                    ok, result = False, str(exc)
             action.state = (State.SUCCESS if ok else State.ERROR).value
             action.output = {"result": result}
         self.handle(events.ItemsCompleted(task_id))

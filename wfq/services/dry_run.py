@@ -127,9 +127,8 @@ class _FileCatalog:
         for candidate in ([f"{workbook}.{name}"] if workbook else []) + [name]:
             spec = self.adhoc.get(candidate)
             if spec is not None:
-                data = spec.to_dict()
                 return ActionInfo(
-                    name=spec.name, params=params_from_spec(data.get("input", [])),
+                    name=spec.name, params=params_from_spec([p.to_raw() for p in spec.input]),
                     class_name="mistral.actions.adhoc.AdHocAction", base=spec.base,
                     base_input=dict(spec.base_input or {}), output=spec.output,
                 )
