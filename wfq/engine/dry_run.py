@@ -23,8 +23,13 @@ from wfq.errors import ExpressionError, WfqError
 from wfq.states import COMPLETED, State
 from wfq.types import ActionInfo
 
-MAX_STEPS = 10_000
-"""Engine events one dry run may take (a workflow looping forever stops here, in ERROR)."""
+MAX_STEPS = 5_000
+"""Engine events one dry run may take."""
+MAX_TASKS = 500
+"""Task executions one dry run may create: a workflow looping forever stops there (the report
+says so and keeps the state it had)."""
+MAX_EVENTS = 20_000
+"""Engine events of one whole dry run, subworkflows included."""
 MAX_DEPTH = 10
 """Nesting of subworkflows."""
 MAX_RESUMES = 100
@@ -51,6 +56,7 @@ class World:
     mocked_actions: set[str] = field(default_factory=set)
     """Action names a mock answers: accepted even when no worker here knows them."""
     counter: Any = field(default_factory=itertools.count)
+    events: int = 0
 
     def new_id(self) -> str:
         return f"dry-run-{next(self.counter):05d}"
@@ -107,6 +113,7 @@ class DryRun:
         )
 
     def handle(self, event: events.Event) -> None:
+        self.world.events += 1
         decision = conductor.handle(
             self._snapshot(), event, now=self.world.now, ids=self.world.new_id, actions=_Catalog(self.world)
         )
@@ -117,6 +124,8 @@ class DryRun:
         self.handle(events.WorkflowStarted())
         resumes = 0
         for _ in range(MAX_STEPS):
+            if len(self.tasks) > MAX_TASKS or self.world.events > MAX_EVENTS:
+                break
             if self.todo:
                 self._carry_out(self.todo.pop(0))
             elif self.timers:
@@ -127,7 +136,11 @@ class DryRun:
                 self.handle(events.StateRequested(State.RUNNING.value))
             else:
                 break
-        if self.execution.state not in COMPLETED:
+        if len(self.tasks) > MAX_TASKS:
+            self.notes.append(f"stopped after {MAX_TASKS} task executions: does the workflow loop forever?")
+        elif self.world.events > MAX_EVENTS:
+            self.notes.append(f"stopped after {MAX_EVENTS} engine events in this dry run")
+        elif self.execution.state not in COMPLETED:
             self.notes.append(f"stopped while {self.execution.state}: nothing left to drive it")
         return self
 

@@ -58,6 +58,7 @@ def report_lines(report: dict[str, Any], indent: str = "") -> list[str]:
         covered = [t for t in report["transitions"] if t["taken"]]
         lines.append(f"transitions taken: {len(covered)} of {len(report['transitions'])}")
         lines += [f"  not taken: {t['from']} {t['on']} -> {t['to']}" for t in report["transitions"] if not t["taken"]]
+        lines += [f"note: {n}" for n in report.get("notes", [])]
         if report.get("unmocked"):
             lines.append(f"unmocked (answered null): {', '.join(report['unmocked'])}")
         for m in report.get("mismatches", []):
