@@ -176,3 +176,67 @@ def test_evaluate_runs_under_the_engine_bounds(client: Any, svc: Any) -> None:
     count = _tasks(client, ex["id"])["count"]["id"]
     answer = _evaluate(client, count, "<% range(1000000000).sum() %>")
     assert "error" in answer and "value" not in answer
+
+
+# --- explain: infrastructure facts (a probe standing in for the broker) --------------------
+
+
+class _Probe:
+    def __init__(self, depth: int | None, consumers: list[str] | None) -> None:
+        self.depth, self.consumers = depth, consumers
+        self.asked: list[str] = []
+
+    def facts(self, queues: list[str]) -> dict[str, Any]:
+        from wfq.dispatch.queue_probe import QueueFacts
+
+        self.asked += queues
+        return {q: QueueFacts(q, self.depth, self.consumers) for q in queues}
+
+
+def _started(client: Any, svc: Any) -> tuple[str, Any]:
+    from wfq.persistence.models import ActionExecution
+
+    _create(client, "version: '2.0'\nlonely:\n  tasks:\n    t:\n      action: std.noop\n      target: edge\n")
+    r = client.post("/v2/executions", json={"workflow_name": "lonely"})
+    ex_id = r.get_json()["id"]
+    with svc.db.read() as session:
+        action = session.query(ActionExecution).filter_by(workflow_execution_id=ex_id).one()
+    return ex_id, action.id
+
+
+@pytest.mark.parametrize(("consumers", "said"), [
+    ([], "no live worker consumes queue edge: start one with `wfq worker -Q edge`"),
+    (None, "no worker answered: none may be alive"),
+    (["w1@host"], "consumed by w1@host"),
+])
+def test_explain_an_unclaimed_action_with_what_the_broker_says(
+    client: Any, svc: Any, consumers: list[str] | None, said: str
+) -> None:
+    from wfq.services import explain
+
+    ex_id, _ = _started(client, svc)
+    probe = _Probe(3, consumers)
+    answer = explain.explain_execution(svc, ex_id, project_id="<default-project>", probe=probe)
+    (reason,) = answer["tasks"]
+    assert probe.asked == ["edge"]
+    assert reason["waiting_on"] == "action-queued"
+    assert reason["details"]["queue_depth"] == 3 and reason["details"]["consumers"] == consumers
+    assert "3 message(s) waiting in edge" in reason["message"] and said in reason["message"]
+
+
+def test_explain_a_claimed_action_whose_heartbeat_stopped(client: Any, svc: Any) -> None:
+    import datetime as dt
+
+    from wfq.persistence.models import ActionExecution
+    from wfq.services import explain
+
+    ex_id, action_id = _started(client, svc)
+    with svc.db.write() as session:
+        row = session.get(ActionExecution, action_id)
+        row.worker, row.heartbeat_at = "host-a:42", svc.now() - dt.timedelta(seconds=300)
+    answer = explain.explain_execution(svc, ex_id, project_id="<default-project>", probe=_Probe(0, []))
+    (reason,) = answer["tasks"]
+    assert reason["waiting_on"] == "action-running"
+    assert reason["details"]["worker"] == "host-a:42"
+    assert reason["details"]["heartbeat_age_s"] >= 300
+    assert "the worker looks lost" in reason["message"]
