@@ -170,7 +170,9 @@ def _one_action(task: TaskRecord, action: ActionRecord) -> Reason:
             task, task.name, "action-queued",
             f"{task.name}: action {action.name} was sent to queue {queue or '(default)'} and no "
             "worker has claimed it yet.",
-            queue=queue, sent_at=_stamp(getattr(action, "heartbeat_at", None) or getattr(action, "created_at", None)),
+            queue=queue, created_at=_stamp(getattr(action, "created_at", None)),
+            # The integrity check sends an unclaimed action again and records when in heartbeat_at.
+            sent_at=_stamp(getattr(action, "heartbeat_at", None) or getattr(action, "created_at", None)),
             **base,
         )
     return _reason(
