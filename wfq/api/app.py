@@ -25,6 +25,7 @@ from wfq.api.resources import (
     cron_triggers,
     environments,
     executions,
+    insight,
     root,
     tasks,
     workbooks,
@@ -61,6 +62,7 @@ _RESOURCES = (
     action_executions,
     environments,
     cron_triggers,
+    insight,
 )
 
 

@@ -290,7 +290,10 @@ def build(api: Api) -> Models:
         versions=api.model("Versions", {"versions": fields.List(fields.Raw)}),
         workflow=workflow,
         workflows=_listing(api, "Workflows", "workflows", workflow),
-        validation=api.model("Validation", {"valid": fields.Boolean, "error": _str()}),
+        validation=api.model("Validation", {
+            "valid": fields.Boolean, "error": _null_str(),
+            "warnings": fields.List(fields.Raw, description="wfq: {path, message} about a valid workflow"),
+        }),
         execution=execution,
         execution_create=api.model("ExecutionCreate", _EXECUTION_CREATE),
         executions=_listing(api, "Executions", "executions", execution),

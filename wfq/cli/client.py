@@ -50,6 +50,19 @@ class Client:
         except ValueError:
             raise ApiError(resp.status_code, f"not a JSON answer from {resp.url}") from None
 
+    def post(self, path: str, body: Any) -> Any:
+        """POST a JSON `body` to `path` and return the decoded JSON answer."""
+        try:
+            resp = self.session.post(f"{self.url}/{path}", json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ApiError(0, f"cannot reach the wfq API at {self.url}: {exc}") from None
+        if not resp.ok:
+            raise ApiError(resp.status_code, f"{resp.status_code}: {_fault(resp)}")
+        try:
+            return resp.json()
+        except ValueError:
+            raise ApiError(resp.status_code, f"not a JSON answer from {resp.url}") from None
+
     def executions(
         self, state: str | None = None, workflow: str | None = None, limit: int = 50
     ) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import click
 
 from wfq import logging_setup
 from wfq import settings as settings_mod
-from wfq.cli import monitoring
+from wfq.cli import insight, monitoring
 
 
 def _settings() -> settings_mod.Settings:
@@ -172,6 +172,7 @@ def run(
 
 
 monitoring.register(main)
+insight.register(main)
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 from wfq import dsl
+from wfq.dsl.lint import lint
 from wfq.errors import Conflict, DSLParseError, DSLValidationError, InvalidRequest, NotFound
 from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
@@ -162,11 +163,13 @@ def delete_workflow(svc: Services, identifier: str, *, project_id: str, namespac
 
 
 def validate(text: str) -> dict[str, Any]:
-    """Mistral's validation answer: `{"valid": bool, "error": str | None}`."""
+    """Mistral's validation answer `{"valid": bool, "error": str | None}`, plus wfq's
+    `warnings` about a valid definition (`[{"path", "message"}]`, see `wfq.dsl.lint`)."""
     try:
         doc = dsl.parse_document(text)
     except (DSLParseError, DSLValidationError) as exc:
-        return {"valid": False, "error": str(exc)}
+        return {"valid": False, "error": str(exc), "warnings": []}
     if doc.kind != "workflows":
-        return {"valid": False, "error": "Expected a workflow definition"}
-    return {"valid": True, "error": None}
+        return {"valid": False, "error": "Expected a workflow definition", "warnings": []}
+    warnings = [w for wf in doc.workflows for w in lint(wf)]
+    return {"valid": True, "error": None, "warnings": [{"path": w.path, "message": w.message} for w in warnings]}

@@ -17,6 +17,7 @@ from flask_restx import Api, Namespace, Resource
 from wfq.api import bodies
 from wfq.api.context import ApiContext
 from wfq.api.encoding import EXECUTION, TASK, empty_response, encode, json_response
+from wfq.api.resources import insight
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput, InvalidRequest, NotFound, SizeLimitExceeded
 from wfq.services import executions, queries
@@ -108,6 +109,8 @@ def create(ctx: ApiContext) -> flask.Response:
     _check_size(ctx, start.wf_input, "input")
     _check_size(ctx, start.params, "params")
     svc = ctx.services
+    if insight.is_dry_run(start.params):
+        return insight.dry_run_response(ctx, start.workflow, start.namespace, start.wf_input, start.params)
     if start.execution_id:
         try:  # Mistral: POST with the id of an existing execution returns that execution.
             view = queries.get(svc, "execution", start.execution_id, project_id=project)

@@ -13,7 +13,7 @@ from wfq.api.context import ApiContext
 from wfq.api.encoding import ACTION_EXECUTION, TASK, encode, json_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidRequest
-from wfq.services import executions, queries
+from wfq.services import executions, preview, queries
 
 
 def list_all(ctx: ApiContext) -> flask.Response:
@@ -66,7 +66,12 @@ def rerun(ctx: ApiContext, task_id: str) -> flask.Response:
     project = ctx.project()
     svc = ctx.services
     task = queries.get(svc, "task", task_id, project_id=project)
-    changes = parse_rerun(ctx.json_body(), task)
+    body = ctx.json_body()
+    if isinstance(body, dict) and body.get("preview") is not None:
+        body = dict(body)
+        if bodies.flag(body.pop("preview"), "preview"):
+            return json_response(preview.preview(svc, task_id, project_id=project, **parse_rerun(body, task)))
+    changes = parse_rerun(body, task)
     if changes.pop("skip", False):
         executions.skip_task(svc, task_id, project_id=project, **changes)
     else:
@@ -100,7 +105,8 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
         @ns.response(400, "Bad rerun or skip request, or the task is not in ERROR", models.fault)
         @ns.response(404, "No such task execution", models.fault)
         def put(self, task_id: str) -> flask.Response:
-            """Rerun a failed task execution: {"state": "RUNNING", "reset": true}."""
+            """Rerun a failed task execution: {"state": "RUNNING", "reset": true}; with
+            "preview": true, answer what would run again and change nothing."""
             return rerun(ctx, task_id)
 
     @ns.route("/<string:task_id>/action_executions")
