@@ -17,6 +17,7 @@ from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
 from wfq.services.context import Services
 from wfq.settings import Settings
+from workers import membership  # noqa: F401 - connects the service-membership signals
 
 
 class QuietRedisBackend(RedisBackend):
@@ -97,6 +98,7 @@ def make_celery(settings: Settings) -> WfqCelery:
     )
     tasks.register(app)
     return app
+
 
 
 @signals.setup_logging.connect

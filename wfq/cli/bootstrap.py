@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wfq.actions.registry import ActionRegistry
 from wfq.dispatch.celery import CeleryDispatcher
@@ -17,6 +18,7 @@ from wfq.persistence.db import Database
 from wfq.persistence.migrate import upgrade
 from wfq.services import cron_firing, recovery
 from wfq.services.context import Services
+from wfq.services.membership import Membership
 from wfq.settings import Settings
 from workers.app import WfqCelery, make_celery
 from workers.embedded import EmbeddedWorker
@@ -32,9 +34,20 @@ class Process:
     celery: WfqCelery
     worker: EmbeddedWorker | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
+    membership: Membership | None = None
+    listener: Any = None
+    """The event listener (listener.main.Listener) when this process runs one."""
+
+    def join(self, roles: tuple[str, ...]) -> None:
+        """List this process in `GET /v2/services` under `roles` until it closes."""
+        self.membership = Membership(self.services.settings, roles, self.services.db).start()
 
     def close(self) -> None:
         self.stopping.set()
+        if self.listener is not None:
+            self.listener.stop()
+        if self.membership is not None:
+            self.membership.stop()
         if self.worker is not None:
             self.worker.stop()
         self.celery.close()  # the broker connections of the producer pool
@@ -45,10 +58,24 @@ class Process:
         every `recovery_interval_s`, each in its own thread."""
         s = self.services.settings
         self._every(1.0, "wfq-cron", lambda: cron_firing.fire_due(self.services, self.services.now()))
-        self._every(s.recovery_interval_s, "wfq-recovery", lambda: recovery.recover(self.services))
+        self._every(
+            s.recovery_interval_s,
+            "wfq-recovery",
+            lambda: recovery.recover(self.services),
+            first=lambda: recovery.recover(self.services, startup=True),
+        )
 
-    def _every(self, seconds: float, name: str, fn: Callable[[], object]) -> None:
+    def _every(
+        self, seconds: float, name: str, fn: Callable[[], object], first: Callable[[], object] | None = None
+    ) -> None:
+        """Run `fn` every `seconds` in a daemon thread; `first`, if given, runs at once."""
+
         def loop() -> None:
+            if first is not None:
+                try:
+                    first()
+                except Exception:  # the periodic passes try again
+                    log.exception("%s failed", name)
             while not self.stopping.wait(seconds):
                 try:
                     fn()
