@@ -31,12 +31,12 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
     """Add the execution report to `api`."""
     ns = api.namespace("execution_reports", path="/v2/executions", description="Execution reports")
 
-    @ns.route("/<string:execution_id>/report")
-    @ns.doc(params={"execution_id": "the root of the report", **_PARAMS})
+    @ns.route("/<string:ex_id>/report")
+    @ns.doc(params={"ex_id": "the root of the report", **_PARAMS})
     class Report(Resource):
         @ns.response(200, "The report", models.more.report)
         @ns.response(404, "No such execution", models.fault)
-        def get(self, execution_id: str) -> flask.Response:
+        def get(self, ex_id: str) -> flask.Response:
             """The report of an execution."""
             project = ctx.project()
             options = reports.ReportOptions(
@@ -44,5 +44,5 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
                 max_depth=_depth(ctx),
                 statistics_only=ctx.flag("statistics_only"),
             )
-            report = reports.execution_report(ctx.services, execution_id, options, project_id=project)
+            report = reports.execution_report(ctx.services, ex_id, options, project_id=project)
             return json_response(report)
