@@ -138,3 +138,9 @@ def test_with_authentication_an_event_fires_its_own_project_s_triggers(tenant_cl
     assert tenant_client.get(f"/v2/executions/{started[0]}", headers=a).status_code == 200
     assert tenant_client.get(f"/v2/executions/{started[0]}", headers=b).status_code == 404
     assert tenant_client.get("/v2/event_triggers", headers=b).get_json()["event_triggers"][0]["project_id"] == "proj-b"
+    # Not even inside an oslo envelope can a caller speak for another project.
+    inner = {k: v for k, v in _event("m-2").items() if k not in ("exchange", "topic", "context")}
+    inner["_context_project_id"] = "proj-b"
+    envelope = {"exchange": "nova", "topic": "notifications", "oslo.message": json.dumps(inner)}
+    (mine,) = tenant_client.post("/v2/events", json=envelope, headers=a).get_json()["executions"]
+    assert tenant_client.get(f"/v2/executions/{mine}", headers=a).status_code == 200

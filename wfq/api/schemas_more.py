@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_restx import Api, Model, fields
 
-from wfq.api.schemas import AnyValue, NullableInteger, NullableString
+from wfq.api.schemas import NullableInteger, NullableString
 
 _JSON = "a JSON-encoded string"
 _TS = "UTC timestamp, 'YYYY-MM-DD HH:MM:SS'"
@@ -217,6 +217,3 @@ def build(api: Api) -> MoreModels:
         dynamic_actions=_listing(api, "DynamicActions", "dynamic_actions", dynamic_action),
         dynamic_action_write=api.model("DynamicActionWrite", _DYNAMIC_ACTION_WRITE),
     )
-
-
-__all__ = ["AnyValue", "MoreModels", "build"]

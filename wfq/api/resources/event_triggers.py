@@ -4,6 +4,7 @@ from RabbitMQ and Redis)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import flask
@@ -40,12 +41,10 @@ def _event(ctx: ApiContext, project: str) -> events.Event:
     if not exchange or not topic:
         raise InvalidInput("An event needs an exchange and a topic")
     message = {k: v for k, v in body.items() if k not in ("exchange", "topic")}
-    if isinstance(message.get("context"), dict) or "context" not in message:
-        context = dict(message.get("context") or {})
-        if ctx.auth.enabled:
-            context["project_id"] = project
-        message["context"] = context
-    return events.from_notification(exchange, topic, message)
+    event = events.from_notification(exchange, topic, message)
+    if ctx.auth.enabled:  # whatever the body (or its oslo envelope) claims
+        event = dataclasses.replace(event, context={**event.context, "project_id": project})
+    return event
 
 
 def register(api: Api, ctx: ApiContext, models: Models) -> None:
