@@ -20,9 +20,13 @@ from typing import Any
 from wfq_testing import ROOT
 
 CLIENT_VENV = ROOT / ".cache" / "mistral-client-venv"
-CHECK_SCRIPT = ROOT.parent / "shared" / "tools" / "mistral_client_check.py"
+_CHECK = Path("shared") / "tools" / "mistral_client_check.py"
+CHECK_SCRIPT = next(
+    (base / _CHECK for base in (ROOT.parent, ROOT.parent.parent) if (base / _CHECK).exists()),
+    ROOT.parent / _CHECK,
+)
 """The shared script that drives the `mistral` client through every command family (it also
-passes against real Mistral)."""
+passes against real Mistral); next to the repository, or next to the folder of its worktrees."""
 CLIENT_PACKAGE = "python-mistralclient==6.3.0"
 """The client version the compatibility notes (shared/MISTRAL-API.md) were captured with."""
 
