@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import Workbook, WorkflowDefinition
-from wfq.persistence.repositories.members import accepted_resources
+from wfq.persistence.repositories.members import accepted_by
 
 SHARED = {WorkflowDefinition: "workflow", Workbook: "workbook"}
 """The models a project may share with another (Mistral's resource members)."""
@@ -21,7 +21,7 @@ def visible(model: Any, project_id: str) -> Any:
     mine_or_public = or_(model.project_id == project_id, model.scope == "public")
     if model not in SHARED:
         return mine_or_public
-    return or_(mine_or_public, model.id.in_(accepted_resources(SHARED[model], project_id)))
+    return or_(mine_or_public, accepted_by(model.id, SHARED[model], project_id))
 
 
 def find_by_name_or_id(

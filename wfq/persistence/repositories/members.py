@@ -34,13 +34,18 @@ def prune(session: Session, before: Any) -> None:
     session.execute(delete(ServiceMember).where(ServiceMember.heartbeat_at < before))
 
 
-def accepted_resources(resource_type: str, project_id: str) -> Any:
-    """A subquery of the ids of the resources of `resource_type` shared with `project_id`
-    and accepted by it."""
-    return select(ResourceMember.resource_id).where(
-        ResourceMember.resource_type == resource_type,
-        ResourceMember.member_id == project_id,
-        ResourceMember.status == "accepted",
+def accepted_by(model_id: Any, resource_type: str, project_id: str) -> Any:
+    """A condition on `model_id` (a column): the resource was shared with `project_id` and
+    accepted by it (an EXISTS probing the resource_id index, per candidate row)."""
+    return (
+        select(ResourceMember.id)
+        .where(
+            ResourceMember.resource_id == model_id,
+            ResourceMember.resource_type == resource_type,
+            ResourceMember.member_id == project_id,
+            ResourceMember.status == "accepted",
+        )
+        .exists()
     )
 
 
