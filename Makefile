@@ -21,7 +21,7 @@ services:
 	scripts/services.sh
 
 lint: install
-	$(BIN)/ruff check wfq workers beat tests
+	$(BIN)/ruff check wfq workers beat listener tests
 	$(BIN)/lint-imports
 
 test: install services lint

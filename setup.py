@@ -9,7 +9,9 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["wfq", "wfq.*", "workers", "workers.*", "beat", "beat.*"]),
+    packages=find_packages(
+        include=["wfq", "wfq.*", "workers", "workers.*", "beat", "beat.*", "listener", "listener.*"]
+    ),
     package_data={
         "wfq.persistence": ["migrations/*.py", "migrations/versions/*.py", "alembic.ini"],
         "wfq.web": ["static/*", "README.md"],

@@ -31,11 +31,25 @@ class Periodic:
     def start(self) -> Periodic:
         svc = self.services
         self._every(1.0, "wfq-cron", lambda: cron_firing.fire_due(svc, svc.now()))
-        self._every(svc.settings.recovery_interval_s, "wfq-recovery", lambda: recovery.recover(svc))
+        # The first integrity check runs at once: timers that came due while wfq was down
+        # fire now, not one interval (plus the dispatch grace) after the start.
+        self._every(
+            svc.settings.recovery_interval_s,
+            "wfq-recovery",
+            lambda: recovery.recover(svc),
+            first=lambda: recovery.recover(svc, startup=True),
+        )
         return self
 
-    def _every(self, seconds: float, name: str, fn: Callable[[], object]) -> None:
+    def _every(
+        self, seconds: float, name: str, fn: Callable[[], object], first: Callable[[], object] | None = None
+    ) -> None:
         def loop() -> None:
+            if first is not None:
+                try:
+                    first()
+                except Exception:  # the periodic passes try again
+                    log.exception("%s failed", name)
             while not self.stopping.wait(seconds):
                 try:
                     fn()

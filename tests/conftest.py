@@ -88,6 +88,8 @@ def integration_env(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         "WFQ_RESULT_BACKEND": REDIS_URL,
         "WFQ_QUEUE": f"wfq-test-{RUN_ID}",
         "WFQ_ENGINE_QUEUE": f"wfq-test-{RUN_ID}.engine",
+        # Code sources are off by default; test_mistral_client drives them with these projects.
+        "WFQ_CODE_SOURCE_PROJECTS": "<default-project>,proj-a",
         "PYTHONPATH": str(ROOT),
     }
     yield env

@@ -104,6 +104,24 @@ class Settings:
     """The Node.js executable std.javascript runs scripts with."""
     js_timeout_s: float = 30.0
     """Wall-clock limit of one std.javascript script."""
+    service_heartbeat_s: float = 10.0
+    """How often each wfq process refreshes its row of `GET /v2/services`."""
+    service_timeout_s: float = 30.0
+    """A process whose service heartbeat is older than this is no longer listed (it died)."""
+    code_source_projects: str = ""
+    """Projects allowed to upload code sources and define dynamic actions (Python that workers
+    run): comma-separated project ids, `*` for every project. Empty: the feature is off."""
+    event_amqp_url: str = ""
+    """RabbitMQ that event triggers listen on for OpenStack notifications (oslo.messaging
+    format), e.g. `amqp://guest:guest@host:5672//`. Empty: no AMQP listening."""
+    event_redis_url: str = ""
+    """Redis whose streams event triggers listen on (`wfq.events.<exchange>.<topic>`, one
+    consumer group). Empty: no Redis listening."""
+    event_reload_s: float = 5.0
+    """How often the event listener reads the event triggers again (new exchanges/topics)."""
+    event_definitions_file: str = ""
+    """Mistral's event definitions YAML (event_types + properties) shaping `event_params`;
+    empty: Mistral's default properties (service, project_id, user_id, timestamp)."""
     action_paths: str = ""
     """Comma-separated directories of .py files (or .py files, or dotted module names) whose
     actions workers load at start, in addition to the `wfq.actions` entry points."""

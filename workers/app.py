@@ -18,6 +18,7 @@ from wfq.persistence.db import Database
 from wfq.services.context import Services
 from wfq.services.timers import Timers
 from wfq.settings import Settings
+from workers import membership  # noqa: F401 - connects the service-membership signals
 
 
 class QuietRedisBackend(RedisBackend):
@@ -111,6 +112,7 @@ def make_celery(settings: Settings) -> WfqCelery:
     app.steps["worker"].add(engine_lane.EngineQueue)
     app.steps["consumer"].add(engine_lane.EngineConsumer)
     return app
+
 
 
 @signals.setup_logging.connect

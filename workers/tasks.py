@@ -36,10 +36,11 @@ def register(app: WfqCelery) -> None:
         actions.run_action(app.services, action_execution_id)
 
     @app.task(name=names.RECOVER, acks_late=True, ignore_result=True, shared=False)
-    def recover() -> None:
-        """The periodic integrity check: re-send work a crash stranded."""
+    def recover(startup: bool = False) -> None:
+        """The periodic integrity check: re-send work a crash stranded (`startup`: the first
+        pass after beat started, which also fires every timer already due)."""
         with _next_tick_retries("integrity check"):
-            recovery.recover(app.services)
+            recovery.recover(app.services, startup=startup)
 
     @app.task(name=names.CONTINUE_EXECUTION, acks_late=True, ignore_result=True, shared=False)
     def continue_execution(event: dict[str, Any]) -> None:

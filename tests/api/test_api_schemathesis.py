@@ -36,7 +36,7 @@ from wfq.services.context import Services
 from wfq.settings import Settings
 
 EXAMPLES_PER_OPERATION = max(1, settings.default.max_examples // 4)
-"""25 with the default profiles (tests/conftest.py): the 53 operations take about 40 s together;
+"""25 with the default profiles (tests/conftest.py): the 76 operations take about a minute together;
 HYPOTHESIS_PROFILE=thorough tries 500 each."""
 
 
@@ -64,6 +64,7 @@ workflows:
       t: {action: std.noop}
 """
 _ACTION = "version: '2.0'\nfuzz_echo:\n  base: std.echo\n  base-input: {output: <% $.x %>}\n  input: [x]\n"
+_SOURCE = "def fuzz(x=1):\n    return x\n"
 
 
 def _seed(client: Any) -> dict[str, str]:
@@ -80,7 +81,17 @@ def _seed(client: Any) -> dict[str, str]:
     assert client.post("/v2/cron_triggers", json=trigger).status_code == 201
     run = {"name": "std.echo", "input": {"output": 1}, "params": {"save_result": True}}
     action_execution = client.post("/v2/action_executions", json=run).get_json()
+    source = client.post("/v2/code_sources?name=fuzz_src", data=_SOURCE, content_type="text/plain")
+    assert source.status_code == 201, source.get_json()
+    dyn = {"name": "fuzz_dyn", "class_name": "fuzz", "code_source_name": "fuzz_src"}
+    assert client.post("/v2/dynamic_actions", json=dyn).status_code == 201
+    wf_id = client.get("/v2/workflows/greet").get_json()["id"]
+    event_trigger = {"name": "fuzz_et", "workflow_id": wf_id, "exchange": "nova", "topic": "n", "event": "e"}
+    event_trigger["workflow_input"] = json.dumps({"name": "event"})
+    made = client.post("/v2/event_triggers", json=event_trigger)
+    assert made.status_code == 201, made.get_json()
     return {
+        "trigger_id": made.get_json()["id"],
         "ex_id": execution["id"],
         "task_id": tasks[0]["id"] if tasks else execution["id"],
         "action_id": action_execution["id"],
@@ -94,7 +105,9 @@ _DIR = Path(tempfile.mkdtemp(prefix="wfq-schemathesis-"))
 atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
 _URL = f"sqlite:///{_DIR / 'wfq.sqlite'}"
 _SERVICES = Services(
-    settings=Settings(database_url=_URL), db=Database(_URL), dispatcher=RecordingDispatcher()
+    settings=Settings(database_url=_URL, code_source_projects="*"),
+    db=Database(_URL),
+    dispatcher=RecordingDispatcher(),
 )
 _APP = create_app(_SERVICES)
 _KNOWN: dict[str, str] = {}
@@ -118,14 +131,17 @@ def seeded(database: None) -> dict[str, str]:
         "/v2/actions/fuzz_echo",
         "/v2/environments/fuzz_env",
         "/v2/cron_triggers/fuzz_cron",
+        "/v2/dynamic_actions/fuzz_dyn",
+        "/v2/code_sources/fuzz_src",
     )
     ids = [
+        f"/v2/event_triggers/{_KNOWN.get('trigger_id')}",
         f"/v2/executions/{_KNOWN.get('ex_id')}",
         f"/v2/tasks/{_KNOWN.get('task_id')}",
         f"/v2/action_executions/{_KNOWN.get('action_id')}",
     ]
     if any(client.get(url).status_code != 200 for url in (*urls, *ids)):
-        for url in urls:
+        for url in (*urls, ids[0]):
             client.delete(url)
         _KNOWN.update(_seed(client))
     return _KNOWN
@@ -137,6 +153,8 @@ _COLLECTIONS = {
     "actions": "fuzz_echo",
     "environments": "fuzz_env",
     "cron_triggers": "fuzz_cron",
+    "code_sources": "fuzz_src",
+    "dynamic_actions": "fuzz_dyn",
 }
 """The stored object of each collection whose path parameter is a name."""
 
@@ -174,6 +192,11 @@ _REAL_FIELDS: dict[str, Any] = {
     "POST /v2/actions": _ACTION.replace("fuzz_echo", "fuzz_echo_2"),
     "PUT /v2/actions": _ACTION,
     "PUT /v2/executions/{ex_id}": {"state": "PAUSED"},
+    "POST /v2/code_sources": _SOURCE.replace("fuzz(", "fuzz_2("),
+    "PUT /v2/code_sources": _SOURCE,
+    "POST /v2/dynamic_actions": {"name": "fuzz_dyn_2", "class_name": "fuzz", "code_source_name": "fuzz_src"},
+    "PUT /v2/dynamic_actions": {"name": "fuzz_dyn", "class_name": "fuzz"},
+    "POST /v2/events": {"exchange": "nova", "topic": "n", "event_type": "e"},
     "PUT /v2/tasks/{task_id}": {"state": "RUNNING"},
 }
 """Fields that make a generated JSON body name real things, and valid definitions for the

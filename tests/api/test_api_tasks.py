@@ -33,6 +33,7 @@ ACTION_KEYS = {
     "id",
     "workflow_name",
     "workflow_namespace",
+    "task_name",
     "task_execution_id",
     "state",
     "state_info",
@@ -90,12 +91,14 @@ def test_action_executions(client: Any, execution: dict[str, Any]) -> None:
     assert action["name"] == "std.echo"
     assert action["state"] == "RUNNING"
     assert action["task_execution_id"] == task["id"]
+    assert action["task_name"] == task["name"]  # `mistral action-execution-list` shows it
     assert json.loads(action["input"]) == {"output": "hi x"}
     via_task = client.get(f"/v2/tasks/{task['id']}/action_executions").get_json()
     assert via_task["action_executions"] == [action]
     r = client.get(f"/v2/action_executions/{action['id']}")
     assert r.status_code == 200
     assert set(r.get_json()) == ACTION_KEYS | {"output"}
+    assert r.get_json()["task_name"] == task["name"]
     everything = client.get("/v2/action_executions").get_json()["action_executions"]
     assert [a["id"] for a in everything] == [action["id"]]
 

@@ -20,9 +20,13 @@ from typing import Any
 from wfq_testing import ROOT
 
 CLIENT_VENV = ROOT / ".cache" / "mistral-client-venv"
-CHECK_SCRIPT = ROOT.parent / "shared" / "tools" / "mistral_client_check.py"
+_CHECK = Path("shared") / "tools" / "mistral_client_check.py"
+CHECK_SCRIPT = next(
+    (base / _CHECK for base in (ROOT.parent, ROOT.parent.parent) if (base / _CHECK).exists()),
+    ROOT.parent / _CHECK,
+)
 """The shared script that drives the `mistral` client through every command family (it also
-passes against real Mistral)."""
+passes against real Mistral); next to the repository, or next to the folder of its worktrees."""
 CLIENT_PACKAGE = "python-mistralclient==6.3.0"
 """The client version the compatibility notes (shared/MISTRAL-API.md) were captured with."""
 
@@ -144,3 +148,40 @@ class Cli:
             return p.stdout + p.stderr
         assert p.returncode == 0, (args, p.stdout, p.stderr)
         return json.loads(p.stdout) if fmt == "json" else p.stdout
+
+
+LIBRARY_PRELUDE = """\
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from mistralclient.api import client as mistral_client
+
+ARGS = json.loads(sys.stdin.read())
+
+def client(token):
+    return mistral_client.client(mistral_url=ARGS["url"], auth_token=token)
+
+def plain(resource):
+    return {k: v for k, v in resource.to_dict().items()}
+
+"""
+
+
+class Library:
+    """Runs a snippet against python-mistralclient's library (`mistralclient.api.client.client`
+    with `auth_token`: no Keystone) in the client's own venv. The snippet sees `ARGS` and
+    `client(token)`, and assigns its answer to `OUT` (printed as JSON)."""
+
+    def __init__(self, mistral: Path, url: str) -> None:
+        self.python = mistral.parent / "python"
+        self.url = url
+
+    def __call__(self, code: str, **args: Any) -> Any:
+        script = LIBRARY_PRELUDE + code + "\nprint(json.dumps(OUT))\n"
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        p = subprocess.run(
+            [str(self.python), "-c", script],
+            input=json.dumps({"url": self.url, **args}),
+            capture_output=True, text=True, timeout=60, env=env,
+        )
+        assert p.returncode == 0, (code, p.stdout, p.stderr[-3000:])
+        return json.loads(p.stdout.strip().splitlines()[-1])

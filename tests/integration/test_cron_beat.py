@@ -1,5 +1,6 @@
 """End to end: a real `wfq beat` process and a real worker fire a cron trigger; a worker
-restarted while a task waits on wait-before still completes it exactly once."""
+restarted while a task waits on wait-before still completes it exactly once; beat's first pass
+fires a timer that came due while it was down at once, and beat is listed as a live service."""
 
 from __future__ import annotations
 
@@ -105,3 +106,48 @@ def test_worker_restarted_during_wait_before_completes_the_task_once(
     task = api.tasks(ex_id)["t"]
     acts = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()["action_executions"]
     assert len(acts) == 1
+
+
+def test_beat_is_a_live_service_and_fires_a_timer_that_came_due_while_it_was_down(
+    api: Any, services: Any, integration_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Beat's first integrity check runs when beat starts and fires a timer that is already
+    due, instead of 30 s (dispatch_grace_s) after it came due; and `GET /v2/services` lists beat
+    as a scheduler while it runs, not after it stopped."""
+    from wfq.persistence.models import TaskExecution
+    from wfq.services import executions
+
+    name = api.create_workflow(wf("late_timer", """
+  tasks:
+    t:
+      wait-before: 3600
+      action: std.echo output="late"
+      publish: {r: <% task().result %>}
+"""))[0]["name"]
+    ex_id = executions.start_execution(services, name, project_id="<default-project>")
+    task_id = api.tasks(ex_id)["t"]["id"]
+    due = services.now() - dt.timedelta(seconds=2)  # it came due while beat was down
+    with services.db.write() as session:
+        task = session.get(TaskExecution, task_id)
+        timers = {k: {**v, "due": due.isoformat()} for k, v in task.runtime_context["timers"].items()}
+        task.runtime_context = {**task.runtime_context, "timers": timers}
+        task.timer_at = due
+    log = (tmp_path / "beat.log").open("wb")
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "wfq.cli.main", "beat"], cwd=tmp_path, env=integration_env,
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20  # the grace alone is 30 s
+        while api.execution(ex_id)["state"] == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ex = api.execution(ex_id)
+        assert ex["state"] == "SUCCESS", (ex["state"], ex["state_info"])
+        types = {s["type"] for s in api.c.get("/v2/services").get_json()["services"]}
+        assert "scheduler_group" in types
+    finally:
+        beat.terminate()
+        beat.wait(timeout=20)
+        log.close()
+    types = {s["type"] for s in api.c.get("/v2/services").get_json()["services"]}
+    assert "scheduler_group" not in types  # a beat that stops takes itself off the list

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mistral_cli import CHECK_SCRIPT, Cli, get_json, install_client, wfq_server
+from mistral_cli import CHECK_SCRIPT, Cli, Library, get_json, install_client, wfq_server
 
 pytestmark = pytest.mark.integration
 
@@ -346,6 +346,205 @@ def test_cron_trigger_commands(cli: Cli, tmp_path: Path) -> None:
     for trigger in (name, once):
         cli("cron-trigger-delete", trigger, fmt="text")
     assert "not found" in cli("cron-trigger-get", name, ok=False)
+
+
+REPORTED = """\
+version: '2.0'
+{name}:
+  tasks:
+    first:
+      action: std.noop
+      on-success: [call]
+    call:
+      workflow: {name}_child
+{name}_child:
+  tasks:
+    fine:
+      action: std.noop
+    broken:
+      action: std.fail
+"""
+
+
+def test_execution_report_command(cli: Cli, wait: Callable[..., Any], tmp_path: Path) -> None:
+    name = f"it_report_{SFX}"
+    cli("workflow-create", _write(tmp_path, "wf.yaml", REPORTED.format(name=name)))
+    ex = cli("execution-create", name)
+    assert wait(ex["ID"])["state"] == "ERROR"
+    full = cli("execution-get-report", ex["ID"], "--no-errors-only", fmt="text")
+    assert f"workflow '{name}' [ERROR] {ex['ID']}" in full
+    for line in ("task 'first' [SUCCESS]", "action 'std.noop' [SUCCESS]", f"workflow '{name}_child' [ERROR]",
+                 "task 'fine' [SUCCESS]", "task 'broken' [ERROR]", "action 'std.fail' [ERROR]",
+                 "Number of tasks in SUCCESS state: 2", "Number of tasks in ERROR state: 2"):
+        assert line in full, (line, full)
+    errors = cli("execution-get-report", ex["ID"], fmt="text")  # the client's default: errors only
+    assert "task 'broken' [ERROR]" in errors and "task 'first'" not in errors and "task 'fine'" not in errors
+    shallow = cli("execution-get-report", ex["ID"], "--no-errors-only", "--max-depth", "0", fmt="text")
+    assert f"workflow '{name}_child' [ERROR]" in shallow and "task 'fine'" not in shallow
+
+
+DYNAMIC_SOURCE = """\
+from mistral_lib import actions
+
+
+class Hello(actions.Action):
+    def __init__(self, who):
+        self.who = who
+
+    def run(self, context):
+        return "{greeting} " + self.who
+"""
+USES_DYNAMIC = """\
+version: '2.0'
+{name}:
+  output:
+    said: <% $.said %>
+  tasks:
+    hello:
+      action: {action} who="client"
+      publish: {{said: <% task().result %>}}
+"""
+
+
+def test_code_source_and_dynamic_action_commands(
+    cli: Cli, wait: Callable[..., Any], tmp_path: Path
+) -> None:
+    source, action, wf = f"it_src_{SFX}", f"it_dyn_{SFX}", f"it_dynwf_{SFX}"
+    path = _write(tmp_path, "mod.py", DYNAMIC_SOURCE.format(greeting="hello"))
+    made = cli("code-source-create", source, path)
+    assert made["Name"] == source and made["Scope"] == "private"
+    assert source in {c["Name"] for c in cli("code-source-list")}
+    assert cli("code-source-get", source)["ID"] == made["ID"]
+    assert "class Hello" in cli("code-source-get-content", source, fmt="text")
+    bad = _write(tmp_path, "bad.py", "def broken(:\n    pass\n")
+    assert "line 1" in cli("code-source-create", f"bad_{SFX}", bad, ok=False)
+
+    dyn = cli("dynamic-action-create", action, "Hello", source)
+    assert dyn["Class"] == "Hello" and dyn["Code source name"] == source
+    assert action in {a["Name"] for a in cli("dynamic-action-list")}
+    assert cli("dynamic-action-get", action)["Code source ID"] == made["ID"]
+    cli("workflow-create", _write(tmp_path, "wf.yaml", USES_DYNAMIC.format(name=wf, action=action)))
+    ex = cli("execution-create", wf)
+    assert json.loads(wait(ex["ID"])["output"]) == {"said": "hello client"}
+
+    # A new version of the source is used by the next run, without restarting anything.
+    _write(tmp_path, "mod.py", DYNAMIC_SOURCE.format(greeting="howdy"))
+    assert cli("code-source-update", source, path)["Updated at"]
+    ex = cli("execution-create", wf)
+    assert json.loads(wait(ex["ID"])["output"]) == {"said": "howdy client"}
+    assert cli("dynamic-action-update", action, "--class-name", "Hello")["Class"] == "Hello"
+    cli("dynamic-action-delete", action, fmt="text")
+    assert "not found" in cli("dynamic-action-get", action, ok=False)
+    cli("code-source-delete", source, fmt="text")
+    assert "not found" in cli("code-source-get", source, ok=False)
+
+
+def test_event_trigger_commands(cli: Cli, server_url: str, wait: Callable[..., Any], tmp_path: Path) -> None:
+    wf = f"it_evwf_{SFX}"
+    (created,) = cli("workflow-create", _write(tmp_path, "wf.yaml", HELLO.format(name=wf)))
+    name, exchange = f"it_et_{SFX}", f"nova_{SFX}"
+    trig = cli(
+        "event-trigger-create", name, created["ID"], exchange, "notifications",
+        "compute.instance.create.end", json.dumps({"who": "event"}), "--params", json.dumps({"env": {}}),
+    )
+    assert trig["Name"] == name and trig["Exchange"] == exchange and trig["Workflow ID"] == created["ID"]
+    assert trig["Event"] == "compute.instance.create.end" and json.loads(trig["Params"]) == {"env": {}}
+    assert trig["ID"] in {t["ID"] for t in cli("event-trigger-list")}
+    assert cli("event-trigger-get", trig["ID"])["Topic"] == "notifications"
+    event = {
+        "exchange": exchange, "topic": "notifications", "event_type": "compute.instance.create.end",
+        "message_id": f"m-{SFX}", "publisher_id": "compute.host1",
+    }
+    (ex_id,) = _post(f"{server_url}/events", event)["executions"]
+    assert json.loads(wait(ex_id)["output"]) == {"said": "hello event"}
+    assert _post(f"{server_url}/events", event)["executions"] == [ex_id]  # delivered twice: once
+    cli("event-trigger-delete", trig["ID"], fmt="text")
+    assert "not found" in cli("event-trigger-get", trig["ID"], ok=False)
+
+
+def _post(url: str, body: dict[str, Any]) -> Any:
+    import urllib.request
+
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def test_services_are_listed(mistral_bin: Path, server_url: str) -> None:
+    """python-mistralclient 6.3.0 dropped `service-list`; its HTTP client still reads the
+    resource older clients list."""
+    lib = Library(mistral_bin, server_url)
+    services = lib("OUT = client(None).workflows.http_client.get('/services').json()")["services"]
+    types = {s["type"] for s in services}
+    assert {"api_group", "engine_group", "executor_group"} <= types, services
+    assert all("_" in s["name"] for s in services)  # <host>_<pid>
+
+
+@pytest.fixture(scope="module")
+def auth_url(
+    integration_env: dict[str, str], celery_worker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A second `wfq server`, with two projects (tokens), on the same database and worker."""
+    env = {**integration_env, "WFQ_AUTH_TOKENS": "tok-a=proj-a,tok-b=proj-b"}
+    with wfq_server(env, tmp_path_factory.mktemp("auth") / "server.log") as url:
+        yield url
+
+
+SHARE = """
+wf = client("tok-a").workflows.create(ARGS["definition"])[0]
+a, b = client("tok-a"), client("tok-b")
+out = {"created": plain(a.members.create(wf.id, "workflow", "proj-b"))}
+out["b_before"] = [w.name for w in b.workflows.list()]
+out["b_own_view"] = plain(b.members.get(wf.id, "workflow", "proj-b"))
+out["accepted"] = plain(b.members.update(wf.id, "workflow", member_id="proj-b", status="accepted"))
+out["b_after"] = [w.name for w in b.workflows.list()]
+out["b_get"] = b.workflows.get(wf.id).name
+ex = b.executions.create(wf.id, workflow_input={"who": "member"})
+out["execution"] = {"id": ex.id, "project_id": ex.project_id}
+try:
+    b.workflows.update(ARGS["definition"])
+    out["b_update"] = "allowed"
+except Exception as exc:
+    out["b_update"] = str(exc)
+try:
+    a.executions.get(ex.id)
+    out["a_sees_b_execution"] = True
+except Exception:
+    out["a_sees_b_execution"] = False
+out["listed"] = [plain(m) for m in a.members.list(wf.id, "workflow")]
+a.members.delete(wf.id, "workflow", "proj-b")
+out["b_after_delete"] = [w.name for w in b.workflows.list()]
+out["wf_id"] = wf.id
+OUT = out
+"""
+
+
+def test_member_commands_with_two_projects(
+    mistral_bin: Path, auth_url: str, tmp_path: Path
+) -> None:
+    name = f"it_shared_{SFX}"
+    lib = Library(mistral_bin, auth_url)
+    out = lib(SHARE, definition=HELLO.format(name=name))
+    assert out["created"]["status"] == "pending" and out["created"]["member_id"] == "proj-b"
+    assert out["created"]["project_id"] == "proj-a"
+    assert name not in out["b_before"]
+    assert out["b_own_view"]["status"] == "pending"
+    assert out["accepted"]["status"] == "accepted"
+    assert name in out["b_after"] and out["b_get"] == name
+    assert out["execution"]["project_id"] == "proj-b"
+    assert "not found" in out["b_update"].lower()
+    assert out["a_sees_b_execution"] is False
+    assert [(m["member_id"], m["status"]) for m in out["listed"]] == [("proj-b", "accepted")]
+    assert name not in out["b_after_delete"]
+    done = lib(
+        "import time\nb = client('tok-b')\nfor _ in range(300):\n"
+        "    ex = b.executions.get(ARGS['ex'])\n    if ex.state != 'RUNNING': break\n    time.sleep(0.2)\n"
+        "OUT = [ex.state, ex.output]",
+        ex=out["execution"]["id"],
+    )
+    assert done[0] == "SUCCESS" and json.loads(done[1]) == {"said": "hello member"}
 
 
 def test_mistral_client_check_script(check_script: subprocess.Popen[str]) -> None:

@@ -1,7 +1,9 @@
 """The application factory: `create_app(services)` builds the Flask app of the v2 API.
 
 Routes: `GET /` (versions), `GET /v2` (302 to `/v2/`), `GET /v2/`, and under `/v2`: workbooks,
-workflows, actions, executions, tasks, action_executions, environments, cron_triggers. The
+workflows, actions, executions (and their reports), tasks, action_executions, environments,
+cron_triggers, members of workflows and workbooks, services, event_triggers (and events),
+code_sources and dynamic_actions. The
 OpenAPI (Swagger 2.0) document is served at `GET /swagger.json` and the interactive docs UI at
 `GET /docs`; neither needs a token. Request bodies larger than the definition (or field) size
 limit plus 64 KiB answer 413.
@@ -9,6 +11,7 @@ limit plus 64 KiB answer 413.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -22,17 +25,23 @@ from wfq.api.context import NUL_MESSAGE, ApiContext
 from wfq.api.resources import (
     action_executions,
     actions,
+    code_sources,
     cron_triggers,
     environments,
+    event_triggers,
     executions,
     insight,
+    members,
+    reports,
     root,
+    services,
     tasks,
     workbooks,
     workflows,
 )
 from wfq.api.schemas import build as build_models
 from wfq.api.schemas import complete_document
+from wfq.api.schemas_more import build as build_more_models
 from wfq.errors import InvalidRequest
 from wfq.services.context import Services
 
@@ -63,6 +72,11 @@ _RESOURCES = (
     environments,
     cron_triggers,
     insight,
+    reports,
+    members,
+    services,
+    event_triggers,
+    code_sources,
 )
 
 
@@ -108,7 +122,7 @@ def create_app(services: Services) -> flask.Flask:
         security=list(AUTHORIZATIONS) if ctx.auth.enabled else None,
     )
     api.root_view = lambda: root.versions(ctx)
-    models = build_models(api)
+    models = dataclasses.replace(build_models(api), more=build_more_models(api))
     for module in _RESOURCES:
         module.register(api, ctx, models)
     web.register(app, api, ctx)

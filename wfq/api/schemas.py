@@ -58,6 +58,8 @@ class Models:
     cron_trigger: Model
     cron_triggers: Model
     cron_trigger_create: Model
+    more: Any = None
+    """The models of `schemas_more` (set by `create_app`)."""
 
 
 class _Nullable:
@@ -173,6 +175,7 @@ _ACTION_EXECUTION = {
     "name": _str(),
     "workflow_name": _null_str(),
     "workflow_namespace": _str(),
+    "task_name": _null_str("the task's name (null for a direct run)"),
     "task_execution_id": _null_str(),
     "state": _str(),
     "state_info": _null_str(),

@@ -142,6 +142,7 @@ ACTION_EXECUTION = Shape(
         "id",
         "workflow_name",
         "workflow_namespace",
+        "task_name",
         "task_execution_id",
         "state",
         "state_info",
@@ -283,6 +284,96 @@ CRON_TRIGGER = Shape(
     ),
 )
 
+MEMBER = Shape(
+    plural="members",
+    fields=(
+        "id",
+        "resource_id",
+        "resource_type",
+        "project_id",
+        "member_id",
+        "status",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset(),
+    list_omits=frozenset(),
+    filterable=frozenset(),
+)
+
+EVENT_TRIGGER = Shape(
+    plural="event_triggers",
+    fields=(
+        "id",
+        "name",
+        "workflow_id",
+        "workflow_input",
+        "workflow_params",
+        "exchange",
+        "topic",
+        "event",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset({"workflow_input", "workflow_params"}),
+    list_omits=frozenset(),
+    filterable=frozenset(
+        {"id", "name", "workflow_id", "exchange", "topic", "event", "scope", "project_id", *_STAMPS}
+    ),
+)
+
+CODE_SOURCE = Shape(
+    plural="code_sources",
+    fields=(
+        "id",
+        "name",
+        "namespace",
+        "content",
+        "version",
+        "scope",
+        "project_id",
+        "actions",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset(),
+    list_omits=frozenset(),
+    filterable=frozenset({"id", "name", "namespace", "scope", "project_id", "version", *_STAMPS}),
+)
+
+DYNAMIC_ACTION = Shape(
+    plural="dynamic_actions",
+    fields=(
+        "id",
+        "name",
+        "namespace",
+        "class_name",
+        "code_source_id",
+        "code_source_name",
+        "scope",
+        "project_id",
+        "created_at",
+        "updated_at",
+    ),
+    json_fields=frozenset(),
+    list_omits=frozenset(),
+    filterable=frozenset(
+        {
+            "id",
+            "name",
+            "namespace",
+            "class_name",
+            "code_source_id",
+            "code_source_name",
+            "scope",
+            "project_id",
+            *_STAMPS,
+        }
+    ),
+)
+
 DATETIME_FIELDS = frozenset(
     {
         "created_at",
@@ -296,5 +387,5 @@ DATETIME_FIELDS = frozenset(
 """Filter values of these fields are parsed as timestamps."""
 BOOLEAN_FIELDS = frozenset({"processed", "accepted", "is_system"})
 """Filter values of these fields are true or false."""
-INTEGER_FIELDS = frozenset({"remaining_executions"})
+INTEGER_FIELDS = frozenset({"remaining_executions", "version"})
 """Filter values of these fields are integers."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 from wfq import settings as settings_mod
 from wfq.api.app import create_app
 from wfq.cli.bootstrap import build
+from wfq.services.membership import API
 
 _process = build(settings_mod.load(), migrate=False, embedded_worker=False)
+_process.join((API,))
 app = create_app(_process.services)

@@ -7,7 +7,9 @@ start the worker code, so they must know it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 from beat.periodic import Periodic
 from wfq.actions.registry import ActionRegistry
@@ -15,6 +17,7 @@ from wfq.dispatch.celery import CeleryDispatcher
 from wfq.persistence.db import Database
 from wfq.persistence.migrate import upgrade
 from wfq.services.context import Services
+from wfq.services.membership import Membership
 from wfq.services.timers import Timers
 from wfq.settings import Settings
 from workers.app import WfqCelery, make_celery
@@ -31,8 +34,21 @@ class Process:
     celery: WfqCelery
     worker: EmbeddedWorker | None = None
     periodic: Periodic | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
+    membership: Membership | None = None
+    listener: Any = None
+    """The event listener (listener.main.Listener) when this process runs one."""
+
+    def join(self, roles: tuple[str, ...]) -> None:
+        """List this process in `GET /v2/services` under `roles` until it closes."""
+        self.membership = Membership(self.services.settings, roles, self.services.db).start()
 
     def close(self) -> None:
+        self.stopping.set()
+        if self.listener is not None:
+            self.listener.stop()
+        if self.membership is not None:
+            self.membership.stop()
         if self.periodic is not None:
             self.periodic.stop()
         if self.worker is not None:

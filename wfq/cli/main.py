@@ -48,11 +48,21 @@ def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None
     """Run the REST API (and, embedded, a worker in the same process)."""
     from werkzeug.serving import run_simple
 
+    from listener.main import Listener
     from wfq.api.app import create_app
     from wfq.cli.bootstrap import build
+    from wfq.services import membership
 
     proc = build(s)
     app = create_app(proc.services)
+    roles: tuple[str, ...] = (membership.API,)
+    if proc.worker is not None:  # embedded: the worker, beat's work and the listener run here
+        roles += (*membership.WORKER_ROLES, membership.SCHEDULER)
+        events = Listener(proc.services)
+        if events.configured:
+            proc.listener = events.start()
+            roles += (membership.EVENT_ENGINE,)
+    proc.join(roles)
     host, port = host or s.api_host, port or s.api_port
     click.echo(f"wfq API on http://{host}:{port}/v2 (database {s.database_url}, broker {s.broker_url})")
     click.echo(f"web page on http://{host}:{port}/ui/, metrics on http://{host}:{port}/metrics")
@@ -118,18 +128,48 @@ def beat(s: settings_mod.Settings) -> None:
     import threading
 
     from wfq.cli.bootstrap import build
+    from wfq.services.membership import SCHEDULER
 
     proc = build(s, migrate=False, embedded_worker=False)
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     proc.start_periodic_work()
+    proc.join((SCHEDULER,))
     logging.getLogger("wfq.beat").info(
         "beat ready: cron triggers every 1 s, integrity check every %g s", s.recovery_interval_s
     )
     while not done.wait(1.0):
         pass
     proc.close()
+
+
+@main.command()
+@click.pass_obj
+def listener(s: settings_mod.Settings) -> None:
+    """Run the event listener: notifications from RabbitMQ (event_amqp_url) and Redis streams
+    (event_redis_url) start the workflows of the matching event triggers."""
+    import signal
+
+    from listener.main import Listener
+    from wfq.cli.bootstrap import build
+    from wfq.services.membership import EVENT_ENGINE
+
+    proc = build(s, embedded_worker=False)
+    events = Listener(proc.services)
+    if not events.configured:
+        raise click.UsageError("set event_amqp_url and/or event_redis_url (WFQ_EVENT_AMQP_URL, ...)")
+    proc.listener = events.start()
+    proc.join((EVENT_ENGINE,))
+    signal.signal(signal.SIGTERM, lambda *_: proc.stopping.set())
+    click.echo(f"wfq listener on {s.event_amqp_url or '-'} (AMQP) and {s.event_redis_url or '-'} (Redis)")
+    try:
+        while not proc.stopping.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        proc.close()
 
 
 @main.group()

@@ -71,9 +71,30 @@ class EngineRuntime:
     def env(self) -> dict[str, Any]:
         return self.snap.env
 
+    def executions(self, **filters: str) -> list[dict[str, Any]]:
+        related = self.snap.related
+        return related.executions(**filters) if related is not None else []
+
     def global_(self, name: str) -> Any:
         # Mistral reads the execution context: vars and globally published variables.
         return self.snap.execution.context.get(name)
+
+
+def execution_view(ex: Any, spec: dict[str, Any]) -> dict[str, Any]:
+    """One item of `executions()`: a stored execution as Mistral's query returns it (with its
+    state; `execution()` of the running workflow has no state, see EngineRuntime.execution)."""
+    return {
+        "id": ex.id,
+        "name": ex.workflow_name,
+        "spec": spec,
+        "input": ex.input,
+        "params": ex.params,
+        "state": ex.state,
+        "state_info": ex.state_info,
+        "created_at": _fmt(ex.created_at),
+        "updated_at": _fmt(ex.updated_at),
+        "root_execution_id": ex.root_execution_id,
+    }
 
 
 def task_view(snap: Snapshot, task: TaskRecord) -> dict[str, Any]:

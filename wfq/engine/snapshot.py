@@ -77,6 +77,9 @@ class RelatedTasks(Protocol):
     def descendants(self, task_ids: list[str], state: str | None) -> list[dict[str, Any]]:
         """The tasks of the subworkflows started by these tasks, at every depth."""
 
+    def executions(self, **filters: str) -> list[dict[str, Any]]:
+        """Workflow executions of the same project, as `execution()` views (`executions()`)."""
+
 
 @dataclass
 class Snapshot:

@@ -50,6 +50,12 @@ class Runtime(Protocol):
         """The environment the execution was started with."""
         ...
 
+    def executions(self, **filters: str) -> list[dict[str, Any]]:
+        """Workflow executions of the project (Mistral's `executions()`), filtered by any of
+        id, root_execution_id, state, from_time (created at or after) and to_time (before);
+        each as `execution()` shows one."""
+        ...
+
     def global_(self, name: str) -> Any:
         """The value of the execution-wide (published global) variable `name`, or None."""
         ...

@@ -83,7 +83,7 @@ def _filter(name: str, uses_value: bool = True) -> Callable[..., Any]:
 def _create_environment() -> _Environment:
     env = _Environment(undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     for name in FUNCTION_NAMES:
-        env.filters[name] = _filter(name, uses_value=name not in ("env", "execution", "uuid"))
+        env.filters[name] = _filter(name, uses_value=name not in ("env", "execution", "uuid", "executions"))
     return env
 
 

@@ -1,9 +1,11 @@
 """One evaluation call: its data, its Runtime and its time budget, plus Mistral's expression
-functions (task(), tasks(), execution(), env(), global(), json_*, yaml_*, uuid()) bound to them.
+functions (task(), tasks(), execution(), executions(), env(), global(), json_*, yaml_*, uuid())
+bound to them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid as uuid_module
@@ -36,6 +38,7 @@ FUNCTION_NAMES: tuple[str, ...] = (
     "yaml_dump",
     "yaml_parse",
     "uuid",
+    "executions",
 )
 """Mistral's names for the functions every expression can call."""
 
@@ -89,6 +92,26 @@ class Scope:
     def env(self) -> Any:
         """The execution's environment."""
         return self._ask("env", lambda rt: rt.env())
+
+    def executions(
+        self,
+        id: str | None = None,  # noqa: A002 - Mistral's parameter name
+        root_execution_id: str | None = None,
+        state: str | None = None,
+        from_time: str | None = None,
+        to_time: str | None = None,
+    ) -> Any:
+        """Workflow executions of the project, filtered like Mistral's `executions()`:
+        by id, root execution, state, and `from_time` <= created_at < `to_time`."""
+        filters = {
+            "id": _optional_str(id, "executions"),
+            "root_execution_id": _optional_str(root_execution_id, "executions"),
+            "state": _optional_str(state, "executions"),
+            "from_time": _optional_time(from_time),
+            "to_time": _optional_time(to_time),
+        }
+        wanted = {k: v for k, v in filters.items() if v is not None}
+        return self._ask("executions", lambda rt: rt.executions(**wanted))
 
     def global_(self, var_name: str) -> Any:
         """An execution-wide variable (Mistral's global(name)); None if it is not set."""
@@ -151,6 +174,17 @@ def _optional_str(value: Any, function: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise FunctionError(f"{function}() expects a string or null, not {type(value).__name__}")
+
+
+def _optional_time(value: Any) -> str | None:
+    """An `executions()` time bound as ISO text ('YYYY-MM-DD HH:MM:SS', UTC), or None."""
+    text = _optional_str(value, "executions")
+    if text is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None).isoformat(" ")
+    except ValueError:
+        raise FunctionError(f"executions() expects a date and time like 'YYYY-MM-DD HH:MM:SS', not '{text}'") from None
 
 
 def _check_expanded_size(value: Any) -> None:

@@ -114,6 +114,25 @@ def _global(context: Any, var_name: Any) -> Any:
     return _call(context, "global", var_name)
 
 
+def _executions(
+    context: Any,
+    id: Any = None,  # noqa: A002 - Mistral's parameter name
+    root_execution_id: Any = None,
+    state: Any = None,
+    from_time: Any = None,
+    to_time: Any = None,
+) -> Any:
+    return _call(
+        context,
+        "executions",
+        id=id,
+        root_execution_id=root_execution_id,
+        state=state,
+        from_time=from_time,
+        to_time=to_time,
+    )
+
+
 def _json_pp(context: Any, data: Any = None) -> Any:
     return _call(context, "json_pp", data)
 
@@ -150,6 +169,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "yaml_dump": _yaml_dump,
     "yaml_parse": _yaml_parse,
     "uuid": _uuid,
+    "executions": _executions,
 }
 
 

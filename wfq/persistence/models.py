@@ -205,3 +205,85 @@ class ActionExecution(_Stamped, Base):
     workflow_namespace: Mapped[str] = mapped_column(String(255), default="")
     tags: Mapped[list[Any] | None] = mapped_column(default=None)
     project_id: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class ServiceMember(Base):
+    """One live wfq process in one role (Mistral's coordination group member); it refreshes
+    `heartbeat_at` while it runs and deletes its row when it stops."""
+
+    __tablename__ = "service_members"
+    id: Mapped[str] = mapped_column(String(320), primary_key=True)
+    """`<type>/<name>`: one row per process and role."""
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(50))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+
+
+class ResourceMember(_Stamped, Base):
+    """A workflow or workbook shared by its project (`project_id`) with another (`member_id`):
+    pending until the member accepts or rejects it."""
+
+    __tablename__ = "resource_members"
+    __table_args__ = (UniqueConstraint("resource_id", "resource_type", "member_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(80), index=True)
+    resource_type: Mapped[str] = mapped_column(String(50), default="workflow")
+    project_id: Mapped[str] = mapped_column(String(80))
+    member_id: Mapped[str] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+
+
+class EventTrigger(_Stamped, Base):
+    """Starts a workflow for each notification of `event` type on (`exchange`, `topic`)."""
+
+    __tablename__ = "event_triggers"
+    __table_args__ = (
+        UniqueConstraint("exchange", "topic", "event", "workflow_id", "project_id"),
+        Index("ix_event_triggers_exchange_topic", "exchange", "topic"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    workflow_id: Mapped[str] = mapped_column(ID)
+    workflow_name: Mapped[str] = mapped_column(String(255))
+    workflow_namespace: Mapped[str] = mapped_column(String(255), default="")
+    workflow_input: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    workflow_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    exchange: Mapped[str] = mapped_column(String(80))
+    topic: Mapped[str] = mapped_column(String(80))
+    event: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[str] = mapped_column(String(20), default="private")
+    project_id: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class CodeSource(_Stamped, Base):
+    """A Python module uploaded through the API; its `version` grows with each update."""
+
+    __tablename__ = "code_sources"
+    __table_args__ = (UniqueConstraint("name", "namespace", "project_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    namespace: Mapped[str] = mapped_column(String(255), default="")
+    content: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    scope: Mapped[str] = mapped_column(String(20), default="private")
+    project_id: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class DynamicActionDefinition(_Stamped, Base):
+    """An action named `name`, implemented by the class (or function) `class_name` of a code
+    source."""
+
+    __tablename__ = "dynamic_action_definitions"
+    __table_args__ = (UniqueConstraint("name", "namespace", "project_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    namespace: Mapped[str] = mapped_column(String(255), default="")
+    class_name: Mapped[str] = mapped_column(String(255))
+    code_source_id: Mapped[str] = mapped_column(ID, index=True)
+    code_source_name: Mapped[str] = mapped_column(String(255))
+    scope: Mapped[str] = mapped_column(String(20), default="private")
+    project_id: Mapped[str] = mapped_column(String(80), index=True)

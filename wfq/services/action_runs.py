@@ -20,7 +20,7 @@ from typing import Any
 
 from wfq.actions.base import Action, ActionContext, Wait
 from wfq.engine import adhoc
-from wfq.errors import ActionFailed, ActionNotFound, ExpressionError, InvalidInput, NotFound
+from wfq.errors import ActionFailed, ExpressionError, InvalidInput, NotFound
 from wfq.persistence.models import ActionExecution
 from wfq.services import views
 from wfq.services.catalog import StoredCatalog
@@ -30,6 +30,9 @@ from wfq.states import State
 log = logging.getLogger("wfq.actions")
 MAX_ADHOC_DEPTH = 20
 NOT_SYNC = "Action does not support synchronous execution."
+DYNAMIC_SYNC = (
+    "Dynamic action {name} runs on a worker only: run it without run_sync (its result is stored)"
+)
 PAUSE_SYNC = "Transition to the PAUSED state is only supported for asynchronous action execution."
 
 
@@ -51,7 +54,7 @@ def resolve(
 ) -> dict[str, Any]:
     """The worker's `runtime` for running `name` with `given` outside a workflow: base-input
     sees only the ad-hoc action's own input."""
-    catalog = StoredCatalog(svc.registry, session, project_id)
+    catalog = StoredCatalog(svc.registry, session, project_id, svc.settings)
     try:
         return adhoc.resolve_chain(
             lambda n: catalog.get(n, namespace=namespace), name, given, max_depth=MAX_ADHOC_DEPTH
@@ -90,8 +93,12 @@ def run_action(svc: Services, req: RunRequest, *, project_id: str) -> dict[str, 
     with svc.db.read() as session:
         runtime = resolve(svc, session, req.name, req.input, req.namespace, project_id)
     action = svc.registry.get(runtime["action"])
-    if action is None:
-        raise ActionNotFound(runtime["action"])
+    if action is None:  # a dynamic action: its uploaded code runs on workers only
+        if req.run_sync:
+            raise InvalidInput(DYNAMIC_SYNC.format(name=runtime["action"]))
+        row = _store(svc, req, runtime, project_id, State.RUNNING, None)
+        svc.publish(svc.dispatcher.run_actions, [(row["id"], req.target)])
+        return row
     if req.run_sync and not action.is_sync:
         raise InvalidInput(NOT_SYNC)
     if not req.run_sync and (req.save_result or not action.is_sync):

@@ -17,8 +17,9 @@ from wfq.engine import ItemsCompleted
 from wfq.engine.adhoc import transform_output
 from wfq.errors import ActionFailed, ExpressionError
 from wfq.logging_setup import bind, log_context
+from wfq.persistence.models import ActionExecution
 from wfq.persistence.repositories import executions as repo
-from wfq.services import executions, heartbeat, waits
+from wfq.services import dynamic_actions, executions, heartbeat, waits
 from wfq.services.context import Services
 from wfq.states import State
 
@@ -127,7 +128,10 @@ def execute(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
 
 
 def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
-    action = svc.registry.get(claimed.action)
+    try:
+        action = svc.registry.get(claimed.action) or _dynamic(svc, claimed)
+    except Exception as exc:  # a code source that fails to load fails the action, not the worker
+        return False, f"Failed to load dynamic action [action_name={claimed.action}]: {exc}", True
     if action is None:
         return False, f"Failed to find action [action_name={claimed.action}]", True
     try:
@@ -140,6 +144,15 @@ def _run(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
         label = getattr(exc, "action_repr", claimed.action)
         msg = f"The action raised an exception [action={label}, action_ex_id={claimed.id}, msg='{exc}']"
         return False, msg, True
+
+
+def _dynamic(svc: Services, claimed: Claimed) -> Any:
+    """A dynamic action of the action execution's project (its code source runs here)."""
+    with svc.db.connection() as conn:
+        row = repo.columns_by_id(conn, ActionExecution, claimed.id)
+    if row is None:
+        return None
+    return dynamic_actions.load_action(svc, claimed.action, row.workflow_namespace or "", row.project_id)
 
 
 def run_action(svc: Services, action_id: str) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from wfq.actions.registry import ActionRegistry
 from wfq.persistence.models import ActionDefinition
 from wfq.persistence.repositories import definitions as defs_repo
+from wfq.services import dynamic_actions
+from wfq.settings import Settings
 from wfq.types import ActionInfo, Param
 
 
@@ -25,12 +27,16 @@ def params_from_spec(inputs: list[Any]) -> tuple[Param, ...]:
 
 
 class StoredCatalog:
-    """System actions first, then ad-hoc actions visible to the project (workbook-local first)."""
+    """System actions first, then ad-hoc actions visible to the project (workbook-local first),
+    then its dynamic actions (when `settings` lets the project use code sources)."""
 
-    def __init__(self, registry: ActionRegistry, session: Session, project_id: str) -> None:
+    def __init__(
+        self, registry: ActionRegistry, session: Session, project_id: str, settings: Settings | None = None
+    ) -> None:
         self.registry = registry
         self.session = session
         self.project_id = project_id
+        self.settings = settings
 
     def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
         info = self.registry.info(name)
@@ -49,6 +55,8 @@ class StoredCatalog:
                     base_input=spec.get("base_input") or {},
                     output=spec.get("output"),
                 )
+        if self.settings is not None and self.settings.code_source_projects:
+            return dynamic_actions.info(self.settings, self.session, name, namespace, self.project_id)
         return None
 
     def _adhoc(self, name: str, namespace: str) -> ActionDefinition | None:

@@ -12,6 +12,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import WorkflowDefinition
 from wfq.persistence.repositories import definitions as repo
+from wfq.persistence.repositories import members as members_repo
 from wfq.services import views
 from wfq.services.context import Services
 
@@ -159,6 +160,7 @@ def delete_workflow(svc: Services, identifier: str, *, project_id: str, namespac
             raise NotFound(
                 f"Workflow not found [workflow_identifier={identifier}, namespace={namespace}]"
             )
+        members_repo.delete_of_resource(session, row.id, "workflow")
         session.delete(row)
 
 

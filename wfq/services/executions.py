@@ -68,6 +68,9 @@ class _EnvOnly:
     def execution(self) -> dict[str, Any]:
         return {}
 
+    def executions(self, **filters: str) -> list[Any]:
+        return []
+
     def global_(self, name: str) -> None:
         return None
 

@@ -8,6 +8,7 @@ from wfq.errors import NotFound
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
+from wfq.persistence.repositories import reads
 from wfq.services import views
 from wfq.services.context import Services
 
@@ -25,9 +26,12 @@ def get(svc: Services, kind: str, ident: str, *, project_id: str) -> dict[str, A
     # attributes, which a Row has too) spares the ORM's instance loading, a third of a request.
     with svc.db.connection() as conn:
         row = repo.columns_by_id(conn, model, ident)
-    if row is None or row.project_id != project_id:
-        raise NotFound(missing.format(ident))
-    return view(row)
+        if row is None or row.project_id != project_id:
+            raise NotFound(missing.format(ident))
+        out = view(row)
+        if kind == "action_execution" and row.task_execution_id:
+            out["task_name"] = reads.task_names(conn, [row.task_execution_id]).get(row.task_execution_id)
+    return out
 
 
 def list_(svc: Services, kind: str, query: ListQuery, *, project_id: str) -> list[dict[str, Any]]:
@@ -35,4 +39,15 @@ def list_(svc: Services, kind: str, query: ListQuery, *, project_id: str) -> lis
     model, view, _ = _KINDS[kind]
     with svc.db.read() as session:
         rows = list_rows(session, model, query, model.project_id == project_id)
-        return [view(r) for r in rows]
+        out = [view(r) for r in rows]
+        if kind == "action_execution":
+            _add_task_names(session.connection(), out)
+    return out
+
+
+def _add_task_names(conn: Any, views_: list[dict[str, Any]]) -> None:
+    """Mistral's `task_name` of each action execution (one query for the page)."""
+    ids = {v["task_execution_id"] for v in views_ if v["task_execution_id"]}
+    names = reads.task_names(conn, sorted(ids)) if ids else {}
+    for v in views_:
+        v["task_name"] = names.get(v["task_execution_id"])

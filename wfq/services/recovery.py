@@ -40,8 +40,15 @@ class Recovered:
         return any(getattr(self, f.name) for f in fields(self))
 
 
-def recover(svc: Services) -> Recovered:
-    """One pass of the integrity check."""
+def recover(svc: Services, *, startup: bool = False) -> Recovered:
+    """One pass of the integrity check.
+
+    Args:
+        startup: the first pass after wfq (beat, or the embedded server) started. A timer that
+            came due while wfq was down has no message left to fire it, so every due timer is
+            fired at once instead of only those late by more than `dispatch_grace_s` (a
+            duplicate is harmless: the timer's token makes the second one a no-op).
+    """
     now = svc.now()
     grace = now - dt.timedelta(seconds=svc.settings.dispatch_grace_s)
     beat = now - dt.timedelta(seconds=svc.settings.heartbeat_timeout_s)
@@ -49,7 +56,7 @@ def recover(svc: Services) -> Recovered:
         actions=_resend_unclaimed(svc, grace),
         subworkflows=_start_missing_children(svc, grace),
         parents=_deliver_child_results(svc),
-        timers=_fire_late_timers(svc, grace),
+        timers=_fire_late_timers(svc, now if startup else grace),
         **_handle_lost_workers(svc, beat),
         callbacks=_complete_finished_items(svc, grace),
         expired=expire(svc),

@@ -11,6 +11,7 @@ from wfq.engine import data_flow
 from wfq.logging_setup import log_context
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
+from wfq.persistence.repositories import reads
 from wfq.services import metrics
 from wfq.services.catalog import StoredCatalog
 from wfq.services.context import Services
@@ -66,6 +67,11 @@ class StoredTasks:
         return found
 
 
+    def executions(self, **filters: str) -> list[dict[str, Any]]:
+        rows = reads.executions_of_project(self.session, self.project_id, **filters)
+        return [data_flow.execution_view(r, (r.spec or {}).get("raw") or {}) for r in rows]
+
+
 def _task_spec(wf_spec: dict[str, Any], name: str) -> dict[str, Any]:
     spec = dsl.workflow_from_dict(wf_spec)
     task = spec.tasks.get(name)
@@ -82,7 +88,7 @@ def decide(
             event,
             now=svc.now(),
             ids=svc.new_id,
-            actions=StoredCatalog(svc.registry, session, project_id),
+            actions=StoredCatalog(svc.registry, session, project_id, svc.settings),
         )
     return decision.commands
 

@@ -15,6 +15,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionDefinition, Workbook, WorkflowDefinition
 from wfq.persistence.repositories import definitions as repo
+from wfq.persistence.repositories import members as members_repo
 from wfq.services import action_definitions, definitions, views
 from wfq.services.context import Services
 
@@ -155,7 +156,9 @@ def delete_workbook(svc: Services, name: str, *, project_id: str, namespace: str
         row = _own(session, name, namespace, project_id)
         for model in (WorkflowDefinition, ActionDefinition):
             for member in repo.of_workbook(session, model, row.name, namespace, project_id):
+                members_repo.delete_of_resource(session, member.id, "workflow")
                 session.delete(member)
+        members_repo.delete_of_resource(session, row.id, "workbook")
         session.delete(row)
 
 

@@ -8,10 +8,20 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from wfq.persistence.models import Workbook, WorkflowDefinition
+from wfq.persistence.repositories.members import accepted_by
+
+SHARED = {WorkflowDefinition: "workflow", Workbook: "workbook"}
+"""The models a project may share with another (Mistral's resource members)."""
+
 
 def visible(model: Any, project_id: str) -> Any:
-    """Rows the project owns, or that are public."""
-    return or_(model.project_id == project_id, model.scope == "public")
+    """Rows the project owns, that are public, or (workflows and workbooks) that another
+    project shared with it and it accepted."""
+    mine_or_public = or_(model.project_id == project_id, model.scope == "public")
+    if model not in SHARED:
+        return mine_or_public
+    return or_(mine_or_public, accepted_by(model.id, SHARED[model], project_id))
 
 
 def find_by_name_or_id(
@@ -44,9 +54,9 @@ def find_in_namespaces(
     """The first visible row called `name`, trying `namespaces` in order."""
     for ns in dict.fromkeys(namespaces):
         stmt = select(model).where(model.name == name, model.namespace == ns, visible(model, project_id))
-        row = session.scalars(stmt).first()
-        if row is not None:
-            return row
+        rows = sorted(session.scalars(stmt), key=lambda r: r.project_id != project_id)
+        if rows:
+            return rows[0]
     return None
 
 
