@@ -138,3 +138,38 @@ def test_graphs_need_a_token_and_stay_in_their_project(tenant_client: Any) -> No
     )
     # The page itself is static and needs no token: it asks for one.
     assert c.get("/ui/").status_code == 200
+
+
+NESTED = """\
+version: '2.0'
+outer:
+  tasks:
+    call:
+      workflow: inner
+inner:
+  tasks:
+    call:
+      workflow: leaf
+leaf:
+  tasks:
+    one:
+      action: std.noop
+"""
+
+
+def test_nulls_lists_only_top_level_executions(client: Any, run: Callable[..., Any]) -> None:
+    """The page lists root executions with Mistral's `nulls=task_execution_id`."""
+    root = run(NESTED)
+    assert root["state"] == "SUCCESS"
+    everything = client.get("/v2/executions").get_json()["executions"]
+    assert sorted(e["workflow_name"] for e in everything) == ["inner", "leaf", "outer"]
+    assert {e["root_execution_id"] for e in everything if e["id"] != root["id"]} == {root["id"]}
+    r = client.get("/v2/executions?nulls=task_execution_id")
+    assert r.status_code == 200, r.get_json()
+    assert [e["id"] for e in r.get_json()["executions"]] == [root["id"]]
+    # Combined with a filter, and repeated by the `next` link of a full page.
+    both = client.get("/v2/executions?nulls=task_execution_id&root_execution_id=" + root["id"])
+    assert both.get_json()["executions"] == []
+    page = client.get("/v2/executions?nulls=task_execution_id&limit=1").get_json()
+    assert "nulls=task_execution_id" in page["next"]
+    assert client.get("/v2/executions?nulls=bogus").status_code == 400

@@ -24,7 +24,8 @@ LIST_PARAMS: dict[str, str] = {
 
 FILTER_NOTE = (
     "Any other query argument filters on the field of that name; its value may carry an "
-    "operator prefix: eq: (default), neq:, in:a,b, nin:a,b, gt:, gte:, lt:, lte:, has:."
+    "operator prefix: eq: (default), neq:, in:a,b, nin:a,b, gt:, gte:, lt:, lte:, has:. "
+    "nulls=a,b keeps the items whose fields a and b are null."
 )
 
 
