@@ -9,6 +9,23 @@ import pytest
 
 from wfq.api.app import create_app
 from wfq.services.context import Services
+from wfq.web import STATIC_DIR
+
+SCRIPTS = (
+    "api.js",
+    "ui.js",
+    "highlight.js",
+    "graph.js",
+    "panel.js",
+    "tree.js",
+    "editor.js",
+    "list.js",
+    "execution.js",
+    "definitions.js",
+    "cron.js",
+    "environments.js",
+    "app.js",
+)
 
 FORK = """\
 version: '2.0'
@@ -44,15 +61,17 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(client: Any) -> 
     assert '<main id="view">' in page
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     assert "<script>" not in page  # no inline script: the policy would refuse it
-    for name in ("api.js", "graph.js", "list.js", "execution.js", "app.js", "app.css"):
+    for name in (*SCRIPTS, "app.css"):
         assert f"static/{name}" in page
         f = client.get(f"/ui/static/{name}")
         assert f.status_code == 200, name
         assert f.headers["X-Content-Type-Options"] == "nosniff"
     assert "innerHTML" not in "".join(
         client.get(f"/ui/static/{n}").get_data(as_text=True)
-        for n in ("api.js", "graph.js", "list.js", "execution.js", "app.js")
+        for n in SCRIPTS
     )
+    # Every script of the folder is loaded by the page (none forgotten).
+    assert sorted(SCRIPTS) == sorted(p.name for p in STATIC_DIR.glob("*.js"))
 
 
 def test_missing_files_and_paths_outside_the_folder_are_404(client: Any) -> None:
