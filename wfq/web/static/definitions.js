@@ -77,8 +77,8 @@ const Definitions = (() => {
       status.report(v);
       save.disabled = v.pending || !v.valid;
     });
-    const namespace = h("input", { id: "namespace", value: existing ? existing.namespace || "" : "", placeholder: "(none)",
-      disabled: Boolean(existing) });
+    const namespace = h("input", { id: "namespace", value: existing ? existing.namespace || "" : "", placeholder: "none",
+      disabled: Boolean(existing), title: existing ? "The namespace is fixed once created" : "Optional" });
     const scope = h("select", { id: "scope" }, ["private", "public"].map((s) => h("option", { value: s, text: s })));
     scope.value = existing ? existing.scope : "private";
     const save = h("button", { type: "submit", class: "primary", id: "save", text: existing ? "Save" : `Create ${k.one}`, disabled: true });
@@ -97,7 +97,7 @@ const Definitions = (() => {
       }
     } },
     h("div", { class: "form-row" },
-      Ui.field("Namespace", namespace, existing ? "fixed once created" : "optional"),
+      Ui.field("Namespace", namespace),
       Ui.field("Scope", scope),
       h("div", { class: "grow" }),
       existing ? h("a", { class: "button", id: "cancel-edit", href: itemHref(kind, existing), text: "Cancel" }) : null,
@@ -128,6 +128,58 @@ const Definitions = (() => {
       h("td", { class: "time", text: formatTime(ex.created_at) }),
       h("td", { class: "info", title: ex.state_info || "", text: ex.state_info || "" })));
     return Ui.table("recent-executions", ["State", "ID", `Started (${Clock.short()})`, "State info"], rows, "Never run.");
+  }
+
+  // The input a workflow declares, with its defaults: {"name": default or null}.
+  function inputTemplate(wf) {
+    const iface = parseField(wf.interface) || {};
+    const out = {};
+    for (const item of iface.input || []) {
+      if (typeof item === "string") out[item] = null;
+      else Object.assign(out, item);
+    }
+    return out;
+  }
+
+  // Start an execution of `wf`: its input as JSON (checked as you type), optionally an
+  // environment; then open it.
+  function startForm(wf) {
+    const error = Ui.alertBox("start-error");
+    const input = h("textarea", { id: "start-input", class: "mono", rows: "4", value: JSON.stringify(inputTemplate(wf), null, 2) });
+    const env = h("select", { id: "start-env" }, h("option", { value: "", text: "no environment" }));
+    const start = h("button", { type: "submit", class: "primary", id: "start", text: "Start execution" });
+    const check = () => {
+      try {
+        const v = JSON.parse(input.value || "{}");
+        if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error("the input must be a JSON object");
+        error.show("");
+        start.disabled = false;
+        return v;
+      } catch (err) {
+        error.show(`Input: ${err.message}`);
+        start.disabled = true;
+        return null;
+      }
+    };
+    input.addEventListener("input", check);
+    Api.get("v2/environments?fields=name&sort_keys=name&limit=1000").then((d) =>
+      env.append(...(d.environments || []).map((e) => h("option", { value: e.name, text: e.name })))).catch(() => {});
+    return h("form", { class: "create-form", id: "start-form", onsubmit: async (ev) => {
+      ev.preventDefault();
+      const value = check();
+      if (!value) return;
+      try {
+        const body = { workflow_id: wf.id, input: JSON.stringify(value) };
+        if (env.value) body.params = JSON.stringify({ env: env.value });
+        const ex = await Api.post("v2/executions", body);
+        window.location.hash = `#/executions/${encodeURIComponent(ex.id)}`;
+      } catch (err) {
+        error.show(err.message);
+      }
+    } },
+    Ui.field("Input (JSON object)", input),
+    h("div", { class: "form-row" }, Ui.field("Environment", env), h("div", { class: "grow" }), start),
+    error);
   }
 
   // Workflows a workbook defines (named <workbook>.<name>).
@@ -188,8 +240,9 @@ const Definitions = (() => {
         if (kind === "workflows") {
           const graph = await Api.get(`v2/workflows/${encodeURIComponent(item.id)}/graph`);
           if (stopped) return;
-          GraphView.render(graphBox, graph, () => {});
-          side.append(h("section", { class: "card" }, h("h2", { text: "Latest executions" }), await recentExecutions(item)));
+          GraphView.render(graphBox, graph, () => {}, { definition: true });
+          side.append(h("section", { class: "card" }, h("h2", { text: "Start an execution" }), startForm(item)),
+            h("section", { class: "card" }, h("h2", { text: "Latest executions" }), await recentExecutions(item)));
         } else {
           side.append(h("section", { class: "card" }, h("h2", { text: "Workflows" }), await workbookWorkflows(item)));
         }

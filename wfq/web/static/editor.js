@@ -79,6 +79,21 @@ const CodeEditor = (() => {
     };
   }
 
+  // The line an error is about: "line 7" (YAML errors), or the task a DSL error names
+  // ("….tasks.oops.on-success: …"); 0 when it cannot tell.
+  function lineOf(error, text) {
+    const at = error.match(/line (\d+)/);
+    if (at) return Number(at[1]);
+    const task = error.match(/\.tasks\.([^.:\s]+)/);
+    if (!task) return 0;
+    const name = task[1];
+    const i = text.split("\n").findIndex((l) => {
+      const key = l.trim().replace(/\s*:.*$/, "").replace(/^['"]|['"]$/g, "");
+      return /^\s+/.test(l) && key === name;
+    });
+    return i + 1;
+  }
+
   // A status line for a validator: "checking…", "valid", or the error (and its line marked).
   function statusLine(id, editor) {
     const el = h("div", { class: "validation", id, role: "status", "aria-live": "polite" });
@@ -86,8 +101,7 @@ const CodeEditor = (() => {
       el.className = `validation ${v.pending ? "pending" : v.valid ? "ok" : "bad"}`;
       el.textContent = v.pending ? "Checking…" : v.valid ? "✓ Valid definition" : `✗ ${v.error}`;
       el.dataset.valid = v.pending ? "" : String(Boolean(v.valid));
-      const line = !v.pending && !v.valid && v.error ? v.error.match(/line (\d+)/) : null;
-      if (editor) editor.markLine(line ? Number(line[1]) : 0);
+      if (editor) editor.markLine(!v.pending && !v.valid && v.error ? lineOf(v.error, editor.value()) : 0);
     };
     return el;
   }

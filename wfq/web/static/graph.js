@@ -170,7 +170,8 @@ const GraphView = (() => {
       KINDS.map((kind) =>
         h(
           "marker",
-          { id: `arrow-${kind}`, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" },
+          { id: `arrow-${kind}`, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "11", markerHeight: "11",
+            markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
           h("path", { d: "M0,0 L10,5 L0,10 z", class: `arrow arrow-${kind}` }),
         ),
       ),
@@ -236,7 +237,7 @@ const GraphView = (() => {
       node.start ? h("circle", { class: "start-dot", cx: -9, cy: p.h / 2, r: 5 }) : null,
       h("text", { class: "name", x: TEXT_X, y: 24, text: fit(node.name, NAME_FONT, room) }),
       h("text", { class: "sub", x: TEXT_X, y: 43, text: fit(subtitle(node), SUB_FONT, room) }),
-      h("text", { class: "state-text", x: TEXT_X, y: 60, text: "not started" }),
+      h("text", { class: "state-text", x: TEXT_X, y: 60, text: "" }),
       h("text", { class: "extra-text", x: p.w - 10, y: 60, "text-anchor": "end", text: "" }),
       marks,
     );
@@ -254,13 +255,14 @@ const GraphView = (() => {
   }
 
   // Draw `graph` into `container`; returns {update(tasks), select(name), fit()}.
-  function render(container, graph, onSelect) {
+  // `options.definition`: a workflow's graph, not an execution's (no states: plain boxes).
+  function render(container, graph, onSelect, options) {
     const lay = layout(graph);
     const shift = offsets(graph.edges);
     const stage = h("g", { class: "stage" },
       h("g", { class: "edges" }, graph.edges.map((e, i) => drawEdge(e, i, lay, shift[i]))),
       h("g", { class: "nodes" }, graph.nodes.map((n) => drawNode(n, lay.pos[n.name], onSelect))));
-    const svg = h("svg", { class: "graph", width: "100%", height: lay.height, role: "img",
+    const svg = h("svg", { class: `graph${options && options.definition ? " definition" : ""}`, width: "100%", height: lay.height, role: "img",
       "aria-label": `task graph of ${graph.workflow}`, "data-width": lay.width, "data-height": lay.height }, markers(), stage);
     const view = Viewport(container, svg, stage, lay);
     return {

@@ -35,8 +35,24 @@ const Highlight = (() => {
     const [, before, core, after] = word.match(/^(\s*)([\s\S]*?)(\s*)$/);
     if (!core) return [["", word]];
     const cls = WORDS[core.toLowerCase()] || (NUMBER.test(core) ? "num" : null);
-    const middle = cls ? [[cls, core]] : withExpressions(core, "plain");
+    const middle = cls ? [[cls, core]] : params(core);
     return [before ? ["", before] : null, ...middle, after ? ["", after] : null].filter(Boolean);
+  }
+
+  // `std.echo output=1 name=x`: the action's inline parameters marked `name=`.
+  function params(text) {
+    const out = [];
+    const re = /(^|\s)([A-Za-z_][\w-]*)=/g;
+    let last = 0;
+    let m;
+    while ((m = re.exec(text))) {
+      const at = m.index + m[1].length;
+      if (at > last) out.push(...withExpressions(text.slice(last, at), "plain"));
+      out.push(["param", m[2] + "="]);
+      last = at + m[2].length + 1;
+    }
+    if (last < text.length) out.push(...withExpressions(text.slice(last), "plain"));
+    return out;
   }
 
   // The tokens of a value (what follows `key:` or `- `), up to the end of the line.
@@ -61,7 +77,7 @@ const Highlight = (() => {
         i = stop;
         continue;
       }
-      if ((c === "'" || c === '"') && !word.trim()) {
+      if ((c === "'" || c === '"') && (!word.trim() || word.endsWith("="))) {
         flush();
         let j = i + 1;
         while (j < text.length && text[j] !== c) j += c === '"' && text[j] === "\\" ? 2 : 1;

@@ -1,0 +1,432 @@
+"""Every page of the web UI in headless Chromium against a live API over PostgreSQL, with a real
+Celery worker: what an operator sees and does on each, and a screenshot of each under
+test-artifacts/ui/ (docs/screenshots/ holds a reviewed copy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from web_browser import TIMEOUT_MS, screenshot
+
+pytestmark = pytest.mark.integration
+
+NESTED = """\
+version: '2.0'
+ui_orders:
+  description: Ship the parcels of an order, one sub-workflow each
+  tasks:
+    prepare:
+      action: std.echo output="ok"
+      on-success: [ship]
+    ship:
+      with-items: parcel in [1, 2]
+      workflow: ui_ship_parcel
+      input:
+        parcel: <% $.parcel %>
+      on-success: [close]
+    close:
+      action: std.noop
+ui_ship_parcel:
+  input: [parcel]
+  tasks:
+    label:
+      action: std.echo output=<% $.parcel %>
+      on-success: [track]
+    track:
+      workflow: ui_track
+ui_track:
+  tasks:
+    poll:
+      action: std.noop
+"""
+BARE_FAIL = """\
+version: '2.0'
+ui_bare_fail:
+  tasks:
+    check_stock:
+      action: std.echo output=false
+      on-success:
+        - fail
+"""
+WIDE = "version: '2.0'\nui_wide:\n  tasks:\n" + "".join(
+    f"    step_number_{i:02d}_with_a_long_name:\n      action: std.noop\n"
+    + (f"      on-success: [step_number_{i + 1:02d}_with_a_long_name]\n" if i < 11 else "")
+    for i in range(12)
+)
+NEW_WORKFLOW = """\
+version: '2.0'
+ui_created_here:
+  input:
+    - who: operator
+  tasks:
+    hello:
+      action: std.echo output="hello <% $.who %>"
+      publish:
+        greeting: <% task().result %>
+"""
+
+
+def rows(page: Any, table: str) -> list[str]:
+    """The data-id (or data-name) of each row of a table, in order."""
+    return page.eval_on_selector_all(
+        f"#{table} tbody tr[data-id], #{table} tbody tr[data-name]",
+        "els => els.map(e => e.dataset.id || e.dataset.name)",
+    )
+
+
+def children(api: Any, ex_id: str) -> list[dict[str, Any]]:
+    """The executions started by the tasks of execution `ex_id`."""
+    out = []
+    for task in api.tasks(ex_id).values():
+        r = api.c.get(f"/v2/executions?task_execution_id={task['id']}")
+        out += r.get_json()["executions"]
+    return out
+
+
+def test_subworkflow_tree_walk_down_and_up(api: Any, page: Any, live_url: str) -> None:
+    root = api.run(NESTED)
+    assert root["state"] == "SUCCESS"
+    (ship1, ship2) = sorted(children(api, root["id"]), key=lambda e: e["created_at"] + e["id"])
+    (track,) = children(api, ship1["id"])
+
+    # The list shows the root only; asking for sub-workflows shows them, marked as such.
+    page.goto(f"{live_url}/ui/#/?workflow=ui_")
+    page.locator(f'#executions-table tr[data-id="{root["id"]}"]').wait_for()
+    assert ship1["id"] not in rows(page, "executions-table")
+    page.check("#show-subs")
+    page.locator(f'#executions-table tr[data-id="{ship1["id"]}"]').wait_for()
+    assert "↳" in page.inner_text(f'#executions-table tr[data-id="{track["id"]}"] td.workflow')
+    page.uncheck("#show-subs")
+    page.locator(f'#executions-table tr[data-id="{ship1["id"]}"]').wait_for(state="detached")
+    screenshot(page, "executions")
+
+    # Down: the root's tree holds the whole family; the task panel links to each child.
+    page.click(f'#executions-table tr[data-id="{root["id"]}"]')
+    page.wait_for_selector("#subtree")
+    ids = page.eval_on_selector_all("#subtree .tree-line", "els => els.map(e => e.dataset.id)")
+    assert set(ids) == {root["id"], ship1["id"], ship2["id"], track["id"], *[
+        e["id"] for e in children(api, ship2["id"])]}
+    assert page.inner_text("#subtree .tree-line.current strong") == "ui_orders"
+    page.click('.node[data-task="ship"]')
+    page.wait_for_selector("#task-panel .subworkflows .child-link")
+    links = page.eval_on_selector_all(
+        "#task-panel .child-link", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert links == [f"#/executions/{ship1['id']}", f"#/executions/{ship2['id']}"]
+    page.wait_for_selector("#task-panel .items .count:text-is('2/2')")
+    screenshot(page, "execution")
+    page.click("#open-child")
+    page.wait_for_selector(f'#subtree .tree-line.current[data-id="{ship1["id"]}"]')
+    assert page.inner_text(".title-row h1") == "ui_ship_parcel"
+    # Further down, through the tree.
+    page.click(f'#subtree .tree-line[data-id="{track["id"]}"] a')
+    page.wait_for_selector(f'#subtree .tree-line.current[data-id="{track["id"]}"]')
+    crumbs = page.locator(".crumbs a").all_inner_texts()
+    assert crumbs == ["Executions", "ui_orders", "task ship", "ui_ship_parcel", "task track"]
+    screenshot(page, "execution-subworkflow")
+
+    # Up: the crumb of the parent task opens the parent with that task selected.
+    page.click(".crumbs a:text-is('task ship')")
+    page.wait_for_selector("#task-panel .panel-head h2:text-is('ship')")
+    assert page.inner_text(".title-row h1") == "ui_orders"
+    assert page.locator('.node[data-task="ship"].selected').count() == 1
+
+
+def test_an_error_without_state_info_is_explained(api: Any, page: Any, live_url: str) -> None:
+    ex = api.run(BARE_FAIL)
+    # As Mistral: a `fail` without msg leaves state_info empty (conformance case 041).
+    assert ex["state"] == "ERROR" and ex["state_info"] is None
+    page.goto(f"{live_url}/ui/#/executions/{ex['id']}")
+    page.wait_for_selector("#state-info.explained")
+    text = page.inner_text("#state-info")
+    assert "`fail` command without a message" in text and "check_stock" in text
+    # With a message, the message is what the reader sees.
+    ex = api.run(BARE_FAIL.replace("ui_bare_fail", "ui_msg_fail").replace(
+        "- fail", '- fail msg="out of stock"'))
+    page.goto(f"{live_url}/ui/#/executions/{ex['id']}")
+    page.wait_for_selector("#state-info:not(.hidden):not(.explained)")
+    assert page.inner_text("#state-info") == "out of stock"
+
+
+def test_graph_labels_are_readable_and_apart(api: Any, page: Any, live_url: str) -> None:
+    ex = api.run(WIDE)
+    page.goto(f"{live_url}/ui/#/executions/{ex['id']}")
+    page.wait_for_selector(".node.state-SUCCESS")
+    # The name, the action and the state of a node never overlap, and the name reads at 11 px
+    # or more on screen: a graph too wide for the panel is not shrunk below 75 %.
+    boxes = page.eval_on_selector_all(
+        ".node",
+        """els => els.map(n => ['name', 'sub', 'state-text'].map(c => {
+             const r = n.querySelector('.' + c).getBoundingClientRect();
+             return [r.left, r.top, r.right, r.bottom];
+           }))""",
+    )
+    for name, sub, state in boxes:
+        assert name[3] <= sub[1] + 1 and sub[3] <= state[1] + 1, (name, sub, state)
+        assert name[3] - name[1] >= 11
+    scale = float(page.get_attribute("svg.graph", "data-scale"))
+    assert scale == pytest.approx(0.75, abs=0.01)
+    page.click(".graph-tools .zoom-in")
+    assert float(page.get_attribute("svg.graph", "data-scale")) > scale
+    page.click(".graph-tools .zoom-fit")
+    assert float(page.get_attribute("svg.graph", "data-scale")) == pytest.approx(scale)
+    # Dragging the background pans the drawing.
+    before = page.get_attribute("svg.graph g.stage", "transform")
+    box = page.locator("#graph").bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + box["height"] - 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] - 300, box["y"] + box["height"] - 20, steps=5)
+    page.mouse.up()
+    assert page.get_attribute("svg.graph g.stage", "transform") != before
+
+
+def test_times_are_24_hour_with_their_zone(api: Any, browser: Any, live_url: str) -> None:
+    ex = api.run("version: '2.0'\nui_zone:\n  tasks:\n    one:\n      action: std.noop\n")
+    context = browser.new_context(timezone_id="America/New_York", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{live_url}/ui/#/?workflow=ui_zone")
+        row = page.locator(f'#executions-table tr[data-id="{ex["id"]}"]')
+        row.wait_for()
+        assert "Started (UTC)" in page.text_content("#executions-table thead")
+        assert row.locator("td.time").inner_text() == ex["created_at"]
+        assert re.search(r"updated \d\d:\d\d:\d\d UTC$", page.inner_text("#list-status"))
+        # The browser's zone, on request: every time moves, and says so.
+        page.select_option("#zone", "local")
+        page.wait_for_selector("#executions-table th:has-text('Started (UTC-05:00)')")
+        created = dt.datetime.strptime(ex["created_at"], "%Y-%m-%d %H:%M:%S")
+        local = (created - dt.timedelta(hours=5)).strftime("%Y-%m-%d %H:%M:%S")
+        assert row.locator("td.time").inner_text() == local
+        assert re.search(r"updated \d\d:\d\d:\d\d UTC-05:00$", page.inner_text("#list-status"))
+        page.goto(f"{live_url}/ui/#/executions/{ex['id']}")
+        page.wait_for_selector(f".meta span:text-is('started {local} UTC-05:00')")
+    finally:
+        context.close()
+
+
+def test_create_and_update_a_workflow_validating_as_you_type(
+    api: Any, page: Any, live_url: str
+) -> None:
+    page.goto(f"{live_url}/ui/#/workflows")
+    page.click("#new-definition")
+    editor = page.locator("#definition-input")
+    editor.wait_for()
+    page.wait_for_selector("#validation.ok")
+    # Typing a broken definition: the verdict of /v2/workflows/validate shows as you type.
+    editor.fill(NEW_WORKFLOW)
+    page.wait_for_selector("#validation.ok")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("    oops:\n      action: std.echo\n      on-success: [nowhere]\n")
+    page.wait_for_selector("#validation.bad")
+    assert "nowhere" in page.inner_text("#validation")
+    assert page.is_disabled("#save")
+    # The highlighted copy under the text area follows what is typed.
+    assert "nowhere" in page.inner_text(".code-editor pre.hl")
+    assert page.locator(".code-editor .tok-expr").count() >= 2
+    screenshot(page, "workflow-editor-invalid")
+    editor.fill(NEW_WORKFLOW)
+    page.wait_for_selector("#validation.ok")
+    page.click("#save")
+    page.wait_for_selector(".title-row h1:text-is('ui_created_here')")
+    page.wait_for_selector('.node[data-task="hello"]')
+    stored = api.c.get("/v2/workflows/ui_created_here").get_json()
+    assert stored["definition"].strip() == NEW_WORKFLOW.strip()
+    assert page.locator(".code-editor .tok-dslkey:text-is('action')").count() == 1
+    screenshot(page, "workflow")
+
+    # Update: edit, save, and the stored definition changes.
+    page.click("#edit")
+    page.wait_for_selector("#validation.ok")
+    page.fill("#definition-input", NEW_WORKFLOW.replace("hello <%", "good morning <%"))
+    page.wait_for_selector("#validation.ok")
+    page.click("#save")
+    page.wait_for_selector("#edit")
+    assert "good morning" in api.c.get("/v2/workflows/ui_created_here").get_json()["definition"]
+    assert "good morning" in page.inner_text(".code-editor pre.hl")
+
+    # Start it from its page, with an input: the execution opens and runs.
+    page.fill("#start-input", '{"who": "tester"')
+    page.wait_for_selector("#start-error:not(.hidden)")
+    assert page.is_disabled("#start")
+    page.fill("#start-input", '{"who": "tester"}')
+    page.click("#start")
+    page.wait_for_selector('.node[data-task="hello"].state-SUCCESS')
+    page.click('.node[data-task="hello"]')
+    page.wait_for_selector("#task-panel .published pre:has-text('good morning tester')")
+
+    # The list finds it by name.
+    page.goto(f"{live_url}/ui/#/workflows")
+    page.fill("#filter-name", "ui_created")
+    page.wait_for_selector('#workflows-table tr[data-name="ui_created_here"]')
+    assert rows(page, "workflows-table") == ["ui_created_here"]
+    assert page.inner_text('#workflows-table tr[data-name="ui_created_here"] td.mono') == 'who="operator"'
+    page.fill("#filter-name", "")
+    page.wait_for_selector('#workflows-table tr[data-name="ui_orders"], #workflows-table tr')
+    screenshot(page, "workflows")
+
+
+def test_create_a_workbook(api: Any, page: Any, live_url: str) -> None:
+    text = (
+        "version: '2.0'\nname: ui_billing\nworkflows:\n  invoice:\n    tasks:\n"
+        "      render:\n        action: std.echo output=\"invoice\"\n"
+    )
+    page.goto(f"{live_url}/ui/#/workbooks/new")
+    page.wait_for_selector("#validation.ok")
+    page.fill("#definition-input", text.replace("workflows:", "workflowz:"))
+    page.wait_for_selector("#validation.bad")
+    page.fill("#definition-input", text)
+    page.wait_for_selector("#validation.ok")
+    page.click("#save")
+    page.wait_for_selector(".title-row h1:text-is('ui_billing')")
+    page.wait_for_selector("#workbook-workflows a:text-is('ui_billing.invoice')")
+    assert api.c.get("/v2/workbooks/ui_billing").status_code == 200
+    screenshot(page, "workbook")
+    page.goto(f"{live_url}/ui/#/workbooks")
+    page.wait_for_selector('#workbooks-table tr[data-name="ui_billing"]')
+    screenshot(page, "workbooks")
+
+
+def test_cron_trigger_create_history_delete(
+    api: Any, services: Any, page: Any, live_url: str
+) -> None:
+    from wfq.services import cron_firing
+
+    api.create_workflow(
+        "version: '2.0'\nui_cron_orders:\n  input: [note]\n  tasks:\n"
+        "    report:\n      action: std.echo output=<% $.note %>\n"
+    )
+    page.goto(f"{live_url}/ui/#/cron-triggers")
+    page.fill("#cron-name", "ui_every_minute")
+    page.fill("#cron-workflow", "ui_cron_orders")
+    page.fill("#cron-pattern", "* * * * *")
+    page.fill("#cron-input", "{not json")
+    page.wait_for_selector("#cron-input-status.bad")
+    page.fill("#cron-input", '{"note": "from the page"}')
+    page.wait_for_selector("#cron-input-status.ok")
+    page.click("#cron-create")
+    row = page.locator('#cron-table tr[data-name="ui_every_minute"]')
+    row.wait_for()
+    trigger = api.c.get("/v2/cron_triggers/ui_every_minute").get_json()
+    assert trigger["workflow_input"] == '{"note": "from the page"}'
+    assert trigger["next_execution_time"] in row.inner_text()
+    assert re.search(r"\(in \d+s\)|\(in 1m 00s\)", row.inner_text())
+    # A bad pattern is refused with the API's reason.
+    page.fill("#cron-name", "ui_bad")
+    page.fill("#cron-workflow", "ui_cron_orders")
+    page.fill("#cron-pattern", "every day")
+    page.click("#cron-create")
+    page.wait_for_selector("#create-error:not(.hidden)")
+    assert "pattern is not valid" in page.inner_text("#create-error")
+    screenshot(page, "cron-triggers")
+
+    # Two firings (what `wfq beat` does each minute), then the history on the trigger's page.
+    first = dt.datetime.strptime(trigger["next_execution_time"], "%Y-%m-%d %H:%M:%S")
+    started = []
+    for instant in (first, first + dt.timedelta(minutes=1)):
+        fired = [f for f in cron_firing.fire_due(services, instant) if f.trigger_id == trigger["id"]]
+        started += [f.execution_id for f in fired]
+    assert len(started) == 2
+    for ex_id in started:
+        api.wait(ex_id)
+    row.locator("a").first.click()
+    page.wait_for_selector(f'#history-table tr[data-id="{started[0]}"]')
+    assert sorted(rows(page, "history-table")) == sorted(started)
+    assert page.locator("#history-table .badge.state-SUCCESS").count() == 2
+    screenshot(page, "cron-trigger")
+    # The execution says which trigger started it and links back.
+    page.click(f'#history-table tr[data-id="{started[0]}"] a')
+    page.wait_for_selector(".meta a:text-is('a cron trigger')")
+    page.go_back()
+
+    # Delete asks for a second click, then the trigger is gone.
+    page.click("#delete-trigger")
+    assert page.inner_text("#delete-trigger").startswith("Click again")
+    assert api.c.get(f"/v2/cron_triggers/{trigger['id']}").status_code == 200
+    page.click("#delete-trigger")
+    page.wait_for_url(re.compile(r"#/cron-triggers$"))
+    page.wait_for_selector("#cron-table")
+    assert "ui_every_minute" not in rows(page, "cron-table")
+    assert api.c.get(f"/v2/cron_triggers/{trigger['id']}").status_code == 404
+
+
+def test_environment_create_view_update_delete(api: Any, page: Any, live_url: str) -> None:
+    page.goto(f"{live_url}/ui/#/environments")
+    page.click("#new-environment")
+    page.fill("#env-name", "ui_staging")
+    page.fill("#env-description", "staging endpoints")
+    page.fill("#env-variables", '{"url": "http://127.0.0.1:9",')
+    page.wait_for_selector("#validation.bad")
+    assert page.is_disabled("#save")
+    page.fill("#env-variables", '{"url": "http://127.0.0.1:9", "retries": 3}')
+    page.wait_for_selector("#validation.ok")
+    assert page.inner_text("#validation") == "✓ 2 variables"
+    page.click("#save")
+    page.wait_for_selector(".title-row h1:text-is('ui_staging')")
+    assert '"retries": 3' in page.inner_text(".code-editor pre")
+    env = api.c.get("/v2/environments/ui_staging").get_json()
+    assert env["description"] == "staging endpoints"
+    screenshot(page, "environment")
+
+    page.click("#edit")
+    page.fill("#env-description", "the staging stack")
+    page.click("#save")
+    page.wait_for_selector(".meta span:text-is('the staging stack')")
+    assert api.c.get("/v2/environments/ui_staging").get_json()["description"] == "the staging stack"
+
+    page.goto(f"{live_url}/ui/#/environments")
+    page.wait_for_selector('#environments-table tr[data-name="ui_staging"]')
+    assert "2: url, retries" in page.inner_text('#environments-table tr[data-name="ui_staging"]')
+    screenshot(page, "environments")
+    page.click('#environments-table tr[data-name="ui_staging"] a')
+    page.click("#delete-environment")
+    page.click("#delete-environment")
+    page.wait_for_url(re.compile(r"#/environments$"))
+    page.wait_for_selector("#environments-table")
+    assert "ui_staging" not in rows(page, "environments-table")
+    assert api.c.get("/v2/environments/ui_staging").status_code == 404
+
+
+def test_with_tokens_configured_the_page_asks_for_one(
+    integration_settings: Any, browser: Any
+) -> None:
+    from web_browser import serve
+
+    from wfq.api.app import create_app
+    from wfq.cli.bootstrap import build
+
+    proc = build(
+        integration_settings.replace(auth_tokens={"ui-secret": "ui-project"}),
+        migrate=False,
+        embedded_worker=False,
+    )
+    url, stop = serve(create_app(proc.services))
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{url}/ui/#/workflows")
+        page.wait_for_selector("#list-error:not(.hidden)")
+        assert page.inner_text("#list-error").startswith("401: ")
+        assert "Enter a token" in page.inner_text("#list-error")
+        page.fill("#token", "ui-secret")
+        with page.expect_request(lambda r: "/v2/workflows" in r.url) as sent:
+            page.click("#token-form button")
+        assert sent.value.headers.get("authorization") == "Bearer ui-secret"
+        page.wait_for_selector("#workflows-table")
+        assert page.locator("#list-error").is_hidden()
+        # Every page sends it: the token's project has no cron trigger.
+        page.click(".nav a[data-section='cron-triggers']")
+        page.wait_for_selector("#cron-table .empty")
+        # A wrong token is refused with the same hint.
+        page.fill("#token", "wrong")
+        page.click("#token-form button")
+        page.wait_for_selector("#list-error:not(.hidden)")
+        assert "401" in page.inner_text("#list-error")
+    finally:
+        context.close()
+        stop()
+        proc.close()
