@@ -141,6 +141,8 @@ def test_an_error_without_state_info_is_explained(api: Any, page: Any, live_url:
     assert ex["state"] == "ERROR" and ex["state_info"] is None
     page.goto(f"{live_url}/ui/#/executions/{ex['id']}")
     page.wait_for_selector("#state-info.explained")
+    # The panel shows the execution's output until a task is picked.
+    assert '"result": null' in page.inner_text("#task-panel .exec-output pre")
     text = page.inner_text("#state-info")
     assert "`fail` command without a message" in text and "check_stock" in text
     # With a message, the message is what the reader sees.

@@ -228,6 +228,11 @@ function shortId(id) {
   return id ? "…" + id.slice(-12) : "";
 }
 
+// "1 workflow", "3 workflows"; `more` marks a full page: "100+ executions".
+function plural(n, word, more) {
+  return `${n}${more ? "+" : ""} ${word}${n === 1 ? "" : "s"}`;
+}
+
 // Query strings from an object, skipping empty values.
 function qs(args) {
   const out = new URLSearchParams();

@@ -71,6 +71,7 @@ const CronView = (() => {
         const made = await Api.post("v2/cron_triggers", body);
         form.reset();
         pattern.value = "*/5 * * * *";
+        inputStatus.textContent = "";
         onCreated(made);
       } catch (err) {
         error.show(err.message);
@@ -79,7 +80,7 @@ const CronView = (() => {
     h("div", { class: "form-grid" },
       Ui.field("Name", name),
       Ui.field("Workflow", workflow),
-      Ui.field("Pattern", pattern, "minute hour day month weekday, in UTC"),
+      Ui.field("Pattern", pattern, "min hour day month weekday (UTC)"),
       Ui.field("First execution (UTC)", first, "optional, 24-hour"),
       Ui.field("Remaining executions", count, "optional"),
     ),
@@ -114,7 +115,7 @@ const CronView = (() => {
           }, { class: "danger small delete" }))));
         fill(body, Ui.table("cron-table", ["Name", "Workflow", "Pattern", `Next fire (${Clock.short()})`, { title: "Left", cls: "num" }, `Created (${Clock.short()})`, ""],
           rows, "No cron trigger yet."));
-        foot.say(`${items.length} cron triggers · fired by wfq beat`);
+        foot.say(`${plural(items.length, "cron trigger")} · fired by wfq beat`);
         error.show("");
       } catch (err) {
         error.show(err.message);
@@ -170,7 +171,7 @@ const CronView = (() => {
             h("td", { class: "num", text: formatDuration(durationOf(ex.created_at, ex.updated_at, ex.state)) }),
             h("td", { class: "info", title: ex.state_info || "", text: ex.state_info || "" }))),
           "It has not fired yet."));
-        foot.say(`${items.length}${items.length === 100 ? "+" : ""} executions started by this trigger`);
+        foot.say(`${plural(items.length, "execution", items.length === 100)} started by this trigger`);
         error.show("");
       } catch (err) {
         error.show(err.message);

@@ -47,7 +47,7 @@ const Definitions = (() => {
           h("td", { class: "time", text: formatTime(d.updated_at || d.created_at) })));
         const cols = ["Name", kind === "workflows" ? "Input" : null, "Namespace", "Scope", "Tags", `Updated (${Clock.short()})`].filter(Boolean);
         fill(body, Ui.table(`${kind}-table`, cols, rows, search.value ? `No ${k.one} matches.` : `No ${k.one} yet: create one.`));
-        foot.say(`${items.length} ${kind}`);
+        foot.say(plural(items.length, k.one));
         error.show("");
       } catch (err) {
         error.show(err.message);

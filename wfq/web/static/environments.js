@@ -31,7 +31,7 @@ const EnvironmentsView = (() => {
         });
         fill(body, Ui.table("environments-table", ["Name", "Description", "Variables", "Scope", `Updated (${Clock.short()})`], rows,
           "No environment yet. An execution names one in its params: {\"env\": \"<name>\"}."));
-        foot.say(`${items.length} environments`);
+        foot.say(plural(items.length, "environment"));
       } catch (err) {
         error.show(err.message);
       }

@@ -154,6 +154,7 @@ const ExecutionView = (() => {
         progress = await itemsProgress();
         graphView.update(tasks, progress);
         if (selected) await renderPanel(false);
+        else renderSummary();
         error.show("");
       } catch (err) {
         if (stopped) return;
@@ -182,6 +183,21 @@ const ExecutionView = (() => {
         showError(err.message);
         btn.disabled = false;
       }
+    }
+
+    // With no task selected, the panel shows the execution's own input, output and params.
+    function renderSummary() {
+      const ex = execution;
+      const key = `summary:${ex.state}:${ex.updated_at}`;
+      if (key === panelKey) return;
+      panelKey = key;
+      const part = (title, value, cls) => h("section", { class: `panel-section ${cls}` }, h("h3", { text: title }), TaskPanel.pre(value));
+      fill(panel,
+        h("div", { class: "panel-head" }, h("h2", { text: "Execution" }), stateBadge(ex.state)),
+        h("p", { class: "muted", text: "Click a task in the graph or the list to see its details." }),
+        part("Input", ex.input, "exec-input"),
+        part("Output", ex.output, "exec-output"),
+        part("Params", ex.params, "exec-params"));
     }
 
     async function renderPanel(force, taskId) {

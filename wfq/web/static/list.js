@@ -72,8 +72,8 @@ const ListView = (() => {
         const rows = (data.executions || []).map(row);
         fill(body, ...rows);
         if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 6, class: "empty", text: "No execution matches." })));
-        const what = filters.subs ? "executions" : "top-level executions";
-        status.textContent = `${rows.length}${rows.length === PAGE ? "+" : ""} ${what} · updated ${formatClock(new Date())}`;
+        const what = plural(rows.length, filters.subs ? "execution" : "top-level execution", rows.length === PAGE);
+        status.textContent = `${what} · updated ${formatClock(new Date())}`;
         error.classList.add("hidden");
       } catch (err) {
         if (stopped) return;
