@@ -20,6 +20,7 @@ LIST_PARAMS: dict[str, str] = {
     "sort_keys": "comma-separated fields (default created_at,id)",
     "sort_dirs": "comma-separated asc|desc, one per sort key",
     "fields": "comma-separated fields to return (id is always returned)",
+    "nulls": "comma-separated fields that must be null (e.g. task_execution_id: top-level executions)",
 }
 
 FILTER_NOTE = (
