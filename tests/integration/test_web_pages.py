@@ -124,6 +124,7 @@ def test_subworkflow_tree_walk_down_and_up(api: Any, page: Any, live_url: str) -
     # Further down, through the tree.
     page.click(f'#subtree .tree-line[data-id="{track["id"]}"] a')
     page.wait_for_selector(f'#subtree .tree-line.current[data-id="{track["id"]}"]')
+    assert page.inner_text("#parent-link") == "sub-workflow of ui_ship_parcel (task track)"
     crumbs = page.locator(".crumbs a").all_inner_texts()
     assert crumbs == ["Executions", "ui_orders", "task ship", "ui_ship_parcel", "task track"]
     screenshot(page, "execution-subworkflow")
@@ -226,6 +227,8 @@ def test_create_and_update_a_workflow_validating_as_you_type(
     page.wait_for_selector("#validation.bad")
     assert "nowhere" in page.inner_text("#validation")
     assert page.is_disabled("#save")
+    # The line at fault is marked: the `on-success` of task `oops` (line 12).
+    assert page.inner_text(".code-editor .gutter .bad") == "12"
     # The highlighted copy under the text area follows what is typed.
     assert "nowhere" in page.inner_text(".code-editor pre.hl")
     assert page.locator(".code-editor .tok-expr").count() >= 2
@@ -280,6 +283,9 @@ def test_create_a_workbook(api: Any, page: Any, live_url: str) -> None:
     page.wait_for_selector("#validation.ok")
     page.fill("#definition-input", text.replace("workflows:", "workflowz:"))
     page.wait_for_selector("#validation.bad")
+    assert "workflowz" in page.inner_text("#validation")
+    assert page.inner_text(".code-editor .gutter .bad") == "3"
+    screenshot(page, "workbook-editor-invalid")
     page.fill("#definition-input", text)
     page.wait_for_selector("#validation.ok")
     page.click("#save")
@@ -343,6 +349,7 @@ def test_cron_trigger_create_history_delete(
     page.click(f'#history-table tr[data-id="{started[0]}"] a')
     page.wait_for_selector(".meta a:text-is('a cron trigger')")
     page.go_back()
+    page.wait_for_selector(f'#history-table tr[data-id="{started[0]}"]')
 
     # Delete asks for a second click, then the trigger is gone.
     page.click("#delete-trigger")
@@ -363,6 +370,7 @@ def test_environment_create_view_update_delete(api: Any, page: Any, live_url: st
     page.fill("#env-variables", '{"url": "http://127.0.0.1:9",')
     page.wait_for_selector("#validation.bad")
     assert page.is_disabled("#save")
+    screenshot(page, "environment-editor-invalid")
     page.fill("#env-variables", '{"url": "http://127.0.0.1:9", "retries": 3}')
     page.wait_for_selector("#validation.ok")
     assert page.inner_text("#validation") == "✓ 2 variables"
@@ -432,3 +440,31 @@ def test_with_tokens_configured_the_page_asks_for_one(
         context.close()
         stop()
         proc.close()
+
+
+def test_the_task_panel_takes_new_sections(api: Any, page: Any, live_url: str) -> None:
+    """The extension point later sections use: registered once, shown in `order` for each task,
+    with the task, its execution and the graph node in its context; a failing one stays local."""
+    ex = api.run(BARE_FAIL.replace("ui_bare_fail", "ui_panel_probe"))
+    page.goto(f"{live_url}/ui/#/executions/{ex['id']}")
+    page.wait_for_selector('.node[data-task="check_stock"].state-SUCCESS')
+    page.evaluate(
+        """() => {
+        TaskPanel.register({ id: "probe", title: "Probe", order: 45,
+          render: (ctx) => h("p", { text: `${ctx.task.name} in ${ctx.execution.workflow_name}, `
+            + `runs ${ctx.node.action}, ${ctx.actions.length} action` }) });
+        TaskPanel.register({ id: "broken", title: "Broken", order: 46,
+          render: () => { throw new Error("no data"); } });
+      }"""
+    )
+    page.click('.node[data-task="check_stock"]')
+    page.wait_for_selector("#task-panel .probe p")
+    assert page.inner_text("#task-panel .probe p") == (
+        "check_stock in ui_panel_probe, runs std.echo, 1 action"
+    )
+    assert "This section failed: no data" in page.inner_text("#task-panel .broken")
+    order = page.eval_on_selector_all(
+        "#task-panel .panel-section", "els => els.map(e => e.dataset.section)"
+    )
+    assert order.index("probe") == order.index("broken") - 1
+    assert order.index("input") < order.index("probe") < order.index("published")

@@ -79,19 +79,31 @@ const CodeEditor = (() => {
     };
   }
 
-  // The line an error is about: "line 7" (YAML errors), or the task a DSL error names
-  // ("….tasks.oops.on-success: …"); 0 when it cannot tell.
+  // The line an error is about: "line 7" (YAML errors), or the deepest key of the path a DSL
+  // error names ("Invalid DSL: wf.tasks.oops.on-success: …" -> the `on-success:` of task
+  // `oops`); 0 when it cannot tell.
   function lineOf(error, text) {
     const at = error.match(/line (\d+)/);
     if (at) return Number(at[1]);
-    const task = error.match(/\.tasks\.([^.:\s]+)/);
-    if (!task) return 0;
-    const name = task[1];
-    const i = text.split("\n").findIndex((l) => {
-      const key = l.trim().replace(/\s*:.*$/, "").replace(/^['"]|['"]$/g, "");
-      return /^\s+/.test(l) && key === name;
-    });
-    return i + 1;
+    const path = error.match(/^Invalid DSL: ([^\s:]+):/);
+    if (!path) return 0;
+    const lines = text.split("\n");
+    let found = 0;
+    let from = 0;
+    let indent = -1;
+    for (const key of path[1].split(".")) {
+      const i = lines.findIndex((l, n) => n >= from && keyOf(l) === key && l.search(/\S/) > indent);
+      if (i < 0) break;
+      found = i + 1;
+      from = i + 1;
+      indent = lines[i].search(/\S/);
+    }
+    return found;
+  }
+
+  function keyOf(line) {
+    const m = line.match(/^\s*(?:-\s+)?(['"]?)([^'":#]+)\1\s*:(\s|$)/);
+    return m ? m[2].trim() : null;
   }
 
   // A status line for a validator: "checking…", "valid", or the error (and its line marked).

@@ -65,6 +65,17 @@ const ExecutionView = (() => {
       poll();
     }
 
+    // "sub-workflow of <parent> (task <name>)", linking to the parent with that task selected.
+    function parentLink(ex) {
+      const node = tree && tree.byId[ex.id];
+      const parent = node && node.parentId ? tree.byId[node.parentId] : null;
+      if (!parent) return h("span", { class: "sub-mark", text: "sub-workflow execution" });
+      const pid = encodeURIComponent(parent.ex.id);
+      return h("span", { class: "sub-mark", id: "parent-link" }, "sub-workflow of ",
+        h("a", { href: `#/executions/${pid}`, text: parent.ex.workflow_name }), " (",
+        h("a", { href: `#/executions/${pid}?task=${encodeURIComponent(node.via.name)}`, text: `task ${node.via.name}` }), ")");
+    }
+
     function renderHeader() {
       const ex = execution;
       const crumbs = tree && tree.byId[ex.id] ? SubTree.crumbs(tree, ex.id) : [{ href: "#/", text: "Executions" }];
@@ -74,7 +85,7 @@ const ExecutionView = (() => {
           h("span", {}, "ID ", h("code", { text: ex.id })),
           h("span", { text: `started ${formatTime(ex.created_at, true)}` }),
           h("span", { text: `duration ${formatDuration(durationOf(ex.created_at, ex.updated_at, ex.state))}` }),
-          ex.task_execution_id ? h("span", { class: "sub-mark", text: "sub-workflow execution" }) : null,
+          ex.task_execution_id ? parentLink(ex) : null,
           ex.cron_trigger_id ? h("span", {}, "started by ",
             h("a", { href: `#/cron-triggers/${encodeURIComponent(ex.cron_trigger_id)}`, text: "a cron trigger" })) : null,
         ],
