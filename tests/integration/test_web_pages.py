@@ -233,6 +233,10 @@ def test_create_and_update_a_workflow_validating_as_you_type(
     assert "nowhere" in page.inner_text(".code-editor pre.hl")
     assert page.locator(".code-editor .tok-expr").count() >= 2
     screenshot(page, "workflow-editor-invalid")
+    # A YAML syntax error: the line PyYAML names as the problem.
+    editor.fill(NEW_WORKFLOW + "    bad:\n      action: std.noop\n       oops: 1\n")
+    page.wait_for_selector("#validation.bad:has-text('could not be parsed')")
+    assert page.inner_text(".code-editor .gutter .bad") == "12"
     editor.fill(NEW_WORKFLOW)
     page.wait_for_selector("#validation.ok")
     page.click("#save")

@@ -79,11 +79,12 @@ const CodeEditor = (() => {
     };
   }
 
-  // The line an error is about: "line 7" (YAML errors), or the deepest key of the path a DSL
+  // The line an error is about: "line 7" (YAML errors, the last one named), or the deepest key of the path a DSL
   // error names ("Invalid DSL: wf.tasks.oops.on-success: …" -> the `on-success:` of task
   // `oops`); 0 when it cannot tell.
   function lineOf(error, text) {
-    const at = error.match(/line (\d+)/);
+    // PyYAML names the context first and the problem last: mark the problem.
+    const at = [...error.matchAll(/line (\d+)/g)].pop();
     if (at) return Number(at[1]);
     const path = error.match(/^Invalid DSL: ([^\s:]+):/);
     if (!path) return 0;
