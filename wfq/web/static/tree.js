@@ -7,17 +7,19 @@ const SubTree = (() => {
   const FIELDS = "id,workflow_name,state,state_info,task_execution_id,root_execution_id,created_at,updated_at";
   const CHUNK = 80;
   const SHOWN = 25;
+  const LIMIT = 2000;
 
   // {root, byId: {id: {ex, via: {id, name}, parentId, children: [ids]}}} of root `rootId`.
   async function load(rootId) {
     const enc = encodeURIComponent(rootId);
     const [root, under] = await Promise.all([
       Api.get(`v2/executions/${enc}`),
-      Api.get(`v2/executions?root_execution_id=${enc}&limit=2000&sort_keys=created_at,id&fields=${FIELDS}`),
+      Api.get(`v2/executions?root_execution_id=${enc}&limit=${LIMIT}&sort_keys=created_at,id&fields=${FIELDS}`),
     ]);
     const all = [root, ...(under.executions || [])];
     const byId = Object.fromEntries(all.map((ex) => [ex.id, { ex, via: null, parentId: null, children: [] }]));
-    const taskIds = all.map((ex) => ex.task_execution_id).filter(Boolean);
+    // The tasks that started them (a with-items task starts many: ask for each once).
+    const taskIds = [...new Set(all.map((ex) => ex.task_execution_id).filter(Boolean))];
     const tasks = {};
     for (let i = 0; i < taskIds.length; i += CHUNK) {
       const ids = taskIds.slice(i, i + CHUNK).join(",");
@@ -31,7 +33,7 @@ const SubTree = (() => {
       byId[ex.id].parentId = task.workflow_execution_id;
       byId[task.workflow_execution_id].children.push(ex.id);
     }
-    return { root: rootId, byId };
+    return { root: rootId, byId, truncated: (under.executions || []).length === LIMIT };
   }
 
   // The executions from the root down to `id`, each with the task that started it.
@@ -81,7 +83,8 @@ const SubTree = (() => {
 
   // The whole tree as nested lists, `current` marked.
   function render(tree, current) {
-    return h("ul", { class: "tree", id: "subtree" }, item(tree, tree.root, current, 0));
+    return [h("ul", { class: "tree", id: "subtree" }, item(tree, tree.root, current, 0)),
+      tree.truncated ? h("p", { class: "muted", text: `Only the first ${LIMIT} sub-workflow executions are shown.` }) : null];
   }
 
   function size(tree) {
