@@ -266,6 +266,7 @@ def test_create_and_update_a_workflow_validating_as_you_type(
     page.wait_for_selector('.node[data-task="hello"].state-SUCCESS')
     page.click('.node[data-task="hello"]')
     page.wait_for_selector("#task-panel .published pre:has-text('good morning tester')")
+    started = page.url.split("#/executions/")[1].split("?")[0]
 
     # The list finds it by name.
     page.goto(f"{live_url}/ui/#/workflows")
@@ -276,6 +277,17 @@ def test_create_and_update_a_workflow_validating_as_you_type(
     page.fill("#filter-name", "")
     page.wait_for_selector('#workflows-table tr[data-name="ui_orders"], #workflows-table tr')
     screenshot(page, "workflows")
+
+    # Delete, after a second click; its executions stay.
+    page.click('#workflows-table tr[data-name="ui_created_here"] a')
+    page.click("#delete-definition")
+    assert api.c.get("/v2/workflows/ui_created_here").status_code == 200
+    page.click("#delete-definition")
+    page.wait_for_url(re.compile(r"#/workflows$"))
+    page.wait_for_selector("#workflows-table")
+    assert "ui_created_here" not in rows(page, "workflows-table")
+    assert api.c.get("/v2/workflows/ui_created_here").status_code == 404
+    assert api.execution(started)["state"] == "SUCCESS"
 
 
 def test_create_a_workbook(api: Any, page: Any, live_url: str) -> None:

@@ -214,7 +214,15 @@ const Definitions = (() => {
         crumbs: [{ href: `#/${kind}`, text: k.title }, { text: item.name }],
         title: item.name,
         badges: h("span", { class: `scope scope-${item.scope}`, text: item.scope }),
-        actions: editing ? null : h("a", { class: "button primary", id: "edit", href: editHref, text: "Edit" }),
+        actions: editing ? null : [h("a", { class: "button primary", id: "edit", href: editHref, text: "Edit" }),
+          Ui.confirmButton("Delete", async () => {
+            try {
+              await Api.del(`v2/${kind}/${encodeURIComponent(k.key(item))}${item.namespace ? "?namespace=" + encodeURIComponent(item.namespace) : ""}`);
+              window.location.hash = `#/${kind}`;
+            } catch (err) {
+              error.show(err.message);
+            }
+          }, { id: "delete-definition", title: kind === "workflows" ? "Executions of it are kept" : "Its workflows are deleted with it" })],
         meta: [
           h("span", {}, "ID ", h("code", { text: item.id })),
           item.namespace ? h("span", { text: `namespace ${item.namespace}` }) : null,
@@ -230,7 +238,7 @@ const Definitions = (() => {
       const side = h("div", { class: "side" });
       const graphBox = h("div", { class: "graph-box", id: "graph" });
       fill(root,
-        h("section", { class: "card" }, head),
+        h("section", { class: "card" }, head, error),
         kind === "workflows" ? h("section", { class: "card graph-card" }, h("h2", { text: "Task graph" }), graphBox) : null,
         h("div", { class: "split" },
           h("section", { class: "card" }, h("h2", { text: "Definition" }),
@@ -247,7 +255,6 @@ const Definitions = (() => {
           side.append(h("section", { class: "card" }, h("h2", { text: "Workflows" }), await workbookWorkflows(item)));
         }
       } catch (err) {
-        side.append(error);
         error.show(err.message);
       }
     })();

@@ -91,8 +91,11 @@ const Highlight = (() => {
         i += 1;
         continue;
       }
-      if (c === ":" && (text[i + 1] === " " || i + 1 === text.length) && word.trim() && !/<%|\{\{/.test(word)) {
-        out.push(["key", word]);
+      if (c === ":" && (text[i + 1] === " " || i + 1 === text.length) && !/<%|\{\{/.test(word)) {
+        // `a: 1` or `"a": 1` inside a flow mapping: what came before the colon is a key.
+        if (word.trim()) out.push(["key", word]);
+        else if (out.length && out[out.length - 1][0] === "str") out[out.length - 1][0] = "key";
+        else if (word) out.push(["", word]);
         word = "";
         out.push(["punct", ":"]);
         i += 1;
