@@ -76,12 +76,20 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A fresh tab (its own storage) that fails the test on any JavaScript error."""
+    """A fresh tab (its own storage) that fails the test on any JavaScript error or console
+    error (a Content-Security-Policy refusal is one), except the browser's own line for an HTTP
+    error answer, which the pages show on purpose."""
     context = browser.new_context(viewport=VIEWPORT, timezone_id="UTC")
     p = context.new_page()
     p.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.on(
+        "console",
+        lambda msg: errors.append(f"console: {msg.text}")
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+        else None,
+    )
     yield p
     context.close()
     assert not errors, f"JavaScript errors: {errors}"

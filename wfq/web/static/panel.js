@@ -126,8 +126,9 @@ const TaskPanel = (() => {
     render: (ctx) => pre(ctx.task.state_info, "error-text"),
   });
 
+  // A `workflow:` task's input is on each sub-workflow execution's page.
   TaskPanel.register({
-    id: "input", title: "Input", order: 40,
+    id: "input", title: "Input", order: 40, when: (ctx) => ctx.task && ctx.task.type !== "WORKFLOW",
     render: (ctx) => {
       const n = ctx.actions.length;
       return pre(n === 1 ? ctx.actions[0].input : n ? `${n} action executions: see below` : null);
