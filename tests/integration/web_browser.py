@@ -86,9 +86,11 @@ def page(browser: Any) -> Iterator[Any]:
     p.on("pageerror", lambda exc: errors.append(str(exc)))
     p.on(
         "console",
-        lambda msg: errors.append(f"console: {msg.text}")
-        if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-        else None,
+        lambda msg: (
+            errors.append(f"console: {msg.text}")
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
     )
     yield p
     context.close()
@@ -106,3 +108,11 @@ def screenshot(page: Any, name: str, selector: str | None = None) -> Path:
         page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 5_000, path
     return path
+
+
+def rows(page: Any, table: str) -> list[str]:
+    """The data-id (or data-name) of each row of a table, in order."""
+    return page.eval_on_selector_all(
+        f"#{table} tbody tr[data-id], #{table} tbody tr[data-name]",
+        "els => els.map(e => e.dataset.id || e.dataset.name)",
+    )

@@ -67,8 +67,7 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(client: Any) -> 
         assert f.status_code == 200, name
         assert f.headers["X-Content-Type-Options"] == "nosniff"
     assert "innerHTML" not in "".join(
-        client.get(f"/ui/static/{n}").get_data(as_text=True)
-        for n in SCRIPTS
+        client.get(f"/ui/static/{n}").get_data(as_text=True) for n in SCRIPTS
     )
     # Every script of the folder is loaded by the page (none forgotten).
     assert sorted(SCRIPTS) == sorted(p.name for p in STATIC_DIR.glob("*.js"))
