@@ -95,6 +95,7 @@ const CronView = (() => {
     const body = h("div", {});
     const foot = Ui.footer("list-status");
     const refresh = async () => {
+      if (body.querySelector(".armed")) return; // a Delete waits for its second click
       try {
         const data = await Api.get("v2/cron_triggers?sort_keys=name&limit=1000");
         const items = data.cron_triggers || [];
@@ -138,6 +139,7 @@ const CronView = (() => {
     const foot = Ui.footer("history-status");
     let trigger = null;
     const refresh = async () => {
+      if (head.querySelector(".armed")) return; // a Delete waits for its second click
       try {
         trigger = await Api.get(`v2/cron_triggers/${encodeURIComponent(key)}`);
         const t = trigger;
