@@ -32,11 +32,14 @@ const Definitions = (() => {
     const body = h("div", {});
     const foot = Ui.footer("list-status");
     const search = h("input", { id: "filter-name", type: "search", placeholder: "name contains…", value: params.get("name") || "" });
+    let seq = 0;
     async function refresh() {
+      const mine = ++seq;
       try {
         const args = { sort_keys: "name", sort_dirs: "asc", limit: 1000 };
         if (search.value.trim()) args.name = "has:" + search.value.trim();
         const data = await Api.get(`v2/${kind}?${qs(args)}`);
+        if (mine !== seq) return; // the reader typed on: a newer answer is coming
         const items = data[k.list] || [];
         const rows = items.map((d) => Ui.linkRow(itemHref(kind, d), { "data-name": d.name },
           h("td", { class: "name" }, h("a", { href: itemHref(kind, d), text: d.name })),
