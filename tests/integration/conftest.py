@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from web_browser import browser, live_url, page  # noqa: F401  (fixtures of the web page tests)
 
 pytestmark = pytest.mark.integration
 

@@ -5,31 +5,13 @@ Chromium comes from Debian (`scripts/install-browser.sh`); Playwright only drive
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+from web_browser import TIMEOUT_MS, screenshot
 
 pytestmark = pytest.mark.integration
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-SCREENSHOT = ARTIFACTS / "execution-graph.png"
-TIMEOUT_MS = 60_000
 
 HELLO = """\
 version: '2.0'
@@ -86,53 +68,6 @@ ui_failing:
     boom:
       action: std.fail error_data="it broke"
 """
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def live_url(services: Any) -> Iterator[str]:
-    """The API (and the page) of the integration services on a real HTTP port."""
-    from wfq.api.app import create_app
-
-    server = make_server(
-        "127.0.0.1", 0, create_app(services), threaded=True, request_handler=QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-browser.sh (make test does)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is missing: pip install -e '.[test]'")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    p = context.new_page()
-    p.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield p
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
 
 
 def node_state(page: Any, task: str) -> str:
@@ -206,9 +141,7 @@ def test_fork_join_graph_goes_live_to_success(api: Any, page: Any, live_url: str
     assert page.inner_text("#task-panel h2") == "left"
     assert page.locator('.node[data-task="left"].selected').count() == 1
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.locator(".exec-body").screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 10_000
+    screenshot(page, "execution-graph", ".exec-body")
 
     for task in ("right", "fan_out", "joined"):
         page.wait_for_selector(f'.node[data-task="{task}"].state-SUCCESS', timeout=TIMEOUT_MS)
@@ -297,6 +230,11 @@ def test_the_token_is_kept_and_sent(api: Any, page: Any, live_url: str) -> None:
     with page.expect_request(lambda r: "/v2/executions" in r.url) as sent:
         page.click("#token-form button")
     assert sent.value.headers.get("authorization") == "Bearer t0k3n"
-    assert page.evaluate("localStorage.getItem('wfq.token')") == "t0k3n"
+    # Kept for this tab only (sessionStorage): a reload keeps it, another tab does not see it.
+    assert page.evaluate("sessionStorage.getItem('wfq.token')") == "t0k3n"
+    assert page.evaluate("localStorage.getItem('wfq.token')") is None
     page.reload()
     assert page.input_value("#token") == "t0k3n"
+    other = page.context.new_page()
+    other.goto(f"{live_url}/ui/")
+    assert other.input_value("#token") == ""

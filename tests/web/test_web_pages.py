@@ -9,6 +9,23 @@ import pytest
 
 from wfq.api.app import create_app
 from wfq.services.context import Services
+from wfq.web import STATIC_DIR
+
+SCRIPTS = (
+    "api.js",
+    "ui.js",
+    "highlight.js",
+    "graph.js",
+    "panel.js",
+    "tree.js",
+    "editor.js",
+    "list.js",
+    "execution.js",
+    "definitions.js",
+    "cron.js",
+    "environments.js",
+    "app.js",
+)
 
 FORK = """\
 version: '2.0'
@@ -44,15 +61,16 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(client: Any) -> 
     assert '<main id="view">' in page
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     assert "<script>" not in page  # no inline script: the policy would refuse it
-    for name in ("api.js", "graph.js", "list.js", "execution.js", "app.js", "app.css"):
+    for name in (*SCRIPTS, "app.css"):
         assert f"static/{name}" in page
         f = client.get(f"/ui/static/{name}")
         assert f.status_code == 200, name
         assert f.headers["X-Content-Type-Options"] == "nosniff"
     assert "innerHTML" not in "".join(
-        client.get(f"/ui/static/{n}").get_data(as_text=True)
-        for n in ("api.js", "graph.js", "list.js", "execution.js", "app.js")
+        client.get(f"/ui/static/{n}").get_data(as_text=True) for n in SCRIPTS
     )
+    # Every script of the folder is loaded by the page (none forgotten).
+    assert sorted(SCRIPTS) == sorted(p.name for p in STATIC_DIR.glob("*.js"))
 
 
 def test_missing_files_and_paths_outside_the_folder_are_404(client: Any) -> None:
@@ -138,3 +156,38 @@ def test_graphs_need_a_token_and_stay_in_their_project(tenant_client: Any) -> No
     )
     # The page itself is static and needs no token: it asks for one.
     assert c.get("/ui/").status_code == 200
+
+
+NESTED = """\
+version: '2.0'
+outer:
+  tasks:
+    call:
+      workflow: inner
+inner:
+  tasks:
+    call:
+      workflow: leaf
+leaf:
+  tasks:
+    one:
+      action: std.noop
+"""
+
+
+def test_nulls_lists_only_top_level_executions(client: Any, run: Callable[..., Any]) -> None:
+    """The page lists root executions with Mistral's `nulls=task_execution_id`."""
+    root = run(NESTED)
+    assert root["state"] == "SUCCESS"
+    everything = client.get("/v2/executions").get_json()["executions"]
+    assert sorted(e["workflow_name"] for e in everything) == ["inner", "leaf", "outer"]
+    assert {e["root_execution_id"] for e in everything if e["id"] != root["id"]} == {root["id"]}
+    r = client.get("/v2/executions?nulls=task_execution_id")
+    assert r.status_code == 200, r.get_json()
+    assert [e["id"] for e in r.get_json()["executions"]] == [root["id"]]
+    # Combined with a filter, and repeated by the `next` link of a full page.
+    both = client.get("/v2/executions?nulls=task_execution_id&root_execution_id=" + root["id"])
+    assert both.get_json()["executions"] == []
+    page = client.get("/v2/executions?nulls=task_execution_id&limit=1").get_json()
+    assert "nulls=task_execution_id" in page["next"]
+    assert client.get("/v2/executions?nulls=bogus").status_code == 400

@@ -3,6 +3,8 @@
 `marker`, `limit`, `sort_keys`, `sort_dirs` and `fields` are list controls; every other query
 argument filters on the field of that name. A filter value may carry an operator prefix:
 `eq:` (the default), `neq:`, `in:a,b`, `nin:a,b`, `gt:`, `gte:`, `lt:`, `lte:`, `has:`.
+`nulls=a,b` (as Mistral) keeps the rows whose fields `a` and `b` are null, e.g. the top-level
+executions: `GET /v2/executions?nulls=task_execution_id`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from wfq.api.encoding import (
 from wfq.errors import InvalidRequest
 from wfq.services.listing import ListQuery
 
-CONTROLS = ("marker", "limit", "sort_keys", "sort_dirs", "fields")
+CONTROLS = ("marker", "limit", "sort_keys", "sort_dirs", "fields", "nulls")
 OPERATORS = ("eq", "neq", "in", "nin", "gt", "gte", "lt", "lte", "has")
 LIST_OPERATORS = ("in", "nin")
 MAX_LIMIT = 10_000
@@ -60,6 +62,9 @@ def parse(
         op, value = _split(text)
         filters[name] = (op, _convert_all(name, op, value))
         raw[name] = f"{op}:{value}"
+    nulls = _names(shape, args.get("nulls"), "field", allowed=shape.filterable)
+    for name in nulls:
+        filters[name] = ("null", None)
     keys = _names(shape, args.get("sort_keys"), "sort key") or ("created_at", "id")
     dirs = tuple(d.strip().lower() for d in (args.get("sort_dirs") or "").split(",") if d.strip())
     for d in dirs:
@@ -93,6 +98,9 @@ def next_url(
     if req.fields:
         parts.append(("fields", ",".join(req.fields)))
     parts.extend(req.raw_filters)
+    nulls = [name for name, (op, _) in q.filters.items() if op == "null"]
+    if nulls:
+        parts.append(("nulls", ",".join(nulls)))
     parts += [("limit", str(limit)), ("marker", str(views[-1]["id"]))]
     args = "&".join(f"{k}={quote(v, safe=',:')}" for k, v in parts)
     return f"{base_url.rstrip('/')}/v2/{shape.plural}?{args}"

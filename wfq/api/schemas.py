@@ -20,11 +20,13 @@ LIST_PARAMS: dict[str, str] = {
     "sort_keys": "comma-separated fields (default created_at,id)",
     "sort_dirs": "comma-separated asc|desc, one per sort key",
     "fields": "comma-separated fields to return (id is always returned)",
+    "nulls": "comma-separated fields that must be null (e.g. task_execution_id: top-level executions)",
 }
 
 FILTER_NOTE = (
     "Any other query argument filters on the field of that name; its value may carry an "
-    "operator prefix: eq: (default), neq:, in:a,b, nin:a,b, gt:, gte:, lt:, lte:, has:."
+    "operator prefix: eq: (default), neq:, in:a,b, nin:a,b, gt:, gte:, lt:, lte:, has:. "
+    "nulls=a,b keeps the items whose fields a and b are null."
 )
 
 

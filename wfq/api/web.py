@@ -1,7 +1,8 @@
 """The web page and the task-graph endpoints it draws from.
 
-`GET /ui/` serves the single-page view of executions (static files of `wfq/web/static`, no build
-step); it calls the v2 API with the token the reader typed in. `GET /v2/workflows/<id>/graph`
+`GET /ui/` serves the web page (static files of `wfq/web/static`, no build step): executions,
+workflows, workbooks, cron triggers and environments; it calls the v2 API with the token the
+reader typed in. `GET /v2/workflows/<id>/graph`
 and `GET /v2/executions/<id>/graph` answer a workflow's nodes, edges and levels
 (`wfq.services.graphs`) for the page and for `wfq graph`; they need a token like any v2 call.
 """

@@ -14,7 +14,7 @@ from wfq.errors import InvalidRequest
 @dataclass(frozen=True, slots=True)
 class ListQuery:
     """A list request. Filters are `{field: (op, value)}` with op one of eq, neq, in, nin, gt,
-    gte, lt, lte, has (substring)."""
+    gte, lt, lte, has (substring), null (the field is null; the value is ignored)."""
 
     filters: dict[str, tuple[str, Any]] = field(default_factory=dict)
     marker: str | None = None
@@ -33,6 +33,7 @@ _OPS = {
     "in": lambda c, v: c.in_(v),
     "nin": lambda c, v: c.not_in(v),
     "has": lambda c, v: c.contains(v),
+    "null": lambda c, v: c.is_(None),
 }
 
 

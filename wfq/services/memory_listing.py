@@ -22,6 +22,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "in": lambda a, b: a in b,
     "nin": lambda a, b: a not in b,
     "has": lambda a, b: isinstance(a, str) and str(b) in a,
+    "null": lambda a, b: a is None,
 }
 
 

@@ -1,13 +1,41 @@
-// wfq web page: lay out a task graph (levels from the server) and draw it as SVG.
+// wfq web page: lay out a task graph (levels from the server) and draw it as SVG, in a viewport
+// that fits the graph to its box (never below a readable scale) and pans and zooms.
 "use strict";
 
 const GraphView = (() => {
-  const NODE_H = 54;
-  const COL_GAP = 120;
-  const ROW_GAP = 38;
-  const PAD = 44;
+  const NODE_H = 70;
+  const COL_GAP = 96;
+  const ROW_GAP = 34;
+  const PAD = 40;
   const LOOP_ROOM = 56;
   const KINDS = ["on-success", "on-error", "on-complete", "requires"];
+  const NAME_FONT = '600 15px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+  const SUB_FONT = '13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
+  const MIN_W = 170;
+  const MAX_W = 320;
+  const TEXT_X = 18;
+
+  let measurer = null;
+
+  // The width of `text` in `font`, measured (canvas), so labels are clipped where they would
+  // overflow and never run into each other.
+  function textWidth(text, font) {
+    measurer = measurer || document.createElement("canvas").getContext("2d");
+    measurer.font = font;
+    return measurer.measureText(text).width;
+  }
+
+  function fit(text, font, room) {
+    if (textWidth(text, font) <= room) return text;
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (textWidth(text.slice(0, mid) + "…", font) <= room) lo = mid;
+      else hi = mid - 1;
+    }
+    return text.slice(0, lo) + "…";
+  }
 
   function clip(text, max) {
     return text.length > max ? text.slice(0, max - 1) + "…" : text;
@@ -23,7 +51,7 @@ const GraphView = (() => {
   }
 
   function labelWidth(edge) {
-    return labelText(edge).length * 5.9 + 12;
+    return labelText(edge).length * 6.4 + 14;
   }
 
   function subtitle(node) {
@@ -32,9 +60,10 @@ const GraphView = (() => {
   }
 
   function nodeWidth(node) {
-    const name = Math.min(node.name.length, 30) * 7.8;
-    const sub = Math.min(subtitle(node).length, 34) * 6.2;
-    return Math.round(Math.min(280, Math.max(150, Math.max(name + 90, sub + 30))));
+    // Room for the command badges along the bottom edge, right of the state label.
+    const badges = (node.commands || []).reduce((sum, c) => sum + badgeWidth(`${c.kind.replace("on-", "")} → ${c.name}`) + 4, 0);
+    const need = Math.max(textWidth(node.name, NAME_FONT), textWidth(subtitle(node), SUB_FONT), badges + 96) + TEXT_X + 14;
+    return Math.round(Math.min(MAX_W, Math.max(MIN_W, need)));
   }
 
   const SLOT_H = 8;
@@ -57,7 +86,7 @@ const GraphView = (() => {
     // The gap after a column fits the labels of the edges leaving it (drawn in that gap).
     const levelOf = Object.fromEntries(graph.nodes.map((n) => [n.name, n.level]));
     const gaps = layers.map((_, i) => Math.min(230, Math.max(COL_GAP,
-      ...graph.edges.filter((e) => !e.back && levelOf[e.source] === i).map((e) => labelWidth(e) + 44))));
+      ...graph.edges.filter((e) => !e.back && levelOf[e.source] === i).map((e) => labelWidth(e) + 36))));
     const hasLoops = graph.edges.some((e) => e.back && e.source !== e.target);
     const pos = {};
     const lanes = {};
@@ -141,7 +170,8 @@ const GraphView = (() => {
       KINDS.map((kind) =>
         h(
           "marker",
-          { id: `arrow-${kind}`, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" },
+          { id: `arrow-${kind}`, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "11", markerHeight: "11",
+            markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" },
           h("path", { d: "M0,0 L10,5 L0,10 z", class: `arrow arrow-${kind}` }),
         ),
       ),
@@ -163,8 +193,12 @@ const GraphView = (() => {
     );
   }
 
+  function badgeWidth(text) {
+    return text.length * 6.4 + 12;
+  }
+
   function badge(text, cls, x, y) {
-    const width = text.length * 6.4 + 12;
+    const width = badgeWidth(text);
     return h(
       "g",
       { class: `mark ${cls}`, transform: `translate(${x - width},${y})` },
@@ -190,6 +224,8 @@ const GraphView = (() => {
     }
     const commands = (node.commands || []).map((c) => `${c.kind} → ${c.name}`).join(" · ");
     const tip = [node.name, subtitle(node), commands].filter(Boolean).join("\n");
+    const room = p.w - TEXT_X - 10;
+    // Three rows that never overlap: the name, what it runs, then its state and counters.
     return h(
       "g",
       { class: "node state-NONE", "data-task": node.name, transform: `translate(${p.x},${p.y})`, tabindex: "0", role: "button",
@@ -199,10 +235,10 @@ const GraphView = (() => {
       h("rect", { class: "box", width: p.w, height: p.h, rx: 10 }),
       h("rect", { class: "stripe", x: 0, y: 0, width: 6, height: p.h, rx: 3 }),
       node.start ? h("circle", { class: "start-dot", cx: -9, cy: p.h / 2, r: 5 }) : null,
-      h("text", { class: "name", x: 16, y: 22, text: clip(node.name, 30) }),
-      h("text", { class: "sub", x: 16, y: 40, text: clip(subtitle(node), 34) }),
-      h("text", { class: "state-text", x: p.w - 10, y: 22, "text-anchor": "end", text: "" }),
-      h("text", { class: "extra-text", x: p.w - 10, y: 40, "text-anchor": "end", text: "" }),
+      h("text", { class: "name", x: TEXT_X, y: 24, text: fit(node.name, NAME_FONT, room) }),
+      h("text", { class: "sub", x: TEXT_X, y: 43, text: fit(subtitle(node), SUB_FONT, room) }),
+      h("text", { class: "state-text", x: TEXT_X, y: 60, text: "" }),
+      h("text", { class: "extra-text", x: p.w - 10, y: 60, "text-anchor": "end", text: "" }),
       marks,
     );
   }
@@ -218,21 +254,20 @@ const GraphView = (() => {
     });
   }
 
-  // Draw `graph` into `container`; returns {update(tasks), select(name)}.
-  function render(container, graph, onSelect) {
+  // Draw `graph` into `container`; returns {update(tasks), select(name), fit()}.
+  // `options.definition`: a workflow's graph, not an execution's (no states: plain boxes).
+  function render(container, graph, onSelect, options) {
     const lay = layout(graph);
     const shift = offsets(graph.edges);
-    const svg = h(
-      "svg",
-      { class: "graph", viewBox: `0 0 ${lay.width} ${lay.height}`, width: lay.width, height: lay.height, role: "img",
-        "aria-label": `task graph of ${graph.workflow}` },
-      markers(),
+    const stage = h("g", { class: "stage" },
       h("g", { class: "edges" }, graph.edges.map((e, i) => drawEdge(e, i, lay, shift[i]))),
-      h("g", { class: "nodes" }, graph.nodes.map((n) => drawNode(n, lay.pos[n.name], onSelect))),
-    );
-    fill(container, svg);
+      h("g", { class: "nodes" }, graph.nodes.map((n) => drawNode(n, lay.pos[n.name], onSelect))));
+    const svg = h("svg", { class: `graph${options && options.definition ? " definition" : ""}`, width: "100%", height: lay.height, role: "img",
+      "aria-label": `task graph of ${graph.workflow}`, "data-width": lay.width, "data-height": lay.height }, markers(), stage);
+    const view = Viewport(container, svg, stage, lay);
     return {
       svg,
+      fit: view.fit,
       update: (tasks, progress) => update(svg, graph, tasks, progress || {}),
       select: (name) => {
         svg.querySelectorAll(".node.selected").forEach((el) => el.classList.remove("selected"));
@@ -240,6 +275,80 @@ const GraphView = (() => {
         if (el) el.classList.add("selected");
       },
     };
+  }
+
+  // Fit the drawing to the width of its box at a readable scale (between MIN_FIT and MAX_FIT);
+  // a graph too big for that overflows, and the reader drags it around and zooms
+  // (buttons, or Ctrl + wheel). A resize refits until the reader zooms or pans.
+  const MIN_FIT = 0.75;
+  const MAX_FIT = 1.25;
+  function Viewport(container, svg, stage, lay) {
+    const v = { s: 1, tx: 0, ty: 0, manual: false, height: 0 };
+    const zoomText = h("span", { class: "zoom-level", text: "100%" });
+    const apply = () => {
+      stage.setAttribute("transform", `translate(${v.tx.toFixed(1)},${v.ty.toFixed(1)}) scale(${v.s.toFixed(4)})`);
+      svg.setAttribute("data-scale", v.s.toFixed(3));
+      zoomText.textContent = `${Math.round(v.s * 100)}%`;
+    };
+    const fit = () => {
+      const width = container.clientWidth || lay.width;
+      const maxH = Math.max(340, Math.round(window.innerHeight * 0.64));
+      v.s = Math.min(MAX_FIT, Math.max(MIN_FIT, Math.min(width / lay.width, maxH / lay.height)));
+      v.height = Math.round(Math.min(maxH, Math.max(200, lay.height * v.s)));
+      svg.setAttribute("height", v.height);
+      v.tx = Math.max(0, (width - lay.width * v.s) / 2);
+      v.ty = Math.max(0, (v.height - lay.height * v.s) / 2);
+      v.manual = false;
+      apply();
+    };
+    const zoom = (factor, cx, cy) => {
+      const s = Math.min(3, Math.max(0.25, v.s * factor));
+      const x = cx === undefined ? container.clientWidth / 2 : cx;
+      const y = cy === undefined ? v.height / 2 : cy;
+      v.tx = x - ((x - v.tx) * s) / v.s;
+      v.ty = y - ((y - v.ty) * s) / v.s;
+      v.s = s;
+      v.manual = true;
+      apply();
+    };
+    let drag = null;
+    svg.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0 || ev.target.closest(".node")) return;
+      drag = { x: ev.clientX, y: ev.clientY, tx: v.tx, ty: v.ty };
+      svg.setPointerCapture(ev.pointerId);
+      svg.classList.add("dragging");
+    });
+    svg.addEventListener("pointermove", (ev) => {
+      if (!drag) return;
+      v.tx = drag.tx + ev.clientX - drag.x;
+      v.ty = drag.ty + ev.clientY - drag.y;
+      v.manual = true;
+      apply();
+    });
+    const end = () => { drag = null; svg.classList.remove("dragging"); };
+    svg.addEventListener("pointerup", end);
+    svg.addEventListener("pointercancel", end);
+    svg.addEventListener("wheel", (ev) => {
+      if (!ev.ctrlKey && !ev.metaKey) return;
+      ev.preventDefault();
+      const box = svg.getBoundingClientRect();
+      zoom(ev.deltaY < 0 ? 1.15 : 1 / 1.15, ev.clientX - box.left, ev.clientY - box.top);
+    }, { passive: false });
+    const tools = h("div", { class: "graph-tools" },
+      h("button", { type: "button", class: "zoom-out", title: "Zoom out", text: "−", onclick: () => zoom(1 / 1.25) }),
+      zoomText,
+      h("button", { type: "button", class: "zoom-in", title: "Zoom in", text: "+", onclick: () => zoom(1.25) }),
+      h("button", { type: "button", class: "zoom-fit", title: "Fit the graph to the panel", text: "Fit", onclick: fit }));
+    fill(container, svg, tools, h("div", { class: "graph-hint muted", text: "drag to pan · Ctrl + wheel to zoom" }));
+    fit();
+    if (window.ResizeObserver) {
+      let last = container.clientWidth;
+      new ResizeObserver(() => {
+        if (container.clientWidth !== last && !v.manual) fit();
+        last = container.clientWidth;
+      }).observe(container);
+    }
+    return { fit, zoom };
   }
 
   // The latest task execution of each task name, and how many there were.
@@ -269,7 +378,7 @@ const GraphView = (() => {
       const info = latest[name];
       const state = info ? info.task.state : "NONE";
       el.setAttribute("class", `node state-${state}${el.classList.contains("selected") ? " selected" : ""}`);
-      el.querySelector(".state-text").textContent = info ? state : "";
+      el.querySelector(".state-text").textContent = info ? state : "not started";
       const extra = [];
       if (info && progress[info.task.id]) extra.push(progress[info.task.id]);
       if (info && info.count > 1) extra.push(`×${info.count}`);
@@ -281,5 +390,5 @@ const GraphView = (() => {
     }
   }
 
-  return { render, layout, latestByName };
+  return { render, layout, latestByName, textWidth };
 })();

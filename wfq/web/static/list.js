@@ -1,4 +1,5 @@
 // wfq web page: the list of executions, filtered by state and workflow name, refreshed live.
+// Top-level executions only, unless the reader asks for the sub-workflow executions too.
 "use strict";
 
 const ListView = (() => {
@@ -10,6 +11,7 @@ const ListView = (() => {
     const args = new URLSearchParams({ sort_keys: "created_at", sort_dirs: "desc", limit: String(PAGE) });
     if (filters.state) args.set("state", filters.state);
     if (filters.workflow) args.set("workflow_name", "has:" + filters.workflow);
+    if (!filters.subs) args.set("nulls", "task_execution_id");
     return "v2/executions?" + args.toString();
   }
 
@@ -19,9 +21,14 @@ const ListView = (() => {
       "tr",
       { "data-id": ex.id, "data-state": ex.state, class: "clickable", onclick: () => { window.location.hash = link; } },
       h("td", {}, stateBadge(ex.state)),
-      h("td", { class: "workflow" }, h("a", { href: link, text: ex.workflow_name })),
-      h("td", { class: "mono", title: ex.id, text: shortId(ex.id) }),
-      h("td", { text: formatTime(ex.created_at) }),
+      h("td", { class: "workflow" }, ex.task_execution_id ? h("span", { class: "sub-arrow", title: "a sub-workflow execution", text: "↳ " }) : null,
+        h("a", { href: link, text: ex.workflow_name }),
+        ex.task_execution_id && ex.root_execution_id ? h("span", { class: "muted" }, " in ",
+          h("a", { href: `#/executions/${encodeURIComponent(ex.root_execution_id)}`, class: "mono", text: shortId(ex.root_execution_id) })) : null),
+      h("td", { class: "mono", title: ex.id }, shortId(ex.id),
+        ex.cron_trigger_id ? h("a", { class: "cron-mark", title: "started by a cron trigger", text: "cron",
+          href: `#/cron-triggers/${encodeURIComponent(ex.cron_trigger_id)}` }) : null),
+      h("td", { class: "time", text: formatTime(ex.created_at) }),
       h("td", { class: "num", text: formatDuration(durationOf(ex.created_at, ex.updated_at, ex.state)) }),
       h("td", { class: "info", title: ex.state_info || "", text: ex.state_info || "" }),
     );
@@ -29,7 +36,7 @@ const ListView = (() => {
 
   // Mount the view into `root` with the filters of the URL; returns a stop() function.
   function mount(root, params) {
-    const filters = { state: params.get("state") || "", workflow: params.get("workflow") || "" };
+    const filters = { state: params.get("state") || "", workflow: params.get("workflow") || "", subs: params.get("subs") === "1" };
     let timer = null;
     let stopped = false;
     const status = h("span", { class: "muted", id: "list-status" });
@@ -43,15 +50,18 @@ const ListView = (() => {
     stateSelect.value = filters.state;
     const nameInput = h("input", { id: "filter-workflow", type: "search", placeholder: "workflow name contains…", value: filters.workflow });
     nameInput.addEventListener("change", () => apply());
+    const subs = h("input", { id: "show-subs", type: "checkbox", checked: filters.subs, onchange: () => apply() });
     const auto = h("input", { id: "auto-refresh", type: "checkbox", checked: true });
     auto.addEventListener("change", () => schedule());
 
     function apply() {
       filters.state = stateSelect.value;
       filters.workflow = nameInput.value.trim();
+      filters.subs = subs.checked;
       const args = new URLSearchParams();
       if (filters.state) args.set("state", filters.state);
       if (filters.workflow) args.set("workflow", filters.workflow);
+      if (filters.subs) args.set("subs", "1");
       const hash = "#/" + (args.toString() ? "?" + args.toString() : "");
       if (window.location.hash !== hash) history.replaceState(null, "", hash);
       refresh();
@@ -64,7 +74,8 @@ const ListView = (() => {
         const rows = (data.executions || []).map(row);
         fill(body, ...rows);
         if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 6, class: "empty", text: "No execution matches." })));
-        status.textContent = `${rows.length}${rows.length === PAGE ? "+" : ""} executions · updated ${new Date().toLocaleTimeString()}`;
+        const what = plural(rows.length, filters.subs ? "execution" : "top-level execution", rows.length === PAGE);
+        status.textContent = `${what} · updated ${formatClock(new Date())}`;
         error.classList.add("hidden");
       } catch (err) {
         if (stopped) return;
@@ -89,13 +100,14 @@ const ListView = (() => {
             h("label", {}, "State ", stateSelect),
             h("label", {}, "Workflow ", nameInput),
             h("button", { type: "submit", text: "Filter" }),
+            h("label", { class: "muted", title: "Sub-workflow executions are listed under their parent's page" }, subs, " sub-workflows too"),
             h("label", { class: "muted" }, auto, " auto-refresh"),
           ),
         ),
         error,
         h("table", { class: "table", id: "executions-table" },
           h("thead", {}, h("tr", {},
-            ["State", "Workflow", "ID", "Started", "Duration", "State info"].map((t) => h("th", { text: t })))),
+            ["State", "Workflow", "ID", `Started (${Clock.short()})`, "Duration", "State info"].map((t) => h("th", { text: t })))),
           body,
         ),
         h("div", { class: "footer" }, status),
