@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -62,12 +63,28 @@ def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None
         proc.close()
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def default_node_name() -> str:
+    """A worker's Celery node name, unique on its host: `wfq-<pid>@<host>` (`%h` is the host)."""
+    return f"wfq-{os.getpid()}@%h"
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    options_metavar="[OPTIONS] [CELERY WORKER OPTIONS]...",
+)
 @click.option("--concurrency", "-c", default=None, type=int, help="Worker processes.")
 @click.option("--queues", "-Q", default=None, help="Queues to consume (default: wfq,wfq.engine).")
+@click.option(
+    "--hostname", "-n", default=None,
+    help="Celery node name (default wfq-<pid>@<host>: unique for each worker on a host).",
+)
 @click.pass_context
-def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> None:
-    """Run a Celery worker that executes actions (needs a real broker)."""
+def worker(ctx: click.Context, concurrency: int | None, queues: str | None, hostname: str | None) -> None:
+    """Run a Celery worker that executes actions (needs a real broker).
+
+    Any other argument is passed to Celery's worker as it is (see `celery worker --help`),
+    e.g. `wfq worker -c 4 --max-tasks-per-child 100`.
+    """
     from workers.app import make_celery
 
     s: settings_mod.Settings = ctx.obj
@@ -76,6 +93,7 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> N
         "worker",
         f"--concurrency={concurrency or s.worker_concurrency}",
         f"--queues={queues or f'{s.queue},{s.engine_queue}'}",
+        f"--hostname={hostname or default_node_name()}",
         "--loglevel=INFO",
         *ctx.args,
     ]
