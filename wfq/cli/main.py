@@ -121,11 +121,17 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_obj
 def db_upgrade(s: settings_mod.Settings) -> None:
-    """Apply every schema migration."""
-    from wfq.persistence.migrate import upgrade
+    """Apply every schema migration, printing each one applied."""
+    from wfq.persistence.migrate import display_url, upgrade
 
-    upgrade(s.database_url)
-    click.echo(f"database {s.database_url} is up to date")
+    applied = upgrade(s.database_url)
+    url = display_url(s.database_url)
+    for step in applied:
+        click.echo(f"applied {step.revision}: {step.message}")
+    if applied:
+        click.echo(f"database {url} is now at revision {applied[-1].revision}")
+    else:
+        click.echo(f"database {url} is already up to date")
 
 
 @main.command()
