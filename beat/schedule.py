@@ -1,4 +1,5 @@
-"""What beat sends, and how often. Task bodies live in workers/tasks.py; beat only publishes."""
+"""What beat sends, and how often. Task bodies live in workers/tasks.py; beat only publishes.
+Cron triggers are not a message: beat's scheduler fires them itself (scheduler.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,8 @@ from wfq.settings import Settings
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The periodic messages of wfq: cron triggers every second, and the integrity check."""
+    """The periodic messages of wfq: the integrity check."""
     return {
-        "wfq-cron-triggers": {
-            "task": names.FIRE_CRON_TRIGGERS,
-            "schedule": timedelta(seconds=1),
-            "options": {"queue": settings.engine_queue, "expires": 5},
-        },
         "wfq-recover": {
             "task": names.RECOVER,
             "schedule": timedelta(seconds=settings.recovery_interval_s),

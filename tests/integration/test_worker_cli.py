@@ -1,5 +1,5 @@
 """`wfq worker`, as an operator starts it: two workers on one host get distinct Celery node
-names (Flower and `celery inspect` see two workers), and its help says where other options go."""
+names: Flower and `celery inspect` see two workers."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-
-from wfq.cli.main import main
 
 pytestmark = pytest.mark.integration
 BANNER = re.compile(r"-{5,} (\S+@\S+) v\d")
@@ -73,9 +70,3 @@ def test_two_workers_on_one_host_have_distinct_node_names(integration_env: dict[
             p.wait(timeout=30)
     assert not any("DuplicateNodenameWarning" in log.read_text() for log in logs)
 
-
-def test_worker_help_says_other_options_go_to_celery() -> None:
-    result = CliRunner().invoke(main, ["worker", "--help"])
-    assert result.exit_code == 0
-    assert "passed to Celery's worker" in result.output
-    assert "wfq-<pid>@<host>" in result.output

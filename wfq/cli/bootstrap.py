@@ -41,10 +41,10 @@ class Process:
         self.services.db.dispose()
 
     def start_periodic_work(self) -> None:
-        """What beat does when not embedded: cron triggers every second, the integrity check
-        every `recovery_interval_s`, each in its own thread."""
-        s = self.services.settings
-        self._every(1.0, "wfq-cron", lambda: cron_firing.fire_due(self.services, self.services.now()))
+        """What beat does when not embedded: cron triggers (a check every second, a firing when
+        one is due), the integrity check every `recovery_interval_s`, each in its own thread."""
+        s, svc = self.services.settings, self.services
+        self._every(1.0, "wfq-cron", lambda: cron_firing.tick(svc, svc.now(), 1.0))
         self._every(s.recovery_interval_s, "wfq-recovery", lambda: recovery.recover(self.services))
 
     def _every(self, seconds: float, name: str, fn: Callable[[], object]) -> None:

@@ -103,14 +103,19 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str | None, host
 @main.command()
 @click.pass_obj
 def beat(s: settings_mod.Settings) -> None:
-    """Run Celery beat: the periodic integrity check (and, later, cron triggers)."""
+    """Run Celery beat: fires cron triggers (each instant exactly once, however many beats run)
+    and sends the periodic integrity check to the workers.
+
+    Logs each cron trigger it fires; the worker that runs an integrity check logs what it
+    recovered.
+    """
     from beat.schedule import beat_schedule
     from workers.app import make_celery
 
     app = make_celery(s)
     app.conf.beat_schedule = beat_schedule(s)
     # In-memory schedule: every entry is an interval, and the cron state lives in the database.
-    app.Beat(loglevel="INFO", scheduler="celery.beat:Scheduler").run()
+    app.Beat(loglevel="INFO", scheduler="beat.scheduler:WfqScheduler").run()
 
 
 @main.group()
