@@ -8,7 +8,7 @@ COPY . /src
 # pip installs); the production API server (granian) and Flower come with it.
 RUN python3 -m venv /opt/wfq \
  && /opt/wfq/bin/pip install --quiet '.[server,flower]' \
- && useradd --system --uid 10001 --home-dir /var/lib/wfq --create-home wfq
+ && useradd --uid 10001 --home-dir /var/lib/wfq --create-home --shell /usr/sbin/nologin wfq
 # Not root: the processes can write only their home (the SQLite file of a bare `wfq server`).
 USER wfq
 WORKDIR /var/lib/wfq
