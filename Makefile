@@ -1,20 +1,31 @@
-# One command per job. `make example` installs wfq and runs the shipped workflow embedded
-# (SQLite + in-process worker); `make test` installs everything and runs the whole test suite.
+# One command per job. `make example` installs wfq (only what it needs to run) and runs the
+# shipped workflow embedded (SQLite + in-process worker); `make test` installs everything
+# (the `test` extra) and runs the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
+PIP = $(BIN)/python -m pip install -q
 
-.PHONY: install example test lint bench services clean
+.PHONY: install install-run example test lint bench services clean
 
 install: $(VENV)/.installed
+install-run: $(VENV)/.installed-run
 
-$(VENV)/.installed: setup.py
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(PIP) --upgrade pip
+
+# wfq and its runtime dependencies: enough for `wfq run`, `wfq server`, worker and beat.
+$(VENV)/.installed-run: setup.py pyproject.toml | $(BIN)/python
+	$(PIP) -e .
 	touch $@
 
-example: install
+# Everything the tests, the linters and the benchmarks use.
+$(VENV)/.installed: setup.py pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+example: install-run
 	$(BIN)/wfq run examples/nightly_backup.yaml
 
 services:

@@ -1,6 +1,7 @@
-"""Packaging of wfq: `pip install -e .` (add `[test]` for the test suite)."""
+"""Packaging of wfq: `pip install -e .` runs wfq (what `make example` installs); add `[test]`
+for the test suite (`make test`). The build backend is named in pyproject.toml."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 setup(
     name="wfq",
@@ -9,12 +10,20 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(
-        include=["wfq", "wfq.*", "workers", "workers.*", "beat", "beat.*", "listener", "listener.*"]
+    # The packages live at the top of the repository: `pip install -e .` then adds it to sys.path
+    # with a plain .pth file (setuptools prints no warning about that layout).
+    package_dir={"": "."},
+    # Namespace packages too: the migrations and the web page's static files are folders
+    # without __init__.py that must ship (as data) with the code.
+    packages=find_namespace_packages(
+        include=["wfq", "wfq.*", "workers", "workers.*", "beat", "beat.*", "listener", "listener.*"],
+        exclude=["*.__pycache__"],
     ),
     package_data={
-        "wfq.persistence": ["migrations/*.py", "migrations/versions/*.py", "alembic.ini"],
-        "wfq.web": ["static/*", "README.md"],
+        "wfq.persistence.migrations": ["*.py", "script.py.mako"],
+        "wfq.persistence.migrations.versions": ["*.py"],
+        "wfq.web.static": ["**/*"],
+        "": ["README.md"],
     },
     include_package_data=True,
     install_requires=[

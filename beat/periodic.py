@@ -1,6 +1,7 @@
 """The periodic work of wfq, run by `wfq beat` (and by the embedded `wfq server` / `wfq run`)
-in threads of its own process: cron triggers every second, the integrity check every
-`recovery_interval_s`.
+in threads of its own process: cron triggers (one read of the earliest due time every second,
+a firing, logged at INFO, only when one is due), the integrity check every `recovery_interval_s`
+(its first pass at once, so timers that came due while wfq was down fire at start).
 
 They run here rather than as broker messages for a worker: a message would wait in a queue
 behind whatever the workers are busy with, and expire unrun under load, which is exactly when a
@@ -30,7 +31,7 @@ class Periodic:
 
     def start(self) -> Periodic:
         svc = self.services
-        self._every(1.0, "wfq-cron", lambda: cron_firing.fire_due(svc, svc.now()))
+        self._every(1.0, "wfq-cron", lambda: cron_firing.tick(svc, svc.now(), 1.0))
         # The first integrity check runs at once: timers that came due while wfq was down
         # fire now, not one interval (plus the dispatch grace) after the start.
         self._every(

@@ -54,7 +54,8 @@ def register(app: WfqCelery) -> None:
 
     @app.task(name=names.FIRE_CRON_TRIGGERS, acks_late=True, ignore_result=True, shared=False)
     def fire_cron_triggers() -> None:
-        """Fire due cron triggers; any number of beats may send this at once."""
+        """Fire due cron triggers. Beat fires them itself now; kept for a beat of an older
+        version still sending it during an upgrade (any number may, at once)."""
         with _next_tick_retries("cron triggers"):
             cron_firing.fire_due(app.services, app.services.now())
 

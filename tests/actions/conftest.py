@@ -89,34 +89,37 @@ def ssh_peer(tmp_path_factory: pytest.TempPathFactory, ssh_keys: dict[str, Any])
 EXAMPLE_PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "wfq_example_actions"
 
 
-def _installed_version(dist: str) -> str | None:
-    from importlib import metadata
+def _venv_lists_example_package() -> bool:
+    """Whether a fresh interpreter of this environment finds wfq-example-actions (an earlier
+    version of the fixture below installed it into .venv)."""
+    import subprocess
+    import sys
 
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
+    code = "import importlib.metadata as m; m.version('wfq-example-actions')"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).returncode == 0
 
 
 @pytest.fixture(scope="session")
-def example_package(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """tests/fixtures/wfq_example_actions pip-installed into this environment (once: kept
-    installed between runs, reinstalled when its version changes)."""
+def example_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """tests/fixtures/wfq_example_actions pip-installed into a throw-away folder that is on
+    sys.path for this test session only: the environment itself never lists `example.*`."""
     import importlib
     import shutil
     import subprocess
     import sys
-    import tomllib
 
-    wanted = tomllib.loads((EXAMPLE_PACKAGE / "pyproject.toml").read_text())["project"]["version"]
-    if _installed_version("wfq-example-actions") != wanted:
-        src = tmp_path_factory.mktemp("pkg") / "wfq_example_actions"
-        shutil.copytree(EXAMPLE_PACKAGE, src)  # build outside the work tree
-        pip = [sys.executable, "-m", "pip", "install", "--no-deps", "--force-reinstall", "-q", str(src)]
-        proc = subprocess.run(pip, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:  # no index reachable: build with what the venv has
-            proc = subprocess.run([*pip, "--no-build-isolation"], capture_output=True, text=True, check=False)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        importlib.invalidate_caches()
-    assert _installed_version("wfq-example-actions") == wanted
-    return wanted
+    if _venv_lists_example_package():  # left there by an older test run: take it out
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", "wfq-example-actions"], check=True)
+    base = tmp_path_factory.mktemp("pkg")
+    src, target = base / "src", base / "site-packages"
+    shutil.copytree(EXAMPLE_PACKAGE, src)  # build outside the work tree
+    pip = [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(src)]
+    proc = subprocess.run(pip, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:  # no index reachable: build with what the venv has
+        proc = subprocess.run([*pip, "--no-build-isolation"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    sys.path.insert(0, str(target))
+    importlib.invalidate_caches()
+    yield target
+    sys.path.remove(str(target))
+    importlib.invalidate_caches()

@@ -1,8 +1,12 @@
 """A custom action package pip-installed next to wfq is found through its `wfq.actions` entry
-points and runs: a decorated function, a plain function and a class written for Mistral."""
+points and runs: a decorated function, a plain function and a class written for Mistral. The
+test package is installed for the tests only, never into the environment wfq runs from."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +20,7 @@ pytest.importorskip("mistral_lib")
 
 
 @pytest.fixture(scope="module")
-def registry(example_package: str) -> ActionRegistry:
+def registry(example_package: Path) -> ActionRegistry:
     return ActionRegistry.load(Settings())
 
 
@@ -41,3 +45,21 @@ def test_installed_actions_run(registry: ActionRegistry) -> None:
     with pytest.raises(ActionFailed) as err:
         multiply.fn(ctx, a=-1)
     assert err.value.data == {"reason": "negative", "a": -1}
+
+
+LIST_ACTIONS = """
+from wfq.actions.registry import ActionRegistry
+from wfq.settings import Settings
+print(sorted(a.name for a in ActionRegistry.load(Settings())))
+"""
+
+
+def test_a_later_run_of_wfq_does_not_list_the_test_actions(registry: ActionRegistry) -> None:
+    # The test package is installed (registry), yet wfq started afresh from this environment,
+    # as in production after `make test`, lists only its own actions.
+    assert "example.add" in registry
+    proc = subprocess.run(
+        [sys.executable, "-c", LIST_ACTIONS], capture_output=True, text=True, check=True, cwd="/", env={}
+    )
+    names = proc.stdout
+    assert "std.echo" in names and "example." not in names

@@ -1,15 +1,20 @@
-"""End to end: a real `wfq beat` process and a real worker fire a cron trigger; a worker
-restarted while a task waits on wait-before still completes it exactly once; beat's first pass
-fires a timer that came due while it was down at once, and beat is listed as a live service."""
+"""End to end: a real `wfq beat` process and a real worker fire a cron trigger (beat logs the
+firing and sends no per-second message for it); a worker restarted while a task waits on
+wait-before still completes it exactly once; beat's first pass fires a timer that came due while
+it was down at once, and beat is listed as a live service."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import json
+import re
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +31,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def beat_process(integration_env: dict[str, str], tmp_path: Path) -> Any:
-    log = (tmp_path / "beat.log").open("wb")
+    with _beat(integration_env, tmp_path / "beat.log") as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def _beat(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wfq.cli.main", "beat"], cwd=tmp_path, env=integration_env,
+        [sys.executable, "-m", "wfq.cli.main", "beat"], cwd=log_path.parent, env=env,
         stdout=log, stderr=subprocess.STDOUT,
     )
-    yield proc
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
 
 
-def test_beat_fires_a_trigger_and_its_execution_succeeds(api: Any, services: Any, beat_process: Any) -> None:
+def _cron_workflow(api: Any) -> tuple[str, str]:
+    """A workflow for triggers to start: its name and id."""
     name = api.create_workflow(wf("cron", """
   input: [who]
   output: {said: <% $.said %>}
@@ -46,26 +60,74 @@ def test_beat_fires_a_trigger_and_its_execution_succeeds(api: Any, services: Any
       action: std.echo output="hello <% $.who %>"
       publish: {said: <% task().result %>}
 """))[0]["name"]
-    wf_row = api.c.get(f"/v2/workflows/{name}").get_json()
+    return name, api.c.get(f"/v2/workflows/{name}").get_json()["id"]
+
+
+def _trigger_in(services: Any, workflow: tuple[str, str], seconds: int) -> tuple[str, str]:
+    """A trigger that fires once, `seconds` from now: its id and name."""
     trig_id = str(uuid.uuid4())
-    soon = services.now().replace(microsecond=0) + dt.timedelta(seconds=3)
+    soon = services.now().replace(microsecond=0) + dt.timedelta(seconds=seconds)
     with services.db.write() as session:
         session.add(CronTrigger(
             id=trig_id, name=f"beat-{trig_id[:6]}", pattern="* * * * *", first_execution_time=soon,
-            next_execution_time=soon, remaining_executions=1, workflow_id=wf_row["id"],
-            workflow_name=name, workflow_input={"who": "cron"}, project_id="<default-project>",
+            next_execution_time=soon, remaining_executions=1, workflow_id=workflow[1],
+            workflow_name=workflow[0], workflow_input={"who": "cron"}, project_id="<default-project>",
         ))
-    deadline = time.monotonic() + 40
+    return trig_id, f"beat-{trig_id[:6]}"
+
+
+def _executions_of(api: Any, name: str, timeout: float = 40) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
     fired: list[dict[str, Any]] = []
     while time.monotonic() < deadline and not fired:
         fired = api.c.get(f"/v2/executions?workflow_name={name}").get_json()["executions"]
         time.sleep(0.2)
+    return fired
+
+
+def test_beat_fires_a_trigger_and_its_execution_succeeds(api: Any, services: Any, beat_process: Any) -> None:
+    workflow = _cron_workflow(api)
+    trig_id, _ = _trigger_in(services, workflow, 3)
+    fired = _executions_of(api, workflow[0])
     assert len(fired) == 1, "the trigger did not fire"
     ex = api.wait(fired[0]["id"])
     assert ex["state"] == "SUCCESS" and ex["output"] == '{"said": "hello cron"}'
     with services.db.read() as session:
         row = session.get(CronTrigger, trig_id)
         assert row.status == "COMPLETED" and row.remaining_executions == 0
+
+
+def test_beat_logs_each_firing_and_sends_no_message_per_second(
+    api: Any, services: Any, integration_env: dict[str, str], tmp_path: Path
+) -> None:
+    import redis
+
+    # beat's own engine queue, which no worker reads: every message beat sends stays there.
+    engine_queue = f"beat-{uuid.uuid4().hex[:6]}.engine"
+    env = {**integration_env, "WFQ_ENGINE_QUEUE": engine_queue}
+    workflow = _cron_workflow(api)
+    _, trigger_name = _trigger_in(services, workflow, 2)
+    broker = redis.Redis.from_url(integration_env["WFQ_BROKER_URL"])
+    log_path = tmp_path / "beat.log"
+    try:
+        with _beat(env, log_path):
+            fired = _executions_of(api, workflow[0])
+            assert len(fired) == 1, "the trigger did not fire"
+            assert api.wait(fired[0]["id"])["state"] == "SUCCESS"
+            time.sleep(4)  # idle ticks: no message, no log line
+        sent = [json.loads(m)["headers"]["task"] for m in broker.lrange(engine_queue, 0, -1)]
+    finally:
+        broker.delete(engine_queue)
+    assert "wfq.fire_cron_triggers" not in sent
+    log = log_path.read_text()
+    firing = rf"INFO wfq.cron: cron trigger {trigger_name} fired for \S+ \S+: execution {fired[0]['id']}"
+    assert re.search(firing, log), log
+    lines = [line for line in log.splitlines() if re.search(r" (INFO|WARNING|ERROR) ", line)]
+    # The readiness line and the firing, nothing per tick.
+    assert [line for line in lines if "beat ready" not in line] == [
+        line for line in lines if "fired for" in line
+    ], log
+    assert len(lines) == 2, log
 
 
 def test_worker_restarted_during_wait_before_completes_the_task_once(

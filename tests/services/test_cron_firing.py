@@ -104,6 +104,19 @@ def test_a_deleted_workflow_does_not_jam_the_trigger(svc: Any) -> None:
     assert _trigger_row(svc, trig).next_execution_time == T0 + dt.timedelta(minutes=1)
 
 
+def test_tick_fires_only_what_is_due_and_says_how_long_to_wait(svc: Any, caplog: Any) -> None:
+    assert cron_firing.tick(svc, T0, poll_s=1.0) == 1.0  # no trigger: check again in poll_s
+    trig = _trigger(svc)
+    assert cron_firing.tick(svc, T0 - dt.timedelta(seconds=30), poll_s=1.0) == 1.0
+    assert cron_firing.tick(svc, T0 - dt.timedelta(seconds=0.25), poll_s=1.0) == 0.25
+    assert _executions(svc, trig) == []
+    with caplog.at_level("INFO", logger="wfq.cron"):
+        assert cron_firing.tick(svc, T0, poll_s=1.0) == 1.0
+    (ex,) = _executions(svc, trig)
+    assert f"cron trigger trig-{trig[-6:]} fired for 2026-11-23 02:00:00: execution {ex['id']}" in caplog.text
+    assert _trigger_row(svc, trig).next_execution_time == T0 + dt.timedelta(minutes=1)
+
+
 @pytest.mark.integration
 def test_two_schedulers_racing_on_postgresql_fire_each_instant_once(pg_url: str) -> None:
     svc = inline_services(pg_url)

@@ -55,7 +55,7 @@ AUTHORIZATIONS = {
         "type": "apiKey",
         "in": "header",
         "name": "Authorization",
-        "description": "Bearer <token>",
+        "description": "`Bearer <token>`",
     },
     "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
 }
@@ -115,8 +115,10 @@ def create_app(services: Services) -> flask.Flask:
         app,
         version=wfq.__version__,
         title="wfq",
+        # Swagger UI renders descriptions as Markdown, where a bare <token> is an HTML tag that
+        # vanishes: code spans keep the placeholders visible.
         description="A Mistral v2 compatible workflow service. Authentication: "
-        "'Authorization: Bearer <token>' or 'X-Auth-Token: <token>' when tokens are configured.",
+        "`Authorization: Bearer <token>` or `X-Auth-Token: <token>` when tokens are configured.",
         doc=DOCS_PATH,
         authorizations=AUTHORIZATIONS,
         security=list(AUTHORIZATIONS) if ctx.auth.enabled else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -72,21 +73,33 @@ def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None
         proc.close()
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def default_node_name() -> str:
+    """A worker's Celery node name, unique on its host: `wfq-<pid>@<host>` (`%h` is the host)."""
+    return f"wfq-{os.getpid()}@%h"
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    options_metavar="[OPTIONS] [CELERY WORKER OPTIONS]...",
+)
 @click.option(
     "--concurrency", "-c", default=None, type=int,
     help="Actions run at once (threads; default: worker_slots, 1000).",
 )
 @click.option("--queues", "-Q", default=None, help="Queues to consume (default: wfq,wfq.engine).")
+@click.option(
+    "--hostname", "-n", default=None,
+    help="Celery node name (default wfq-<pid>@<host>: unique for each worker on a host).",
+)
 @click.pass_context
-def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> None:
+def worker(ctx: click.Context, concurrency: int | None, queues: str | None, hostname: str | None) -> None:
     """Run a Celery worker that executes actions (needs a real broker).
 
     By default one process runs up to `worker_slots` (1000) actions at once in threads, and
     engine events (timers, with-items callbacks) on an engine lane of its own; an action that
     only waits (std.sleep, asynchronous actions, subworkflows) holds no slot. Any other option
-    is passed to `celery worker` as is, e.g. `--pool prefork -c 4` for CPU-bound actions
-    (see docs/operations.md, "Sizing the workers")."""
+    is passed to `celery worker` as is, e.g. `--pool prefork -c 4` for CPU-bound actions or
+    `--max-tasks-per-child 100` (see docs/operations.md, "Sizing the workers")."""
     from workers.app import make_celery
 
     s: settings_mod.Settings = ctx.obj
@@ -101,6 +114,7 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str | None) -> N
         "worker",
         *([f"--concurrency={concurrency or s.worker_slots}"] if concurrency or threads else []),
         f"--queues={queues or f'{s.queue},{s.engine_queue}'}",
+        f"--hostname={hostname or default_node_name()}",
         "--loglevel=INFO",
         *ctx.args,
     ]
@@ -180,11 +194,17 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_obj
 def db_upgrade(s: settings_mod.Settings) -> None:
-    """Apply every schema migration."""
-    from wfq.persistence.migrate import upgrade
+    """Apply every schema migration, printing each one applied."""
+    from wfq.persistence.migrate import display_url, upgrade
 
-    upgrade(s.database_url)
-    click.echo(f"database {s.database_url} is up to date")
+    applied = upgrade(s.database_url)
+    url = display_url(s.database_url)
+    for step in applied:
+        click.echo(f"applied {step.revision}: {step.message}")
+    if applied:
+        click.echo(f"database {url} is now at revision {applied[-1].revision}")
+    else:
+        click.echo(f"database {url} is already up to date")
 
 
 @main.command()

@@ -14,7 +14,8 @@ RECOVER = "wfq.recover"
 """No args. The periodic integrity check: re-sends stranded work, fails lost actions."""
 
 FIRE_CRON_TRIGGERS = "wfq.fire_cron_triggers"
-"""No args. Sent by beat every second: fires the cron triggers that are due (exactly once)."""
+"""No args: fires the cron triggers that are due (exactly once). Beat fires them itself now
+(beat/scheduler.py); a worker still accepts the message from a beat of an older version."""
 
 NOTIFY = "wfq.notify"
 """args: [targets, payload]. Posts one state-change event to the execution's webhooks."""

@@ -6,6 +6,9 @@ transaction. The execution id is derived from (trigger id, instant), so even two
 somehow claimed the same instant could not both commit it. A beat that was down fires a missed
 instant once (the latest one), then continues on schedule from now. A trigger whose
 `remaining_executions` reaches 0 is kept with status COMPLETED.
+
+`tick(svc, now, poll_s)` is what a scheduler calls in a loop: one read of the earliest due time,
+a firing only when something is due, and how long to wait before the next tick.
 """
 
 from __future__ import annotations
@@ -47,6 +50,29 @@ def execution_id_for(trigger_id: str, instant: dt.datetime) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{trigger_id}@{instant.isoformat()}"))
 
 
+MIN_WAIT_S = 0.1
+"""A scheduler waits at least this long between ticks (another one may hold a due trigger)."""
+
+
+def next_due(svc: Services) -> dt.datetime | None:
+    """When the earliest ACTIVE trigger is due (None: no trigger is waiting to fire)."""
+    with svc.db.read() as session:
+        return repo.earliest_due(session)
+
+
+def tick(svc: Services, now: dt.datetime, poll_s: float) -> float:
+    """Fire the triggers due at `now`, if any (a single read when none is); returns the seconds
+    to wait before the next tick: until the next due instant, at most `poll_s`, so a trigger
+    created or changed meanwhile is seen within `poll_s`."""
+    due = next_due(svc)
+    if due is not None and due <= now:
+        fire_due(svc, now)
+        due = next_due(svc)
+    if due is None:
+        return poll_s
+    return min(poll_s, max(MIN_WAIT_S, (due - now).total_seconds()))
+
+
 def fire_due(svc: Services, now: dt.datetime, limit: int = 100) -> list[Fired]:
     """Fire every trigger due at `now`; returns what was fired."""
     fired: list[Fired] = []
@@ -64,7 +90,7 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
             trig = repo.claim_due(session, now)
             if trig is None:
                 return None
-            instant = trig.next_execution_time
+            instant, name = trig.next_execution_time, trig.name
             ex_id = execution_id_for(trig.id, instant)
             error = None
             commands = []
@@ -91,6 +117,8 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
         # Another scheduler committed this instant first: nothing to do.
         return Fired("", now, None, "already fired")
     svc.carry_out(commands)
+    if ex_id is not None:
+        log.info("cron trigger %s fired for %s: execution %s", name, f"{instant:%Y-%m-%d %H:%M:%S}", ex_id)
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import CronTrigger
@@ -24,3 +24,9 @@ def claim_due(session: Session, now: Any) -> CronTrigger | None:
         .with_for_update(skip_locked=True)
     )
     return session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+
+def earliest_due(session: Session) -> Any:
+    """The earliest `next_execution_time` of the ACTIVE triggers (None when there is none)."""
+    stmt = select(func.min(CronTrigger.next_execution_time)).where(CronTrigger.status == "ACTIVE")
+    return session.scalar(stmt)
