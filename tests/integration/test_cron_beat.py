@@ -122,8 +122,13 @@ def test_beat_logs_each_firing_and_sends_no_message_per_second(
     log = log_path.read_text()
     firing = rf"INFO wfq.cron: cron trigger {trigger_name} fired for \S+ \S+: execution {fired[0]['id']}"
     assert re.search(firing, log), log
-    lines = [line for line in log.splitlines() if re.search(r" (INFO|WARNING|ERROR) ", line)]
-    # The readiness line and the firing, nothing per tick.
+    # The readiness line and the firing, nothing per tick. (The integrity check's first pass
+    # may report work other tests of this database left behind: that is not a tick.)
+    lines = [
+        line
+        for line in log.splitlines()
+        if re.search(r" (INFO|WARNING|ERROR) ", line) and " wfq.recovery: " not in line
+    ]
     assert [line for line in lines if "beat ready" not in line] == [
         line for line in lines if "fired for" in line
     ], log

@@ -98,7 +98,7 @@ def worker(ctx: click.Context, concurrency: int | None, queues: str | None, host
     By default one process runs up to `worker_slots` (1000) actions at once in threads, and
     engine events (timers, with-items callbacks) on an engine lane of its own; an action that
     only waits (std.sleep, asynchronous actions, subworkflows) holds no slot. Any other option
-    is passed to `celery worker` as is, e.g. `--pool prefork -c 4` for CPU-bound actions or
+    is passed to Celery's worker as is (`celery worker --help`), e.g. `--pool prefork -c 4` for CPU-bound actions or
     `--max-tasks-per-child 100` (see docs/operations.md, "Sizing the workers")."""
     from workers.app import make_celery
 
@@ -136,8 +136,9 @@ def _pool_option(args: list[str]) -> str | None:
 @main.command()
 @click.pass_obj
 def beat(s: settings_mod.Settings) -> None:
-    """Run the periodic work: cron triggers every second and the integrity check every
-    recovery_interval_s, in this process (never queued behind actions)."""
+    """Run the periodic work in this process (never queued behind actions): fires cron
+    triggers (each instant exactly once, however many beats run; each firing logged) and runs
+    the integrity check at start and every recovery_interval_s."""
     import signal
     import threading
 
