@@ -47,7 +47,7 @@ class Settings:
     database_pool_size: int = 10
     """Database connections one process keeps. A worker's action slots use one only to claim
     an action and to record its result (the transition that follows); a thread that finds all
-    busy waits its turn (up to `database_outage_s`). See docs/architecture.md, "Sizing"."""
+    busy waits its turn (up to 10 minutes). See docs/architecture.md, "Sizing"."""
     api_host: str = "127.0.0.1"
     api_port: int = 8989
     """Where `wfq server` listens (Mistral's port by default)."""

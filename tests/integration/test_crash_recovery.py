@@ -23,13 +23,17 @@ def own_worker(integration_env: dict[str, str], tmp_path: Path) -> Any:
     queue = f"crash-{uuid.uuid4().hex[:6]}"
     env = {**integration_env, "WFQ_HEARTBEAT_INTERVAL_S": "0.3", "WFQ_TEST_EXTRA_QUEUES": queue}
 
+    started: list[WorkerProcess] = []
+
     def start(pool: str = "threads") -> WorkerProcess:
         own = {**env, "WFQ_WORKER_POOL": pool}
-        return WorkerProcess(own, tmp_path / "worker.log", concurrency=2 if pool == "prefork" else None).start()
+        worker = WorkerProcess(own, tmp_path / "worker.log", concurrency=2 if pool == "prefork" else None)
+        started.append(worker)
+        return worker.start()
 
-    worker = start()
-    yield queue, worker, start
-    worker.stop(kill=True)
+    yield queue, start(), start
+    for worker in started:  # replacements too, whatever the test did
+        worker.stop(kill=True)
 
 
 def _fast(services: Any) -> Any:
@@ -158,8 +162,5 @@ def test_a_killed_pool_child_is_detected_while_its_siblings_keep_beating(
     pid = int(claimant.rsplit(":", 1)[1])
     assert pid != worker.proc.pid  # a pool child, not the main process
     os.kill(pid, 9)
-    try:
-        done = _recover_until_done(api, services, ex["id"])
-    finally:
-        worker.stop(kill=True)
+    done = _recover_until_done(api, services, ex["id"])
     assert done["state"] == "ERROR" and "The worker running this action was lost" in done["state_info"]

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from wfq.errors import Unavailable
@@ -31,10 +32,16 @@ OUTAGE_PG_CODES = {"57P01", "57P02", "57P03"}
 """Admin shutdown, crash shutdown, cannot connect now (the server is restarting)."""
 
 
-def _pool(size: int, wait_s: float) -> dict[str, Any]:
-    """A fixed pool of `size` connections: a thread that finds all busy waits its turn, for up
-    to `wait_s` (a worker has far more threads than connections; see docs/architecture.md)."""
-    return {"pool_size": size, "max_overflow": 0, "pool_timeout": wait_s}
+POOL_WAIT_S = 600.0
+"""How long a thread waits for a free connection of its process's pool. A worker has far more
+threads than connections (docs/architecture.md, "Workers"): under a burst, or while the
+database is slow to commit, a slot waits its turn like a message waits in a queue, rather than
+failing the work it holds after a short timeout."""
+
+
+def _pool(size: int) -> dict[str, Any]:
+    """A fixed pool of `size` connections; a thread that finds all busy waits its turn."""
+    return {"pool_size": size, "max_overflow": 0, "pool_timeout": POOL_WAIT_S}
 
 
 def _sqlite_engine(url: str, begin: str, pool: dict[str, Any]) -> Engine:
@@ -83,7 +90,7 @@ class Database:
         self.url = url
         self.outage_s = outage_s
         self.is_sqlite = url.startswith("sqlite")
-        pool = _pool(pool_size, max(outage_s, 30.0))
+        pool = _pool(pool_size)
         if self.is_sqlite:
             self.engine = _sqlite_engine(url, "BEGIN", pool)
             self._write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", pool)
@@ -149,6 +156,8 @@ class Database:
     def _unreachable_as_unavailable(self) -> Iterator[None]:
         try:
             yield
+        except PoolTimeout as exc:
+            raise Unavailable(f"No database connection of this process came free in {POOL_WAIT_S:g} s") from exc
         except DBAPIError as exc:
             if not self._is_outage(exc):
                 raise
