@@ -454,7 +454,8 @@ class PureExecution:
                 parent, task_id = self.parent
                 ex = self.execution
                 event = subworkflow_completed(task_id, ex.state, ex.output, ex.state_info,
-                                              execution_id=ex.id, index=ex.params.get("index"))
+                                              execution_id=ex.id, index=ex.params.get("index"),
+                                              attempt=ex.params.get("attempt", 0))
                 self.world.after(0, lambda: parent.handle(event))
         elif isinstance(cmd, engine.ExecutionPausedOrResumed):
             # As services.executions.follow_pause_or_resume: the children, then the parent.
@@ -524,9 +525,12 @@ class PureExecution:
         if action.state == "RUNNING":
             action.state = "SUCCESS" if ok else "ERROR"
             action.output = {"result": result}
-        idle = sorted((a for a in self.actions.values()
-                       if a.task_execution_id == task_id and a.state == "IDLE"),
-                      key=lambda a: a.item_index)
+        idle = self.idle_items(task_id)
+        task = next(t for t in self.tasks if t.id == task_id)
+        if not idle and task.state == "RUNNING" and task.runtime_context.get("items_todo"):
+            # No item left to claim: the lane asks the engine for the next batch.
+            self.handle(engine.ItemsWanted(task_id))
+            idle = self.idle_items(task_id)
         if idle:
             idle[0].state = "RUNNING"
             self.start_lane(idle[0], task_id, lanes)
@@ -534,6 +538,11 @@ class PureExecution:
         lanes["active"] -= 1
         if lanes["active"] == 0:
             self.handle(engine.ItemsCompleted(task_id))
+
+    def idle_items(self, task_id: str) -> list[Any]:
+        return sorted((a for a in self.actions.values()
+                       if a.task_execution_id == task_id and a.state == "IDLE"),
+                      key=lambda a: a.item_index)
 
     def start_child(self, cmd: Any) -> None:
         """Start the subworkflow a task asked for, as services.executions.start_subworkflow."""
@@ -544,7 +553,7 @@ class PureExecution:
         if spec is None:
             msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace=]"
             self.handle(subworkflow_completed(cmd.task_execution_id, "ERROR", {"result": msg}, msg,
-                                              index=index))
+                                              index=index, attempt=cmd.params.get("attempt", 0)))
             return
         declared = {p.name for p in spec.input}
         wf_input = {k: v for k, v in cmd.input.items() if k in declared}
@@ -554,7 +563,7 @@ class PureExecution:
         except ValueError as exc:
             msg = str(exc)
             self.handle(subworkflow_completed(cmd.task_execution_id, "ERROR", {"result": msg}, msg,
-                                              index=index))
+                                              index=index, attempt=cmd.params.get("attempt", 0)))
             return
         child.handle(engine.WorkflowStarted())
 

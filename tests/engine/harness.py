@@ -130,14 +130,23 @@ class Rehearsal:
         return self
 
     def run_items(self, cmd: engine.RunItems) -> None:
-        """What the lanes do: run every item of the task, then the chord callback."""
+        """What the lanes do: run every item of the task, asking for the next batch while the
+        task has items left to create, then the chord callback."""
+        task = self.task_by_id(cmd.task_execution_id)
+        while True:
+            self.run_created_items(cmd.task_execution_id)
+            if task.state != "RUNNING" or not task.runtime_context.get("items_todo"):
+                break
+            self.handle(engine.ItemsWanted(cmd.task_execution_id))
+        self.handle(engine.ItemsCompleted(cmd.task_execution_id))
+
+    def run_created_items(self, task_id: str) -> None:
         items = [a for a in self.actions.values()
-                 if a.task_execution_id == cmd.task_execution_id and a.state in ("RUNNING", "IDLE")]
+                 if a.task_execution_id == task_id and a.state in ("RUNNING", "IDLE")]
         for a in sorted(items, key=lambda a: a.item_index):
             ok, result = self.result_of(a)
             a.state = "SUCCESS" if ok else "ERROR"
             a.output = {"result": result}
-        self.handle(engine.ItemsCompleted(cmd.task_execution_id))
 
     def task_states(self) -> dict[str, str]:
         return {t.name: t.state for t in self.tasks}

@@ -8,8 +8,9 @@ from wfq.errors import NotFound
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
-from wfq.services import views
+from wfq.services import progress, views
 from wfq.services.context import Services
+from wfq.states import State
 
 _KINDS = {
     "execution": (WorkflowExecution, views.execution, "WorkflowExecution not found [id={}]"),
@@ -25,14 +26,23 @@ def get(svc: Services, kind: str, ident: str, *, project_id: str) -> dict[str, A
     # attributes, which a Row has too) spares the ORM's instance loading, a third of a request.
     with svc.db.connection() as conn:
         row = repo.columns_by_id(conn, model, ident)
-    if row is None or row.project_id != project_id:
+    if row is None or row.project_id != project_id or _unstarted_item(kind, row):
         raise NotFound(missing.format(ident))
-    return view(row)
+    return progress.add_to(svc, [view(row)])[0] if kind == "task" else view(row)
 
 
 def list_(svc: Services, kind: str, query: ListQuery, *, project_id: str) -> list[dict[str, Any]]:
     """Rows of one kind visible to the project, filtered, sorted and paged as asked."""
     model, view, _ = _KINDS[kind]
+    scope = [model.project_id == project_id]
+    if kind == "action_execution":
+        scope.append(ActionExecution.state != State.IDLE.value)
     with svc.db.read() as session:
-        rows = list_rows(session, model, query, model.project_id == project_id)
-        return [view(r) for r in rows]
+        views = [view(r) for r in list_rows(session, model, query, *scope)]
+    return progress.add_to(svc, views) if kind == "task" else views
+
+
+def _unstarted_item(kind: str, row: object) -> bool:
+    """An item of a with-items task that no lane has started yet is not shown (Mistral creates
+    an item's action execution when the item starts)."""
+    return kind == "action_execution" and getattr(row, "state", None) == State.IDLE
