@@ -393,6 +393,8 @@ class PureExecution:
         self.parent = parent
         self.tasks: list[Any] = []
         self.actions: dict[str, Any] = {}
+        self.lanes: dict[str, dict[str, int]] = {}
+        """Lanes still running, by with-items task (the last to end sends ItemsCompleted)."""
         self.env = params.get("env") or {}
         root = (parent[0].execution.root_execution_id or parent[0].execution.id) if parent else None
         self.execution = Record(
@@ -440,10 +442,8 @@ class PureExecution:
         if isinstance(cmd, engine.RunAction):
             action = self.actions[cmd.action_execution_id]
             self.world.after(virtual_duration(action), lambda: self.finish_action(action))
-        elif kind == "RunItems":
-            lanes = {"active": len(cmd.action_execution_ids)}
-            for action_id in cmd.action_execution_ids:
-                self.start_lane(self.actions[action_id], cmd.task_execution_id, lanes)
+        elif kind in ("RunItems", "StartLanes"):
+            self.carry_out_items(cmd)
         elif kind == "ScheduleTimer":
             event = engine.TimerFired(cmd.task_execution_id, cmd.kind, cmd.token)
             self.world.at(cmd.due_at, lambda: self.handle(event))
@@ -468,6 +468,19 @@ class PureExecution:
                 parent.handle(engine.ChildStateChanged(task_id, cmd.state))
         else:
             raise NotImplementedError(f"the pure runner cannot carry out {kind}")
+
+    def carry_out_items(self, cmd: Any) -> None:
+        """Start with-items lanes (RunItems), or have the rest of them started (StartLanes)."""
+        from wfq import engine
+
+        if type(cmd).__name__ == "StartLanes":
+            event = engine.ItemsWanted(cmd.task_execution_id, lanes=True)
+            self.world.after(0, lambda: self.handle(event))
+            return
+        lanes = self.lanes.setdefault(cmd.task_execution_id, {"active": 0})
+        lanes["active"] += len(cmd.action_execution_ids)
+        for action_id in cmd.action_execution_ids:
+            self.start_lane(self.actions[action_id], cmd.task_execution_id, lanes)
 
     def execute(self, action: Any) -> tuple[bool, Any]:
         """Run the action as a worker does (wfq.services.actions.execute), in this process,

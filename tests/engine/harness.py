@@ -66,6 +66,8 @@ class Rehearsal:
         self.item_batches: list[engine.RunItems] = []
         self.commands: list[engine.Command] = []
         self.env = env or {}
+        self.start_lanes = True
+        """Carry out StartLanes at once (False: leave it to the test)."""
 
     def _ids(self) -> str:
         return f"id-{next(self.counter):04d}"
@@ -92,6 +94,9 @@ class Rehearsal:
         self.pending += [c for c in decision.commands if isinstance(c, engine.RunAction)]
         self.timers += [c for c in decision.commands if isinstance(c, engine.ScheduleTimer)]
         self.item_batches += [c for c in decision.commands if isinstance(c, engine.RunItems)]
+        for c in decision.commands:
+            if isinstance(c, engine.StartLanes) and self.start_lanes:  # what a worker does
+                self.handle(engine.ItemsWanted(c.task_execution_id, lanes=True))
         self.timers.sort(key=lambda t: t.due_at)
 
     def result_of(self, action: Any) -> tuple[bool, Any]:

@@ -53,6 +53,21 @@ def test_starting_creates_only_the_first_lanes_items() -> None:
     assert task.with_items_values == {"x": list(range(100_000))}
 
 
+def test_lanes_beyond_the_first_ones_are_started_by_a_worker_once() -> None:
+    r = Rehearsal(ECHO_ITEMS, {"n": 100_000, "lanes": 40})
+    r.start_lanes = False
+    r.handle(engine.WorkflowStarted())
+    task = r.task("each")
+    assert len(_items_of(r, task)) == with_items.FIRST_LANES
+    assert [type(c).__name__ for c in r.commands] == ["RunItems", "StartLanes"]
+    r.handle(engine.ItemsWanted(task.id, lanes=True))
+    r.handle(engine.ItemsWanted(task.id, lanes=True))  # a duplicate message
+    items = _items_of(r, task)
+    assert [a.item_index for a in items] == list(range(40)) and {a.state for a in items} == {"RUNNING"}
+    assert [len(c.action_execution_ids) for c in r.item_batches] == [16, 24]
+    assert task.runtime_context["items_todo"]["ranges"] == [[40, 100_000]]
+
+
 def test_each_batch_is_created_when_a_lane_asks_and_results_keep_their_order() -> None:
     r = _started(250, 5)
     task = r.task("each")

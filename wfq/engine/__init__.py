@@ -8,6 +8,7 @@ from wfq.engine.commands import (
     RunAction,
     RunItems,
     ScheduleTimer,
+    StartLanes,
     StartSubworkflow,
 )
 from wfq.engine.conductor import Decision, handle
@@ -53,6 +54,7 @@ __all__ = [
     "RunAction",
     "RunItems",
     "Snapshot",
+    "StartLanes",
     "StartSubworkflow",
     "SubworkflowCompleted",
     "WorkflowStarted",

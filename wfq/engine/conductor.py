@@ -174,7 +174,7 @@ def _on_timer(run: Run, event: TimerFired) -> None:
 def _on_items_wanted(run: Run, event: ItemsWanted) -> None:
     task = run.snap.task(event.task_execution_id)
     if task is not None:
-        with_items.more(run, task)
+        with_items.more(run, task, event.lanes)
 
 
 def _on_items_completed(run: Run, event: ItemsCompleted) -> None:

@@ -60,9 +60,11 @@ class ItemsCompleted(Event):
 
 @dataclass(frozen=True, slots=True)
 class ItemsWanted(Event):
-    """A with-items lane found no item left to claim: create the task's next batch of items."""
+    """A with-items lane found no item left to claim: create the task's next batch of items.
+    With `lanes`: start the lanes the task's start left to a worker (see `StartLanes`)."""
 
     task_execution_id: str
+    lanes: bool = False
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

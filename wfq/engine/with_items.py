@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from wfq.engine import data_flow, policies
-from wfq.engine.commands import RunItems, StartSubworkflow
+from wfq.engine.commands import RunItems, StartLanes, StartSubworkflow
 from wfq.engine.events import SubworkflowCompleted
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
@@ -27,13 +27,19 @@ from wfq.states import COMPLETED, State
 DEFAULT_LANES = 64
 """Items in flight for a with-items task without `concurrency` (workers bound it further)."""
 
+FIRST_LANES = 16
+"""Lanes a with-items task starts in the transition that starts it; the rest (up to
+`concurrency`) are started by a worker (`StartLanes`), so that a task of 1,000 lanes does not
+evaluate and send 1,000 items inside the request that starts its execution."""
+
 BATCH_MIN, BATCH_MAX = 100, 1000
 """Items created per `ItemsWanted`: one per lane, at least BATCH_MIN and at most BATCH_MAX (the
 batch is created with the execution locked, so it is kept to a fraction of a second)."""
 
 TODO = "items_todo"
-"""runtime_context key of what is left to create: the action, its delivery, the attempt and the
-index ranges `[[start, end), ...]` of the items not created yet."""
+"""runtime_context key of what is left to create: the action, its delivery, the attempt, the
+index ranges `[[start, end), ...]` of the items not created yet, and `lanes_due`, the lanes a
+worker is still to start."""
 
 CANCELLED_INFO = "One or more actions was cancelled."
 
@@ -118,23 +124,33 @@ def rerun_failed(run: Run, task: TaskRecord, keep: list[ActionRecord]) -> None:
         tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
 
 
-def more(run: Run, task: TaskRecord) -> None:
+def more(run: Run, task: TaskRecord, lanes: bool = False) -> None:
     """A lane found no IDLE item: create the next batch of the task's items (IDLE), if the task
-    still runs and has items left to create."""
+    still runs and has items left to create. With `lanes`: start the lanes still due instead
+    (once: a duplicate finds none due)."""
     from wfq.engine import tasks
 
     todo = task.runtime_context.get(TODO)
-    if not todo or task.state != State.RUNNING or run.snap.execution.state in COMPLETED:
+    if not todo or task.state != State.RUNNING:
         return
-    capacity = task.runtime_context.get("with_items", {}).get("capacity") or DEFAULT_LANES
-    indexes, rest = take(todo["ranges"], min(max(capacity, BATCH_MIN), BATCH_MAX))
+    if lanes:
+        n = int(todo.get("lanes_due", 0))
+    else:
+        capacity = task.runtime_context.get("with_items", {}).get("capacity") or DEFAULT_LANES
+        n = min(max(capacity, BATCH_MIN), BATCH_MAX)
+    if n <= 0:
+        return
+    indexes, rest = take(todo["ranges"], n)
     try:
-        _create(run, task, todo, indexes, State.IDLE)
+        ids = _create(run, task, todo, indexes, State.RUNNING if lanes else State.IDLE)
     except tasks.TaskFailure as exc:
         wf = run.snap.execution.workflow_name
         tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
         return
-    _set_todo(task, todo, rest)
+    _set_todo(task, {**todo, "lanes_due": 0} if lanes else todo, rest)
+    if lanes:
+        label = tasks.label(run, task, todo["action"])
+        run.emit(RunItems(task.id, tuple(ids), todo["delivery"]["queue"], label))
 
 
 def stop(run: Run, task: TaskRecord, state: State, state_info: str) -> None:
@@ -196,7 +212,11 @@ def _set_count(task: TaskRecord, count: int, capacity: int) -> None:
 
 def _set_todo(task: TaskRecord, todo: dict[str, Any], rest: list[list[int]]) -> None:
     rc = {k: v for k, v in task.runtime_context.items() if k != TODO}
-    task.runtime_context = {**rc, TODO: {**todo, "ranges": rest}} if rest else rc
+    if rest:
+        lanes_due = min(int(todo.get("lanes_due", 0)), sum(e - s for s, e in rest))
+        task.runtime_context = {**rc, TODO: {**todo, "ranges": rest, "lanes_due": lanes_due}}
+    else:
+        task.runtime_context = rc
 
 
 def _open(run: Run, task: TaskRecord, name: str, ranges: list[list[int]], capacity: int) -> None:
@@ -210,10 +230,13 @@ def _open(run: Run, task: TaskRecord, name: str, ranges: list[list[int]], capaci
         "attempt": int(task.runtime_context.get("retry_no", 0)),
         "ranges": ranges,
     }
-    first, rest = take(ranges, capacity or DEFAULT_LANES)
+    lanes = capacity or DEFAULT_LANES
+    first, rest = take(ranges, min(lanes, FIRST_LANES))
     ids = _create(run, task, todo, first, State.RUNNING)
-    _set_todo(task, todo, rest)
+    _set_todo(task, {**todo, "lanes_due": lanes - len(first)}, rest)
     run.emit(RunItems(task.id, tuple(ids), where["queue"], tasks.label(run, task, name)))
+    if task.runtime_context.get(TODO, {}).get("lanes_due"):
+        run.emit(StartLanes(task.id))
 
 
 def _create(run: Run, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State) -> list[str]:

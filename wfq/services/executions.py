@@ -398,7 +398,8 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
             ex = repo.lock_execution(session, task.workflow_execution_id)
             if ex is None:
                 return []
-            if isinstance(event, engine.ItemsWanted) and items_repo.has_idle_item(session, task.id):
+            wants_batch = isinstance(event, engine.ItemsWanted) and not event.lanes
+            if wants_batch and items_repo.has_idle_item(session, task.id):
                 return []  # another lane asked first: its batch is there to take
             snap = transitions.snapshot(svc, session, ex)
             if isinstance(event, engine.ItemsCompleted):

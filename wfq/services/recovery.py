@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from wfq.dispatch import names
-from wfq.engine import ExecutionCompleted, StartSubworkflow, TimerFired
+from wfq.engine import ExecutionCompleted, ItemsWanted, StartSubworkflow, TimerFired, with_items
 from wfq.persistence.repositories import executions as repo
 from wfq.services import actions, executions
 from wfq.services.context import Services
@@ -200,14 +200,16 @@ def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
     """with-items tasks whose items are all done but whose callback never came, or whose
     lanes all ended before the next batch of items was created."""
     with svc.db.read() as session:
+        stale = [t for t in repo.stale_running_tasks(session, cutoff) if t.runtime_context.get("with_items")]
+        lanes_due = [t.id for t in stale if (t.runtime_context.get(with_items.TODO) or {}).get("lanes_due")]
         waiting = [
-            t.id
-            for t in repo.stale_running_tasks(session, cutoff)
-            if t.runtime_context.get("with_items") and repo.count_unfinished_items(session, t.id) == 0
+            t.id for t in stale if t.id not in lanes_due and repo.count_unfinished_items(session, t.id) == 0
         ]
+    for task_id in lanes_due:  # the message that starts its other lanes was lost
+        svc.dispatcher.send(names.CONTINUE_EXECUTION, [ItemsWanted(task_id, lanes=True).to_dict()])
     for task_id in waiting:
         actions.item_slot_freed(svc, task_id)
-    return len(waiting)
+    return len(waiting) + len(lanes_due)
 
 
 def expire(svc: Services) -> int:

@@ -87,10 +87,10 @@ def decide(
         )
     stopped = [t.id for t in running_items if t.state != "RUNNING"]
     if stopped:
-        # Items created but not taken by a lane are dropped with their stopped task (cancelled,
-        # timed out, failed): no lane can start them any more, and they were never shown.
+        # A stopped task (cancelled, timed out, failed) starts no further item: those no lane
+        # took are dropped (never shown), those no worker started yet are cancelled.
         session.flush()
-        items_repo.delete_idle_items(session, stopped)
+        items_repo.drop_unstarted_items(session, stopped, svc.now())
     return decision.commands
 
 

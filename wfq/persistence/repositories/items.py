@@ -4,8 +4,9 @@ take, and counting them by state (progress)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import ActionExecution, TaskExecution
@@ -19,14 +20,18 @@ def has_idle_item(session: Session, task_id: str) -> bool:
     return session.scalars(stmt.limit(1)).first() is not None
 
 
-def delete_idle_items(session: Session, task_ids: Sequence[str]) -> int:
-    """Forget the items of these tasks that no lane has taken (their task stopped)."""
+def drop_unstarted_items(session: Session, task_ids: Sequence[str], now: Any) -> None:
+    """These tasks stopped: forget their items that no lane has taken (IDLE, never shown), and
+    cancel those sent to a lane that no worker has started yet (RUNNING, unclaimed)."""
     if not task_ids:
-        return 0
-    stmt = delete(ActionExecution).where(
-        ActionExecution.task_execution_id.in_(task_ids), ActionExecution.state == "IDLE"
+        return
+    mine = ActionExecution.task_execution_id.in_(task_ids)
+    session.execute(delete(ActionExecution).where(mine, ActionExecution.state == "IDLE"))
+    session.execute(
+        update(ActionExecution)
+        .where(mine, ActionExecution.state == "RUNNING", ActionExecution.worker.is_(None))
+        .values(state="CANCELLED", output={"result": None}, updated_at=now)
     )
-    return int(session.execute(stmt).rowcount or 0)
 
 
 def item_states(session: Session, task_ids: Sequence[str]) -> dict[str, dict[str, int]]:
