@@ -403,7 +403,7 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
                 return []  # another lane asked first: its batch is there to take
             snap = transitions.snapshot(svc, session, ex)
             if isinstance(event, engine.ItemsCompleted):
-                snap.actions.update(repo.actions_of_task(session, task.id))
+                snap.actions.update(items_repo.item_results(session, task.id))
             return transitions.decide(svc, session, snap, event, ex.project_id)
 
     with log_context(task_execution_id=task_id):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from wfq.persistence.models import ActionExecution, TaskExecution
 
@@ -54,3 +54,25 @@ def has_items_to_create(session: Session, task_id: str) -> bool:
     stmt = select(TaskExecution.state, TaskExecution.runtime_context).where(TaskExecution.id == task_id)
     row = session.execute(stmt).first()
     return row is not None and row.state == "RUNNING" and bool((row.runtime_context or {}).get("items_todo"))
+
+
+def item_results(session: Session, task_id: str) -> dict[str, ActionExecution]:
+    """The accepted items of a task with only what completing the task reads (index, state,
+    result): their input and runtime stay unread, which for 100,000 items is most of the
+    memory and time."""
+    cols = (
+        ActionExecution.id,
+        ActionExecution.task_execution_id,
+        ActionExecution.item_index,
+        ActionExecution.state,
+        ActionExecution.accepted,
+        ActionExecution.output,
+        ActionExecution.attempt,
+    )
+    stmt = (
+        select(ActionExecution)
+        .options(load_only(*cols))
+        .where(ActionExecution.task_execution_id == task_id, ActionExecution.accepted.is_(True))
+        .execution_options(populate_existing=True)
+    )
+    return {a.id: a for a in session.scalars(stmt)}
