@@ -129,6 +129,47 @@ def rows_sequential(key: str, R: dict[str, Any], target: float = 3.0) -> list[Ro
     ]
 
 
+def rows_j(J: dict[str, Any]) -> list[Row]:
+    """j: the POST of a big with-items against the POST of the same over 1 item, the RSS while
+    it runs (first sample after the POST vs the last), and what a cancel leaves running."""
+    n, post, one = J["items"], J["post_s"], J["post_one_item_s"]
+    r = ratio(post, one)
+    curve = J["curve"]
+    first, last = curve[0], curve[-1]
+
+    def mb(point: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {v:.0f}" for k, v in point["rss_mb"].items())
+
+    rows: list[Row] = [
+        (
+            f"j with-items {n} (c={J['concurrency']})",
+            "POST (vs the same over 1 item)",
+            fmt(post, "s"),
+            fmt(one, "s"),
+            xr(r, 1),
+            f"< 1 s {ok(post < 1.0)}",
+        ),
+        ("", "item rows right after the POST", str(J["item_rows_after_post"]), "", "", ""),
+        ("", f"RSS MB at {first['s']}s ({first['done']} done)", mb(first), "", "", ""),
+        ("", f"RSS MB at {last['s']}s ({last['done']} done)", mb(last), "", "", "flat"),
+    ]
+    cancel = J.get("cancel")
+    if cancel:
+        rows += [
+            (
+                "",
+                "items started after the cancel",
+                str(cancel["started_after_cancel"]),
+                "",
+                "",
+                f"0 {ok(cancel['started_after_cancel'] == 0)}",
+            ),
+            ("", f"cancel: PUT, then in-flight items done (task {cancel['task_state']})",
+             f"{cancel['put_s']:.2f}s, {cancel['settle_s']:.2f}s", "", "", ""),
+        ]
+    return rows
+
+
 def rows_c(C: dict[str, Any]) -> list[Row]:
     wo = med([x["observed_s"] for x in C["wfq"]])
     wd = med([x["db_s"] for x in C["wfq"]])
@@ -383,6 +424,8 @@ def table(res: dict[str, Any]) -> str:
             rows += rows_sequential(key, res[key])
     if "c" in res:
         rows += rows_c(res["c"])
+    if "j" in res:
+        rows += rows_j(res["j"])
     if "e" in res:
         rows += rows_e(res["e"])
     tr = res.get("profile", {}).get("transition")

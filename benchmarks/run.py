@@ -90,9 +90,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "of threads, so that 1 worker process is the bottleneck the second one should relieve)",
     )
     p.add_argument(
-        "--scenarios", default="a,b,c,d,e,f,g,h,i", help="subset of a,b,c,d,e,f,g,h,i (default: all)"
+        "--scenarios", default="a,b,c,d,e,f,g,h,i,j", help="subset of a,b,c,d,e,f,g,h,i,j (default: all)"
     )
     p.add_argument("--no-profile", action="store_true", help="skip the py-spy and cProfile phase")
+    p.add_argument(
+        "--fanout-items", type=int, help="j: items of the big with-items (100000; quick 10000)"
+    )
+    p.add_argument(
+        "--fanout-concurrency", type=int, default=1000, help="j: its concurrency (default 1000)"
+    )
+    p.add_argument(
+        "--fanout-seconds", type=float, default=60.0,
+        help="j: how long it runs before it is cancelled (default 60 s)",
+    )
+    p.add_argument("--fanout-finish", action="store_true", help="j: run it to the end, no cancel")
     p.add_argument(
         "--url",
         nargs="?",
@@ -146,6 +157,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     a.n_throughput = a.n_throughput or (50 if q else 200)
     a.items = a.items or (100 if q else 500)
     a.big_items = a.big_items or (1000 if q else 10000)
+    a.fanout_items = a.fanout_items or (10000 if q else 100000)
     a.scen = {s.strip() for s in a.scenarios.split(",") if s.strip()}
     return a
 
@@ -222,6 +234,8 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
                 res[key] = scenario_sequential(ctx, key, kind)
         if "c" in a.scen:
             res["c"] = scenario_c(ctx)
+        if "j" in a.scen:
+            res["j"] = scenario_j(ctx)
         if "e" in a.scen:
             res["e"] = scale(a, stack, wfq)
         if "f" in a.scen:
@@ -326,6 +340,24 @@ def scenario_c(c: Ctx) -> dict[str, Any]:
         f"c big: wfq {big['observed_s']:.1f}s observed, {big['db_s'] or 0:.1f}s in db "
         f"({big['state']}; POST took {big['post_s']:.1f}s), peak RSS {big['rss_peak_mb']}"
         + (f" | bare chord {y['s']:.1f}s" if y else "")
+    )
+    return out
+
+
+def scenario_j(c: Ctx) -> dict[str, Any]:
+    """j: big fan-out: the POST of a with-items over --fanout-items (vs over 1 item), the RSS of
+    the workers and the API while it runs, then a cancel: items started after it, time to stop."""
+    a, stack = c.a, c.stack
+    rss = {"wfq workers": stack.worker_pids, "api": lambda: stack.api.pids()}
+    log(f"j: with-items over {a.fanout_items} items, concurrency {a.fanout_concurrency}")
+    out = c.cpu_of(
+        c.wfq.big_fanout, a.fanout_items, a.fanout_concurrency, a.fanout_seconds, rss, a.fanout_finish
+    )
+    last = out["curve"][-1]
+    log(
+        f"j: POST {out['post_s']:.2f}s (1 item: {out['post_one_item_s']:.2f}s), "
+        f"{out['item_rows_after_post']} item rows after it; {last['done']} done after {last['s']}s; "
+        f"RSS start {out['rss_start_mb']} peak {out['rss_peak_mb']}; cancel {out.get('cancel')}"
     )
     return out
 

@@ -179,6 +179,13 @@ class Db:
             time.sleep(poll)
         return "TIMEOUT", time.monotonic()
 
+    def item_states(self, task_id: str) -> dict[str, int]:
+        rows = self.all(
+            "SELECT state, count(*) FROM action_executions WHERE task_execution_id = %s GROUP BY state",
+            task_id,
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
     def duration(self, ex_id: str) -> float | None:
         t = self.times([ex_id]).get(ex_id)
         if not t or t[1] is None:
@@ -349,6 +356,81 @@ class WfqScenarios:
             "id": ex,
             "rss_start_mb": {k: v / 1024 for k, v in sampler.start_kb.items()},
             "rss_peak_mb": {k: v / 1024 for k, v in sampler.peak.items()},
+        }
+
+
+    def big_fanout(
+        self, n: int, concurrency: int, run_s: float, rss: dict[str, Any], finish: bool = False
+    ) -> dict[str, Any]:
+        """j: POST one with-items over `n` items (`concurrency` lanes) and over 1 item (the
+        baseline); sample the RSS of `rss` while it runs for `run_s` s (or to the end with
+        `finish`), then cancel it and count the items that started after the cancel."""
+        name = self._name("bigfan")
+        self.api.put_workflow(workflows.big_fanout(name, concurrency))
+        t0 = time.monotonic()
+        one = self.api.start(name, {"n": 1})
+        post_one = time.monotonic() - t0
+        self.db.wait(one, 0.05, 60)
+        sampler = RssSampler(rss, interval=0.2)
+        with sampler:
+            t0 = time.monotonic()
+            ex = self.api.start(name, {"n": n})
+            post_n = time.monotonic() - t0
+            task = self._task_of(ex)
+            rows_after_post = sum(self.db.item_states(task).values())
+            curve = self._progress_curve(ex, task, run_s, finish, sampler)
+        out = {
+            "items": n, "concurrency": concurrency, "post_s": post_n, "post_one_item_s": post_one,
+            "item_rows_after_post": rows_after_post, "curve": curve,
+            "rss_start_mb": {k: v / 1024 for k, v in sampler.start_kb.items()},
+            "rss_peak_mb": {k: v / 1024 for k, v in sampler.peak.items()},
+        }
+        if not finish:
+            out["cancel"] = self._cancel_and_settle(ex, task)
+        out["state"] = self.db.states([ex])[ex]
+        return out
+
+    def _task_of(self, ex_id: str) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            row = self.db.one("SELECT id FROM task_executions WHERE workflow_execution_id = %s", ex_id)
+            if row:
+                return str(row[0])
+            time.sleep(0.05)
+        raise RuntimeError("no task")
+
+    def _progress_curve(
+        self, ex: str, task: str, run_s: float, finish: bool, sampler: RssSampler
+    ) -> list[dict[str, Any]]:
+        """Every 2 s: seconds since the POST, items done, item rows stored, RSS by role (MB)."""
+        curve, t0 = [], time.monotonic()
+        while True:
+            states = self.db.item_states(task)
+            done = sum(v for k, v in states.items() if k in TERMINAL)
+            now = {k: v / 1024 for k, v in sampler._sample().items()}
+            curve.append({"s": round(time.monotonic() - t0, 1), "done": done, "rows": sum(states.values()),
+                          "rss_mb": now})
+            over = self.db.states([ex])[ex] in TERMINAL
+            if over or (not finish and time.monotonic() - t0 >= run_s) or time.monotonic() - t0 > 3600:
+                return curve
+            time.sleep(2.0)
+
+    def _cancel_and_settle(self, ex: str, task: str) -> dict[str, Any]:
+        """PUT state=CANCELLED; then how long until no item runs, and how many items started
+        (were created RUNNING or taken) after the cancel answered."""
+        t0 = time.monotonic()
+        status, _ = self.api._call("PUT", "/executions/" + ex, {"state": "CANCELLED"})
+        put_s = time.monotonic() - t0
+        started_at_cancel = sum(v for k, v in self.db.item_states(task).items() if k != "IDLE")
+        while self.db.item_states(task).get("RUNNING") and time.monotonic() - t0 < 120:
+            time.sleep(0.05)
+        settle_s = time.monotonic() - t0
+        time.sleep(2.0)
+        after = self.db.item_states(task)
+        return {
+            "status": status, "put_s": put_s, "settle_s": settle_s,
+            "started_after_cancel": sum(v for k, v in after.items() if k != "IDLE") - started_at_cancel,
+            "task_state": self.db.one("SELECT state FROM task_executions WHERE id = %s", task)[0],
         }
 
 

@@ -48,3 +48,19 @@ def forkjoin(name: str, n: int) -> str:
         lines.append(f"    {b}:\n      action: std.noop\n      on-success:\n        - join")
     lines.append("    join:\n      join: all\n      action: std.noop")
     return "\n".join(lines) + "\n"
+
+
+def big_fanout(name: str, concurrency: int) -> str:
+    """j: one with-items over `range(0, $.n)`: the request is small whatever n is."""
+    return f"""---
+version: '2.0'
+{name}:
+  type: direct
+  input:
+    - n
+  tasks:
+    fan:
+      with-items: i in <% range(0, $.n) %>
+      concurrency: {concurrency}
+      action: std.echo output=<% $.i %>
+"""

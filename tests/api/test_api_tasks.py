@@ -213,3 +213,49 @@ def test_the_result_of_a_paused_action_waits_for_the_resume(client: Any) -> None
     client.put(f"/v2/executions/{ex_id}", json={"state": "RUNNING"})
     names = {t["name"]: t["state"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]}
     assert names == {"wait": "SUCCESS", "after": "RUNNING"}
+
+
+ASYNC_ITEMS = """
+version: '2.0'
+prog_items:
+  tasks:
+    each:
+      with-items: i in [1, 2, 3, 4, 5]
+      concurrency: 2
+      action: std.async_noop
+"""
+
+
+def test_with_items_progress_and_items_shown_as_they_start(client: Any) -> None:
+    assert post_yaml(client, ASYNC_ITEMS).status_code == 201
+    ex_id = start(client, "prog_items").get_json()["id"]
+    task = _task(client, ex_id)
+    assert task["progress"] == {
+        "total": 5, "done": 0, "succeeded": 0, "failed": 0, "running": 2, "eta_seconds": None,
+    }
+    listed = client.get(f"/v2/tasks/{task['id']}/action_executions").get_json()["action_executions"]
+    assert [a["state"] for a in listed] == ["RUNNING", "RUNNING"]
+
+    def put(action_id: str, state: str) -> None:
+        r = client.put(f"/v2/action_executions/{action_id}", json={"state": state, "output": '"x"'})
+        assert r.status_code == 200, r.get_json()
+
+    put(listed[0]["id"], "SUCCESS")
+    put(listed[1]["id"], "ERROR")
+    one = client.get(f"/v2/tasks/{task['id']}").get_json()
+    assert one["state"] == "RUNNING"
+    progress = one["progress"]
+    assert {k: progress[k] for k in ("total", "done", "succeeded", "failed", "running")} == {
+        "total": 5, "done": 2, "succeeded": 1, "failed": 1, "running": 2,
+    }
+    assert progress["eta_seconds"] is not None and progress["eta_seconds"] >= 0
+    # The two freed slots started the next two items; the others are not shown before they start.
+    states = [a["state"] for a in client.get(f"/v2/action_executions?task_execution_id={task['id']}")
+              .get_json()["action_executions"]]
+    assert sorted(states) == ["ERROR", "RUNNING", "RUNNING", "SUCCESS"]
+
+
+def test_tasks_without_items_have_no_progress(client: Any) -> None:
+    post_yaml(client, "version: '2.0'\nnoprog:\n  tasks:\n    t:\n      action: std.noop\n")
+    ex_id = start(client, "noprog").get_json()["id"]
+    assert "progress" not in _task(client, ex_id)

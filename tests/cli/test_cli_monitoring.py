@@ -42,6 +42,18 @@ m_items:
       action: std.echo
       input: {output: <% $.i %>, delay: 0.15}
 """
+SOME_FAIL = """\
+version: '2.0'
+m_somefail:
+  tasks:
+    each:
+      with-items: i in [1, 2, 3, 4, 5]
+      concurrency: 1
+      action: std.echo
+      input:
+        output: <% $.i %>
+        delay: <% $.i in [2, 4] and 'bad' or 0.1 %>
+"""
 GRAPH = """\
 version: '2.0'
 diamond:
@@ -176,6 +188,31 @@ def test_watch_shows_task_states_and_item_progress(
     counts = [int(p[3].split("/")[0]) for p in partial]
     assert counts == sorted(counts) and counts[-1] <= 4
     assert any(0 < c < 4 for c in counts), out
+
+
+def test_watch_counts_failed_items_and_estimates_the_time_left(
+    wfq: Callable[..., Result], start: Callable[..., str], worker: None
+) -> None:
+    ex = start(SOME_FAIL, drain=False)
+    result = wfq("watch", ex, "--interval", "0.05")
+    assert result.exit_code == 1
+    rows = [line.split()[1:] for line in result.stdout.split("\n")[1:-2]]
+    assert ["each", "ERROR", "[##########]", "5/5", "2", "failed"] in [r[:6] for r in rows], result.output
+    running = [r for r in rows if r[:2] == ["each", "RUNNING"] and r[3] != "0/5"]
+    assert running and all(r[-2].startswith("~") and r[-1] == "left" for r in running), result.output
+
+
+def test_the_time_left_as_watch_prints_it() -> None:
+    from wfq.cli.watch import eta_text
+
+    def task(state: str, eta: float | None) -> dict[str, Any]:
+        return {"state": state, "progress": {"done": 3, "total": 9, "eta_seconds": eta}}
+
+    assert eta_text(task("RUNNING", 12.4)) == "  ~13s left"
+    assert eta_text(task("RUNNING", 0.2)) == "  ~1s left"
+    assert eta_text(task("RUNNING", 185.0)) == "  ~3m05s left"
+    assert eta_text(task("RUNNING", None)) == ""
+    assert eta_text(task("SUCCESS", 0.0)) == ""
 
 
 def test_watch_exits_1_when_the_execution_fails(

@@ -393,6 +393,8 @@ class PureExecution:
         self.parent = parent
         self.tasks: list[Any] = []
         self.actions: dict[str, Any] = {}
+        self.lanes: dict[str, dict[str, int]] = {}
+        """Lanes still running, by with-items task (the last to end sends ItemsCompleted)."""
         self.env = params.get("env") or {}
         root = (parent[0].execution.root_execution_id or parent[0].execution.id) if parent else None
         self.execution = Record(
@@ -440,10 +442,8 @@ class PureExecution:
         if isinstance(cmd, engine.RunAction):
             action = self.actions[cmd.action_execution_id]
             self.world.after(virtual_duration(action), lambda: self.finish_action(action))
-        elif kind == "RunItems":
-            lanes = {"active": len(cmd.action_execution_ids)}
-            for action_id in cmd.action_execution_ids:
-                self.start_lane(self.actions[action_id], cmd.task_execution_id, lanes)
+        elif kind in ("RunItems", "StartLanes"):
+            self.carry_out_items(cmd)
         elif kind == "ScheduleTimer":
             event = engine.TimerFired(cmd.task_execution_id, cmd.kind, cmd.token)
             self.world.at(cmd.due_at, lambda: self.handle(event))
@@ -454,7 +454,8 @@ class PureExecution:
                 parent, task_id = self.parent
                 ex = self.execution
                 event = subworkflow_completed(task_id, ex.state, ex.output, ex.state_info,
-                                              execution_id=ex.id, index=ex.params.get("index"))
+                                              execution_id=ex.id, index=ex.params.get("index"),
+                                              attempt=ex.params.get("attempt", 0))
                 self.world.after(0, lambda: parent.handle(event))
         elif isinstance(cmd, engine.ExecutionPausedOrResumed):
             # As services.executions.follow_pause_or_resume: the children, then the parent.
@@ -467,6 +468,19 @@ class PureExecution:
                 parent.handle(engine.ChildStateChanged(task_id, cmd.state))
         else:
             raise NotImplementedError(f"the pure runner cannot carry out {kind}")
+
+    def carry_out_items(self, cmd: Any) -> None:
+        """Start with-items lanes (RunItems), or have the rest of them started (StartLanes)."""
+        from wfq import engine
+
+        if type(cmd).__name__ == "StartLanes":
+            event = engine.ItemsWanted(cmd.task_execution_id, lanes=True)
+            self.world.after(0, lambda: self.handle(event))
+            return
+        lanes = self.lanes.setdefault(cmd.task_execution_id, {"active": 0})
+        lanes["active"] += len(cmd.action_execution_ids)
+        for action_id in cmd.action_execution_ids:
+            self.start_lane(self.actions[action_id], cmd.task_execution_id, lanes)
 
     def execute(self, action: Any) -> tuple[bool, Any]:
         """Run the action as a worker does (wfq.services.actions.execute), in this process,
@@ -524,9 +538,12 @@ class PureExecution:
         if action.state == "RUNNING":
             action.state = "SUCCESS" if ok else "ERROR"
             action.output = {"result": result}
-        idle = sorted((a for a in self.actions.values()
-                       if a.task_execution_id == task_id and a.state == "IDLE"),
-                      key=lambda a: a.item_index)
+        idle = self.idle_items(task_id)
+        task = next(t for t in self.tasks if t.id == task_id)
+        if not idle and task.state == "RUNNING" and task.runtime_context.get("items_todo"):
+            # No item left to claim: the lane asks the engine for the next batch.
+            self.handle(engine.ItemsWanted(task_id))
+            idle = self.idle_items(task_id)
         if idle:
             idle[0].state = "RUNNING"
             self.start_lane(idle[0], task_id, lanes)
@@ -534,6 +551,11 @@ class PureExecution:
         lanes["active"] -= 1
         if lanes["active"] == 0:
             self.handle(engine.ItemsCompleted(task_id))
+
+    def idle_items(self, task_id: str) -> list[Any]:
+        return sorted((a for a in self.actions.values()
+                       if a.task_execution_id == task_id and a.state == "IDLE"),
+                      key=lambda a: a.item_index)
 
     def start_child(self, cmd: Any) -> None:
         """Start the subworkflow a task asked for, as services.executions.start_subworkflow."""
@@ -544,7 +566,7 @@ class PureExecution:
         if spec is None:
             msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace=]"
             self.handle(subworkflow_completed(cmd.task_execution_id, "ERROR", {"result": msg}, msg,
-                                              index=index))
+                                              index=index, attempt=cmd.params.get("attempt", 0)))
             return
         declared = {p.name for p in spec.input}
         wf_input = {k: v for k, v in cmd.input.items() if k in declared}
@@ -554,7 +576,7 @@ class PureExecution:
         except ValueError as exc:
             msg = str(exc)
             self.handle(subworkflow_completed(cmd.task_execution_id, "ERROR", {"result": msg}, msg,
-                                              index=index))
+                                              index=index, attempt=cmd.params.get("attempt", 0)))
             return
         child.handle(engine.WorkflowStarted())
 

@@ -66,6 +66,8 @@ class Rehearsal:
         self.item_batches: list[engine.RunItems] = []
         self.commands: list[engine.Command] = []
         self.env = env or {}
+        self.start_lanes = True
+        """Carry out StartLanes at once (False: leave it to the test)."""
 
     def _ids(self) -> str:
         return f"id-{next(self.counter):04d}"
@@ -92,6 +94,9 @@ class Rehearsal:
         self.pending += [c for c in decision.commands if isinstance(c, engine.RunAction)]
         self.timers += [c for c in decision.commands if isinstance(c, engine.ScheduleTimer)]
         self.item_batches += [c for c in decision.commands if isinstance(c, engine.RunItems)]
+        for c in decision.commands:
+            if isinstance(c, engine.StartLanes) and self.start_lanes:  # what a worker does
+                self.handle(engine.ItemsWanted(c.task_execution_id, lanes=True))
         self.timers.sort(key=lambda t: t.due_at)
 
     def result_of(self, action: Any) -> tuple[bool, Any]:
@@ -130,14 +135,23 @@ class Rehearsal:
         return self
 
     def run_items(self, cmd: engine.RunItems) -> None:
-        """What the lanes do: run every item of the task, then the chord callback."""
+        """What the lanes do: run every item of the task, asking for the next batch while the
+        task has items left to create, then the chord callback."""
+        task = self.task_by_id(cmd.task_execution_id)
+        while True:
+            self.run_created_items(cmd.task_execution_id)
+            if task.state != "RUNNING" or not task.runtime_context.get("items_todo"):
+                break
+            self.handle(engine.ItemsWanted(cmd.task_execution_id))
+        self.handle(engine.ItemsCompleted(cmd.task_execution_id))
+
+    def run_created_items(self, task_id: str) -> None:
         items = [a for a in self.actions.values()
-                 if a.task_execution_id == cmd.task_execution_id and a.state in ("RUNNING", "IDLE")]
+                 if a.task_execution_id == task_id and a.state in ("RUNNING", "IDLE")]
         for a in sorted(items, key=lambda a: a.item_index):
             ok, result = self.result_of(a)
             a.state = "SUCCESS" if ok else "ERROR"
             a.output = {"result": result}
-        self.handle(engine.ItemsCompleted(cmd.task_execution_id))
 
     def task_states(self) -> dict[str, str]:
         return {t.name: t.state for t in self.tasks}

@@ -79,8 +79,9 @@ def test_statements_per_branch_do_not_grow_with_the_fork(tmp_path: Any) -> None:
 def test_statements_per_item_do_not_grow_with_the_items(tmp_path: Any) -> None:
     per_item = [_statements_of_one_run(tmp_path, f"items{n}", _items(n)) / n for n in (20, 200)]
     assert per_item[1] <= per_item[0] * 1.1, per_item
-    # BEGIN IMMEDIATE, the result's UPDATE (no read), the UPDATE ... RETURNING of the next item.
-    assert per_item[1] <= 3.3, per_item
+    # BEGIN IMMEDIATE, the result's UPDATE (no read), the UPDATE ... RETURNING of the next item;
+    # plus, once per batch of items (100 here), the transition that creates the batch (~16).
+    assert per_item[1] <= 3.4, per_item
 
 
 def _items(n: int) -> str:

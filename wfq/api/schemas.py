@@ -86,6 +86,10 @@ class NullableInteger(_Nullable, fields.Integer):
     """An integer or null."""
 
 
+class NullableFloat(_Nullable, fields.Float):
+    """A number or null."""
+
+
 class AnyValue(fields.Raw):
     """Any JSON value, null included (flask-restx's Raw claims an object)."""
 
@@ -171,6 +175,14 @@ _TASK = {
     "started_at": _null_str(_TS),
     "finished_at": _null_str(_TS),
     **_stamps(),
+}
+_ITEMS_PROGRESS = {
+    "total": fields.Integer(description="how many items the task has"),
+    "done": fields.Integer(description="items finished (succeeded, failed or cancelled)"),
+    "succeeded": fields.Integer(description="items that succeeded"),
+    "failed": fields.Integer(description="items that failed (ERROR)"),
+    "running": fields.Integer(description="items in flight now"),
+    "eta_seconds": NullableFloat(description="estimated seconds left at the pace so far; null until an item is done"),
 }
 _ACTION_EXECUTION = {
     "id": _null_str("null for a direct run whose result is not saved"),
@@ -284,7 +296,16 @@ def build(api: Api) -> Models:
     """Register every model on `api` and return them."""
     workflow = api.model("Workflow", _WORKFLOW)
     execution = api.model("Execution", _EXECUTION)
-    task = api.model("Task", _TASK)
+    progress = api.model("ItemsProgress", _ITEMS_PROGRESS)
+    task = api.model(
+        "Task",
+        {
+            **_TASK,
+            "progress": fields.Nested(
+                progress, description="wfq extension, with-items tasks only (absent on others): items done of total"
+            ),
+        },
+    )
     action_execution = api.model("ActionExecution", _ACTION_EXECUTION)
     workbook = api.model("Workbook", _WORKBOOK)
     action = api.model("Action", _ACTION)

@@ -113,6 +113,7 @@ TASK = Shape(
         "updated_at",
         "started_at",
         "finished_at",
+        "progress",
     ),
     json_fields=frozenset({"published", "runtime_context", "result"}),
     list_omits=frozenset({"result"}),

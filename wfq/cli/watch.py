@@ -7,6 +7,7 @@ printed each time a task changes state or a with-items task finishes more items.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,16 @@ def items_total(task: dict[str, Any]) -> int | None:
             rc = None
     items = (rc or {}).get("with_items") if isinstance(rc, dict) else None
     return int(items.get("count") or 0) if isinstance(items, dict) else None
+
+
+def eta_text(task: dict[str, Any]) -> str:
+    """`  ~40s left` while a with-items task runs and the server has an estimate; else ''."""
+    progress = task.get("progress")
+    eta = progress.get("eta_seconds") if isinstance(progress, dict) else None
+    if task.get("state") != "RUNNING" or eta is None:
+        return ""
+    minutes, seconds = divmod(math.ceil(eta), 60)
+    return f"  ~{minutes}m{seconds:02d}s left" if minutes else f"  ~{seconds}s left"
 
 
 @dataclass
@@ -66,15 +77,26 @@ class Watcher:
         return ex
 
     def progress(self, task: dict[str, Any]) -> str:
-        """`[#####.....] 5/10` for a with-items task, from its action executions; else ''."""
+        """`[#####.....] 5/10  1 failed  ~40s left` for a with-items task; else ''."""
+        bar = self._bar(task)
+        return f"{bar}{eta_text(task)}" if bar else ""
+
+    def _bar(self, task: dict[str, Any]) -> str:
+        """`[#####.....] 5/10  1 failed`: from the task's `progress` (an older server without
+        it: from its action executions)."""
         total = items_total(task)
         if total is None:
             return ""
         if task["id"] in self._finished_items:
             return self._finished_items[task["id"]]
-        actions = self.client.action_executions(task["id"])
-        done = min(total, sum(1 for a in actions if a.get("state") in tables.FINISHED))
-        text = tables.bar(done, total)
+        shown = task.get("progress")
+        if isinstance(shown, dict):
+            done, failed = int(shown.get("done") or 0), int(shown.get("failed") or 0)
+        else:
+            actions = self.client.action_executions(task["id"])
+            done = min(total, sum(1 for a in actions if a.get("state") in tables.FINISHED))
+            failed = sum(1 for a in actions if a.get("state") == "ERROR")
+        text = tables.bar(done, total) + (f"  {failed} failed" if failed else "")
         if task.get("state") in tables.FINISHED:
             self._finished_items[task["id"]] = text
         return text
@@ -88,7 +110,7 @@ class Watcher:
             return
         width = max([len(t.get("name") or "") for t in ordered] + [4])
         for task, bar in rows:
-            key = (task["state"], bar)
+            key = (task["state"], self._bar(task))  # a new estimate alone prints no line
             if self._seen.get(task["id"]) == key:
                 continue
             self._seen[task["id"]] = key

@@ -8,6 +8,7 @@ from wfq.engine.commands import (
     RunAction,
     RunItems,
     ScheduleTimer,
+    StartLanes,
     StartSubworkflow,
 )
 from wfq.engine.conductor import Decision, handle
@@ -18,6 +19,7 @@ from wfq.engine.events import (
     ChildStateChanged,
     Event,
     ItemsCompleted,
+    ItemsWanted,
     RerunRequested,
     SkipRequested,
     StateRequested,
@@ -42,6 +44,7 @@ __all__ = [
     "Decision",
     "Event",
     "ItemsCompleted",
+    "ItemsWanted",
     "ScheduleTimer",
     "TimerFired",
     "event_from_dict",
@@ -51,6 +54,7 @@ __all__ = [
     "RunAction",
     "RunItems",
     "Snapshot",
+    "StartLanes",
     "StartSubworkflow",
     "SubworkflowCompleted",
     "WorkflowStarted",

@@ -80,6 +80,15 @@ class RunItems(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class StartLanes(Command):
+    """Have a worker start the rest of a with-items task's lanes (`ItemsWanted(lanes=True)` on
+    the engine queue): a task with many lanes does not create and send them all in the
+    transition that starts it (a POST)."""
+
+    task_execution_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Notify(Command):
     """Tell the execution's `notify` webhooks about the state changes of one transition, in
     order (one message, sent after commit, retried, never waited for)."""

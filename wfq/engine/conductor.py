@@ -17,6 +17,7 @@ from wfq.engine.events import (
     ChildStateChanged,
     Event,
     ItemsCompleted,
+    ItemsWanted,
     RerunRequested,
     SkipRequested,
     StateRequested,
@@ -25,7 +26,7 @@ from wfq.engine.events import (
     WorkflowStarted,
 )
 from wfq.engine.run import Run
-from wfq.engine.snapshot import Snapshot
+from wfq.engine.snapshot import ActionRecord, Snapshot
 from wfq.errors import ExpressionError
 from wfq.states import COMPLETED, State
 
@@ -85,6 +86,9 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
     action = run.snap.actions.get(event.action_execution_id)
     if action is None or action.state in COMPLETED:
         return
+    if (action.runtime or {}).get("item"):
+        _record_item(action, event)
+        return
     action.state = (State.SUCCESS if event.success else State.ERROR).value
     action.output = {"result": event.result}
     task = run.snap.task(action.task_execution_id or "")
@@ -114,6 +118,19 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
     tasks.complete(
         run, task, success=success, result=result, state_info=info, action_name=action.name, action=action
     )
+
+
+def _record_item(action: ActionRecord, event: ActionCompleted) -> None:
+    """The result of one with-items item (an asynchronous one, sent through the API): stored
+    like a lane stores it; the task completes when every item has one (`ItemsCompleted`)."""
+    success, result = event.success, event.result
+    if success:
+        try:
+            result = adhoc.transform_output(action.runtime, result)
+        except ExpressionError as exc:
+            success, result = False, str(exc)
+    action.state = (State.SUCCESS if success else State.ERROR).value
+    action.output = {"result": result}
 
 
 def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
@@ -159,6 +176,12 @@ def _on_timer(run: Run, event: TimerFired) -> None:
     tasks.on_timer(run, task, event.kind)
 
 
+def _on_items_wanted(run: Run, event: ItemsWanted) -> None:
+    task = run.snap.task(event.task_execution_id)
+    if task is not None:
+        with_items.more(run, task, event.lanes)
+
+
 def _on_items_completed(run: Run, event: ItemsCompleted) -> None:
     task = run.snap.task(event.task_execution_id)
     if task is None or task.state != State.RUNNING:
@@ -173,6 +196,7 @@ _HANDLERS: dict[type[Event], Callable[[Run, Any], None]] = {
     SubworkflowCompleted: _on_subworkflow_completed,
     TimerFired: _on_timer,
     ItemsCompleted: _on_items_completed,
+    ItemsWanted: _on_items_wanted,
     StateRequested: state_changes.on_state_requested,
     RerunRequested: state_changes.on_rerun,
     ActionStateRequested: state_changes.on_action_state,

@@ -38,6 +38,8 @@ class SubworkflowCompleted(Event):
     state_info: str | None = None
     execution_id: str | None = None
     index: int | None = None
+    attempt: int = 0
+    """Which start of a with-items task the child belongs to (a rerun or retry starts anew)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,15 @@ class ItemsCompleted(Event):
     """Every item of a with-items task has a result (the chord callback, or its fallback)."""
 
     task_execution_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsWanted(Event):
+    """A with-items lane found no item left to claim: create the task's next batch of items.
+    With `lanes`: start the lanes the task's start left to a worker (see `StartLanes`)."""
+
+    task_execution_id: str
+    lanes: bool = False
 
 
 def event_from_dict(data: dict[str, Any]) -> Event:

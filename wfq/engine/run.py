@@ -56,6 +56,7 @@ class Run:
             started_at=None,
             finished_at=None,
             timer_at=None,
+            with_items_values=None,
             **fields,
         )
         self.snap.tasks.append(task)

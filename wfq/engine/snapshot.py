@@ -52,6 +52,8 @@ class TaskRecord(Protocol):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     timer_at: dt.datetime | None
+    with_items_values: Any
+    """The evaluated with-items lists `{var: [values]}` (read only when items are created)."""
 
 
 class ActionRecord(Protocol):

@@ -53,9 +53,18 @@ def on_state_requested(run: Run, event: StateRequested) -> None:
         ex.state = State.PAUSED.value
         ex.state_info = event.state_info
     elif new == State.CANCELLED:
+        _stop_items(run)
         controller.finish(run, State.CANCELLED, event.state_info)
     else:
         controller.finish(run, new, event.state_info)
+
+
+def _stop_items(run: Run) -> None:
+    """A cancel stops with-items tasks at once: no further item (or item subworkflow) starts,
+    and items still in flight change nothing when they end; the task is CANCELLED."""
+    for task in run.snap.tasks:
+        if task.state in (State.RUNNING, State.PAUSED) and with_items.is_items_task(run, task):
+            with_items.stop(run, task, State.CANCELLED, with_items.CANCELLED_INFO)
 
 
 def resume(run: Run) -> None:
@@ -119,15 +128,29 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
     for a in old:
         if a not in keep:
             a.accepted = False
-    kept = ("with_items", "versions", "children_done") if keep else ("versions", "children_done")
-    task.runtime_context = {k: v for k, v in task.runtime_context.items() if k in kept}
+    items_of_workflow = bool(spec.workflow and spec.with_items and not event.reset)
+    task.runtime_context = _kept_on_rerun(task.runtime_context, bool(keep) or items_of_workflow)
     task.processed, task.error_handled, task.finished_at = False, False, None
     task.published, task.result = {}, None
-    if keep:
+    if items_of_workflow:
+        run.set_task_state(task, State.RUNNING)
+        with_items.rerun_failed_subworkflows(run, task)
+    elif keep:
         run.set_task_state(task, State.RUNNING)
         with_items.rerun_failed(run, task, keep)
     else:
         tasks.start(run, task)
+
+
+def _kept_on_rerun(rc: dict[str, object], items: bool) -> dict[str, object]:
+    """What a rerun keeps of the task's runtime context: the attempt of its subworkflow items
+    and the children of earlier attempts (so that those no longer count), the versions of what
+    it published (joins merge by them), and for a rerun of the failed items only, what they are
+    and which succeeded."""
+    names = ("sub_attempt", "children_done", "versions")
+    if items:
+        names += ("with_items", "sub_results")
+    return {k: rc[k] for k in names if k in rc}
 
 
 def on_action_state(run: Run, event: ActionStateRequested) -> None:

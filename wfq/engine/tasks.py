@@ -10,7 +10,7 @@ from wfq.engine.commands import RunAction, StartSubworkflow
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
 from wfq.errors import ActionNotFound, ExpressionError, InvalidInput
-from wfq.states import State
+from wfq.states import COMPLETED, State
 
 MAX_ADHOC_DEPTH = 10
 
@@ -139,7 +139,7 @@ def _start_action(run: Run, task: TaskRecord) -> None:
     spec = run.snap.spec.tasks[task.name]
     name = _evaluate(run, task, spec.action)
     if spec.with_items:
-        with_items.start(run, task, name, lambda given: resolve_action(run, task, name, given))
+        with_items.start(run, task, name)
         return
     action_input = with_env_defaults(run, name, task_input(run, task))
     runtime = resolve_action(run, task, name, action_input)
@@ -237,6 +237,8 @@ def _after_policies(
 ) -> bool:
     """Retry or wait-after; True when the task is DELAYED (its transitions wait). Every policy
     is evaluated and checked again, as Mistral does after each completion."""
+    if run.snap.execution.state in COMPLETED:
+        return False  # the execution ended (cancelled): it starts nothing more, not even a retry
     try:
         values = policies.evaluate(run, task)
         retry_in = policies.retry_decision(run, task, success, values)

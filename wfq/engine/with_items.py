@@ -1,10 +1,14 @@
 """with-items: one action execution per item, run by a bounded number of lanes.
 
-The engine creates every item's action execution at once (its input evaluated with the item
-variables); the first `lanes` are RUNNING and sent as one `RunItems` command, the rest wait IDLE
-and are claimed by a lane when it finishes an item. `concurrency` is the number of lanes; without
-it, DEFAULT_LANES. When every item has a result the shell sends `ItemsCompleted` (a Celery chord
-callback), and only then does the engine lock the execution: no item completion touches it.
+The engine evaluates the with-items lists once and keeps them on the task
+(`with_items_values`). It creates the action executions of the first `lanes` items only
+(RUNNING, sent as one `RunItems` command) and notes in `runtime_context["items_todo"]` the
+indexes still to create. A lane that finds no IDLE item left asks for more (`ItemsWanted`): the
+engine then creates the next batch, IDLE, for the lanes to claim. So starting a task over
+100,000 items costs what starting `lanes` items costs, and an item's action execution appears
+when its turn comes. `concurrency` is the number of lanes; without it, DEFAULT_LANES. When every
+item has a result the shell sends `ItemsCompleted` (a Celery chord callback), and only then does
+the engine lock the execution for the task: no item completion touches it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from wfq.engine import data_flow, policies
-from wfq.engine.commands import RunItems, StartSubworkflow
+from wfq.engine.commands import RunItems, StartLanes, StartSubworkflow
 from wfq.engine.events import SubworkflowCompleted
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
@@ -23,13 +27,29 @@ from wfq.states import COMPLETED, State
 DEFAULT_LANES = 64
 """Items in flight for a with-items task without `concurrency` (workers bound it further)."""
 
+FIRST_LANES = 16
+"""Lanes a with-items task starts in the transition that starts it; the rest (up to
+`concurrency`) are started by a worker (`StartLanes`), so that a task of 1,000 lanes does not
+evaluate and send 1,000 items inside the request that starts its execution."""
+
+BATCH_MIN, BATCH_MAX = 100, 1000
+"""Items created per `ItemsWanted`: one per lane, at least BATCH_MIN and at most BATCH_MAX (the
+batch is created with the execution locked, so it is kept to a fraction of a second)."""
+
+TODO = "items_todo"
+"""runtime_context key of what is left to create: the action, its delivery, the attempt, the
+index ranges `[[start, end), ...]` of the items not created yet, and `lanes_due`, the lanes a
+worker is still to start."""
+
+CANCELLED_INFO = "One or more actions was cancelled."
+
 
 class ItemsError(Exception):
     """The with-items values are not lists of one length."""
 
 
-def item_values(run: Run, task: TaskRecord) -> list[dict[str, Any]]:
-    """The item variables of every item, in order: `[{x: 1, y: 'a'}, ...]`."""
+def item_values(run: Run, task: TaskRecord) -> dict[str, list[Any]]:
+    """The evaluated lists of the task's with-items, by variable: `{x: [1, 2], y: ['a', 'b']}`."""
     spec = run.snap.spec.tasks[task.name]
     values: dict[str, list[Any]] = {}
     for var, expr in spec.with_items:
@@ -44,28 +64,37 @@ def item_values(run: Run, task: TaskRecord) -> list[dict[str, Any]]:
         elif not isinstance(v, Iterable):
             raise ItemsError(f"Wrong input format for: {values}. Iterable type is expected for each value.")
         values[var] = list(v)
-    lengths = {len(v) for v in values.values()}
-    if len(lengths) > 1:
+    if len({len(v) for v in values.values()}) > 1:
         raise ItemsError(f"Wrong input format for: {values}. All arrays must have the same length.")
-    count = lengths.pop() if lengths else 0
-    return [{var: vals[i] for var, vals in values.items()} for i in range(count)]
+    return values
 
 
-def start(run: Run, task: TaskRecord, name: str, runtime_of: Any) -> None:
-    """Create the items of `task` and send the first lanes. `runtime_of(input)` resolves the
-    action for one item's input (raises the caller's TaskFailure)."""
+def count_of(values: dict[str, list[Any]]) -> int:
+    """How many items the lists make."""
+    return len(next(iter(values.values()))) if values else 0
+
+
+def item_vars(values: dict[str, list[Any]], index: int) -> dict[str, Any]:
+    """The item variables of item `index`: `{x: 1, y: 'a'}`."""
+    return {var: vals[index] for var, vals in values.items()}
+
+
+def start(run: Run, task: TaskRecord, name: str) -> None:
+    """Keep the items of `task` and create and send the first lanes' items."""
     from wfq.engine import tasks
 
-    items, capacity = _items_and_capacity(run, task)
+    values, capacity = _values_and_capacity(run, task)
+    count = count_of(values)
     task.runtime_context = {
         **task.runtime_context,
-        "with_items": {"count": len(items), "capacity": capacity or None},
+        "with_items": {"count": count, "capacity": capacity or None},
     }
-    if not items:
+    if not count:
         tasks.complete(run, task, success=True, result=[])
         return
+    task.with_items_values = values
     try:
-        _create(run, task, name, runtime_of, items, range(len(items)), capacity)
+        _open(run, task, name, [[0, count]], capacity)
     except tasks.TaskFailure as exc:
         if not str(exc).startswith("Failed to find action"):
             raise
@@ -81,83 +110,199 @@ def rerun_failed(run: Run, task: TaskRecord, keep: list[ActionRecord]) -> None:
     spec = run.snap.spec.tasks[task.name]
     try:
         name = data_flow.evaluate(spec.action, run.snap, task)
-        items, capacity = _items_and_capacity(run, task)
+        values, capacity = _values_and_capacity(run, task)
+        task.with_items_values = values
         done = {a.item_index for a in keep}
-        todo = [i for i in range(len(items)) if i not in done]
-        _create(run, task, name, lambda given: tasks.resolve_action(run, task, name, given), items, todo, capacity)
+        _set_count(task, count_of(values), capacity)
+        todo = ranges_of(i for i in range(count_of(values)) if i not in done)
+        if not todo:
+            on_items_completed(run, task, keep)
+            return
+        _open(run, task, name, todo, capacity)
     except (tasks.TaskFailure, ExpressionError) as exc:
         wf = run.snap.execution.workflow_name
         tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
 
 
-def _items_and_capacity(run: Run, task: TaskRecord) -> tuple[list[dict[str, Any]], int]:
+def more(run: Run, task: TaskRecord, lanes: bool = False) -> None:
+    """A lane found no IDLE item: create the next batch of the task's items (IDLE), if the task
+    still runs and has items left to create. With `lanes`: start the lanes still due instead
+    (once: a duplicate finds none due)."""
+    from wfq.engine import tasks
+
+    todo = task.runtime_context.get(TODO)
+    if not todo or task.state != State.RUNNING:
+        return
+    if lanes:
+        n = int(todo.get("lanes_due", 0))
+    else:
+        capacity = task.runtime_context.get("with_items", {}).get("capacity") or DEFAULT_LANES
+        n = min(max(capacity, BATCH_MIN), BATCH_MAX)
+    if n <= 0:
+        return
+    indexes, rest = take(todo["ranges"], n)
+    try:
+        ids = _create(run, task, todo, indexes, State.RUNNING if lanes else State.IDLE)
+    except tasks.TaskFailure as exc:
+        wf = run.snap.execution.workflow_name
+        tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        return
+    _set_todo(task, {**todo, "lanes_due": 0} if lanes else todo, rest)
+    if lanes:
+        label = tasks.label(run, task, todo["action"])
+        run.emit(RunItems(task.id, tuple(ids), todo["delivery"]["queue"], label))
+
+
+def stop(run: Run, task: TaskRecord, state: State, state_info: str) -> None:
+    """End a running with-items task now (its execution is cancelled): no further item is
+    created or started; results of items still in flight are recorded and change nothing."""
+    run.set_task_state(task, state, state_info)
+    task.runtime_context = {k: v for k, v in task.runtime_context.items() if k != TODO}
+    policies.disarm(task, "timeout")
+
+
+def is_items_task(run: Run, task: TaskRecord) -> bool:
+    """True for a task that runs with-items (actions or subworkflows)."""
+    spec = run.snap.spec.tasks.get(task.name)
+    return bool(spec is not None and spec.with_items)
+
+
+def ranges_of(indexes: Iterable[int]) -> list[list[int]]:
+    """Ascending indexes as `[start, end)` ranges: [0, 1, 2, 5] -> [[0, 3], [5, 6]]."""
+    out: list[list[int]] = []
+    for i in indexes:
+        if out and out[-1][1] == i:
+            out[-1][1] = i + 1
+        else:
+            out.append([i, i + 1])
+    return out
+
+
+def take(ranges: list[list[int]], n: int) -> tuple[list[int], list[list[int]]]:
+    """The first `n` indexes of `ranges`, and the ranges left."""
+    taken: list[int] = []
+    rest = [list(r) for r in ranges]
+    while rest and len(taken) < n:
+        start, end = rest[0]
+        upto = min(end, start + n - len(taken))
+        taken.extend(range(start, upto))
+        if upto == end:
+            rest.pop(0)
+        else:
+            rest[0] = [upto, end]
+    return taken, rest
+
+
+def _values_and_capacity(run: Run, task: TaskRecord) -> tuple[dict[str, list[Any]], int]:
     from wfq.engine import tasks
 
     pol = policies.policies(run, task)
     try:
-        items = item_values(run, task)
+        values = item_values(run, task)
         capacity = policies.value(run, task, pol.concurrency, int, "concurrency") if pol.concurrency else 0
     except (ItemsError, policies.PolicyError) as exc:
         raise tasks.TaskFailure(str(exc)) from exc
-    return items, capacity
+    return values, capacity
 
 
-def _create(
-    run: Run,
-    task: TaskRecord,
-    name: str,
-    runtime_of: Any,
-    items: list[dict[str, Any]],
-    indexes: Any,
-    capacity: int,
-) -> None:
+def _set_count(task: TaskRecord, count: int, capacity: int) -> None:
+    wi = {**task.runtime_context.get("with_items", {}), "count": count, "capacity": capacity or None}
+    task.runtime_context = {**task.runtime_context, "with_items": wi}
+
+
+def _set_todo(task: TaskRecord, todo: dict[str, Any], rest: list[list[int]]) -> None:
+    rc = {k: v for k, v in task.runtime_context.items() if k != TODO}
+    if rest:
+        lanes_due = min(int(todo.get("lanes_due", 0)), sum(e - s for s, e in rest))
+        task.runtime_context = {**rc, TODO: {**todo, "ranges": rest, "lanes_due": lanes_due}}
+    else:
+        task.runtime_context = rc
+
+
+def _open(run: Run, task: TaskRecord, name: str, ranges: list[list[int]], capacity: int) -> None:
+    """Create the first lanes' items (RUNNING) and send them; note the rest as to do."""
     from wfq.engine import tasks
 
-    indexes = list(indexes)
     where = tasks.delivery(run, task)
-    lanes = min(len(indexes), capacity or DEFAULT_LANES)
-    attempt = int(task.runtime_context.get("retry_no", 0))
-    first: list[str] = []
-    for n, index in enumerate(indexes):
-        # An in_context variable of the same name beats the item variable (Mistral).
-        extra = {**items[index], **task.in_context}
-        action_input = tasks.with_env_defaults(run, name, tasks.task_input(run, task, extra))
-        runtime = runtime_of(action_input)
-        runtime.update(where, item=True)
-        action = run.new_action(task, name, action_input, runtime=runtime, item_index=index, attempt=attempt)
-        if n < lanes:
-            first.append(action.id)
-        else:
-            action.state = State.IDLE.value
-    run.emit(RunItems(task.id, tuple(first), where["queue"], tasks.label(run, task, name)))
+    todo = {
+        "action": name,
+        "delivery": where,
+        "attempt": int(task.runtime_context.get("retry_no", 0)),
+        "ranges": ranges,
+    }
+    lanes = capacity or DEFAULT_LANES
+    first, rest = take(ranges, min(lanes, FIRST_LANES))
+    ids = _create(run, task, todo, first, State.RUNNING)
+    _set_todo(task, {**todo, "lanes_due": lanes - len(first)}, rest)
+    run.emit(RunItems(task.id, tuple(ids), where["queue"], tasks.label(run, task, name)))
+    if task.runtime_context.get(TODO, {}).get("lanes_due"):
+        run.emit(StartLanes(task.id))
 
 
-def start_subworkflows(run: Run, task: TaskRecord, name: str) -> None:
-    """A with-items task that runs a workflow: one child execution per item."""
+def _create(run: Run, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State) -> list[str]:
+    """The action executions of these items, their input evaluated with the item variables."""
     from wfq.engine import tasks
 
-    items, capacity = _items_and_capacity(run, task)
+    name, values = todo["action"], task.with_items_values or {}
+    ids = []
+    for index in indexes:
+        # An in_context variable of the same name beats the item variable (Mistral).
+        extra = {**item_vars(values, index), **task.in_context}
+        action_input = tasks.with_env_defaults(run, name, tasks.task_input(run, task, extra))
+        runtime = tasks.resolve_action(run, task, name, action_input)
+        runtime.update(todo["delivery"], item=True)
+        action = run.new_action(
+            task, name, action_input, runtime=runtime, item_index=index, attempt=todo["attempt"]
+        )
+        action.state = state.value
+        ids.append(action.id)
+    return ids
+
+
+def start_subworkflows(run: Run, task: TaskRecord, name: str, indexes: list[int] | None = None) -> None:
+    """A with-items task that runs a workflow: one child execution per item (`indexes`: only
+    those, when rerunning the failed items). Each start is an attempt: a child of an earlier
+    attempt (before a retry or rerun) no longer counts for the task."""
+    from wfq.engine import tasks
+
+    values, capacity = _values_and_capacity(run, task)
+    count = count_of(values)
+    attempt = int(task.runtime_context.get("sub_attempt", -1)) + 1
+    kept = task.runtime_context.get("sub_results", {}) if indexes is not None else {}
     task.runtime_context = {
         **task.runtime_context,
-        "with_items": {"count": len(items), "capacity": capacity or None},
-        "sub_results": {},
+        "with_items": {"count": count, "capacity": capacity or None},
+        "sub_results": kept,
+        "sub_attempt": attempt,
     }
-    if not items:
+    todo = list(range(count)) if indexes is None else [i for i in indexes if i < count]
+    if not count:
         tasks.complete(run, task, success=True, result=[])
         return
+    if not todo:
+        _complete_subworkflows(run, task)
+        return
     base = tasks.subworkflow_params(run)
-    for index, item in enumerate(items):
-        wf_input = tasks.task_input(run, task, {**item, **task.in_context})
-        run.emit(StartSubworkflow(task.id, name, wf_input, {**base, "index": index}))
+    for index in todo:
+        wf_input = tasks.task_input(run, task, {**item_vars(values, index), **task.in_context})
+        params = {**base, "index": index, **({"attempt": attempt} if attempt else {})}
+        run.emit(StartSubworkflow(task.id, name, wf_input, params))
 
 
 def on_subworkflow_item(run: Run, task: TaskRecord, event: SubworkflowCompleted) -> None:
     """One child of a with-items task ended; when all have, complete the task."""
-    from wfq.engine import tasks
-
+    if event.attempt != int(task.runtime_context.get("sub_attempt", 0)):
+        return  # a child of an earlier attempt (before a rerun or retry)
     results = dict(task.runtime_context.get("sub_results", {}))
     results[str(event.index)] = [event.state, event.output, event.state_info, event.execution_id]
     task.runtime_context = {**task.runtime_context, "sub_results": results}
+    _complete_subworkflows(run, task)
+
+
+def _complete_subworkflows(run: Run, task: TaskRecord) -> None:
+    from wfq.engine import tasks
+
+    results = task.runtime_context.get("sub_results", {})
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     if len(results) < count:
         return
@@ -173,17 +318,36 @@ def on_subworkflow_item(run: Run, task: TaskRecord, event: SubworkflowCompleted)
     )
 
 
+def rerun_failed_subworkflows(run: Run, task: TaskRecord) -> None:
+    """Start new children only for the items whose child did not succeed (`reset: false`)."""
+    from wfq.engine import tasks
+
+    spec = run.snap.spec.tasks[task.name]
+    results = task.runtime_context.get("sub_results", {})
+    kept = {k: r for k, r in results.items() if r[0] == State.SUCCESS}
+    task.runtime_context = {**task.runtime_context, "sub_results": kept}
+    count = task.runtime_context.get("with_items", {}).get("count", 0)
+    try:
+        name = data_flow.evaluate(spec.workflow, run.snap, task)
+        start_subworkflows(run, task, name, [i for i in range(count) if str(i) not in kept])
+    except (tasks.TaskFailure, ExpressionError) as exc:
+        wf = run.snap.execution.workflow_name
+        tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+
+
 def on_items_completed(run: Run, task: TaskRecord, actions: list[ActionRecord]) -> None:
     """Every item has a result: complete the task with the ordered list of results."""
     from wfq.engine import tasks
 
+    if task.runtime_context.get(TODO):
+        return  # items are still to be created
     current = sorted((a for a in actions if a.accepted), key=lambda a: a.item_index)
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     if len(current) < count or any(a.state not in COMPLETED for a in current):
         return  # early or duplicate callback: some item is still running
     results = [(a.output or {}).get("result") for a in current]
     if any(a.state == State.CANCELLED for a in current):
-        run.set_task_state(task, State.CANCELLED, "One or more actions was cancelled.")
+        run.set_task_state(task, State.CANCELLED, CANCELLED_INFO)
         task.result = results
         from wfq.engine import controller
 

@@ -169,6 +169,9 @@ class TaskExecution(_Stamped, Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     timer_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None, index=True)
     """When the earliest timer of the task is due (the integrity check re-sends late ones)."""
+    with_items_values: Mapped[Any] = mapped_column(default=None, nullable=True, deferred=True)
+    """A with-items task's evaluated lists, `{var: [values]}`: read only when the next batch of
+    items is created (deferred: loading the task for a transition does not read it)."""
 
 
 class ActionExecution(_Stamped, Base):

@@ -13,12 +13,13 @@ from typing import Any
 
 from wfq.actions.base import ActionContext, Wait
 from wfq.dispatch import names
-from wfq.engine import ItemsCompleted
+from wfq.engine import ItemsCompleted, ItemsWanted
 from wfq.engine.adhoc import transform_output
 from wfq.errors import ActionFailed, ExpressionError
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.models import ActionExecution
 from wfq.persistence.repositories import executions as repo
+from wfq.persistence.repositories import items as items_repo
 from wfq.services import dynamic_actions, executions, heartbeat, waits
 from wfq.services.context import Services
 from wfq.states import State
@@ -222,7 +223,8 @@ def _finish_item_and_claim_next(
     svc: Services, claimed: Claimed, success: bool, result: Any, is_sync: bool
 ) -> Claimed | None:
     """Store one item's result (without locking the workflow execution) and, in the same
-    transaction, claim the task's next IDLE item for this lane."""
+    transaction, claim the task's next IDLE item for this lane. An asynchronous item keeps its
+    slot until its result arrives through the API (`item_slot_freed`): the lane ends there."""
     if success and claimed.output_exprs:
         try:
             result = transform_output({"output": claimed.output_exprs}, result)
@@ -230,21 +232,22 @@ def _finish_item_and_claim_next(
             success, result = False, str(exc)
     now = svc.now()
     with svc.db.write() as session:
-        if is_sync:
-            state = (State.SUCCESS if success else State.ERROR).value
-            repo.finish_running_action(session, claimed.id, state, {"result": result}, now)
-        else:
+        if not is_sync:
             row = repo.lock_action(session, claimed.id)
             if row is not None and row.state == State.RUNNING:
                 row.runtime = {**row.runtime, "async": True}
+            return None
+        state = (State.SUCCESS if success else State.ERROR).value
+        repo.finish_running_action(session, claimed.id, state, {"result": result}, now)
         task_id = claimed.context.task_execution_id or ""
         nxt = repo.take_idle_item(session, task_id, claimed.item_index, worker_name(), now)
         return _claimed(svc, nxt) if nxt is not None else None
 
 
 def run_lane(svc: Services, action_id: str, notify: bool) -> None:
-    """The body of `wfq.run_items`: run with-items items until the task has no IDLE one left.
-    With `notify` (no chord), the lane that sees every item finished sends ItemsCompleted."""
+    """The body of `wfq.run_items`: run with-items items until the task has none left to run
+    (creating the next batch when the created ones are taken). With `notify` (no chord), the
+    lane that sees every item finished sends ItemsCompleted."""
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
         claimed = svc.db.retrying(claim, svc, action_id)
@@ -258,7 +261,10 @@ def run_lane(svc: Services, action_id: str, notify: bool) -> None:
                     entry = (claimed, result.result)
                     waits.park_together(svc, group, claimed.id, result.seconds, entry, functools.partial(_continue_lanes, svc))
                     return  # the wake-up goes on with the lane
+                last = claimed.item_index
                 claimed = svc.db.retrying(_finish_item_and_claim_next, svc, claimed, success, result, is_sync)
+            if claimed is None and is_sync and task_id:
+                claimed = _claim_from_next_batch(svc, task_id, last)
         if notify and task_id:
             finish_items_check(svc, task_id)
 
@@ -270,6 +276,11 @@ def _continue_lanes(svc: Services, entries: list[tuple[Claimed, Any]]) -> None:
     they may have left a chord that counted them finished."""
     task_id = entries[0][0].context.task_execution_id or ""
     taken = svc.db.retrying(_finish_items_and_release_next, svc, task_id, entries)
+    while len(taken) < len(entries) and more_items(svc, task_id):
+        # The created items are all taken: the next batch is created now; take from it.
+        with svc.db.write() as session:
+            rows = repo.take_idle_items(session, task_id, -1, len(entries) - len(taken), None, svc.now())
+        taken += [_claimed(svc, row) for row in rows]
     for nxt in taken:
         svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [nxt.id, True], queue=nxt.queue or svc.settings.queue)
     if not taken:
@@ -301,6 +312,44 @@ def _item_outcome(svc: Services, claimed: Claimed, result: Any) -> tuple[str, An
             success, result = False, str(exc)
     success, result = _within_limit(svc, claimed, success, result)
     return (State.SUCCESS if success else State.ERROR).value, {"result": result}
+def _claim_from_next_batch(svc: Services, task_id: str, after_index: int) -> Claimed | None:
+    """The created items are all taken: have the next batch created (if the task still runs
+    and has items left to create) and claim one of it."""
+    while more_items(svc, task_id):
+        with svc.db.write() as session:
+            nxt = repo.take_idle_item(session, task_id, -1, worker_name(), svc.now())
+        if nxt is not None:
+            return _claimed(svc, nxt)
+    return None
+
+
+def more_items(svc: Services, task_id: str) -> bool:
+    """Have the task's next batch of items created; False when it has none left to create (or
+    no longer runs). Several lanes may ask at once: the first creates the batch, the others
+    find it there."""
+    with svc.db.read() as session:
+        if not items_repo.has_items_to_create(session, task_id):
+            return False
+    executions.handle_event(svc, ItemsWanted(task_id).to_dict())
+    return True
+
+
+def item_slot_freed(svc: Services, task_id: str) -> None:
+    """An item in flight ended outside a lane (an asynchronous item's result came through the
+    API, or its worker was lost): start a lane on the task's next item, or, with none left to
+    run, complete the task if every item has its result."""
+    while True:
+        with svc.db.write() as session:
+            row = repo.claim_idle_item(session, task_id)
+            if row is not None:
+                row.state, row.created_at = State.RUNNING.value, svc.now()
+                lane, queue = row.id, row.runtime.get("queue") or svc.settings.queue
+        if row is not None:
+            svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [lane, True], queue=queue)
+            return
+        if not more_items(svc, task_id):
+            break
+    finish_items_check(svc, task_id)
 
 
 def finish_items_check(svc: Services, task_id: str) -> None:

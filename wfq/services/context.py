@@ -19,8 +19,8 @@ from wfq.engine import (
     RunAction,
     StartSubworkflow,
 )
-from wfq.engine.commands import Notify, RunItems, ScheduleTimer
-from wfq.engine.events import TimerFired
+from wfq.engine.commands import Notify, RunItems, ScheduleTimer, StartLanes
+from wfq.engine.events import ItemsWanted, TimerFired
 from wfq.persistence.db import Database
 from wfq.persistence.ids import new_id
 from wfq.services.timers import Timers
@@ -78,6 +78,9 @@ class Services:
                     self.dispatcher.run_items,
                     c.task_execution_id, c.action_execution_ids, c.queue, label=c.label,
                 )
+            elif isinstance(c, StartLanes):
+                event = ItemsWanted(c.task_execution_id, lanes=True).to_dict()
+                self.publish(self.dispatcher.send, names.CONTINUE_EXECUTION, [event])
             elif isinstance(c, ScheduleTimer):
                 event = TimerFired(c.task_execution_id, c.kind, c.token).to_dict()
                 self.publish(self.dispatcher.send, names.CONTINUE_EXECUTION, [event], eta=c.due_at)

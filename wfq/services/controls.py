@@ -45,12 +45,14 @@ def update_execution(
             raise InvalidRequest(f"Invalid state: {state}") from None
         if wanted not in CHANGEABLE:
             raise InvalidRequest(f"Invalid state: {state}")
-        if wanted == State.CANCELLED:
-            for child in _active_children(svc, ex_id):
-                update_execution(svc, child, project_id=project_id, state=state, state_info=state_info)
         # A pause or resume reaches the subworkflows and the parent through the engine's
         # ExecutionPausedOrResumed, whatever paused the execution (services.executions).
         transitions.on_execution(svc, ex_id, engine.StateRequested(wanted.value, state_info))
+        if wanted == State.CANCELLED:
+            # The execution first: once it is cancelled none of its tasks starts a child, so
+            # the children listed now are all there are.
+            for child in _active_children(svc, ex_id):
+                update_execution(svc, child, project_id=project_id, state=state, state_info=state_info)
     with svc.db.read() as session:
         return views.execution(session.get(WorkflowExecution, ex_id))
 

@@ -24,6 +24,7 @@ from wfq.persistence.models import (
 )
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
+from wfq.persistence.repositories import items as items_repo
 from wfq.services import transitions, views
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State
@@ -91,15 +92,16 @@ def _resolve_env(session: Session, env: Any, project_id: str, evaluate: bool = T
     return expressions.evaluate_recursively(env, {"__env": env}, _EnvOnly(env)) if evaluate else env
 
 
-def _parent_still_waits(session: Session, task_id: str, index: int | None) -> bool:
+def _parent_still_waits(session: Session, task_id: str, params: dict[str, Any]) -> bool:
     """Lock the parent execution; True if its task still waits for this child (the `index`-th
-    of a with-items task) and it was not created yet."""
+    of a with-items task, of its current `attempt`) and it was not created yet."""
     task = session.get(TaskExecution, task_id)
     if task is None or repo.lock_execution(session, task.workflow_execution_id) is None:
         return False
     session.refresh(task)
+    index, attempt = params.get("index"), int(params.get("attempt", 0))
     done = (task.runtime_context or {}).get("children_done", []) if index is None else []
-    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index, ignore=done)
+    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index, attempt, ignore=done)
 
 
 def start_execution(
@@ -131,8 +133,7 @@ def _start(
 ) -> tuple[str, dict[str, Any] | None]:
     def tx() -> tuple[str, list[engine.Command], dict[str, Any] | None]:
         with svc.db.write() as session:
-            index = (options.get("params") or {}).get("index")
-            if parent_task_id and not _parent_still_waits(session, parent_task_id, index):
+            if parent_task_id and not _parent_still_waits(session, parent_task_id, options.get("params") or {}):
                 return "", [], None
             ex, commands = _create_and_start(
                 svc, session, workflow, project_id=project_id, parent_task_id=parent_task_id, **options
@@ -249,11 +250,15 @@ def complete_action(
         svc.carry_out(commands)
         return kept
 
+    item_of: list[str] = []
+
     def tx() -> list[engine.Command]:
         with svc.db.write() as session:
             action = session.get(ActionExecution, action_id)
             if action is None or action.state in COMPLETED:
                 return []
+            if (action.runtime or {}).get("item") and action.task_execution_id:
+                item_of[:] = [action.task_execution_id]
             if action.workflow_execution_id is None:
                 final = result
                 if success:
@@ -266,6 +271,11 @@ def complete_action(
             return _decide_locked(svc, session, action.workflow_execution_id, event, (action_id,))
 
     svc.carry_out(svc.db.retrying(tx))
+    if item_of:
+        # An asynchronous item got its result: its slot goes to the task's next item.
+        from wfq.services import actions
+
+        actions.item_slot_freed(svc, item_of[0])
     return None
 
 
@@ -332,9 +342,11 @@ def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> None:
         msg = str(exc)
         if isinstance(exc, NotFound):
             msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace={parent.workflow_namespace}]"
-        index = cmd.params.get("index")
+        index, attempt = cmd.params.get("index"), int(cmd.params.get("attempt", 0))
         _apply_event(
-            svc, parent.id, engine.SubworkflowCompleted(task.id, State.ERROR.value, {"result": msg}, msg, None, index)
+            svc,
+            parent.id,
+            engine.SubworkflowCompleted(task.id, State.ERROR.value, {"result": msg}, msg, None, index, attempt),
         )
 
 
@@ -345,8 +357,10 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
         task = session.get(TaskExecution, cmd.parent_task_execution_id)
     if child is None or task is None:
         return
+    params = child.params or {}
     event = engine.SubworkflowCompleted(
-        task.id, child.state, child.output, child.state_info, child.id, (child.params or {}).get("index")
+        task.id, child.state, child.output, child.state_info, child.id, params.get("index"),
+        int(params.get("attempt", 0)),
     )
     _apply_event(svc, task.workflow_execution_id, event)
 
@@ -389,9 +403,12 @@ def handle_event(svc: Services, data: dict[str, Any]) -> None:
             ex = repo.lock_execution(session, task.workflow_execution_id)
             if ex is None:
                 return []
+            wants_batch = isinstance(event, engine.ItemsWanted) and not event.lanes
+            if wants_batch and items_repo.has_idle_item(session, task.id):
+                return []  # another lane asked first: its batch is there to take
             snap = transitions.snapshot(svc, session, ex)
             if isinstance(event, engine.ItemsCompleted):
-                snap.actions.update(repo.actions_of_task(session, task.id))
+                snap.actions.update(items_repo.item_results(session, task.id))
             return transitions.decide(svc, session, snap, event, ex.project_id)
 
     with log_context(task_execution_id=task_id):

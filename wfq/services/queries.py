@@ -9,8 +9,9 @@ from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import reads
-from wfq.services import views
+from wfq.services import progress, views
 from wfq.services.context import Services
+from wfq.states import State
 
 _KINDS = {
     "execution": (WorkflowExecution, views.execution, "WorkflowExecution not found [id={}]"),
@@ -26,23 +27,25 @@ def get(svc: Services, kind: str, ident: str, *, project_id: str) -> dict[str, A
     # attributes, which a Row has too) spares the ORM's instance loading, a third of a request.
     with svc.db.connection() as conn:
         row = repo.columns_by_id(conn, model, ident)
-        if row is None or row.project_id != project_id:
+        if row is None or row.project_id != project_id or _unstarted_item(kind, row):
             raise NotFound(missing.format(ident))
         out = view(row)
         if kind == "action_execution" and row.task_execution_id:
             out["task_name"] = reads.task_names(conn, [row.task_execution_id]).get(row.task_execution_id)
-    return out
+    return progress.add_to(svc, [out])[0] if kind == "task" else out
 
 
 def list_(svc: Services, kind: str, query: ListQuery, *, project_id: str) -> list[dict[str, Any]]:
     """Rows of one kind visible to the project, filtered, sorted and paged as asked."""
     model, view, _ = _KINDS[kind]
+    scope = [model.project_id == project_id]
+    if kind == "action_execution":
+        scope.append(ActionExecution.state != State.IDLE.value)
     with svc.db.read() as session:
-        rows = list_rows(session, model, query, model.project_id == project_id)
-        out = [view(r) for r in rows]
+        out = [view(r) for r in list_rows(session, model, query, *scope)]
         if kind == "action_execution":
             _add_task_names(session.connection(), out)
-    return out
+    return progress.add_to(svc, out) if kind == "task" else out
 
 
 def _add_task_names(conn: Any, views_: list[dict[str, Any]]) -> None:
@@ -51,3 +54,9 @@ def _add_task_names(conn: Any, views_: list[dict[str, Any]]) -> None:
     names = reads.task_names(conn, sorted(ids)) if ids else {}
     for v in views_:
         v["task_name"] = names.get(v["task_execution_id"])
+
+
+def _unstarted_item(kind: str, row: object) -> bool:
+    """An item of a with-items task that no lane has started yet is not shown (Mistral creates
+    an item's action execution when the item starts)."""
+    return kind == "action_execution" and getattr(row, "state", None) == State.IDLE

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from wfq.dispatch import names
-from wfq.engine import ExecutionCompleted, StartSubworkflow, TimerFired
+from wfq.engine import ExecutionCompleted, ItemsWanted, StartSubworkflow, TimerFired, with_items
 from wfq.persistence.repositories import executions as repo
 from wfq.services import actions, executions
 from wfq.services.context import Services
@@ -193,31 +193,30 @@ def _fail_item(svc: Services, action_id: str, beat_before: dt.datetime, msg: str
 
 
 def _restart_lane_or_finish(svc: Services, task_id: str) -> None:
-    """A lane died with its item: start a new lane if items wait, else complete the task."""
-    with svc.db.write() as session:
+    """A lane died with its item: with no lane left, start a new one if items wait (or are
+    still to be created), else complete the task."""
+    with svc.db.read() as session:
         running = repo.count_running_items(session, task_id)
-        nxt = repo.claim_idle_item(session, task_id) if running == 0 else None
-        if nxt is not None:
-            nxt.state = State.RUNNING.value
-            queue = nxt.runtime.get("queue") or svc.settings.queue
-            lane = nxt.id
-    if nxt is not None:
-        svc.dispatcher.send(names.RUN_ITEMS, [lane, True], queue=queue)
+    if running == 0:
+        actions.item_slot_freed(svc, task_id)
     else:
         actions.finish_items_check(svc, task_id)
 
 
 def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
-    """with-items tasks whose items are all done but whose callback never came."""
+    """with-items tasks whose items are all done but whose callback never came, or whose
+    lanes all ended before the next batch of items was created."""
     with svc.db.read() as session:
+        stale = [t for t in repo.stale_running_tasks(session, cutoff) if t.runtime_context.get("with_items")]
+        lanes_due = [t.id for t in stale if (t.runtime_context.get(with_items.TODO) or {}).get("lanes_due")]
         waiting = [
-            t.id
-            for t in repo.stale_running_tasks(session, cutoff)
-            if t.runtime_context.get("with_items") and repo.count_unfinished_items(session, t.id) == 0
+            t.id for t in stale if t.id not in lanes_due and repo.count_unfinished_items(session, t.id) == 0
         ]
+    for task_id in lanes_due:  # the message that starts its other lanes was lost
+        svc.dispatcher.send(names.CONTINUE_EXECUTION, [ItemsWanted(task_id, lanes=True).to_dict()])
     for task_id in waiting:
-        actions.finish_items_check(svc, task_id)
-    return len(waiting)
+        actions.item_slot_freed(svc, task_id)
+    return len(waiting) + len(lanes_due)
 
 
 def expire(svc: Services) -> int:

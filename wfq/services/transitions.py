@@ -11,6 +11,7 @@ from wfq.engine import data_flow
 from wfq.logging_setup import log_context
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
+from wfq.persistence.repositories import items as items_repo
 from wfq.persistence.repositories import reads
 from wfq.services import metrics
 from wfq.services.catalog import StoredCatalog
@@ -82,6 +83,7 @@ def decide(
     svc: Services, session: Session, snap: engine.Snapshot, event: engine.Event, project_id: str
 ) -> list[engine.Command]:
     """Apply `event` to `snap`; the caller commits and then carries out the commands."""
+    running_items = [t for t in snap.tasks if t.state == "RUNNING" and t.runtime_context.get("with_items")]
     with metrics.timed_transition(type(event).__name__):
         decision = engine.handle(
             snap,
@@ -90,6 +92,12 @@ def decide(
             ids=svc.new_id,
             actions=StoredCatalog(svc.registry, session, project_id, svc.settings),
         )
+    stopped = [t.id for t in running_items if t.state != "RUNNING"]
+    if stopped:
+        # A stopped task (cancelled, timed out, failed) starts no further item: those no lane
+        # took are dropped (never shown), those no worker started yet are cancelled.
+        session.flush()
+        items_repo.drop_unstarted_items(session, stopped, svc.now())
     return decision.commands
 
 

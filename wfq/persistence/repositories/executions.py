@@ -197,9 +197,10 @@ def orphan_workflow_tasks(session: Session, created_before: Any, limit: int = 10
 
 
 def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> list[WorkflowExecution]:
-    """Finished child executions whose parent task still waits for them."""
+    """Finished child executions whose parent task still waits for them (a child of an earlier
+    attempt of a with-items task, before a rerun or retry, is not waited for)."""
     stmt = (
-        select(WorkflowExecution)
+        select(WorkflowExecution, TaskExecution.runtime_context)
         .join(TaskExecution, TaskExecution.id == WorkflowExecution.task_execution_id)
         .where(
             WorkflowExecution.state.in_(("SUCCESS", "ERROR", "CANCELLED")),
@@ -207,14 +208,24 @@ def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> l
         )
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return [
+        child
+        for child, rc in session.execute(stmt)
+        if (child.params or {}).get("attempt", 0) == int((rc or {}).get("sub_attempt", 0))
+    ]
 
 
-def child_exists(session: Session, task_id: str, index: int | None = None, ignore: Sequence[str] = ()) -> bool:
-    """True when a child execution of this task (with this with-items `index`) exists, not
-    counting the `ignore`d ones (children of earlier attempts of a retried task)."""
+def child_exists(
+    session: Session, task_id: str, index: int | None = None, attempt: int = 0, ignore: Sequence[str] = ()
+) -> bool:
+    """True when a child execution of this task (with this with-items `index`, started by this
+    `attempt` of the task) exists, not counting the `ignore`d ones (children of earlier
+    attempts of a retried task)."""
     stmt = select(WorkflowExecution.id, WorkflowExecution.params).where(WorkflowExecution.task_execution_id == task_id)
-    return any((params or {}).get("index") == index and ident not in ignore for ident, params in session.execute(stmt))
+    return any(
+        (params or {}).get("index") == index and (params or {}).get("attempt", 0) == attempt and ident not in ignore
+        for ident, params in session.execute(stmt)
+    )
 
 
 def tasks_with_late_timers(session: Session, due_before: Any, limit: int = 1000) -> list[TaskExecution]:
@@ -287,7 +298,8 @@ def take_idle_item(session: Session, task_id: str, after_index: int, worker: str
     stmt = (
         update(table)
         .where(table.c.id == first)
-        .values(state="RUNNING", worker=worker, heartbeat_at=now, updated_at=now)
+        # An item's action execution shows from when it starts (an IDLE one is not shown).
+        .values(state="RUNNING", worker=worker, heartbeat_at=now, created_at=now, updated_at=now)
         .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
     )
     return session.execute(stmt).one_or_none()
@@ -322,7 +334,8 @@ def take_idle_items(
     stmt = (
         update(table)
         .where(table.c.id.in_(first))
-        .values(state="RUNNING", worker=worker, heartbeat_at=now, updated_at=now)
+        # An item's action execution shows from when it starts (an IDLE one is not shown).
+        .values(state="RUNNING", worker=worker, heartbeat_at=now, created_at=now, updated_at=now)
         .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
     )
     return sorted(session.execute(stmt).all(), key=lambda row: row.item_index)
