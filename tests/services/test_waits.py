@@ -128,9 +128,9 @@ def test_sleeping_items_keep_the_concurrency_and_the_last_one_completes_the_task
         actions.run_lane(svc, lane, False)  # both park at once; the chord would call back early
     with svc.db.read() as session:
         states = sorted(a.state for a in session.query(ActionExecution).filter_by(workflow_execution_id=ex_id))
-    assert states == ["IDLE", "RUNNING", "RUNNING"]
-    # The wake-ups: the first hands the third item to the action slots by a lane message, the
-    # second finds nothing left to start.
+    assert states == ["RUNNING", "RUNNING"]  # the third item is created when a lane needs it
+    # The wake-ups: the first has the third item created and hands it to the action slots by a
+    # lane message, the second finds nothing left to start.
     timers = svc.timers
     assert isinstance(timers, HeldTimers)
     timers.fire()

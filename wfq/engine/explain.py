@@ -199,16 +199,18 @@ def _items(run: Run, task: TaskRecord) -> Reason:
     actions = _current_actions(run, task)
     counts = {s: sum(1 for a in actions if a.state == s) for s in ("IDLE", "RUNNING", "SUCCESS", "ERROR")}
     done = counts["SUCCESS"] + counts["ERROR"]
+    # Items are created as lanes need them: those not created yet wait for a slot too.
+    waiting = max(0, total - done - counts["RUNNING"])
     msg = f"{task.name}: {done} of {total} items done, {counts['RUNNING']} running"
-    if counts["IDLE"]:
-        msg += f", {counts['IDLE']} waiting for a free slot (concurrency {concurrency or 'default'})"
+    if waiting:
+        msg += f", {waiting} waiting for a free slot (concurrency {concurrency or 'default'})"
     details: dict[str, Any] = {"items": total, "done": done, "running": counts["RUNNING"],
-                               "waiting_for_slot": counts["IDLE"], "failed": counts["ERROR"],
+                               "waiting_for_slot": waiting, "failed": counts["ERROR"],
                                "concurrency": concurrency}
     running = [a for a in actions if a.state == State.RUNNING]
     if running:
         details["oldest_running"] = _one_action(task, running[0])
-    return _reason(task, task.name, "concurrency" if counts["IDLE"] else "items", msg + ".", **details)
+    return _reason(task, task.name, "concurrency" if waiting else "items", msg + ".", **details)
 
 
 def _subworkflow(task: TaskRecord) -> Reason:
