@@ -150,6 +150,10 @@ class Stack:
     """prefork children of the bare Celery baseline of a-f."""
     io_slots: int = 1000
     """threads of the bare Celery baseline of g-i: wfq's default `worker_slots`."""
+    baseline: bool = True
+    """Start the bare Celery worker of the baseline (a-f); the cost counts need none."""
+    api_database_url: str = ""
+    """The API's WFQ_DATABASE_URL when it differs from the workers' (another role)."""
     waiting: bool = False
     """Start what g-i need: the slow HTTP server and the bare threads-pool worker."""
     api_port: int = 0
@@ -283,6 +287,8 @@ class Stack:
             self.add_worker()
         self.api_port = self.api_port or free_port()
         api_env = {**self.wfq_env(), "WFQ_LOG_LEVEL": "WARNING"}
+        if self.api_database_url:
+            api_env["WFQ_DATABASE_URL"] = self.api_database_url
         if self.api_server == "granian":
             argv = [
                 sys.executable,
@@ -331,6 +337,11 @@ class Stack:
         self.api = Proc("api", argv, api_env, self.logdir / "api.log", cwd=self.wfq_root)
         self.procs.append(self.api)
         self.api.start(ready=self._api_ready)
+        if self.baseline:
+            self._start_baseline()
+        return self
+
+    def _start_baseline(self) -> None:
         self.bare = Proc(
             "bare-celery",
             [
@@ -359,7 +370,6 @@ class Stack:
         )
         self.procs.append(self.bare)
         self.bare.start()
-        return self
 
     def _start_waiting_parts(self) -> None:
         """g-i: the slow HTTP server, and bare Celery on a threads pool of `io_slots`."""
