@@ -130,6 +130,7 @@ version: '2.0'
         assert re.search(rf"queue\s+{queue}", remote) and re.search(r"queue depth\s+1", remote)
         assert f"no live worker consumes {queue}" in remote
         assert re.search(r"message age\s+\d+s", remote)
+        screenshot(page, "task-explain-queued")
 
         # A timer: until when, in the reader's zone.
         _select(page, "later")
@@ -270,6 +271,13 @@ def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, pa
     assert re.fullmatch(r"[1-7] of 8", done), done
     screenshot(page, "with-items-progress")
 
+    # The panel renders again as items finish: what the reader types in the console stays, focused.
+    page.fill("#evaluate-input", "<% task().state %>")
+    page.wait_for_function(
+        "d => document.querySelector('#task-panel .items-done').textContent !== d", arg=done)
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'evaluate-input'")
+    assert page.input_value("#evaluate-input") == "<% task().state %>"
+
     assert api.wait(ex["id"])["state"] == "ERROR"
     page.wait_for_selector("#task-panel .panel-head .badge.state-ERROR")
     page.wait_for_selector("#task-panel .items-done:text-is('8 of 8')")
@@ -366,3 +374,11 @@ def test_lint_warnings_beside_the_validation(api: Any, page: Any, live_url: str)
     remaining = api.c.post("/v2/workflows/validate", data=clean, content_type="text/plain").get_json()["warnings"]
     assert page.get_attribute("#lint-warnings", "data-count") == str(len(remaining))
     assert len(remaining) < len(expected)
+
+    # A task name in a warning is text, not markup.
+    hostile = 'version: \'2.0\'\nui_marked:\n  tasks:\n    "<b>bold</b>":\n      action: std.echo output="<% nosuchfn() %>"\n'
+    page.fill("#definition-input", hostile)
+    page.wait_for_selector('#lint-warnings .lint-item[data-path="ui_marked.tasks.<b>bold</b>"]')
+    assert "ui_marked.tasks.<b>bold</b>" in page.inner_text("#lint-warnings")
+    assert page.inner_text("#lint-warnings .lint-line") == "line 4"
+    assert page.locator("#lint-warnings b").count() == 0

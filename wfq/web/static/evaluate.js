@@ -17,16 +17,21 @@ const EvaluateConsole = (() => {
       h("pre", { class: "eval-value", "data-for": answer.expression, text: JSON.stringify(answer.value, null, 2) }));
   }
 
-  // Give focus back to `input` once the panel has put it back into the page.
-  function refocus(input, start, end) {
+  // Give focus back to `input` once the panel has moved the console into its new section and
+  // that section is in the page (about 2 s at most).
+  function refocus(c) {
+    const { input } = c;
+    const [start, end, from] = [input.selectionStart, input.selectionEnd, c.el.parentNode];
     let tries = 0;
     const again = () => {
-      if (input.isConnected && document.activeElement !== input) {
-        input.focus({ preventScroll: true });
-        input.setSelectionRange(start, end);
+      if (c.el.parentNode !== from && input.isConnected) {
+        if (document.activeElement !== input) {
+          input.focus({ preventScroll: true });
+          input.setSelectionRange(start, end);
+        }
         return;
       }
-      if (!input.isConnected && ++tries < 120) requestAnimationFrame(again);
+      if (++tries < 120) requestAnimationFrame(again);
     };
     requestAnimationFrame(again);
   }
@@ -66,7 +71,7 @@ const EvaluateConsole = (() => {
       consoles.set(ctx.task.id, c);
       if (consoles.size > KEEP) consoles.delete(consoles.keys().next().value);
     } else if (document.activeElement === c.input) {
-      refocus(c.input, c.input.selectionStart, c.input.selectionEnd);
+      refocus(c);
     }
     return c.el;
   }
