@@ -1,7 +1,11 @@
 """The task panel's explain, evaluate and with-items sections, and the workflow editor's lint
-warnings, in headless Chromium against a live API over PostgreSQL with a real Celery worker.
-Screenshots go to test-artifacts/ui/ (task-explain, task-evaluate, with-items-progress,
-with-items-rerun-preview, lint-warnings; docs/screenshots/ holds a reviewed copy)."""
+warnings, in headless Chromium against a live API over PostgreSQL with a real Celery worker:
+each kind of wait on real executions (join, queue nobody serves, claimed action, timers,
+pause-before, asynchronous action, sub-workflow), why a task never ran, the evaluate console,
+with-items progress and the previewed rerun of failed action and sub-workflow items, and that
+task names, expressions and results are shown as text. Screenshots go to test-artifacts/ui/
+(task-explain, task-explain-queued, task-evaluate, with-items-progress, with-items-rerun-preview,
+lint-warnings; docs/screenshots/ holds a reviewed copy)."""
 
 from __future__ import annotations
 
@@ -305,7 +309,8 @@ def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, pa
     page.evaluate("() => { document.querySelector('#task-panel .items').scrollIntoView(); window.scrollTo(0, 0); }")
     screenshot(page, "with-items-rerun-preview")
     page.click("#rerun-items-confirm")
-    done_ex = _until(lambda: (lambda e: e if e["state"] == "SUCCESS" else None)(api.execution(ex["id"])), "the rerun to succeed")
+    _until(lambda: api.execution(ex["id"])["state"] == "SUCCESS", "the rerun to succeed")
+    done_ex = api.execution(ex["id"])
     assert json.loads(done_ex["output"]) == {"all": [0, 1, 2, 3, 4, 5, 6, 7]}
     assert len(actions()) == before + 2, "only the two failed items ran again"
     page.wait_for_selector("#task-panel .panel-head .badge.state-SUCCESS")
@@ -382,3 +387,78 @@ def test_lint_warnings_beside_the_validation(api: Any, page: Any, live_url: str)
     assert "ui_marked.tasks.<b>bold</b>" in page.inner_text("#lint-warnings")
     assert page.inner_text("#lint-warnings .lint-line") == "line 4"
     assert page.locator("#lint-warnings b").count() == 0
+
+
+def test_explain_retry_and_wait_after_delays(api: Any, page: Any, live_url: str) -> None:
+    name = f"ui_delays_{uuid.uuid4().hex[:6]}"
+    api.create_workflow(f"""\
+version: '2.0'
+{name}:
+  tasks:
+    flaky:
+      action: std.fail
+      retry:
+        count: 3
+        delay: 600
+    settle:
+      action: std.noop
+      wait-after: 300
+""")
+    ex = api.start(name)
+    try:
+        def both_delayed() -> bool:
+            r = _explained(api, ex["id"])
+            return r.get("flaky", {}).get("waiting_on") == "retry" and r.get("settle", {}).get("waiting_on") == "wait-after"
+
+        _until(both_delayed, "both delays")
+        _open_task(page, live_url, ex["id"], "flaky")
+        retry = _reason(page, "retry").inner_text()
+        assert "retry 1 delay until" in retry
+        assert re.search(r"until\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (9|10)m", retry), retry
+        _select(page, "settle")
+        after = _reason(page, "wait-after").inner_text()
+        assert re.search(r"until\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(in (4|5)m", after), after
+    finally:
+        api.c.put(f"/v2/executions/{ex['id']}", json={"state": "CANCELLED"})
+
+
+def test_rerun_of_failed_subworkflow_items_with_preview(api: Any, page: Any, live_url: str) -> None:
+    tag = uuid.uuid4().hex[:6]
+    api.create_workflow(f"""\
+version: '2.0'
+ui_child_{tag}:
+  input: [n]
+  output: {{n: <% $.n %>}}
+  tasks:
+    check:
+      action: std.noop
+      on-success:
+        - boom: <% $.n in env().bad %>
+    boom:
+      action: std.fail
+ui_parent_{tag}:
+  tasks:
+    children:
+      with-items: n in [0, 1, 2]
+      workflow: ui_child_{tag}
+      input: {{n: <% $.n %>}}
+""")
+    ex = api.wait(api.start(f"ui_parent_{tag}", None, env={"bad": [2]})["id"])
+    assert ex["state"] == "ERROR"
+    _open_task(page, live_url, ex["id"], "children")
+    page.wait_for_selector("#task-panel .items-failed:text-is('1')")
+    assert page.inner_text("#task-panel .items-done") == "3 of 3"
+    page.click("#rerun-items")
+    page.wait_for_selector("#rerun-preview .preview-subs li")
+    subs = page.locator("#rerun-preview .preview-subs li").all_inner_texts()
+    assert len(subs) == 1 and f"ui_child_{tag}" in subs[0] and '"n": 2' in subs[0]
+    page.fill("#rerun-env", '{"bad": []}')
+    page.click("#rerun-items-preview")
+    page.wait_for_selector("#rerun-items-confirm:enabled")
+    page.click("#rerun-items-confirm")
+    _until(lambda: api.execution(ex["id"])["state"] == "SUCCESS", "the rerun to succeed")
+    task_id = api.tasks(ex["id"])["children"]["id"]
+    kids = api.c.get(f"/v2/executions?task_execution_id={task_id}").get_json()["executions"]
+    assert len(kids) == 4, "only the failed item got a new sub-workflow"
+    page.wait_for_selector("#task-panel .panel-head .badge.state-SUCCESS")
+    assert page.inner_text("#task-panel .items-failed") == "0"
