@@ -10,7 +10,7 @@ const ExplainSection = (() => {
     "wait-after": "wait-after", retry: "Retry delay", "pause-before": "pause-before", paused: "Paused",
     "async-action": "Asynchronous action", subworkflow: "Sub-workflow", "action-queued": "Sent, not claimed",
     "action-running": "Running on a worker", upstream: "Not reached yet", "never-ran": "Never ran",
-    timer: "Timer", transition: "Transition",
+    timer: "Timer", transition: "Transition", start: "About to start",
   };
 
   // Explain times are UTC with microseconds ("2026-12-07 02:42:59.875596"): keep the seconds.
