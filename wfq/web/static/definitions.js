@@ -76,8 +76,10 @@ const Definitions = (() => {
     const code = CodeEditor.create({ value: existing ? existing.definition : TEMPLATES[kind], id: "definition-input",
       onInput: (text) => check(text), label: `${k.one} definition (YAML)` });
     const status = CodeEditor.statusLine("validation", code);
+    const lint = LintWarnings.box("lint-warnings", code);
     const check = CodeEditor.validator(`v2/${kind}/validate`, (v) => {
       status.report(v);
+      lint.report(v);
       save.disabled = v.pending || !v.valid;
     });
     const namespace = h("input", { id: "namespace", value: existing ? existing.namespace || "" : "", placeholder: "none",
@@ -105,7 +107,7 @@ const Definitions = (() => {
       h("div", { class: "grow" }),
       existing ? h("a", { class: "button", id: "cancel-edit", href: itemHref(kind, existing), text: "Cancel" }) : null,
       save),
-    code.el, status, error);
+    code.el, status, lint, error);
     check(code.value());
     setTimeout(() => code.focus(), 0);
     return form;

@@ -59,7 +59,7 @@ const CodeEditor = (() => {
 
   // Validate `text` at `path` (POST, text body) as the reader types: at most one request in flight
   // per pause in typing, and an answer older than the text shown is dropped.
-  // `report({valid, error, pending})` says where it stands.
+  // `report({valid, error, warnings, pending})` says where it stands (`warnings`: lint.js).
   function validator(path, report) {
     let timer = null;
     let seq = 0;
@@ -71,7 +71,7 @@ const CodeEditor = (() => {
       timer = setTimeout(async () => {
         try {
           const verdict = await Api.post(path, text);
-          if (mine === seq) report({ valid: Boolean(verdict.valid), error: verdict.error || null });
+          if (mine === seq) report({ valid: Boolean(verdict.valid), error: verdict.error || null, warnings: verdict.warnings || [] });
         } catch (err) {
           if (mine === seq) report({ valid: false, error: err.message, failed: true });
         }
@@ -87,12 +87,16 @@ const CodeEditor = (() => {
     const at = [...error.matchAll(/line (\d+)/g)].pop();
     if (at) return Number(at[1]);
     const path = error.match(/^Invalid DSL: ([^\s:]+):/);
-    if (!path) return 0;
+    return path ? lineOfPath(path[1], text) : 0;
+  }
+
+  // The line of the deepest key of a dotted path ("wf.tasks.oops.on-success"); 0 when not found.
+  function lineOfPath(path, text) {
     const lines = text.split("\n");
     let found = 0;
     let from = 0;
     let indent = -1;
-    for (const key of path[1].split(".")) {
+    for (const key of path.split(".")) {
       const i = lines.findIndex((l, n) => n >= from && keyOf(l) === key && l.search(/\S/) > indent);
       if (i < 0) break;
       found = i + 1;
@@ -119,5 +123,5 @@ const CodeEditor = (() => {
     return el;
   }
 
-  return { create, validator, statusLine };
+  return { create, validator, statusLine, lineOfPath };
 })();
