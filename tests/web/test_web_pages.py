@@ -21,6 +21,7 @@ SCRIPTS = (
     "editor.js",
     "list.js",
     "execution.js",
+    "versions.js",
     "definitions.js",
     "cron.js",
     "environments.js",
