@@ -43,7 +43,7 @@ workflows:
       t:
         action: tools.shout text="one"
 """
-WB2 = WB1.replace("text=\"one\"", "text=\"two\"")
+WB2 = WB1.replace('text="one"', 'text="two"')
 
 ACTION1 = """\
 ---
@@ -174,3 +174,13 @@ def test_another_project_cannot_see_the_versions(make_services: Callable[..., An
         fault(client.get(f"/v2/workflows/deploy/{url}", headers=b), 404)
     body = {"workflow_id": wf["id"], "input": '{"target": "x"}', "workflow_version": 1}
     fault(client.post("/v2/executions", json=body, headers=b), 404)
+
+
+def test_version_numbers_that_cannot_exist(client: Any, deploy: dict[str, Any]) -> None:
+    for bad in ("0", "x", "99999999999999999999"):
+        fault(client.get(f"/v2/workflows/deploy/versions/{bad}"), 404)
+        fault(client.get(f"/v2/workflows/deploy/versions/1/diff/{bad}"), 404)
+    for bad in (0, -1, 2**40, True, 1.5, "2x"):
+        assert "Invalid workflow_version" in fault(
+            start(client, "deploy", {"target": "a"}, workflow_version=bad), 400
+        )

@@ -171,18 +171,14 @@ def spec_to_run(
 
 
 def parse_number(value: Any) -> int:
-    """A version number given in a request (an int or its text); InvalidInput otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    """A version number given in a request (an int or its text, 1 to 2**31 - 1);
+    InvalidInput otherwise."""
+    text = (
+        str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    )
+    if not text.isdigit() or not 0 < int(text) < 2**31:
         raise InvalidInput(f"Invalid workflow_version: {value!r} (expected a positive integer)")
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInput(
-            f"Invalid workflow_version: {value!r} (expected a positive integer)"
-        ) from None
-    if number < 1:
-        raise InvalidInput(f"Invalid workflow_version: {value!r} (expected a positive integer)")
-    return number
+    return int(text)
 
 
 def deleted_spec(

@@ -21,9 +21,12 @@ from wfq.api.context import ApiContext
 from wfq.api.encoding import json_response, timestamp
 from wfq.api.resources.workflows import namespace_arg
 from wfq.api.schemas import AnyValue, Models, NullableString
+from wfq.errors import NotFound
 from wfq.services import versions
 
 KINDS = {"workflows": "workflow", "workbooks": "workbook", "actions": "action"}
+MAX_VERSION = 2**31 - 1
+"""The largest version number a URL may name (the column is a 32-bit integer)."""
 
 
 def _shown(view: dict[str, Any]) -> dict[str, Any]:
@@ -39,20 +42,38 @@ def list_all(ctx: ApiContext, kind: str, identifier: str) -> flask.Response:
     return json_response({"versions": [_shown(v) for v in views]})
 
 
-def get_one(ctx: ApiContext, kind: str, identifier: str, number: int) -> flask.Response:
+def _number(text: str) -> int:
+    """A version number of the URL; 404 for anything that cannot be one."""
+    if not text.isdigit() or not 0 < int(text) <= MAX_VERSION:
+        raise NotFound(f"Version not found [version={text}]")
+    return int(text)
+
+
+def get_one(ctx: ApiContext, kind: str, identifier: str, number: str) -> flask.Response:
     """GET .../versions/<n>: one version with its definition."""
     project = ctx.project()
     view = versions.get_version(
-        ctx.services, kind, identifier, number, project_id=project, namespace=namespace_arg(ctx)
+        ctx.services,
+        kind,
+        identifier,
+        _number(number),
+        project_id=project,
+        namespace=namespace_arg(ctx),
     )
     return json_response(_shown(view))
 
 
-def diff(ctx: ApiContext, kind: str, identifier: str, old: int, new: int) -> flask.Response:
+def diff(ctx: ApiContext, kind: str, identifier: str, old: str, new: str) -> flask.Response:
     """GET .../versions/<a>/diff/<b>: what changed from a to b."""
     project = ctx.project()
     body = versions.diff(
-        ctx.services, kind, identifier, old, new, project_id=project, namespace=namespace_arg(ctx)
+        ctx.services,
+        kind,
+        identifier,
+        _number(old),
+        _number(new),
+        project_id=project,
+        namespace=namespace_arg(ctx),
     )
     return json_response(body)
 
@@ -125,20 +146,20 @@ def _routes(
         def get(self, identifier: str) -> flask.Response:
             return list_all(ctx, kind, identifier)
 
-    @ns.route(f"{base}/<int:number>", endpoint=f"{kind}_version")
+    @ns.route(f"{base}/<string:number>", endpoint=f"{kind}_version")
     @ns.doc(params=params)
     class Version(Resource):
         @ns.response(200, "The version with its definition", shapes["one"])
         @ns.response(404, f"No such {kind} or version", models.fault)
-        def get(self, identifier: str, number: int) -> flask.Response:
+        def get(self, identifier: str, number: str) -> flask.Response:
             return get_one(ctx, kind, identifier, number)
 
-    @ns.route(f"{base}/<int:old>/diff/<int:new>", endpoint=f"{kind}_version_diff")
+    @ns.route(f"{base}/<string:old>/diff/<string:new>", endpoint=f"{kind}_version_diff")
     @ns.doc(params=params)
     class VersionDiff(Resource):
         @ns.response(200, "What changed from version old to version new", shapes["diff"])
         @ns.response(404, f"No such {kind} or version", models.fault)
-        def get(self, identifier: str, old: int, new: int) -> flask.Response:
+        def get(self, identifier: str, old: str, new: str) -> flask.Response:
             return diff(ctx, kind, identifier, old, new)
 
     Versions.get.__doc__ = f"List the versions of a {kind} (wfq extension)."

@@ -57,42 +57,42 @@ def upgrade() -> None:
     _first_versions(table)
 
 
+_TEXT_COLUMNS = ("id", "name", "namespace", "definition", "checksum", "scope", "project_id")
+
+
+def _source(name: str) -> sa.TableClause:
+    return sa.table(
+        name,
+        *(sa.column(c, sa.Text()) for c in _TEXT_COLUMNS),
+        sa.column("spec", _JSON),
+        sa.column("created_at", sa.DateTime()),
+        sa.column("updated_at", sa.DateTime()),
+    )
+
+
 def _first_versions(table: sa.Table) -> None:
     bind = op.get_bind()
     rows = []
     for kind, source in _SOURCES.items():
-        src = sa.table(
-            source,
-            *(
-                sa.column(c)
-                for c in (
-                    "id",
-                    "name",
-                    "namespace",
-                    "definition",
-                    "checksum",
-                    "scope",
-                    "project_id",
-                    "created_at",
-                    "updated_at",
-                )
-            ),
-            sa.column("spec", _JSON),
-        )
-        for r in bind.execute(sa.select(src)).mappings():
+        for r in bind.execute(sa.select(_source(source))).mappings():
             rows.append(
                 {
+                    **{
+                        c: r[c]
+                        for c in (
+                            "name",
+                            "namespace",
+                            "definition",
+                            "checksum",
+                            "scope",
+                            "project_id",
+                        )
+                    },
                     "id": str(uuid.uuid4()),
                     "resource_type": kind,
                     "resource_id": r["id"],
-                    "name": r["name"],
-                    "namespace": r["namespace"],
                     "version": 1,
-                    "definition": r["definition"],
                     "spec": r["spec"],
-                    "checksum": r["checksum"],
-                    "scope": r["scope"],
-                    "project_id": r["project_id"],
                     "author_project": r["project_id"],
                     "author_user": None,
                     "created_at": r["updated_at"] or r["created_at"],
