@@ -45,10 +45,13 @@ const Versions = (() => {
     const from = h("select", { id: "diff-from", "aria-label": "from version" });
     const to = h("select", { id: "diff-to", "aria-label": "to version" });
     const out = h("div", { id: "version-diff" });
+    let seq = 0;
     async function showDiff() {
       if (!from.value || !to.value) return;
+      const mine = ++seq;
       try {
         const d = await Api.get(`${url}/${from.value}/diff/${to.value}${ns}`);
+        if (mine !== seq) return; // the reader chose again: a newer answer is coming
         const s = d.summary;
         fill(out,
           h("p", { class: "muted", id: "diff-summary",
@@ -57,7 +60,7 @@ const Versions = (() => {
           changeTable(d.changes));
         error.show("");
       } catch (err) {
-        error.show(err.message);
+        if (mine === seq) error.show(err.message);
       }
     }
     from.addEventListener("change", showDiff);
