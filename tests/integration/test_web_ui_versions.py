@@ -85,3 +85,29 @@ def test_an_execution_page_shows_the_version_it_runs(api: Any, page: Any, live_u
     page.wait_for_selector("#execution-version")
     assert page.inner_text("#execution-version") == "workflow version 1"
     assert set(api.tasks(ex["id"])) == {"build", "ship"}
+
+
+WORKBOOK = """\
+version: '2.0'
+name: {name}
+workflows:
+  hello:
+    tasks:
+      greet:
+        action: std.echo output="{word}"
+"""
+
+
+def test_a_workbook_page_lists_its_versions(api: Any, page: Any, live_url: str) -> None:
+    name = f"ui_wbver_{uuid.uuid4().hex[:6]}"
+    for word, call in (("hello", api.c.post), ("bonjour", api.c.put)):
+        r = call("/v2/workbooks", data=WORKBOOK.format(name=name, word=word), content_type="text/plain")
+        assert r.status_code in (200, 201), r.get_json()
+    page.goto(f"{live_url}/ui/#/workbooks/{name}")
+    page.wait_for_selector("#versions-table tbody tr[data-id='1']")
+    assert rows(page, "versions-table") == ["2", "1"]
+    page.wait_for_selector("#unified-diff .diff-add")
+    assert page.locator("#unified-diff .diff-add").all_inner_texts() == [
+        '+        action: std.echo output="bonjour"'
+    ]
+    assert rows(page, "version-changes") == ["workflows.hello.tasks.greet.action"]
