@@ -212,3 +212,41 @@ def test_another_project_sees_no_versions(integration_settings: Any) -> None:
         assert c.post("/v2/executions", json=body, headers=b).status_code == 404
     finally:
         proc.close()
+
+
+def _child(name: str, word: str) -> str:
+    return f"""---
+version: '2.0'
+{name}:
+  output:
+    said: {word}
+  tasks:
+    t:
+      action: std.noop
+"""
+
+
+def test_a_subworkflow_task_runs_the_current_version_of_its_child_or_the_one_it_names(api: Any) -> None:
+    child = f"child_{uuid.uuid4().hex[:6]}"
+    api.create_workflow(_child(child, "one"))
+    _put(api, _child(child, "two"))
+    parent = api.run(f"""---
+version: '2.0'
+parent_{uuid.uuid4().hex[:6]}:
+  output:
+    current: <% $.current %>
+    pinned: <% $.pinned %>
+  tasks:
+    current:
+      workflow: {child}
+      publish:
+        current: <% task().result.said %>
+    pinned:
+      workflow: {child} workflow_version=1
+      publish:
+        pinned: <% task().result.said %>
+""")
+    assert parent["state"] == "SUCCESS", parent["state_info"]
+    assert json.loads(parent["output"]) == {"current": "two", "pinned": "one"}
+    children = api.c.get(f"/v2/executions?root_execution_id={parent['id']}").get_json()["executions"]
+    assert sorted(c["workflow_version"] for c in children) == [1, 2]

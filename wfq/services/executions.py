@@ -181,6 +181,16 @@ def _deleted_since_root(
     return WorkflowDefinition(id=kept.resource_id, name=kept.name, namespace=kept.namespace, spec=kept.spec)
 
 
+def _version_asked(wf: WorkflowDefinition, params: dict[str, Any], task_input: dict[str, Any]) -> Any:
+    """The version a start asks for: `params.workflow_version`, or a subworkflow task's
+    `workflow_version` key when the workflow declares no input of that name (such keys become
+    params, as Mistral does with a task's undeclared keys); None: the current version."""
+    if params.get("workflow_version") is not None:
+        return params["workflow_version"]
+    declared = {p if isinstance(p, str) else next(iter(p)) for p in wf.spec.get("input_raw", [])}
+    return task_input.get("workflow_version") if "workflow_version" not in declared else None
+
+
 def create_and_start(
     svc: Services, session: Session, workflow: str, *, project_id: str, **options: Any
 ) -> tuple[str, list[engine.Command]]:
@@ -215,17 +225,17 @@ def _create_and_start(
     # shows the execution would otherwise read it back.
     wf = _find_workflow(session, workflow, namespace, project_id, workbook_name, root_execution_id)
     params = dict(params or {})
-    if workflow_version is None:
-        workflow_version = params.get("workflow_version")
-    stored_spec, version = versions.spec_to_run(session, wf, workflow_version)
-    if workflow_version is not None:
-        params["workflow_version"] = version
-    spec = dsl.workflow_from_dict(stored_spec)
     given = dict(wf_input or {})
+    if workflow_version is None:
+        workflow_version = _version_asked(wf, params, given if parent_task_id else {})
+    stored_spec, version = versions.spec_to_run(session, wf, workflow_version)
+    spec = dsl.workflow_from_dict(stored_spec)
     if parent_task_id:
         # A subworkflow task's keys that are not declared inputs become params (Mistral).
         declared = {p.name for p in spec.input}
         params.update({k: given.pop(k) for k in list(given) if k not in declared})
+    if workflow_version is not None:
+        params["workflow_version"] = version
     full_input = check_input(spec, given)
     if spec.type == "reverse":
         _check_target(spec, params.get("task_name"))
