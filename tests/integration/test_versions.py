@@ -250,3 +250,24 @@ parent_{uuid.uuid4().hex[:6]}:
     assert json.loads(parent["output"]) == {"current": "two", "pinned": "one"}
     children = api.c.get(f"/v2/executions?root_execution_id={parent['id']}").get_json()["executions"]
     assert sorted(c["workflow_version"] for c in children) == [1, 2]
+
+
+def test_concurrent_updates_number_their_versions_one_after_the_other(services: Any, api: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wfq.api.app import create_app
+
+    name = f"busy_{uuid.uuid4().hex[:6]}"
+    api.create_workflow(_doc(name, "v0", wait=0))
+    app = create_app(services)
+
+    def update(i: int) -> int:
+        r = app.test_client().put("/v2/workflows", data=_doc(name, f"v{i}", wait=0), content_type="text/plain")
+        return int(r.status_code)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(update, range(1, 9))) == [200] * 8
+    listed = api.c.get(f"/v2/workflows/{name}/versions").get_json()["versions"]
+    assert [v["version"] for v in listed] == list(range(9, 0, -1))
+    assert len({v["checksum"] for v in listed}) == 9
+    assert listed[0]["checksum"] == api.c.get(f"/v2/workflows/{name}").get_json()["checksum"]
