@@ -27,6 +27,7 @@ CREATED_KEYS = {
     "updated_at",
     "project_id",
     "cron_trigger_id",  # wfq's addition: the trigger that started it (null otherwise)
+    "workflow_version",  # wfq's addition: the version of the workflow it runs (docs/versions.md)
 }
 
 
@@ -46,6 +47,7 @@ def test_start_answers_201_running_with_json_strings(
     assert ex["tags"] == []
     assert json.loads(ex["input"]) == {"name": "x", "greeting": "hi"}  # defaults merged in
     assert json.loads(ex["params"]) == {"namespace": "", "env": {}}
+    assert ex["workflow_version"] == 1
     assert ex["output"] == "{}"
     assert ex["task_execution_id"] is None and ex["root_execution_id"] is None
     assert ex["state_info"] is None

@@ -91,8 +91,10 @@ def test_executions_table(wfq: Callable[..., Result], start: Callable[..., str])
     out = lines(wfq("executions"))
     header, rows = out[0], out[1:]
     cols = column_starts(
-        header, ["ID", "WORKFLOW", "STATE", "STARTED (UTC)", "DURATION", "STATE INFO"]
+        header, ["ID", "WORKFLOW", "STATE", "STARTED (UTC)", "DURATION", "STATE INFO", "VERSION"]
     )
+    version = cols.pop()  # the workflow version (docs/versions.md), between WORKFLOW and STATE
+    assert cols[1] < version < cols[2]
     assert cols == sorted(cols)
     assert len(rows) == 3
     by_id = {r.split()[0]: r for r in rows}
@@ -104,6 +106,7 @@ def test_executions_table(wfq: Callable[..., Result], start: Callable[..., str])
     assert by_id[ok1][cols[1] :].startswith("m_ok")
     assert by_id[bad][cols[5] :].startswith("Failure caused by error in tasks: boom")
     assert by_id[ok1][cols[5] :] == "-"
+    assert by_id[ok1][version:].split()[0] == "1"
 
 
 def test_executions_filters_and_limit(
@@ -117,7 +120,7 @@ def test_executions_filters_and_limit(
     assert len(only_ok) == 1 and "m_ok" in only_ok[0]
     assert len(lines(wfq("executions", "--limit", "1"))) == 2
     assert lines(wfq("executions", "--workflow", "nothing")) == [
-        "ID  WORKFLOW  STATE  STARTED (UTC)  DURATION  STATE INFO"
+        "ID  WORKFLOW  VERSION  STATE  STARTED (UTC)  DURATION  STATE INFO"
     ]
 
 

@@ -555,3 +555,24 @@ def test_mistral_client_check_script(check_script: subprocess.Popen[str]) -> Non
     assert check_script.returncode == 0, (lines[-1:], failures, err[-2000:])
     print(f"mistral_client_check.py: {lines[-1]}")  # shown with -s / -rP
     assert lines[-1].endswith(" passed, 0 failed")
+
+
+def test_execution_create_on_an_older_version(
+    cli: Cli, wait: Callable[..., Any], tmp_path: Path
+) -> None:
+    """wfq's versions through the client: `params` carries `workflow_version`; execution-get
+    prints its fixed columns only (no version), the output shows which text ran."""
+    name = f"it_ver_{SFX}"
+    path = _write(tmp_path, "wf.yaml", HELLO.format(name=name))
+    cli("workflow-create", path)
+    _write(tmp_path, "wf.yaml", HELLO.format(name=name).replace("hello", "hi"))
+    cli("workflow-update", path)
+    old = cli("execution-create", name, json.dumps({"who": "v1"}), json.dumps({"workflow_version": 1}))
+    new = cli("execution-create", name, json.dumps({"who": "v2"}))
+    wait(old["ID"])
+    wait(new["ID"])
+    assert json.loads(cli("execution-get-output", old["ID"], fmt="text")) == {"said": "hello v1"}
+    assert json.loads(cli("execution-get-output", new["ID"], fmt="text")) == {"said": "hi v2"}
+    assert "Workflow version" not in cli("execution-get", old["ID"])
+    refused = cli("execution-create", name, "{}", json.dumps({"workflow_version": 5}), ok=False)
+    assert f"Workflow {name} has no version 5" in refused

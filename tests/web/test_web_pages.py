@@ -25,6 +25,7 @@ SCRIPTS = (
     "lint.js",
     "list.js",
     "execution.js",
+    "versions.js",
     "definitions.js",
     "cron.js",
     "environments.js",

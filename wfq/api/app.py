@@ -36,6 +36,7 @@ from wfq.api.resources import (
     root,
     services,
     tasks,
+    versions,
     workbooks,
     workflows,
 )
@@ -77,6 +78,7 @@ _RESOURCES = (
     services,
     event_triggers,
     code_sources,
+    versions,
 )
 
 

@@ -49,6 +49,14 @@ class ApiContext:
         headers = flask.request.headers
         return self.auth.project_of(headers.get("Authorization"), headers.get("X-Auth-Token"))
 
+    def user(self) -> str | None:
+        """The user the request names (`X-User-Name`, else `X-User-Id`, as an authenticating
+        proxy such as keystonemiddleware sets them), or None. wfq does not verify it: it is
+        recorded with definition versions for the reader, never used to grant anything."""
+        headers = flask.request.headers
+        value = headers.get("X-User-Name") or headers.get("X-User-Id")
+        return value[:255] if value else None
+
     def base_url(self) -> str:
         """The server's root URL as the client reached it, without a trailing slash."""
         return flask.request.url_root.rstrip("/")

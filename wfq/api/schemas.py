@@ -145,6 +145,10 @@ _EXECUTION = {
     "published_global": _str(_JSON + " (GET only)"),
     "project_id": _str(),
     "cron_trigger_id": _null_str("the cron trigger that started it, or null"),
+    "workflow_version": NullableInteger(
+        description="wfq extension: the version of the workflow definition it runs "
+        "(null when started before versions were kept)"
+    ),
     **_stamps(),
 }
 _EXECUTION_CREATE = {
@@ -155,6 +159,10 @@ _EXECUTION_CREATE = {
     "params": fields.Raw(description=_JSON + " or an object: env, namespace, task_name"),
     "description": _str(),
     "id": _str("optional client-chosen execution id"),
+    "workflow_version": fields.Integer(
+        description="wfq extension: run this version of the workflow (400 when it has none); "
+        "params.workflow_version works too"
+    ),
 }
 _TASK = {
     "id": _str(),

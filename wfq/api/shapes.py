@@ -70,6 +70,7 @@ EXECUTION = Shape(
         "updated_at",
         "project_id",
         "cron_trigger_id",
+        "workflow_version",
     ),
     json_fields=frozenset({"input", "output", "params", "published_global"}),
     list_omits=frozenset({"output", "published_global"}),
@@ -86,6 +87,7 @@ EXECUTION = Shape(
             "task_execution_id",
             "root_execution_id",
             "project_id",
+            "workflow_version",
             *_STAMPS,
         }
     ),
@@ -388,5 +390,5 @@ DATETIME_FIELDS = frozenset(
 """Filter values of these fields are parsed as timestamps."""
 BOOLEAN_FIELDS = frozenset({"processed", "accepted", "is_system"})
 """Filter values of these fields are true or false."""
-INTEGER_FIELDS = frozenset({"remaining_executions", "version"})
+INTEGER_FIELDS = frozenset({"remaining_executions", "version", "workflow_version"})
 """Filter values of these fields are integers."""

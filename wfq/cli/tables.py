@@ -87,6 +87,7 @@ def execution_rows(
         [
             ex["id"],
             ex.get("workflow_name"),
+            ex.get("workflow_version"),
             ex.get("state"),
             ex.get("created_at"),
             duration(ex.get("created_at"), ex.get("updated_at"), ex.get("state", ""), now),
@@ -96,7 +97,7 @@ def execution_rows(
     ]
 
 
-EXECUTION_HEADERS = ("ID", "WORKFLOW", "STATE", "STARTED (UTC)", "DURATION", "STATE INFO")
+EXECUTION_HEADERS = ("ID", "WORKFLOW", "VERSION", "STATE", "STARTED (UTC)", "DURATION", "STATE INFO")
 TASK_HEADERS = ("ID", "TASK", "STATE", "STARTED (UTC)", "DURATION", "STATE INFO")
 
 

@@ -83,6 +83,40 @@ class ActionDefinition(_Definition, Base):
     is_system: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class DefinitionVersion(Base):
+    """One version of a workflow, workbook or ad-hoc action definition (a wfq extension).
+
+    Version 1 is written when the definition is created, the next one at each update that
+    changes its text. The rows of a deleted definition are kept, marked `deleted_at`: an
+    execution that started before the delete still finds the ad-hoc actions and subworkflows
+    it names there."""
+
+    __tablename__ = "definition_versions"
+    __table_args__ = (
+        UniqueConstraint("resource_type", "resource_id", "version"),
+        Index("ix_definition_versions_name", "resource_type", "name", "namespace"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(20))
+    """workflow, workbook or action."""
+    resource_id: Mapped[str] = mapped_column(ID, index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    namespace: Mapped[str] = mapped_column(String(255), default="")
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[str] = mapped_column(Text)
+    spec: Mapped[dict[str, Any]]
+    checksum: Mapped[str] = mapped_column(String(32), default="")
+    scope: Mapped[str] = mapped_column(String(20), default="private")
+    project_id: Mapped[str] = mapped_column(String(80))
+    """The project that owns the definition."""
+    author_project: Mapped[str] = mapped_column(String(80), default="")
+    """The project whose request wrote this version."""
+    author_user: Mapped[str | None] = mapped_column(String(255), default=None)
+    """The user the request named (X-User-Name / X-User-Id header), unverified; None without."""
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+
+
 class Environment(_Stamped, Base):
     """A named set of variables that executions read through `env()`."""
 
@@ -142,6 +176,9 @@ class WorkflowExecution(_Stamped, Base):
     cron_trigger_id: Mapped[str | None] = mapped_column(ID, default=None, index=True)
     project_id: Mapped[str] = mapped_column(String(80), index=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    workflow_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The version of the workflow definition the execution runs (None: started before
+    versions were kept)."""
 
 
 class TaskExecution(_Stamped, Base):

@@ -16,7 +16,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery
 from wfq.persistence.models import ActionDefinition
 from wfq.persistence.repositories import definitions as repo
-from wfq.services import definitions, memory_listing, views
+from wfq.services import definitions, memory_listing, versions, views
 from wfq.services.context import Services
 
 SYSTEM_DELETE = "Attempt to delete a system action: {}"
@@ -99,7 +99,13 @@ def _parse(svc: Services, text: str) -> list[dsl.ActionSpec]:
 
 
 def create_actions(
-    svc: Services, text: str, *, project_id: str, namespace: str = "", scope: str = "private"
+    svc: Services,
+    text: str,
+    *,
+    project_id: str,
+    namespace: str = "",
+    scope: str = "private",
+    user: str | None = None,
 ) -> list[dict[str, Any]]:
     """Store every ad-hoc action of a YAML document (409 when a name is taken)."""
     specs = _parse(svc, text)
@@ -112,6 +118,8 @@ def create_actions(
                 for spec in specs
             ]
             session.flush()
+            for row in rows:
+                versions.record(svc, session, "action", row, versions.Author(project_id, user))
             return [views.action_definition(r) for r in rows]
     except DuplicateRow as exc:
         raise definitions.duplicate(
@@ -127,8 +135,10 @@ def update_actions(
     namespace: str = "",
     scope: str | None = None,
     identifier: str | None = None,
+    user: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Replace the definitions of existing ad-hoc actions (404 for an unknown one).
+    """Replace the definitions of existing ad-hoc actions (404 for an unknown one); each changed
+    text becomes the action's next version.
 
     With `identifier` (PUT /v2/actions/<id>) the document must define exactly that one action.
     """
@@ -151,6 +161,8 @@ def update_actions(
             row.updated_at = svc.now()
             out.append(row)
         session.flush()
+        for row in out:
+            versions.record(svc, session, "action", row, versions.Author(project_id, user))
         return [views.action_definition(r) for r in out]
 
 
@@ -189,6 +201,7 @@ def delete_action(svc: Services, identifier: str, *, project_id: str, namespace:
         row = repo.find_by_name_or_id(session, ActionDefinition, identifier, namespace, project_id)
         if row is None or row.project_id != project_id:
             raise _not_found(identifier, namespace)
+        versions.forget(svc, session, "action", row)
         session.delete(row)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from wfq.actions.registry import ActionRegistry
 from wfq.persistence.models import ActionDefinition
 from wfq.persistence.repositories import definitions as defs_repo
-from wfq.services import dynamic_actions
+from wfq.services import dynamic_actions, versions
 from wfq.settings import Settings
 from wfq.types import ActionInfo, Param
 
@@ -26,17 +27,36 @@ def params_from_spec(inputs: list[Any]) -> tuple[Param, ...]:
     return tuple(out)
 
 
+def _adhoc_info(name: str, spec: dict[str, Any]) -> ActionInfo:
+    return ActionInfo(
+        name=name,
+        params=params_from_spec(spec.get("input", [])),
+        class_name="mistral.actions.adhoc.AdHocAction",
+        base=spec["base"],
+        base_input=spec.get("base_input") or {},
+        output=spec.get("output"),
+    )
+
+
 class StoredCatalog:
     """System actions first, then ad-hoc actions visible to the project (workbook-local first),
-    then its dynamic actions (when `settings` lets the project use code sources)."""
+    then its dynamic actions (when `settings` lets the project use code sources), and last, with
+    `started_at` (when the execution's root started), the kept version of an ad-hoc action
+    deleted since then: a running execution keeps what it needs."""
 
     def __init__(
-        self, registry: ActionRegistry, session: Session, project_id: str, settings: Settings | None = None
+        self,
+        registry: ActionRegistry,
+        session: Session,
+        project_id: str,
+        settings: Settings | None = None,
+        started_at: Callable[[], Any] | None = None,
     ) -> None:
         self.registry = registry
         self.session = session
         self.project_id = project_id
         self.settings = settings
+        self.started_at = started_at
 
     def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
         info = self.registry.info(name)
@@ -46,18 +66,16 @@ class StoredCatalog:
         for candidate in candidates:
             row = self._adhoc(candidate, namespace)
             if row is not None:
-                spec = row.spec
-                return ActionInfo(
-                    name=row.name,
-                    params=params_from_spec(spec.get("input", [])),
-                    class_name="mistral.actions.adhoc.AdHocAction",
-                    base=spec["base"],
-                    base_input=spec.get("base_input") or {},
-                    output=spec.get("output"),
-                )
+                return _adhoc_info(row.name, row.spec)
+        found = None
         if self.settings is not None and self.settings.code_source_projects:
-            return dynamic_actions.info(self.settings, self.session, name, namespace, self.project_id)
-        return None
+            found = dynamic_actions.info(self.settings, self.session, name, namespace, self.project_id)
+        if found is None and self.started_at is not None:
+            kept = versions.deleted_spec(
+                self.session, "action", candidates, [namespace, ""], self.project_id, self.started_at()
+            )
+            found = _adhoc_info(kept.name, kept.spec) if kept is not None else None
+        return found
 
     def _adhoc(self, name: str, namespace: str) -> ActionDefinition | None:
         return defs_repo.find_in_namespaces(

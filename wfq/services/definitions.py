@@ -13,7 +13,7 @@ from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import WorkflowDefinition
 from wfq.persistence.repositories import definitions as repo
 from wfq.persistence.repositories import members as members_repo
-from wfq.services import views
+from wfq.services import versions, views
 from wfq.services.context import Services
 
 SCOPES = ("private", "public")
@@ -83,9 +83,16 @@ def add_workflow(
 
 
 def create_workflows(
-    svc: Services, text: str, *, project_id: str, namespace: str = "", scope: str = "private"
+    svc: Services,
+    text: str,
+    *,
+    project_id: str,
+    namespace: str = "",
+    scope: str = "private",
+    user: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Store every workflow of a YAML document. 409 when a name exists in the namespace."""
+    """Store every workflow of a YAML document (each as its version 1). 409 when a name exists
+    in the namespace."""
     if scope not in SCOPES:
         raise InvalidRequest(f"Scope must be one of {SCOPES}")
     specs = _parse_workflows(svc, text)
@@ -98,6 +105,8 @@ def create_workflows(
                 for spec in specs
             ]
             session.flush()
+            for row in rows:
+                versions.record(svc, session, "workflow", row, versions.Author(project_id, user))
             return [views.workflow(r) for r in rows]
     except DuplicateRow as exc:
         raise _duplicate(specs[0].name, namespace, project_id) from exc
@@ -116,9 +125,16 @@ def _duplicate(name: str, namespace: str, project_id: str) -> Conflict:
 
 
 def update_workflows(
-    svc: Services, text: str, *, project_id: str, namespace: str = "", scope: str | None = None
+    svc: Services,
+    text: str,
+    *,
+    project_id: str,
+    namespace: str = "",
+    scope: str | None = None,
+    user: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Replace the definitions of existing workflows (404 for one that does not exist)."""
+    """Replace the definitions of existing workflows (404 for one that does not exist); each
+    changed text becomes the workflow's next version."""
     specs = _parse_workflows(svc, text)
     with svc.db.write() as session:
         out = []
@@ -134,6 +150,8 @@ def update_workflows(
             row.updated_at = svc.now()
             out.append(row)
         session.flush()
+        for row in out:
+            versions.record(svc, session, "workflow", row, versions.Author(project_id, user))
         return [views.workflow(r) for r in out]
 
 
@@ -161,6 +179,7 @@ def delete_workflow(svc: Services, identifier: str, *, project_id: str, namespac
                 f"Workflow not found [workflow_identifier={identifier}, namespace={namespace}]"
             )
         members_repo.delete_of_resource(session, row.id, "workflow")
+        versions.forget(svc, session, "workflow", row)
         session.delete(row)
 
 

@@ -25,7 +25,7 @@ from wfq.persistence.models import (
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo
-from wfq.services import transitions, views
+from wfq.services import transitions, versions, views
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State
 
@@ -115,7 +115,7 @@ def start_execution(
     """Create an execution of `workflow` (name or id) and start it; returns its id.
 
     Options: namespace, wf_input, params, description, execution_id, root_execution_id,
-    cron_trigger_id, workbook_name (see `create_and_start`).
+    cron_trigger_id, workbook_name, workflow_version (see `create_and_start`).
     """
     return _start(svc, workflow, project_id, parent_task_id, options)[0]
 
@@ -149,17 +149,46 @@ def _start(
 
 
 def _find_workflow(
-    session: Session, workflow: str, namespace: str, project_id: str, workbook_name: str | None
+    session: Session,
+    workflow: str,
+    namespace: str,
+    project_id: str,
+    workbook_name: str | None,
+    root_execution_id: str | None = None,
 ) -> WorkflowDefinition:
+    names = [f"{workbook_name}.{workflow}", workflow] if workbook_name and "." not in workflow else [workflow]
     wf = None
-    if workbook_name and "." not in workflow:
-        wf = defs_repo.find_by_name_or_id(
-            session, WorkflowDefinition, f"{workbook_name}.{workflow}", namespace, project_id
-        )
-    wf = wf or defs_repo.find_by_name_or_id(session, WorkflowDefinition, workflow, namespace, project_id)
+    for name in names:
+        wf = wf or defs_repo.find_by_name_or_id(session, WorkflowDefinition, name, namespace, project_id)
+    if wf is None and root_execution_id:
+        wf = _deleted_since_root(session, names, namespace, project_id, root_execution_id)
     if wf is None:
         raise NotFound(f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]")
     return wf
+
+
+def _deleted_since_root(
+    session: Session, names: list[str], namespace: str, project_id: str, root_execution_id: str
+) -> WorkflowDefinition | None:
+    """A subworkflow deleted after the root execution started: its last kept version, as an
+    unsaved row (the child runs it; nothing is re-created)."""
+    root = session.get(WorkflowExecution, root_execution_id)
+    if root is None:
+        return None
+    kept = versions.deleted_spec(session, "workflow", names, [namespace, ""], project_id, root.created_at)
+    if kept is None:
+        return None
+    return WorkflowDefinition(id=kept.resource_id, name=kept.name, namespace=kept.namespace, spec=kept.spec)
+
+
+def _version_asked(wf: WorkflowDefinition, params: dict[str, Any], task_input: dict[str, Any]) -> Any:
+    """The version a start asks for: `params.workflow_version`, or a subworkflow task's
+    `workflow_version` key when the workflow declares no input of that name (such keys become
+    params, as Mistral does with a task's undeclared keys); None: the current version."""
+    if params.get("workflow_version") is not None:
+        return params["workflow_version"]
+    declared = {p if isinstance(p, str) else next(iter(p)) for p in wf.spec.get("input_raw", [])}
+    return task_input.get("workflow_version") if "workflow_version" not in declared else None
 
 
 def create_and_start(
@@ -169,7 +198,8 @@ def create_and_start(
     caller commits and then carries out the returned commands.
 
     Options: namespace, wf_input, params, description, execution_id, parent_task_id,
-    root_execution_id, cron_trigger_id, workbook_name."""
+    root_execution_id, cron_trigger_id, workbook_name, workflow_version (a version number of
+    the workflow to run instead of its current definition; `params.workflow_version` too)."""
     ex, commands = _create_and_start(svc, session, workflow, project_id=project_id, **options)
     return ex.id, commands
 
@@ -189,17 +219,23 @@ def _create_and_start(
     root_execution_id: str | None = None,
     cron_trigger_id: str | None = None,
     workbook_name: str | None = None,
+    workflow_version: Any = None,
 ) -> tuple[WorkflowExecution, list[engine.Command]]:
     # The row is returned, not only its id: the session holds it weakly, and a caller that
     # shows the execution would otherwise read it back.
-    wf = _find_workflow(session, workflow, namespace, project_id, workbook_name)
-    spec = dsl.workflow_from_dict(wf.spec)
+    wf = _find_workflow(session, workflow, namespace, project_id, workbook_name, root_execution_id)
     params = dict(params or {})
     given = dict(wf_input or {})
+    if workflow_version is None:
+        workflow_version = _version_asked(wf, params, given if parent_task_id else {})
+    stored_spec, version = versions.spec_to_run(session, wf, workflow_version)
+    spec = dsl.workflow_from_dict(stored_spec)
     if parent_task_id:
         # A subworkflow task's keys that are not declared inputs become params (Mistral).
         declared = {p.name for p in spec.input}
         params.update({k: given.pop(k) for k in list(given) if k not in declared})
+    if workflow_version is not None:
+        params["workflow_version"] = version
     full_input = check_input(spec, given)
     if spec.type == "reverse":
         _check_target(spec, params.get("task_name"))
@@ -210,7 +246,8 @@ def _create_and_start(
         workflow_name=wf.name,
         workflow_namespace=wf.namespace,
         description=description or "",
-        spec=wf.spec,
+        spec=stored_spec,
+        workflow_version=version,
         params={"namespace": wf.namespace, **params, "env": env},
         input=full_input,
         state=State.IDLE.value,

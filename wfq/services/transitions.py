@@ -90,7 +90,9 @@ def decide(
             event,
             now=svc.now(),
             ids=svc.new_id,
-            actions=StoredCatalog(svc.registry, session, project_id, svc.settings),
+            actions=StoredCatalog(
+                svc.registry, session, project_id, svc.settings, lambda: run_started(session, snap.execution)
+            ),
         )
     stopped = [t.id for t in running_items if t.state != "RUNNING"]
     if stopped:
@@ -99,6 +101,12 @@ def decide(
         session.flush()
         items_repo.drop_unstarted_items(session, stopped, svc.now())
     return decision.commands
+
+
+def run_started(session: Session, ex: Any) -> Any:
+    """When the run `ex` belongs to started: its root execution's creation time."""
+    root = session.get(WorkflowExecution, ex.root_execution_id) if ex.root_execution_id else None
+    return (root or ex).created_at
 
 
 def on_execution(

@@ -72,6 +72,7 @@ def execution(row: WorkflowExecution) -> dict[str, Any]:
         "project_id": row.project_id,
         "created_at": row.created_at,
         "updated_at": row.updated_at or row.created_at,
+        "workflow_version": row.workflow_version,
     }
 
 

@@ -16,8 +16,10 @@ from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionDefinition, Workbook, WorkflowDefinition
 from wfq.persistence.repositories import definitions as repo
 from wfq.persistence.repositories import members as members_repo
-from wfq.services import action_definitions, definitions, views
+from wfq.services import action_definitions, definitions, versions, views
 from wfq.services.context import Services
+
+_KINDS: dict[Any, str] = {WorkflowDefinition: "workflow", ActionDefinition: "action"}
 
 
 def _parse(svc: Services, text: str) -> dsl.WorkbookSpec:
@@ -45,9 +47,16 @@ def _fill(row: Workbook, wb: dsl.WorkbookSpec) -> None:
 
 
 def create_workbook(
-    svc: Services, text: str, *, project_id: str, namespace: str = "", scope: str = "private"
+    svc: Services,
+    text: str,
+    *,
+    project_id: str,
+    namespace: str = "",
+    scope: str = "private",
+    user: str | None = None,
 ) -> dict[str, Any]:
-    """Store a workbook and register its workflows and actions (409 when a name is taken)."""
+    """Store a workbook and register its workflows and actions (409 when a name is taken);
+    each is its version 1."""
     wb = _parse(svc, text)
     try:
         with svc.db.write() as session:
@@ -63,17 +72,26 @@ def create_workbook(
             )
             _fill(row, wb)
             session.add(row)
-            _sync_members(svc, session, wb, project_id, namespace, scope)
+            author = versions.Author(project_id, user)
+            _sync_members(svc, session, wb, (project_id, namespace, scope), author)
             session.flush()
+            versions.record(svc, session, "workbook", row, author)
             return views.workbook(row)
     except DuplicateRow as exc:
         raise definitions.duplicate("Workbook", wb.name, namespace, project_id) from exc
 
 
 def update_workbook(
-    svc: Services, text: str, *, project_id: str, namespace: str = "", scope: str | None = None
+    svc: Services,
+    text: str,
+    *,
+    project_id: str,
+    namespace: str = "",
+    scope: str | None = None,
+    user: str | None = None,
 ) -> dict[str, Any]:
-    """Replace a workbook's definition and bring its workflows and actions in line with it."""
+    """Replace a workbook's definition and bring its workflows and actions in line with it;
+    the workbook and each member whose text changed get their next version."""
     wb = _parse(svc, text)
     try:
         with svc.db.write() as session:
@@ -81,8 +99,10 @@ def update_workbook(
             _fill(row, wb)
             row.scope = scope or row.scope
             row.updated_at = svc.now()
-            _sync_members(svc, session, wb, project_id, namespace, row.scope)
+            author = versions.Author(project_id, user)
+            _sync_members(svc, session, wb, (project_id, namespace, row.scope), author)
             session.flush()
+            versions.record(svc, session, "workbook", row, author)
             return views.workbook(row)
     except DuplicateRow as exc:
         raise definitions.duplicate("Workbook", wb.name, namespace, project_id) from exc
@@ -99,12 +119,14 @@ def _sync_members(
     svc: Services,
     session: Any,
     wb: dsl.WorkbookSpec,
-    project_id: str,
-    namespace: str,
-    scope: str,
+    place: tuple[str, str, str],
+    author: versions.Author,
 ) -> None:
-    """Create, update or delete the workbook's workflow and action rows to match `wb`."""
+    """Create, update or delete the workbook's workflow and action rows to match `wb`
+    (`place`: project, namespace, scope), and write their versions."""
+    project_id, namespace, scope = place
     where = {"project_id": project_id, "namespace": namespace, "scope": scope}
+    written: list[tuple[str, Any]] = []
     old_wfs = {
         r.name: r
         for r in repo.of_workbook(session, WorkflowDefinition, wb.name, namespace, project_id)
@@ -112,24 +134,30 @@ def _sync_members(
     for spec in wb.workflows:
         row = old_wfs.pop(spec.name, None)
         if row is None:
-            definitions.add_workflow(svc, session, spec, workbook_name=wb.name, **where)
+            row = definitions.add_workflow(svc, session, spec, workbook_name=wb.name, **where)
         else:
             definitions.fill_workflow(row, spec)
             row.scope, row.updated_at = scope, svc.now()
+        written.append(("workflow", row))
     old_actions = {
         r.name: r
         for r in repo.of_workbook(session, ActionDefinition, wb.name, namespace, project_id)
     }
     for action in wb.actions:
-        row = old_actions.pop(action.name, None)
-        if row is None:
-            action_definitions.add_action(svc, session, action, workbook_name=wb.name, **where)
+        arow = old_actions.pop(action.name, None)
+        if arow is None:
+            arow = action_definitions.add_action(svc, session, action, workbook_name=wb.name, **where)
         else:
-            action_definitions.fill_action(row, action)
-            row.scope, row.updated_at = scope, svc.now()
-    for stale in [*old_wfs.values(), *old_actions.values()]:
-        session.delete(stale)
+            action_definitions.fill_action(arow, action)
+            arow.scope, arow.updated_at = scope, svc.now()
+        written.append(("action", arow))
+    stale = [("workflow", r) for r in old_wfs.values()] + [("action", r) for r in old_actions.values()]
+    for kind, old in stale:
+        versions.forget(svc, session, kind, old)
+        session.delete(old)
     session.flush()
+    for kind, member in written:
+        versions.record(svc, session, kind, member, author)
 
 
 def get_workbook(
@@ -157,8 +185,10 @@ def delete_workbook(svc: Services, name: str, *, project_id: str, namespace: str
         for model in (WorkflowDefinition, ActionDefinition):
             for member in repo.of_workbook(session, model, row.name, namespace, project_id):
                 members_repo.delete_of_resource(session, member.id, "workflow")
+                versions.forget(svc, session, _KINDS[model], member)
                 session.delete(member)
         members_repo.delete_of_resource(session, row.id, "workbook")
+        versions.forget(svc, session, "workbook", row)
         session.delete(row)
 
 

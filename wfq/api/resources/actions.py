@@ -45,6 +45,7 @@ def create(ctx: ApiContext) -> flask.Response:
         project_id=project,
         namespace=namespace_arg(ctx),
         scope=scope_arg(ctx, "private") or "private",
+        user=ctx.user(),
     )
     return _actions_body(views, 201)
 
@@ -61,6 +62,7 @@ def update(
         namespace=namespace if namespace is not None else namespace_arg(ctx),
         scope=scope_arg(ctx, None),
         identifier=identifier,
+        user=ctx.user(),
     )
     return _actions_body(views, 200)
 

@@ -23,7 +23,9 @@ from wfq.errors import InvalidInput, InvalidRequest, NotFound, SizeLimitExceeded
 from wfq.services import executions, queries
 
 _STRING_FIELDS = ("id", "workflow_id", "workflow_name", "workflow_namespace", "description")
-_ACCEPTED = frozenset({*_STRING_FIELDS, "input", "params", "tags", "source_execution_id"})
+_ACCEPTED = frozenset(
+    {*_STRING_FIELDS, "input", "params", "tags", "source_execution_id", "workflow_version"}
+)
 # Output fields a client may echo back; Mistral's WSME type knows them, and ignores them here.
 _IGNORED = frozenset(
     {
@@ -52,6 +54,8 @@ class StartRequest:
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     execution_id: str | None = None
+    workflow_version: Any = None
+    """wfq extension: the version of the workflow to run (body or `params.workflow_version`)."""
 
 
 def parse_start(body: Any) -> StartRequest:
@@ -82,7 +86,10 @@ def parse_start(body: Any) -> StartRequest:
     ex_id = body.get("id") or None
     if ex_id is not None and not _ID_PATTERN.match(ex_id):
         raise InvalidInput(f"Invalid execution id '{ex_id}': at most 36 letters, digits, - or _")
-    return StartRequest(workflow, namespace, wf_input, params, description, ex_id)
+    version = body.get("workflow_version")
+    if version is None:
+        version = params.get("workflow_version")
+    return StartRequest(workflow, namespace, wf_input, params, description, ex_id, version)
 
 
 def _json_object(body: dict[str, Any], name: str) -> dict[str, Any]:
@@ -126,6 +133,7 @@ def create(ctx: ApiContext) -> flask.Response:
         params=start.params,
         description=start.description,
         execution_id=start.execution_id,
+        workflow_version=start.workflow_version,
     )
     return json_response(encode(EXECUTION, view, omit=("published_global",)), 201)
 

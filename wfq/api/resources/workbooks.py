@@ -32,6 +32,7 @@ def create(ctx: ApiContext) -> flask.Response:
         project_id=project,
         namespace=namespace_arg(ctx),
         scope=scope_arg(ctx, "private") or "private",
+        user=ctx.user(),
     )
     return json_response(encode(WORKBOOK, view, omit=("updated_at",)), 201, raw=True)
 
@@ -45,6 +46,7 @@ def update(ctx: ApiContext) -> flask.Response:
         project_id=project,
         namespace=namespace_arg(ctx),
         scope=scope_arg(ctx, None),
+        user=ctx.user(),
     )
     return json_response(encode(WORKBOOK, view), 200, raw=True)
 

@@ -53,6 +53,7 @@ def create(ctx: ApiContext) -> flask.Response:
         project_id=project,
         namespace=namespace,
         scope=scope or "private",
+        user=ctx.user(),
     )
     items = [encode(WORKFLOW, v, omit=("updated_at",), json_fields=()) for v in views]
     return json_response({"workflows": items}, 201, raw=True)
@@ -63,7 +64,7 @@ def update(ctx: ApiContext) -> flask.Response:
     project = ctx.project()
     namespace, scope = namespace_arg(ctx), scope_arg(ctx, None)
     views = definitions.update_workflows(
-        ctx.services, ctx.text_body(), project_id=project, namespace=namespace, scope=scope
+        ctx.services, ctx.text_body(), project_id=project, namespace=namespace, scope=scope, user=ctx.user()
     )
     items = [encode(WORKFLOW, v, json_fields=()) for v in views]
     return json_response({"workflows": items}, 200, raw=True)

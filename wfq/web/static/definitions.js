@@ -130,9 +130,10 @@ const Definitions = (() => {
     const rows = (data.executions || []).map((ex) => Ui.linkRow(`#/executions/${encodeURIComponent(ex.id)}`, { "data-id": ex.id },
       h("td", {}, stateBadge(ex.state)),
       h("td", { class: "mono", text: shortId(ex.id) }),
+      h("td", { class: "num", text: ex.workflow_version ? `v${ex.workflow_version}` : "—" }),
       h("td", { class: "time", text: formatTime(ex.created_at) }),
       h("td", { class: "info", title: ex.state_info || "", text: ex.state_info || "" })));
-    return Ui.table("recent-executions", ["State", "ID", `Started (${Clock.short()})`, "State info"], rows, "Never run.");
+    return Ui.table("recent-executions", ["State", "ID", "Version", `Started (${Clock.short()})`, "State info"], rows, "Never run.");
   }
 
   // The input a workflow declares, with its defaults: {"name": default or null}.
@@ -248,7 +249,8 @@ const Definitions = (() => {
         h("div", { class: "split" },
           h("section", { class: "card" }, h("h2", { text: "Definition" }),
             CodeEditor.create({ value: item.definition, readOnly: true }).el),
-          side));
+          side),
+        Versions.card(kind, item));
       try {
         if (kind === "workflows") {
           const graph = await Api.get(`v2/workflows/${encodeURIComponent(item.id)}/graph`);

@@ -84,6 +84,7 @@ const ExecutionView = (() => {
         meta: [
           h("span", {}, "ID ", h("code", { text: ex.id })),
           h("span", { text: `started ${formatTime(ex.created_at, true)}` }),
+          Versions.executionMeta(ex),
           h("span", { text: `duration ${formatDuration(durationOf(ex.created_at, ex.updated_at, ex.state))}` }),
           ex.task_execution_id ? parentLink(ex) : null,
           ex.cron_trigger_id ? h("span", {}, "started by ",
