@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wfq.actions import egress
 from wfq.actions.base import ActionContext, ActionException, action
 
 log = logging.getLogger("wfq.actions")
@@ -56,6 +57,10 @@ def _connect(
     # Mistral's policy: unknown host keys are accepted (workers keep no known_hosts).
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     timeout = float(ctx.setting("ssh_timeout_s"))
+    if sock is None:  # the worker connects itself: the egress policy decides where to
+        sock = egress.connect(
+            egress.EgressPolicy.from_context(ctx), host, int(port), timeout=timeout, what="SSH host"
+        )
     try:
         client.connect(
             host, port=int(port), username=username, password=password or None, pkey=pkey,
@@ -204,8 +209,11 @@ def ssh_proxied(
     gw_user = gateway_username or username
 
     def connect(name: str) -> Any:
+        _check_behind_gateway(ctx, name, int(port))
         try:
             gateway = _connect(ctx, gateway_host, gateway_port, gw_user, password, pkey)
+        except ActionException:
+            raise
         except Exception as exc:
             raise _failure(cmd, gateway_host, gateway_port, gw_user, exc) from exc
         try:
@@ -227,6 +235,15 @@ def ssh_proxied(
         return client
 
     return _on_hosts(host, cmd, port, username, False, connect)
+
+
+def _check_behind_gateway(ctx: ActionContext, host: str, port: int) -> None:
+    """The gateway connects to `host`, but a name that resolves here must pass the policy too
+    (the gateway may well run on this machine)."""
+    try:
+        egress.EgressPolicy.from_context(ctx).addresses(host, port, "SSH host")
+    except OSError:
+        pass  # known to the gateway's DNS only
 
 
 @action("std.wait_ssh", class_name="std.wait_ssh", secret=_SECRETS)
