@@ -58,6 +58,13 @@ class Settings:
     api_read_timeout_s: float = 30.0
     """`wfq server` (the embedded werkzeug server): a connection whose client sends nothing for
     this long (e.g. a body shorter than its Content-Length) is closed. 0: no timeout."""
+    sync_action_timeout_s: float = 60.0
+    """Longest run of an action that POST /v2/action_executions runs inside the request
+    (`run_sync`, or a direct run that stores nothing): it runs in a child process that is
+    stopped then, and the action execution ends ERROR."""
+    sync_action_memory_mb: int = 512
+    """Memory such an action may allocate (its child process's address space above the
+    API's); beyond it the action ends ERROR. 0: no cap."""
     field_size_limit_kb: int = 1024
     """Largest input, output, published or result value stored, in KiB (Mistral: 1 MiB)."""
     definition_size_limit_kb: int = 1024

@@ -213,3 +213,54 @@ def test_the_next_link_is_not_built_from_the_host_header(make_client: Callable[.
     assert post_yaml(client, _workflow("n1"), headers=a).status_code == 201
     nxt = client.get("/v2/workflows?limit=1", headers={**a, "Host": "evil.example"}).get_json()["next"]
     assert nxt.startswith("https://wfq.example.com/v2/workflows?")
+
+
+# --- actions run in the request ----------------------------------------------------------------
+
+
+def _run_sync(client: Any, headers: dict[str, str], name: str, action_input: dict[str, Any]) -> Any:
+    body = {"name": name, "input": action_input, "params": {"run_sync": True}}
+    return client.post("/v2/action_executions", json=body, headers=headers)
+
+
+def test_a_run_sync_action_that_needs_too_much_memory_ends_error(make_client: Callable[..., Any]) -> None:
+    import resource
+    import time
+
+    client, a, _ = make_client(sync_action_memory_mb=64)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    r = _run_sync(client, a, "std.test_dict", {"size": 1_000_000, "key_prefix": "key-", "val": "v" * 20})
+    assert r.status_code == 201 and time.monotonic() - started < 30
+    body = r.get_json()
+    assert body["state"] == "ERROR"
+    assert "it needed more than 64 MiB" in json.loads(body["output"])["result"]
+    assert len(r.data) < 4096
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 100 * 1024  # the dict was built (and refused) in a child process
+
+
+def test_a_run_sync_action_that_runs_too_long_is_stopped(make_client: Callable[..., Any]) -> None:
+    import time
+
+    client, a, _ = make_client(sync_action_timeout_s=1)
+    started = time.monotonic()
+    r = _run_sync(client, a, "std.sleep", {"seconds": 30})
+    assert time.monotonic() - started < 10
+    body = r.get_json()
+    assert body["state"] == "ERROR"
+    assert "it ran longer than 1 s while running in the API request" in json.loads(body["output"])["result"]
+    assert _run_sync(client, a, "std.echo", {"output": "still fine"}).get_json()["state"] == "SUCCESS"
+
+
+def test_a_run_sync_result_over_the_field_limit_ends_error(make_client: Callable[..., Any]) -> None:
+    client, a, _ = make_client(field_size_limit_kb=16)
+    r = _run_sync(client, a, "std.test_dict", {"size": 5000, "key_prefix": "k", "val": "0123456789"})
+    body = r.get_json()
+    assert body["state"] == "ERROR"
+    assert json.loads(body["output"])["result"].startswith(
+        "Field size limit exceeded [class=ActionExecution, field=output, size="
+    )
+    assert len(r.data) < 4096
+    small = _run_sync(client, a, "std.test_dict", {"size": 10, "key_prefix": "k", "val": "v"})
+    assert json.loads(small.get_json()["output"])["result"] == {f"k{i}": "v" for i in range(10)}
