@@ -51,14 +51,16 @@ def json_size(value: Any) -> int:
 def name_problem(kind: str, name: Any, *, limit: int = NAME_LIMIT) -> str | None:
     """Why `name` cannot name a `kind` (a workflow, an environment...), or None.
 
-    Refused: a name that is not a string or is empty, longer than `limit` characters, or
-    holding `/` (a name must fit in one URL path segment), a control character (C0, DEL, C1;
+    Refused: a name that is not a string, is empty, `.` or `..`, longer than `limit`
+    characters, or holding `/` (a name must fit in one URL path segment), a control character (C0, DEL, C1;
     ANSI escape sequences start with ESC) or a lone surrogate.
     """
     if not isinstance(name, str) or not name:
         return f"The {kind} name must be a non-empty string"
     if len(name) > limit:
         return f"The {kind} name is {len(name)} characters long, more than the limit of {limit}"
+    if name in (".", ".."):
+        return f"The {kind} name must not be '{name}' (it cannot be written in a URL path)"
     bad = _BAD_NAME_CHAR.search(name)
     if bad:
         return (
