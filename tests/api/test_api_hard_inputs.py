@@ -264,3 +264,11 @@ def test_a_run_sync_result_over_the_field_limit_ends_error(make_client: Callable
     assert len(r.data) < 4096
     small = _run_sync(client, a, "std.test_dict", {"size": 10, "key_prefix": "k", "val": "v"})
     assert json.loads(small.get_json()["output"])["result"] == {f"k{i}": "v" for i in range(10)}
+
+
+def test_a_stored_action_run_with_a_namespace_over_255_characters_is_a_400(env: Any) -> None:
+    client, a, _ = env
+    body = {"name": "std.echo", "input": {"output": 1}, "workflow_namespace": "n" * 300,
+            "params": {"save_result": True}}
+    r = client.post("/v2/action_executions", json=body, headers=a)
+    assert fault(r, 400) == "The workflow_namespace is longer than 255 characters"

@@ -15,7 +15,7 @@ from wfq.api.encoding import ACTION_EXECUTION, encode, json_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput
 from wfq.services import action_runs, executions, queries
-from wfq.storable import NUL_MESSAGE, SURROGATE_MESSAGE
+from wfq.storable import NAME_LIMIT, NUL_MESSAGE, SURROGATE_MESSAGE
 
 SUPPORTED_STATES = ["SUCCESS", "ERROR", "CANCELLED", "PAUSED", "RUNNING"]
 _RUN_STRINGS = ("name", "description", "workflow_namespace")
@@ -47,6 +47,9 @@ def parse_run(body: Any) -> action_runs.RunRequest:
     target = params.get("target")
     if target is not None and not isinstance(target, str):
         raise InvalidInput(f"Parameter 'target' must be a string, not {target!r}")
+    for field in ("name", "workflow_namespace"):
+        if len(body.get(field) or "") > NAME_LIMIT:
+            raise InvalidInput(f"The {field} is longer than {NAME_LIMIT} characters")
     return action_runs.RunRequest(
         name=body["name"],
         input=bodies.json_object(body, "input", "action_ex"),
