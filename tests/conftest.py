@@ -90,6 +90,9 @@ def integration_env(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
         "WFQ_ENGINE_QUEUE": f"wfq-test-{RUN_ID}.engine",
         # Code sources are off by default; test_mistral_client drives them with these projects.
         "WFQ_CODE_SOURCE_PROJECTS": "<default-project>,proj-a",
+        # The egress policy refuses loopback: the webhook receivers and peers of these tests
+        # listen on 127.0.0.1, allow-listed explicitly as an operator would.
+        "WFQ_HTTP_ALLOWED_HOSTS": "127.0.0.1",
         "PYTHONPATH": str(ROOT),
     }
     yield env

@@ -1,5 +1,7 @@
 """Hypothesis strategies shared by the property tests: YAML-ish text, JSON values, documents
-shaped like workflows with garbage in their fields, and YAQL/Jinja expressions."""
+shaped like workflows with garbage in their fields, YAQL/Jinja expressions, and text that
+databases and terminals choke on (NUL, lone surrogates, control characters, ANSI escapes,
+'/', names just over 255 characters)."""
 
 from __future__ import annotations
 
@@ -13,13 +15,32 @@ _YAML_TOKENS = st.sampled_from(
         "[", "]", ",", "? ", "|\n", ">-\n", "!!python/object:os.system ", "!!binary ", "!!set ",
         "!!timestamp ", "%YAML 1.1\n", "---\n", "...\n", "'", '"', "#", "\\", "~", "null",
         "2001-12-14", "0x1F", ".inf", "1e999", "on-success: [", "<% $.x %>", "{{ _.x }}",
-        "\x00", "\ufeff", "\u2028", "\ud7ff",
+        "\x00", "\ufeff", "\u2028", "\ud7ff", '"\\0"', '"\\u0000"', '"\\x00"', "\x1b[31m",
     ]
 )
 yaml_like_text = st.one_of(
     st.text(max_size=200),
     st.lists(st.one_of(_YAML_TOKENS, st.text(max_size=8)), max_size=40).map("".join),
 )
+
+ODD_PIECES = [
+    "\x00", "\ud800", "\udfff", "\udbff\udbff", "\x1b[31m", "\x1b]8;;http://x\x07", "\x07",
+    "\x7f", "\x85", "\x9b", "/", "\u202e", "\ufeff", "\r\n",
+]
+"""NUL (PostgreSQL stores none), lone surrogates (not UTF-8), control characters, ANSI/OSC
+escape sequences, C1 controls, '/', a bidi override, a BOM."""
+odd_text = st.one_of(
+    st.lists(
+        st.one_of(st.sampled_from(ODD_PIECES), st.text(max_size=4)), min_size=1, max_size=8
+    ).map("".join),
+    st.integers(min_value=250, max_value=320).map(lambda n: "w" * n),
+    st.integers(min_value=250, max_value=320).map(lambda n: "é" * n),
+)
+"""Text that the database or a terminal chokes on."""
+odd_names = st.one_of(
+    odd_text, st.text(alphabet="abcxyz_-.0123456789", min_size=1, max_size=12)
+)
+"""Names: odd ones, and ordinary ones (stored, so later examples meet 409s too)."""
 
 json_scalars = st.one_of(
     st.none(),
@@ -28,6 +49,7 @@ json_scalars = st.one_of(
     st.floats(allow_nan=False),
     st.text(max_size=20),
     st.sampled_from(["<% $.x %>", "<% $.x +++ %>", "{{ _.x }}", "{% if %}", "std.noop", "t0"]),
+    odd_text,
 )
 _VOCABULARY = [
     "version", "name", "tasks", "action", "workflow", "input", "output", "publish", "branch",

@@ -107,7 +107,7 @@ class InlineDispatcher:
             "wfq.run_items": lambda a: actions.run_lane(self.services, *a),
             "wfq.continue_execution": lambda a: executions.handle_event(self.services, *a),
             "wfq.recover": lambda a: recovery.recover(self.services),
-            "wfq.notify": lambda a: notify.deliver(*a),
+            "wfq.notify": lambda a: notify.deliver(*a, self.services.settings),  # type: ignore[attr-defined]
         }
         done = 0
         while self.queue and done < limit:

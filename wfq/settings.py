@@ -51,6 +51,20 @@ class Settings:
     api_host: str = "127.0.0.1"
     api_port: int = 8989
     """Where `wfq server` listens (Mistral's port by default)."""
+    public_url: str = ""
+    """The API's URL as clients reach it (e.g. `https://wfq.example.com`), used for the `next`
+    link of lists and the links of `GET /`. Empty: `next` is a path from the server's root
+    (`/v2/executions?...`) and never built from the client's Host header."""
+    api_read_timeout_s: float = 30.0
+    """`wfq server` (the embedded werkzeug server): a connection whose client sends nothing for
+    this long (e.g. a body shorter than its Content-Length) is closed. 0: no timeout."""
+    sync_action_timeout_s: float = 60.0
+    """Longest run of an action that POST /v2/action_executions runs inside the request
+    (`run_sync`, or a direct run that stores nothing): it runs in a child process that is
+    stopped then, and the action execution ends ERROR."""
+    sync_action_memory_mb: int = 512
+    """Memory such an action may allocate (its child process's address space above the
+    API's); beyond it the action ends ERROR. 0: no cap."""
     field_size_limit_kb: int = 1024
     """Largest input, output, published or result value stored, in KiB (Mistral: 1 MiB)."""
     definition_size_limit_kb: int = 1024
@@ -86,12 +100,19 @@ class Settings:
     """`text`, or `json`: one object per line with execution_id, task_execution_id and
     action_execution_id (see docs/operations.md, "Logs")."""
     http_allowed_hosts: str = ""
-    """Comma-separated hosts that std.http may reach even though they resolve into
-    `http_denied_cidrs`: host names (matched as written in the URL), IP addresses or CIDRs
-    (matched against the resolved address). Empty: no exception to the deny-list."""
-    http_denied_cidrs: str = "127.0.0.0/8,::1/128,169.254.0.0/16,fe80::/10,0.0.0.0/8,::/128"
-    """Comma-separated networks std.http refuses to connect to (each hop of a redirect too):
-    loopback, link-local (the cloud metadata service) and unspecified by default."""
+    """Comma-separated hosts that workflows may reach even though they resolve into
+    `http_denied_cidrs`: host names (matched as written), IP addresses or CIDRs (matched
+    against the resolved address). One egress policy governs std.http, std.ssh (and its
+    gateway), std.email's SMTP server and `notify` webhooks. Empty: no exception."""
+    http_denied_cidrs: str = (
+        "127.0.0.0/8,::1/128,0.0.0.0/8,::/128,"
+        "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7,"
+        "169.254.0.0/16,fe80::/10,fd00:ec2::254/128"
+    )
+    """Comma-separated networks no workflow-controlled connection may reach (std.http and each
+    redirect hop, std.ssh, std.email, webhooks): loopback, unspecified, private (RFC 1918,
+    carrier-grade NAT, IPv6 unique local), link-local and the cloud metadata service
+    (169.254.169.254, fd00:ec2::254) by default."""
     http_default_timeout_s: float = 60.0
     """Timeout of a std.http request that sets none (Mistral's default)."""
     http_max_response_kb: int = 5120

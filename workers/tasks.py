@@ -65,4 +65,4 @@ def register(app: WfqCelery) -> None:
     )
     def send_notification(targets: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
         """POST the events of one transition to the execution's webhooks (retried with backoff)."""
-        notify.deliver(targets, events)
+        notify.deliver(targets, events, app.services.settings)

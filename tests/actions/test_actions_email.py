@@ -132,7 +132,7 @@ def silent_server() -> Iterator[int]:
 
 
 def test_timeout(silent_server: int) -> None:
-    ctx = context(Settings(smtp_timeout_s=0.3))
+    ctx = context(Settings(http_allowed_hosts="127.0.0.1", smtp_timeout_s=0.3))
     with pytest.raises(ActionException) as err:
         email.fn(ctx, from_addr="a@example.org", to_addrs=["b@example.org"],
                  smtp_server=f"127.0.0.1:{silent_server}", body="x")

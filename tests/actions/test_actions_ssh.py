@@ -121,7 +121,7 @@ def silent_server() -> Iterator[int]:
 
 
 def test_timeout(silent_server: int) -> None:
-    ctx = context(Settings(ssh_timeout_s=0.5))
+    ctx = context(Settings(http_allowed_hosts="127.0.0.1", ssh_timeout_s=0.5))
     with pytest.raises(ActionException) as err:
         ssh.fn(ctx, cmd="id", host="127.0.0.1", port=silent_server, username="alice", password="x")
     assert str(err.value) == (

@@ -32,7 +32,7 @@ def test_limit_gives_next_link_until_the_end(client: Any, trio: list[dict[str, A
     body = r.get_json()
     assert [w["name"] for w in body["workflows"]] == ["wf_a", "wf_b"]
     nxt = body["next"]
-    assert nxt.startswith("http://localhost/v2/workflows?")
+    assert nxt.startswith("/v2/workflows?")  # never built from the client's Host header
     assert parse_qs(urlsplit(nxt).query) == {
         "sort_keys": ["created_at,id"],
         "sort_dirs": ["asc,asc"],

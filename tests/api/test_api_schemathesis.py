@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from wfq_strategies import odd_names, odd_text
 
 from wfq.api.app import SWAGGER_PATH, create_app
 from wfq.persistence.db import Database
@@ -203,16 +204,47 @@ _REAL_FIELDS: dict[str, Any] = {
 text/plain bodies (otherwise nearly every write is a 400 or 404)."""
 
 
+_NEW_NAMES = {
+    "POST /v2/workflows": "greet_2",
+    "POST /v2/workbooks": "fuzz_wb_2",
+    "POST /v2/actions": "fuzz_echo_2",
+}
+"""The name a definition above creates: replaced by odd names (NUL, surrogates, control
+characters, ANSI escapes, '/', more than 255 characters)."""
+
+
+_ODD_VALUES = st.one_of(odd_text, st.lists(odd_text, max_size=3), st.dictionaries(odd_text, odd_text, max_size=2))
+"""JSON values made of odd text (schemathesis sends strict JSON: no infinities)."""
+
+
+def _odd(real: Any, key: str) -> st.SearchStrategy[Any]:
+    """`real` with odd names and odd text (NUL, lone surrogates...) in its fields."""
+    if isinstance(real, str):
+        name = _NEW_NAMES.get(key)
+        if name is None:
+            return st.just(real)
+        return odd_names.map(lambda n: real.replace(name, json.dumps(n)))
+    variants = [odd_text.map(lambda t: {**real, "description": t})]
+    if "name" in real:
+        variants.append(odd_names.map(lambda n: {**real, "name": n}))
+    for field in ("input", "variables", "workflow_input"):
+        if field in real:
+            variants.append(_ODD_VALUES.map(lambda v, f=field: {**real, f: {"k": v}}))
+    return st.one_of(variants)
+
+
 @schema.hook
 def flatmap_body(context: Any, body: Any) -> Any:
-    """The generated body, that body with the fields above filled in, or just those fields."""
+    """The generated body, that body with the fields above filled in, just those fields, or
+    those fields with odd names and text."""
     operation = context.operation
-    real = _REAL_FIELDS.get(f"{operation.method.upper()} {operation.path}")
+    key = f"{operation.method.upper()} {operation.path}"
+    real = _REAL_FIELDS.get(key)
     if isinstance(real, str):  # a definition (text/plain)
-        return st.sampled_from([body, real])
+        return st.one_of(st.sampled_from([body, real]), _odd(real, key))
     if real is None or not isinstance(body, dict):
         return st.just(body)
-    return st.sampled_from([body, {**body, **real}, real])
+    return st.one_of(st.sampled_from([body, {**body, **real}, real]), _odd(real, key))
 
 
 @schema.parametrize()

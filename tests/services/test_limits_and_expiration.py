@@ -45,6 +45,60 @@ def test_result_over_the_field_size_limit_fails_the_action(svc: Any) -> None:
     assert "limit=4KB" in big["state_info"]
 
 
+GROW = """version: '2.0'
+published_twice:
+  input: [n]
+  tasks:
+    make:
+      action: std.echo output=<% '0123456789' * $.n %>
+      publish:
+        a: <% task().result %>
+        b: <% task().result %>
+      on-success: [after]
+    after:
+      action: std.noop
+output_thrice:
+  input: [n]
+  output:
+    a: <% $.a %>
+    b: <% $.a %>
+    c: <% $.a %>
+  tasks:
+    make:
+      action: std.echo output=<% '0123456789' * $.n %>
+      publish:
+        a: <% task().result %>
+"""
+"""Each task's result (10*n characters) stays within the 4 KiB limit; what is published, or
+the workflow output, holds it two or three times."""
+
+
+def _tasks(svc: Any, ex_id: str) -> dict[str, dict[str, Any]]:
+    rows = queries.list_(svc, "task", ListQuery(), project_id=P)
+    return {t["name"]: t for t in rows if t["workflow_execution_id"] == ex_id}
+
+
+def test_published_values_over_the_field_size_limit_fail_the_task(svc: Any) -> None:
+    definitions.create_workflows(svc, GROW, project_id=P)
+    assert _run(svc, "published_twice", {"n": 150})["state"] == "SUCCESS"
+    big = _run(svc, "published_twice", {"n": 250})
+    assert big["state"] == "ERROR"
+    tasks = _tasks(svc, big["id"])
+    assert set(tasks) == {"make"}  # it failed: `after` never ran
+    info = tasks["make"]["state_info"]
+    assert "Field size limit exceeded [class=TaskExecution, field=published, size=4KB, limit=4KB]" in info  # 5,000 bytes
+    assert tasks["make"]["published"] == {}
+
+
+def test_a_workflow_output_over_the_field_size_limit_fails_the_execution(svc: Any) -> None:
+    definitions.create_workflows(svc, GROW, project_id=P)
+    assert _run(svc, "output_thrice", {"n": 100})["state"] == "SUCCESS"
+    big = _run(svc, "output_thrice", {"n": 250})
+    assert big["state"] == "ERROR"
+    assert "Field size limit exceeded [class=WorkflowExecution, field=output, size=7KB, limit=4KB]" in big["state_info"]
+    assert big["output"] == {"result": big["state_info"]}
+
+
 def test_expiration_deletes_only_old_finished_roots(svc: Any, sqlite_url: str) -> None:
     ids = [_run(svc, "big", {"n": 1})["id"] for _ in range(5)]
     keep_two = dataclasses.replace(svc, settings=svc.settings.replace(expiration_max_finished=2))

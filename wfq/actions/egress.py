@@ -1,7 +1,13 @@
-"""std.http's egress policy (an SSRF guard): which URLs it may fetch, and an HTTP adapter that
-connects only to an address it has just checked, so a second DNS answer (rebinding) cannot send
-the request elsewhere. The policy comes from the `http_allowed_hosts` / `http_denied_cidrs`
-settings."""
+"""The egress policy (an SSRF guard) of every outbound connection a workflow author controls:
+std.http (and each redirect hop), std.ssh / std.ssh_proxied / std.wait_ssh, std.email's SMTP
+server, and the `notify` webhooks of an execution.
+
+One policy, from the `http_allowed_hosts` / `http_denied_cidrs` settings (the names predate the
+other protocols): a host is refused when an address it resolves to is in a denied network
+(loopback, private, link-local and cloud metadata addresses by default) unless the operator
+allow-listed the host name or the address. Connections are made to the address just checked
+(`PinnedAdapter` for HTTP, `connect` for raw TCP), so a second DNS answer (rebinding) cannot
+send them elsewhere."""
 
 from __future__ import annotations
 
@@ -84,9 +90,19 @@ class EgressPolicy:
     @classmethod
     def from_context(cls, ctx: ActionContext) -> EgressPolicy:
         """The policy of the settings this action runs with."""
-        allowed = _items(ctx.setting("http_allowed_hosts"))
+        return cls.from_values(ctx.setting("http_allowed_hosts"), ctx.setting("http_denied_cidrs"))
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> EgressPolicy:
+        """The policy of a `Settings` (webhooks, outside any action)."""
+        return cls.from_values(settings.http_allowed_hosts, settings.http_denied_cidrs)
+
+    @classmethod
+    def from_values(cls, allowed_hosts: Any, denied_cidrs: Any) -> EgressPolicy:
+        """The policy of the two settings' values (comma-separated text or lists)."""
+        allowed = _items(allowed_hosts)
         return cls(
-            denied=_networks(_items(ctx.setting("http_denied_cidrs")), "http_denied_cidrs"),
+            denied=_networks(_items(denied_cidrs), "http_denied_cidrs"),
             allowed_networks=_networks((a for a in allowed if _is_address(a)), "http_allowed_hosts"),
             allowed_names=frozenset(a.lower().rstrip(".") for a in allowed if not _is_address(a)),
         )
@@ -102,11 +118,11 @@ class EgressPolicy:
             raise EgressDenied("URL does not contain a host.")
         return parts
 
-    def addresses(self, host: str, port: int) -> list[str]:
+    def addresses(self, host: str, port: int, what: str = "URL host") -> list[str]:
         """The addresses `host` resolves to, in resolver order, when none is blocked.
 
-        Raises EgressDenied naming the first blocked address, or requests.ConnectionError
-        when the name does not resolve."""
+        Raises EgressDenied naming the first blocked address (`what` names the host's role),
+        or requests.ConnectionError (an OSError) when the name does not resolve."""
         try:
             infos = _getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:
@@ -117,7 +133,7 @@ class EgressPolicy:
         for text in found:
             addr = ipaddress.ip_address(text)
             if self._blocked(addr):
-                raise EgressDenied(f"URL host '{host}' resolves to a blocked address ({addr}).")
+                raise EgressDenied(f"{what} '{host}' resolves to a blocked address ({addr}).")
         return found
 
     def _blocked(self, addr: Address) -> bool:
@@ -125,6 +141,26 @@ class EgressPolicy:
         if any(v in net for v in variants for net in self.allowed_networks):
             return False
         return any(v in net for v in variants for net in self.denied)
+
+
+def connect(
+    policy: EgressPolicy, host: str, port: int, *, timeout: float | None, what: str
+) -> socket.socket:
+    """A TCP connection to `host`:`port`, made to an address the policy has just allowed
+    (the next one only when a connection could not be made). Raises EgressDenied, or the
+    OSError of the last attempt."""
+    try:
+        addresses = policy.addresses(host, port, what)
+    except requests.ConnectionError as exc:
+        raise socket.gaierror(str(exc)) from None
+    last: OSError | None = None
+    for addr in addresses:
+        try:
+            return socket.create_connection((addr, port), timeout=timeout)
+        except OSError as exc:
+            last = exc
+    assert last is not None  # getaddrinfo never answers an empty list
+    raise last
 
 
 def host_header(parts: SplitResult) -> str:

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from wfq.actions import egress
 from wfq.actions.base import ActionContext, ActionException, action
 
 log = logging.getLogger("wfq.actions")
@@ -103,11 +104,14 @@ def email(
     host, port = split_server(smtp_server, 465 if use_ssl else 25)
     log.info("std.email from %s to %s via %s:%s subject %r", from_addr, to + cc + bcc, host, port, msg["Subject"])
     timeout = float(ctx.setting("smtp_timeout_s"))
+    policy = egress.EgressPolicy.from_context(ctx)
     try:
         if use_ssl:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(verify))
+            smtp: smtplib.SMTP = _CheckedSMTPSSL(
+                policy, host, port, timeout=timeout, context=tls_context(verify)
+            )
         else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            smtp = _CheckedSMTP(policy, host, port, timeout=timeout)
         with smtp:
             if not use_ssl:
                 _secure(smtp, host, starttls, smtp_password, verify)
@@ -121,6 +125,30 @@ def email(
         raise ActionException(f"Failed to send an email message: {_describe(exc, host, port)}") from exc
     if refused:
         log.warning("std.email: the server refused some recipients: %s", sorted(refused))
+
+
+class _CheckedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose connection goes to an address the egress policy has just allowed
+    (the server's name is kept for TLS and EHLO)."""
+
+    def __init__(self, policy: egress.EgressPolicy, *args: Any, **kwargs: Any) -> None:
+        self._policy = policy
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        return egress.connect(self._policy, host, port, timeout=timeout, what="SMTP server")
+
+
+class _CheckedSMTPSSL(smtplib.SMTP_SSL):
+    """smtplib.SMTP_SSL over a connection checked like `_CheckedSMTP`'s."""
+
+    def __init__(self, policy: egress.EgressPolicy, *args: Any, **kwargs: Any) -> None:
+        self._policy = policy
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        sock = egress.connect(self._policy, host, port, timeout=timeout, what="SMTP server")
+        return self.context.wrap_socket(sock, server_hostname=self._host)
 
 
 def _secure(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wfq.actions import egress
 from wfq.actions.base import ActionContext, ActionException, action
 
 log = logging.getLogger("wfq.actions")
@@ -56,6 +57,10 @@ def _connect(
     # Mistral's policy: unknown host keys are accepted (workers keep no known_hosts).
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
     timeout = float(ctx.setting("ssh_timeout_s"))
+    if sock is None:  # the worker connects itself: the egress policy decides where to
+        sock = egress.connect(
+            egress.EgressPolicy.from_context(ctx), host, int(port), timeout=timeout, what="SSH host"
+        )
     try:
         client.connect(
             host, port=int(port), username=username, password=password or None, pkey=pkey,
@@ -204,8 +209,12 @@ def ssh_proxied(
     gw_user = gateway_username or username
 
     def connect(name: str) -> Any:
+        # The egress policy checks the gateway (this worker connects to it); the target is
+        # reached from the gateway's network, with the author's own login there.
         try:
             gateway = _connect(ctx, gateway_host, gateway_port, gw_user, password, pkey)
+        except ActionException:
+            raise
         except Exception as exc:
             raise _failure(cmd, gateway_host, gateway_port, gw_user, exc) from exc
         try:

@@ -21,7 +21,7 @@ from flask_restx import Api
 import wfq
 from wfq.api import errors, metrics, web
 from wfq.api.auth import Authenticator
-from wfq.api.context import NUL_MESSAGE, ApiContext
+from wfq.api.context import ApiContext
 from wfq.api.resources import (
     action_executions,
     actions,
@@ -45,6 +45,7 @@ from wfq.api.schemas import complete_document
 from wfq.api.schemas_more import build as build_more_models
 from wfq.errors import InvalidRequest
 from wfq.services.context import Services
+from wfq.storable import NUL_MESSAGE
 
 BODY_SLACK_KB = 64
 """Room above the largest definition or field for the rest of a request body."""

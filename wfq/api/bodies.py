@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from wfq.api.context import NUL_MESSAGE, has_nul
+from wfq.api.context import refuse_unstorable
 from wfq.errors import InvalidInput
 
 
@@ -48,8 +48,7 @@ def decode(body: dict[str, Any], name: str, arg: str) -> Any:
             raise InvalidInput(
                 f"Invalid input for field/attribute {arg}. Value: '{body}'. {exc}"
             ) from None
-        if has_nul(value):
-            raise InvalidInput(NUL_MESSAGE)
+        refuse_unstorable(value)
     return value
 
 

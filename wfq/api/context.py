@@ -14,27 +14,19 @@ import flask
 from wfq.api import encoding, listing
 from wfq.api.auth import Authenticator
 from wfq.api.errors import MALFORMED_JSON
-from wfq.errors import Forbidden, InvalidRequest
+from wfq.errors import Forbidden, InvalidInput, InvalidRequest
 from wfq.services.context import Services
+from wfq.storable import text_problem
 
 TRUE_WORDS = ("true", "1", "yes", "on")
-NUL_MESSAGE = "The request must not contain NUL characters"
 
 
-def has_nul(value: Any) -> bool:
-    """True when a string anywhere in a decoded JSON value holds a NUL (PostgreSQL rejects it)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+def refuse_unstorable(value: Any) -> None:
+    """400 when a string anywhere in a decoded JSON value holds a NUL or a lone surrogate
+    (PostgreSQL stores neither)."""
+    problem = text_problem(value)
+    if problem:
+        raise InvalidInput(problem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +50,16 @@ class ApiContext:
         return value[:255] if value else None
 
     def base_url(self) -> str:
-        """The server's root URL as the client reached it, without a trailing slash."""
-        return flask.request.url_root.rstrip("/")
+        """The server's root URL without a trailing slash: `public_url` when the operator set
+        it, else as the client reached it (the Host header)."""
+        public = self.services.settings.public_url
+        return public.rstrip("/") if public else flask.request.url_root.rstrip("/")
+
+    def link_base(self) -> str:
+        """The start of links the API builds from client input (`next`): `public_url` when
+        set, else a path relative to this server (never the client's Host header)."""
+        public = self.services.settings.public_url
+        return public.rstrip("/") if public else flask.request.script_root.rstrip("/")
 
     def json_body(self) -> Any:
         """The request body parsed as JSON, whatever its Content-Type (400 when it is not)."""
@@ -68,8 +68,9 @@ class ApiContext:
             body = json.loads(data)
         except (ValueError, RecursionError):
             raise InvalidRequest(MALFORMED_JSON) from None
-        if has_nul(body):
-            raise InvalidRequest(NUL_MESSAGE)
+        problem = text_problem(body)
+        if problem:
+            raise InvalidRequest(problem)
         return body
 
     def text_body(self) -> str:
@@ -112,7 +113,7 @@ class ApiContext:
         omit: frozenset[str] | None = None,
     ) -> flask.Response:
         """A list answer with its `next` link; `omit` overrides the shape's list omissions."""
-        next_url = listing.next_url(self.base_url(), shape, req, views)
+        next_url = listing.next_url(self.link_base(), shape, req, views)
         return encoding.json_response(
             encoding.list_body(shape, views, only=req.fields, next_url=next_url, omit=omit)
         )

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import Any
 
 import flask
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 from wfq import errors
 
@@ -44,6 +44,9 @@ STATUS: dict[type[Exception], int] = {
 
 MALFORMED_JSON = "Request is not in valid JSON format"
 SERVER_ERROR = "Internal server error; the traceback is in the wfq API log"
+BODY_CUT_SHORT = (
+    "The request body ended before its Content-Length, or did not arrive in time"
+)
 JSON_TYPE = "application/json"
 RAW_JSON_TYPE = "application/json;charset=utf-8"
 
@@ -65,6 +68,8 @@ def message_of(exc: BaseException, status: int) -> str:
     if isinstance(exc, HTTPException):
         if status == 413:
             return "Request body is larger than the limit of this server"
+        if isinstance(exc, ClientDisconnected):
+            return BODY_CUT_SHORT
         return exc.description or HTTPStatus(status).phrase
     return SERVER_ERROR
 

@@ -86,7 +86,8 @@ def parse(
 def next_url(
     base_url: str, shape: Shape, req: ListRequest, views: list[dict[str, Any]]
 ) -> str | None:
-    """Mistral's `next`: an absolute URL for the page after `views`, when `limit` was hit."""
+    """Mistral's `next`: the URL of the page after `views`, when `limit` was hit; absolute
+    when `base_url` is (the `public_url` setting), else a path from the server's root."""
     limit = req.query.limit
     if not limit or len(views) < limit:
         return None

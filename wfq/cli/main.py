@@ -47,10 +47,9 @@ def main(ctx: click.Context, log_level: str | None, log_format: str | None) -> N
 @click.pass_obj
 def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None:
     """Run the REST API (and, embedded, a worker in the same process)."""
-    from werkzeug.serving import run_simple
-
     from listener.main import Listener
     from wfq.api.app import create_app
+    from wfq.api.serving import serve
     from wfq.cli.bootstrap import build
     from wfq.services import membership
 
@@ -68,7 +67,7 @@ def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None
     click.echo(f"wfq API on http://{host}:{port}/v2 (database {s.database_url}, broker {s.broker_url})")
     click.echo(f"web page on http://{host}:{port}/ui/, metrics on http://{host}:{port}/metrics")
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        serve(app, host, port, read_timeout_s=s.api_read_timeout_s)
     finally:
         proc.close()
 

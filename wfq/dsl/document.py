@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from wfq import storable
 from wfq.dsl import loader, validate
 from wfq.dsl.action import ActionSpec, build_action
 from wfq.dsl.workbook import WorkbookSpec, build_workbook
@@ -129,6 +130,7 @@ def _analyse(
         issues.append(Issue("", message))
         return None, issues
     document = _build(loaded, data, kind, issues)
+    issues.extend(_name_issues(document))
     check = validate.load_validator()
     for path, spec in _paths(document):
         if isinstance(spec, WorkflowSpec):
@@ -140,6 +142,19 @@ def _analyse(
             values = validate.action_expression_values(spec, path)
             issues.extend(validate.check_expressions(values, check))
     return document, list(dict.fromkeys(issues))
+
+
+def _name_issues(document: Document) -> Iterator[Issue]:
+    """Names that cannot be stored or addressed: too long, with '/' or control characters."""
+    if document.workbook is not None:
+        problem = storable.name_problem("workbook", document.workbook.name)
+        if problem and document.workbook.name:
+            yield Issue("name", problem)
+    for path, spec in _paths(document):
+        noun = "workflow" if isinstance(spec, WorkflowSpec) else "action"
+        problem = storable.name_problem(noun, spec.name)
+        if problem:
+            yield Issue(path, problem)
 
 
 def _paths(document: Document) -> Iterator[tuple[str, WorkflowSpec | ActionSpec]]:

@@ -2,7 +2,8 @@
 
 Limits refused with DSLParseError: text over `max_bytes`, nesting deeper than MAX_DEPTH (checked on
 the event stream, before any recursive code runs), aliases that expand the document far beyond its
-written size (alias bombs) or refer to themselves, and values JSON cannot hold.
+written size (alias bombs) or refer to themselves, values JSON cannot hold, and strings holding a
+NUL or a lone surrogate (the database cannot store them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from wfq.errors import DSLParseError
+from wfq.storable import NUL_MESSAGE, text_problem
 
 MAX_DEPTH = 100
 PARSE_ERROR = "Definition could not be parsed: "
@@ -139,15 +141,27 @@ def _check_json(value: Any, path: str) -> None:
             if not isinstance(key, str):
                 where = f" in '{path}'" if path else ""
                 raise DSLParseError(f"{PARSE_ERROR}mapping key {key!r}{where} is not a string")
+            _check_text(key, path)
             _check_json(item, f"{path}.{key}" if path else key)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_json(item, f"{path}[{index}]")
-    elif value is not None and not isinstance(value, (str, int, float, bool)):
+    elif isinstance(value, str):
+        _check_text(value, path)
+    elif value is not None and not isinstance(value, (int, float, bool)):
         raise DSLParseError(
             f"{PARSE_ERROR}value at '{path}' has the YAML type {type(value).__name__}, "
             "which JSON cannot hold"
         )
+
+
+def _check_text(text: str, path: str) -> None:
+    """A NUL or a lone surrogate (written as a YAML escape, `"\\0"`) cannot be stored."""
+    problem = text_problem(text)
+    if problem:
+        where = f"at '{path}'" if path else "at the top"
+        kind = "a NUL character (\\u0000)" if problem == NUL_MESSAGE else "a lone UTF-16 surrogate"
+        raise DSLParseError(f"{PARSE_ERROR}a string {where} contains {kind}, which cannot be stored")
 
 
 def _mapping_entry(node: Any, key: str) -> tuple[Any, Any] | None:

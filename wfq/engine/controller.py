@@ -268,7 +268,12 @@ def finish(run: Run, state: State, state_info: str | None) -> None:
             state_info = (
                 f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {exc}"
             )
-    if state == State.ERROR:
+    too_big = data_flow.oversize(run.snap, ex.output, "WorkflowExecution", "output")
+    if state == State.SUCCESS and too_big:
+        state = State.ERROR
+        state_info = f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {too_big}"
+        ex.output = {"result": state_info}
+    elif state == State.ERROR:
         ex.output, state_info = _error_output(run, ctx, state_info)
     elif state == State.CANCELLED:
         ex.output = {"result": state_info}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from wfq import expressions
+from wfq import expressions, storable
 from wfq.dsl import WorkflowSpec
 from wfq.engine.snapshot import Snapshot, TaskRecord
 from wfq.states import COMPLETED, State
@@ -163,6 +163,21 @@ def evaluate(value: Any, snap: Snapshot, task: TaskRecord | None, extra: dict[st
     if not _has_expression(value):
         return value
     return expressions.evaluate_recursively(value, data_for(snap, task, extra), EngineRuntime(snap, task))
+
+
+def oversize(snap: Snapshot, value: Any, cls: str, field_name: str) -> str | None:
+    """Mistral's size-limit text when `value` as JSON is larger than the snapshot's
+    `value_limit_kb`, else None."""
+    limit_kb = snap.value_limit_kb
+    if not limit_kb or not value:
+        return None
+    size = storable.json_size(value)
+    if size <= limit_kb * 1024:
+        return None
+    return (
+        f"Field size limit exceeded [class={cls}, field={field_name}, "
+        f"size={size // 1024}KB, limit={limit_kb}KB]"
+    )
 
 
 def _has_expression(value: Any) -> bool:

@@ -102,6 +102,9 @@ class Snapshot:
     related: RelatedTasks | None = None
     """Reads the tasks of other executions for `tasks(id)` and `tasks(id, true)` (None: only
     this execution's tasks are known, as in the pure test runner)."""
+    value_limit_kb: int = 0
+    """Largest published value set and workflow output stored, in KiB, as JSON (the
+    `field_size_limit_kb` setting; 0: no limit). A larger one fails the task or execution."""
 
     def tasks_named(self, name: str) -> list[TaskRecord]:
         """Every execution of the task `name`, oldest first."""

@@ -215,14 +215,19 @@ def complete(
     branch, glob = dict(publish.branch or {}), dict(publish.global_ or {})
     try:
         task.published = data_flow.evaluate(branch, run.snap, task) if branch else {}
-        if glob:
-            published_global = data_flow.evaluate(glob, run.snap, task)
-            ex = run.snap.execution
-            ex.context = data_flow.merge_dicts(ex.context, published_global)
-            ex.published_global = data_flow.merge_dicts(ex.published_global, published_global)
+        published_global = data_flow.evaluate(glob, run.snap, task) if glob else {}
     except ExpressionError as exc:
         _fail_completion(run, task, str(exc), action_name)
         return
+    too_big = _too_big(run, task.published, published_global)
+    if too_big:
+        task.published = {}
+        _fail_completion(run, task, too_big, action_name)
+        return
+    if glob:
+        ex = run.snap.execution
+        ex.context = data_flow.merge_dicts(ex.context, published_global)
+        ex.published_global = data_flow.merge_dicts(ex.published_global, published_global)
     if not _keep_result(run, task):
         task.result = None
     superseded = retry_all if retry_all is not None else [action] if action is not None else []
@@ -295,6 +300,15 @@ def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
         run.set_task_state(task, State(state), info)
         policies.disarm(task, "timeout")
         controller.on_task_completed(run, task)
+
+
+def _too_big(run: Run, published: Any, published_global: Any) -> str | None:
+    """The size-limit text when a task's published values (branch or global) exceed
+    `value_limit_kb`: such a task fails and nothing of its publish is kept."""
+    snap = run.snap
+    return data_flow.oversize(snap, published, "TaskExecution", "published") or data_flow.oversize(
+        snap, published_global, "TaskExecution", "published_global"
+    )
 
 
 def _fail_completion(run: Run, task: TaskRecord, error: str, action_name: str | None) -> None:

@@ -22,7 +22,7 @@ from wfq.actions.base import Action, ActionContext, Wait
 from wfq.engine import adhoc
 from wfq.errors import ActionFailed, ExpressionError, InvalidInput, NotFound
 from wfq.persistence.models import ActionExecution
-from wfq.services import views
+from wfq.services import bounded, views
 from wfq.services.catalog import StoredCatalog
 from wfq.services.context import Services
 from wfq.states import State
@@ -66,7 +66,35 @@ def resolve(
 def _execute(
     svc: Services, action: Action, runtime: dict[str, Any], action_id: str | None
 ) -> tuple[bool, Any]:
-    """Run the system action here; (success, result or error)."""
+    """Run the system action in the request, bounded (services/bounded.py): in a child
+    process, within `sync_action_timeout_s`, `sync_action_memory_mb` and `field_size_limit_kb`;
+    (success, result or error)."""
+    settings = svc.settings
+    limit_kb = settings.field_size_limit_kb
+    bounds = bounded.Bounds(
+        timeout_s=settings.sync_action_timeout_s,
+        memory_mb=settings.sync_action_memory_mb,
+        max_bytes=limit_kb * 1024 + 64 if limit_kb else 1 << 40,
+    )
+    outcome = bounded.run(lambda: _execute_here(svc, action, runtime, action_id), bounds)
+    if outcome.ok:
+        success, result = outcome.value
+        return bool(success), result
+    if outcome.reason == "size":
+        return False, (
+            f"Field size limit exceeded [class=ActionExecution, field=output, "
+            f"size={int(outcome.value) // 1024}KB, limit={limit_kb}KB] [action={action.name}]"
+        )
+    return False, (
+        f"The action was stopped [action={action.name}]: {outcome.message} while running in the "
+        "API request; run it without run_sync (save_result: true) to run it on a worker"
+    )
+
+
+def _execute_here(
+    svc: Services, action: Action, runtime: dict[str, Any], action_id: str | None
+) -> tuple[bool, Any]:
+    """Run the system action in this process; (success, result or error)."""
     ctx = ActionContext(action_execution_id=action_id or "", settings=svc.settings)
     try:
         result = action.fn(ctx, **runtime["input"])
@@ -75,6 +103,8 @@ def _execute(
             result = result.result
     except ActionFailed as exc:
         return False, exc.data
+    except MemoryError:
+        raise  # the bounded child reports it as such
     except Exception as exc:  # an action may raise anything; it fails the action, not the API
         log.info("action %s raised %s", action.name, type(exc).__name__)
         return False, (

@@ -19,6 +19,7 @@ from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import CodeSource
 from wfq.persistence.repositories import definitions as repo
 from wfq.persistence.repositories import dynamic_actions as dyn_repo
+from wfq.services import naming
 from wfq.services.context import Services
 from wfq.settings import Settings
 
@@ -93,6 +94,7 @@ def create_code_source(
     check_allowed(svc, project_id)
     if not name:
         raise InvalidInput("Code source name must be provided.")
+    naming.check_name("code source", name)
     _check_scope(scope)
     _check_content(svc, name, content)
     try:

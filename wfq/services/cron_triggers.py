@@ -20,7 +20,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import CronTrigger, WorkflowDefinition
 from wfq.persistence.repositories import definitions as repo
-from wfq.services import executions, views
+from wfq.services import executions, naming, views
 from wfq.services.context import Services
 
 ACTIVE = "ACTIVE"
@@ -99,6 +99,7 @@ def create_cron_trigger(
 ) -> dict[str, Any]:
     """Store an ACTIVE trigger of `workflow` (name or id) after checking its schedule (400),
     the workflow (404) and the input against the workflow (400)."""
+    naming.check_name("cron trigger", name)
     now = svc.now()
     _check_schedule(pattern, first_execution_time, remaining_executions, now)
     wf_input = dict(workflow_input or {})

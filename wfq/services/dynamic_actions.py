@@ -18,7 +18,7 @@ from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionDefinition, CodeSource, DynamicActionDefinition
 from wfq.persistence.repositories import definitions as repo
 from wfq.persistence.repositories import dynamic_actions as dyn_repo
-from wfq.services import code_sources
+from wfq.services import code_sources, naming
 from wfq.services.context import Services
 from wfq.settings import Settings
 from wfq.types import ActionInfo
@@ -63,6 +63,8 @@ def create_dynamic_action(svc: Services, values: dict[str, Any], *, project_id: 
     scope = values.get("scope") or "private"
     if not name or not class_name:
         raise InvalidInput("Both 'name' and 'class_name' must be provided.")
+    naming.check_name("action", name)
+    naming.check_name("class", class_name)
     source_ref = values.get("code_source_id") or values.get("code_source_name")
     if not source_ref:
         raise InvalidInput("Either 'code_source_id' or 'code_source_name' must be provided.")
@@ -121,6 +123,7 @@ def update_dynamic_action(svc: Services, values: dict[str, Any], *, project_id: 
         if source is None:
             raise NotFound(f"Code source not found [identifier={row.code_source_id}]")
         class_name = values.get("class_name") or row.class_name
+        naming.check_name("class", class_name)
         dynamic.signature(source.name, source.content, class_name)
         row.class_name, row.code_source_id, row.code_source_name = class_name, source.id, source.name
         if values.get("scope"):

@@ -10,7 +10,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import Environment
 from wfq.persistence.repositories import definitions as repo
-from wfq.services import views
+from wfq.services import naming, views
 from wfq.services.context import Services
 
 SCOPES = ("private", "public")
@@ -20,9 +20,11 @@ def _not_found(name: str) -> NotFound:
     return NotFound(f"Environment not found [name={name}]")
 
 
-def _check(variables: Any, scope: str | None) -> None:
+def _check(svc: Services, variables: Any, scope: str | None) -> None:
     if variables is not None and not isinstance(variables, dict):
         raise InvalidInput(f"JsonType field value must be a dictionary [actual={variables}]")
+    limit_kb = svc.settings.field_size_limit_kb
+    naming.check_size(limit_kb, variables, cls="Environment", field="variables")
     if scope is not None and scope not in SCOPES:
         raise InvalidInput(f"Scope must be one of {SCOPES}, not '{scope}'")
 
@@ -37,7 +39,8 @@ def create_environment(
     scope: str = "private",
 ) -> dict[str, Any]:
     """Store a new environment (409 when the project has one of that name)."""
-    _check(variables, scope)
+    naming.check_name("environment", name)
+    _check(svc, variables, scope)
     duplicate = Conflict(
         f"Duplicate entry for Environment ['name', 'project_id']: {name}, {project_id}"
     )
@@ -72,7 +75,7 @@ def update_environment(
     scope: str | None = None,
 ) -> dict[str, Any]:
     """Change the given fields of an environment of the project (404 when it has none)."""
-    _check(variables, scope)
+    _check(svc, variables, scope)
     with svc.db.write() as session:
         row = repo.find_named_or_id(session, Environment, name, project_id)
         if row is None or row.project_id != project_id:

@@ -15,7 +15,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import EventTrigger, WorkflowDefinition
 from wfq.persistence.repositories import definitions as defs_repo
-from wfq.services import executions
+from wfq.services import executions, naming
 from wfq.services.context import Services
 
 MANDATORY = ("exchange", "topic", "event", "workflow_id")
@@ -23,6 +23,8 @@ FIXED = ("exchange", "topic", "event")
 """Fields an update may not change (Mistral's UPDATE_NOT_ALLOWED)."""
 SCOPES = ("private", "public")
 FIELD_LIMIT = 80
+NAME_LIMIT = 200
+"""Longest trigger name (its column)."""
 """Longest exchange, topic or event (the columns' width, as Mistral's)."""
 
 
@@ -57,6 +59,7 @@ def _check(values: dict[str, Any]) -> None:
             raise InvalidInput(f"{key} is longer than {FIELD_LIMIT} characters")
     if (values.get("scope") or "private") not in SCOPES:
         raise InvalidInput(f"Scope must be one of {SCOPES}")
+    naming.check_name("event trigger", values.get("name"), limit=NAME_LIMIT, optional=True)
 
 
 def create_event_trigger(svc: Services, values: dict[str, Any], *, project_id: str) -> dict[str, Any]:
@@ -125,6 +128,7 @@ def update_event_trigger(
         raise InvalidInput(f"Can not update fields {list(FIXED)} of event trigger.")
     if values.get("scope") and values["scope"] not in SCOPES:
         raise InvalidInput(f"Scope must be one of {SCOPES}")
+    naming.check_name("event trigger", values.get("name"), limit=NAME_LIMIT, optional=True)
     with svc.db.write() as session:
         row = session.get(EventTrigger, identifier)
         if row is None or row.project_id != project_id:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from wfq import dsl, engine, expressions
 from wfq.engine import ExecutionCompleted, ExecutionPausedOrResumed, StartSubworkflow, adhoc
-from wfq.errors import InvalidInput, NotFound
+from wfq.errors import Conflict, InvalidInput, NotFound
 from wfq.logging_setup import bind, log_context
+from wfq.persistence.db import DuplicateRow
 from wfq.persistence.models import (
     ActionExecution,
     Environment,
@@ -122,8 +123,17 @@ def start_execution(
 
 def start_and_show(svc: Services, workflow: str, *, project_id: str, **options: Any) -> dict[str, Any]:
     """Like `start_execution`, but returns the execution as its start transaction committed
-    it (RUNNING, as Mistral answers), however fast the workers then are."""
-    view = _start(svc, workflow, project_id, None, options)[1]
+    it (RUNNING, as Mistral answers), however fast the workers then are.
+
+    A client-given `execution_id` that is already taken (by an execution the caller cannot see:
+    the API returns one of its own project instead) is a 409, as Mistral's duplicate entry;
+    nothing else about that execution is told."""
+    try:
+        view = _start(svc, workflow, project_id, None, options)[1]
+    except DuplicateRow:
+        if not options.get("execution_id"):
+            raise
+        raise id_taken(options["execution_id"]) from None
     assert view is not None
     return view
 
@@ -146,6 +156,11 @@ def _start(
         bind(execution_id=ex_id or None)
         svc.carry_out(commands)
     return ex_id, view
+
+
+def id_taken(execution_id: str) -> Conflict:
+    """Mistral's 409 for an execution id that exists (in any project)."""
+    return Conflict(f"Duplicate entry for WorkflowExecution with ID: {execution_id}")
 
 
 def _find_workflow(
@@ -223,6 +238,8 @@ def _create_and_start(
 ) -> tuple[WorkflowExecution, list[engine.Command]]:
     # The row is returned, not only its id: the session holds it weakly, and a caller that
     # shows the execution would otherwise read it back.
+    if execution_id and session.get(WorkflowExecution, execution_id) is not None:
+        raise id_taken(execution_id)
     wf = _find_workflow(session, workflow, namespace, project_id, workbook_name, root_execution_id)
     params = dict(params or {})
     given = dict(wf_input or {})

@@ -38,6 +38,7 @@ def snapshot(
         new_action=repo.adder(session, ActionExecution),
         env=(ex.params or {}).get("env") or {},
         related=StoredTasks(session, ex.project_id),
+        value_limit_kb=svc.settings.field_size_limit_kb,
     )
 
 

@@ -10,11 +10,12 @@ import flask
 from flask_restx import Api, Resource
 
 from wfq.api import bodies
-from wfq.api.context import NUL_MESSAGE, ApiContext, has_nul
+from wfq.api.context import ApiContext, refuse_unstorable
 from wfq.api.encoding import ACTION_EXECUTION, encode, json_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput
 from wfq.services import action_runs, executions, queries
+from wfq.storable import NAME_LIMIT, NUL_MESSAGE, SURROGATE_MESSAGE
 
 SUPPORTED_STATES = ["SUCCESS", "ERROR", "CANCELLED", "PAUSED", "RUNNING"]
 _RUN_STRINGS = ("name", "description", "workflow_namespace")
@@ -46,6 +47,9 @@ def parse_run(body: Any) -> action_runs.RunRequest:
     target = params.get("target")
     if target is not None and not isinstance(target, str):
         raise InvalidInput(f"Parameter 'target' must be a string, not {target!r}")
+    for field in ("name", "workflow_namespace"):
+        if len(body.get(field) or "") > NAME_LIMIT:
+            raise InvalidInput(f"The {field} is longer than {NAME_LIMIT} characters")
     return action_runs.RunRequest(
         name=body["name"],
         input=bodies.json_object(body, "input", "action_ex"),
@@ -84,11 +88,10 @@ def _output(body: dict[str, Any]) -> Any:
     try:
         value = bodies.decode(body, "output", "action_ex")
     except InvalidInput as exc:
-        if exc.message == NUL_MESSAGE:
+        if exc.message in (NUL_MESSAGE, SURROGATE_MESSAGE):
             raise
         return body.get("output")  # not JSON: the text itself is the result
-    if has_nul(value):
-        raise InvalidInput(NUL_MESSAGE)
+    refuse_unstorable(value)
     return value
 
 
