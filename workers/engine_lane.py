@@ -61,7 +61,9 @@ class EngineQueue(bootsteps.StartStopStep):
     def stop(self, w: Any) -> None:
         services = w.app._services
         if services is not None and services.timers is not None:
-            log.info("engine lane: waiting for %d parked or queued wake-ups", services.timers.waiting())
+            waiting = services.timers.waiting()
+            if waiting:  # a stop that has to wait says why; an idle one says nothing
+                log.info("engine lane: waiting for %d parked or queued wake-ups", waiting)
             services.timers.stop()
 
 

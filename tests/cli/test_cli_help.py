@@ -1,4 +1,4 @@
-"""What `wfq worker --help` and `wfq beat --help` tell an operator."""
+"""What `wfq worker --help`, `wfq beat --help` and `wfq server --help` tell an operator."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ def test_beat_help_says_it_fires_cron_triggers_now() -> None:
     assert result.exit_code == 0
     text = " ".join(result.output.split())
     assert "fires cron triggers" in text and "later" not in text
+
+
+def test_server_help_says_what_the_embedded_mode_runs_and_how_many_actions_at_once() -> None:
+    result = CliRunner().invoke(main, ["server", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "worker_slots (1000) actions at once" in text
+    assert "cron triggers" in text and "run `wfq worker` and `wfq beat`" in text

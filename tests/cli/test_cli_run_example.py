@@ -31,6 +31,10 @@ def test_wfq_run_of_the_shipped_example_succeeds_embedded(tmp_path: Path) -> Non
     assert output["snapshots"] == ["snap-vol-db-01-nightly", "snap-vol-web-01-nightly"]
     assert output["report"] == "backed up 2 volumes, pruned snapshots older than 7 days"
     assert (tmp_path / "wfq.sqlite").exists()
+    # One log line, saying how many actions run at once; nothing about an idle engine lane.
+    logged = [line for line in p.stderr.splitlines() if line.strip()]
+    assert len(logged) == 1 and "embedded mode" in logged[0], p.stderr
+    assert "up to 1000 actions at once" in logged[0]
 
 
 def test_wfq_run_exits_non_zero_when_the_execution_fails(tmp_path: Path) -> None:

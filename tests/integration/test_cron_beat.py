@@ -1,7 +1,7 @@
 """End to end: a real `wfq beat` process and a real worker fire a cron trigger (beat logs the
 firing and sends no per-second message for it); a worker restarted while a task waits on
 wait-before still completes it exactly once; beat's first pass fires a timer that came due while
-it was down at once, and beat is listed as a live service."""
+it was down at once (logging the recovery at INFO), and beat is listed as a live service."""
 
 from __future__ import annotations
 
@@ -179,8 +179,8 @@ def test_beat_is_a_live_service_and_fires_a_timer_that_came_due_while_it_was_dow
     api: Any, services: Any, integration_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Beat's first integrity check runs when beat starts and fires a timer that is already
-    due, instead of 30 s (dispatch_grace_s) after it came due; and `GET /v2/services` lists beat
-    as a scheduler while it runs, not after it stopped."""
+    due, instead of 30 s (dispatch_grace_s) after it came due, and logs that recovery at INFO;
+    and `GET /v2/services` lists beat as a scheduler while it runs, not after it stopped."""
     from wfq.persistence.models import TaskExecution
     from wfq.services import executions
 
@@ -218,3 +218,8 @@ def test_beat_is_a_live_service_and_fires_a_timer_that_came_due_while_it_was_dow
         log.close()
     types = {s["type"] for s in api.c.get("/v2/services").get_json()["services"]}
     assert "scheduler_group" not in types  # a beat that stops takes itself off the list
+    # The recovery is logged at INFO (expected operation), in words; nothing of the integrity
+    # check at WARNING or above, since the check itself did not fail.
+    text = (tmp_path / "beat.log").read_text()
+    assert re.search(r" INFO wfq\.recovery: integrity check recovered work: .*\d+ late timer\(s\) fired", text), text
+    assert not re.search(r" (WARNING|ERROR|CRITICAL) wfq\.(recovery|beat)", text), text

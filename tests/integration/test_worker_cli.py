@@ -1,5 +1,6 @@
 """`wfq worker`, as an operator starts it: two workers on one host get distinct Celery node
-names: Flower and `celery inspect` see two workers."""
+names: Flower and `celery inspect` see two workers; each logs one line when it is ready, with
+its slots, its queues and its engine lane."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def _node_names(procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> list[
     raise AssertionError("no banner:\n" + "\n---\n".join(log.read_text()[-2000:] for log in logs))
 
 
+def _wait_for(log: Path, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{text!r} not in:\n{log.read_text()[-2000:]}"
+        time.sleep(0.2)
+
+
 def _answering(settings: Any, names: list[str]) -> set[str]:
     """The workers that answer `celery inspect ping`, as Flower sees them."""
     from workers.app import make_celery
@@ -63,6 +71,12 @@ def test_two_workers_on_one_host_have_distinct_node_names(integration_env: dict[
         assert names[0] != names[1], names
         assert all(n.startswith("wfq-") for n in names), names
         assert _answering(settings.load(env), names) == set(names)
+        for name, log in zip(names, logs, strict=True):
+            ready = (
+                f"INFO wfq.workers: worker {name} ready: up to 1 actions at once from {queue}; "
+                f"engine lane (4 threads) on {queue}.engine"
+            )
+            _wait_for(log, ready)
     finally:
         for p in procs:
             p.terminate()

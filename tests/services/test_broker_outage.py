@@ -24,14 +24,23 @@ class BrokerDown(RecordingDispatcher):
         raise DispatchFailed("ConnectionError: Error 111 connecting to 127.0.0.1:6379")
 
 
-def test_a_start_survives_the_broker_and_the_integrity_check_sends_later(sqlite_url: str) -> None:
+def test_a_start_survives_the_broker_and_the_integrity_check_sends_later(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """... and says so at INFO (expected operation, not a warning), in words."""
+    import logging
+
     svc = Services(settings=Settings(database_url=sqlite_url, dispatch_grace_s=0),
                    db=Database(sqlite_url), dispatcher=BrokerDown())
     definitions.create_workflows(svc, WF, project_id=P)
     ex_id = executions.start_execution(svc, "wf", project_id=P)
     assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "RUNNING"
     back = RecordingDispatcher()
-    assert recovery.recover(dataclasses.replace(svc, dispatcher=back)).actions == 1
+    with caplog.at_level(logging.INFO, logger="wfq.recovery"):
+        assert recovery.recover(dataclasses.replace(svc, dispatcher=back)).actions == 1
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "wfq.recovery"] == [
+        ("INFO", "integrity check recovered work: 1 unclaimed action(s) sent again")
+    ]
     [(action_id, _queue)] = back.sent
     assert queries.get(svc, "action_execution", action_id, project_id=P)["state"] == "RUNNING"
 

@@ -79,7 +79,11 @@ def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | N
     app.use_services(services)
     proc = Process(services, app)
     if settings.embedded if embedded_worker is None else embedded_worker:
-        log.info("embedded mode: in-process Celery worker on %s", settings.broker_url)
+        log.info(
+            "embedded mode: in-process Celery worker on %s, up to %d actions at once (worker_slots);"
+            " cron triggers and the integrity check run in this process too",
+            settings.broker_url, settings.worker_slots,
+        )
         services.timers = Timers(settings.worker_engine_slots)
         proc.worker = EmbeddedWorker(app, concurrency=settings.worker_slots).start()
         proc.start_periodic_work()

@@ -46,7 +46,10 @@ def main(ctx: click.Context, log_level: str | None, log_format: str | None) -> N
 @click.option("--port", default=None, type=int, help="Port (default 8989, Mistral's).")
 @click.pass_obj
 def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None:
-    """Run the REST API (and, embedded, a worker in the same process)."""
+    """Run the REST API. With the default broker (memory://) this process is the whole
+    service: a worker running up to worker_slots (1000) actions at once (an action that
+    only waits, such as std.sleep, holds none), cron triggers and the integrity check. With a
+    real broker it is the API only: run `wfq worker` and `wfq beat` beside it."""
     from listener.main import Listener
     from wfq.api.app import create_app
     from wfq.api.serving import serve

@@ -112,11 +112,18 @@ def graph_cmd(workflow: str, url: str, token: str | None, namespace: str, dot: b
 @click.option(
     "--port", default=5555, show_default=True, type=int, help="Port of the Flower web UI."
 )
+@click.option(
+    "--address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (Flower's own default is every interface, without a password).",
+)
 @click.pass_context
-def flower_cmd(ctx: click.Context, port: int) -> None:
+def flower_cmd(ctx: click.Context, port: int, address: str) -> None:
     """Run Flower, Celery's monitoring web UI, on wfq's broker (needs `pip install flower`).
 
-    Extra options go to Flower, e.g. `wfq flower --basic-auth=ops:secret`.
+    It listens on 127.0.0.1 unless --address says otherwise: set a password
+    (`--basic-auth=ops:secret`) before listening beyond loopback. Extra options go to Flower.
     """
     settings = ctx.find_root().obj
     try:
@@ -131,7 +138,7 @@ def flower_cmd(ctx: click.Context, port: int) -> None:
     from workers.app import make_celery
 
     app = make_celery(settings)
-    app.start(["flower", f"--port={port}", *ctx.args])
+    app.start(["flower", f"--address={address}", f"--port={port}", *ctx.args])
 
 
 COMMANDS = (executions_cmd, tasks_cmd, watch_cmd, graph_cmd, flower_cmd)

@@ -25,7 +25,7 @@ log = logging.getLogger("wfq.recovery")
 
 @dataclass(frozen=True, slots=True)
 class Recovered:
-    """What one pass of the integrity check did."""
+    """What one pass of the integrity check did (counts)."""
 
     actions: int = 0
     subworkflows: int = 0
@@ -38,6 +38,22 @@ class Recovered:
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
+
+    def __str__(self) -> str:
+        """The non-zero counts in words: `1 unclaimed action(s) sent again, 2 late timer(s) fired`."""
+        return ", ".join(f"{n} {_WHAT_WAS_DONE[f.name]}" for f in fields(self) if (n := getattr(self, f.name)))
+
+
+_WHAT_WAS_DONE = {
+    "actions": "unclaimed action(s) sent again",
+    "subworkflows": "subworkflow(s) started",
+    "parents": "child result(s) delivered",
+    "timers": "late timer(s) fired",
+    "lost_failed": "action(s) of lost workers failed",
+    "lost_rerun": "action(s) of lost workers sent again (safe-rerun)",
+    "callbacks": "with-items task(s) moved on",
+    "expired": "old execution(s) deleted",
+}
 
 
 def recover(svc: Services, *, startup: bool = False) -> Recovered:
@@ -62,7 +78,9 @@ def recover(svc: Services, *, startup: bool = False) -> Recovered:
         expired=expire(svc),
     )
     if result:
-        log.warning("integrity check recovered work: %s", result)
+        # Expected operation after a crash or a lost message, not a fault: INFO. A pass that
+        # itself fails is logged as an error by its caller (beat/periodic.py).
+        log.info("integrity check recovered work: %s", result)
     return result
 
 
