@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wfq.engine import adhoc, controller, notifications, policies, revert, state_changes, tasks, with_items
+from wfq.engine import (
+    adhoc,
+    controller,
+    notifications,
+    policies,
+    revert,
+    state_changes,
+    tasks,
+    with_items,
+)
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command, ExecutionPausedOrResumed
 from wfq.engine.events import (
