@@ -85,3 +85,17 @@ def test_both_spellings_at_once_are_rejected() -> None:
 def test_a_bad_expression_in_the_revert_input_is_reported() -> None:
     found = issues_of(wf("      revert: {action: a, input: {x: '<% $.( %>'}}\n"))
     assert [(i.path, i.kind) for i in found] == [("wf.tasks.t1.revert.input.x", "expressions")]
+
+
+def test_the_documented_example_is_valid() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "compensation.md").read_text()
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    tasks = parse_document(example).workflows[0].tasks
+    assert tasks["network"].revert is not None and tasks["network"].revert.action == "std.http"
+    assert tasks["volumes"].revert == RevertSpec(
+        action="std.http",
+        input={"url": "http://127.0.0.1:8080/volumes/<% task().result.content.id %>", "method": "DELETE"},
+    )
+    assert tasks["server"].revert is not None and tasks["server"].revert.workflow == "teardown_server"
