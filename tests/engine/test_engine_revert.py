@@ -8,6 +8,7 @@ import pytest
 from harness import Rehearsal
 
 from wfq import engine
+from wfq.engine.commands import Notify
 from wfq.errors import InvalidRequest
 
 CHAIN = """
@@ -229,3 +230,11 @@ def test_a_revert_task_cannot_be_rerun() -> None:
     run = Rehearsal(CHAIN, scripted={"b:revert": [{"error": "no"}]}).run()
     with pytest.raises(InvalidRequest, match="can't be rerun"):
         run.handle(engine.RerunRequested(run.task("b:revert").id))
+
+
+def test_webhooks_hear_of_reverting_and_reverted() -> None:
+    run = Rehearsal(CHAIN, params={"notify": [{"url": "http://127.0.0.1:9/hook"}]}).run()
+    events = [e["event"] for c in run.commands if isinstance(c, Notify) for e in c.events]
+    wf_events = [e for e in events if e.startswith("WORKFLOW_")]
+    assert wf_events == ["WORKFLOW_LAUNCHED", "WORKFLOW_REVERTING", "WORKFLOW_REVERTED"]
+    assert events.count("TASK_LAUNCHED") == 5  # a, b, c, b:revert, a:revert
