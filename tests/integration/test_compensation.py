@@ -198,3 +198,18 @@ def test_a_file_without_revert_fails_as_before(api: Any) -> None:
     ex = api.run(wf("revnone", text))
     assert ex["state"] == "ERROR"
     assert [t["name"] for t in _tasks(api, ex["id"])] == ["a", "b", "c"]
+
+
+def test_a_failed_with_items_task_reverts_only_the_items_that_succeeded(api: Any) -> None:
+    ex = api.run(wf("revsome", """
+  tasks:
+    each:
+      with-items: x in [1, 2, 3, 4]
+      action: std.echo
+      input:
+        output: <% $.x %>
+        delay: <% $.x = 2 and 'bad' or 0 %>
+      revert: std.echo output="undo <% $.x %>"
+"""))
+    assert ex["state"] == "REVERTED", ex["state_info"]
+    assert [r[2] for r in _reverts(api, ex["id"])] == ["undo 4", "undo 3", "undo 1"]
