@@ -8,9 +8,10 @@ from wfq.errors import InvalidStateTransition
 from wfq.states import COMPLETED, VALID_TRANSITIONS, State, can_transition, check_transition
 
 
-def test_state_strings_are_mistrals() -> None:
+def test_state_strings_are_mistrals_plus_the_revert_extension() -> None:
     assert {s.value for s in State} == {
         "IDLE", "WAITING", "RUNNING", "DELAYED", "PAUSED", "SUCCESS", "ERROR", "CANCELLED", "SKIPPED",
+        "REVERTING", "REVERTED",
     }
 
 
@@ -34,3 +35,11 @@ def test_success_is_final_and_error_can_be_rerun() -> None:
     assert VALID_TRANSITIONS[State.SUCCESS] == frozenset()
     assert State.RUNNING in VALID_TRANSITIONS[State.ERROR]
     assert State.SUCCESS in COMPLETED and State.RUNNING not in COMPLETED
+
+
+def test_an_execution_reverts_from_running_or_paused_and_ends_reverted_or_error() -> None:
+    assert can_transition(State.RUNNING, State.REVERTING)
+    assert can_transition(State.PAUSED, State.REVERTING)
+    assert not can_transition(State.SUCCESS, State.REVERTING)
+    assert VALID_TRANSITIONS[State.REVERTING] == {State.REVERTED, State.ERROR, State.CANCELLED}
+    assert State.REVERTED in COMPLETED and State.REVERTING not in COMPLETED

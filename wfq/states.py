@@ -32,12 +32,17 @@ class State(enum.StrEnum):
     """Cancelled by a user."""
     SKIPPED = "SKIPPED"
     """A failed task a user chose to skip: it counts as done and its on-success path runs."""
+    REVERTING = "REVERTING"
+    """A workflow execution running the `revert` of its completed tasks, newest first (a wfq
+    extension, docs/compensation.md): after a failure, or asked for by a user."""
+    REVERTED = "REVERTED"
+    """A workflow execution whose reverts all succeeded (wfq extension)."""
 
     def __str__(self) -> str:
         return self.value
 
 
-COMPLETED = frozenset({State.SUCCESS, State.ERROR, State.CANCELLED, State.SKIPPED})
+COMPLETED = frozenset({State.SUCCESS, State.ERROR, State.CANCELLED, State.SKIPPED, State.REVERTED})
 """Terminal states: nothing changes after them except an explicit rerun."""
 
 ACTIVE = frozenset({State.IDLE, State.WAITING, State.RUNNING, State.RUNNING_DELAYED})
@@ -49,12 +54,18 @@ VALID_TRANSITIONS: dict[State, frozenset[State]] = {
     ),
     State.WAITING: frozenset({State.RUNNING, State.RUNNING_DELAYED, State.ERROR, State.CANCELLED}),
     State.RUNNING: frozenset(
-        {State.RUNNING_DELAYED, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED}
+        {State.RUNNING_DELAYED, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED, State.REVERTING}
     ),
     State.RUNNING_DELAYED: frozenset(
         {State.RUNNING, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED}
     ),
-    State.PAUSED: frozenset({State.RUNNING, State.RUNNING_DELAYED, State.ERROR, State.CANCELLED}),
+    State.PAUSED: frozenset(
+        {State.RUNNING, State.RUNNING_DELAYED, State.ERROR, State.CANCELLED, State.REVERTING}
+    ),
+    # Only a workflow execution reverts: RUNNING or PAUSED -> REVERTING (a failure, a user),
+    # then REVERTED, or ERROR when a revert fails; a user may still cancel or force ERROR.
+    State.REVERTING: frozenset({State.REVERTED, State.ERROR, State.CANCELLED}),
+    State.REVERTED: frozenset(),
     # Terminal states can be left only by a rerun (ERROR -> RUNNING) or a forced state change.
     State.SUCCESS: frozenset(),
     State.ERROR: frozenset({State.RUNNING, State.SKIPPED}),
@@ -64,7 +75,7 @@ VALID_TRANSITIONS: dict[State, frozenset[State]] = {
 
 
 def is_completed(state: State | str) -> bool:
-    """True for SUCCESS, ERROR and CANCELLED."""
+    """True for SUCCESS, ERROR, CANCELLED, SKIPPED and REVERTED."""
     return State(state) in COMPLETED
 
 

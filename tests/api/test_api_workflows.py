@@ -183,3 +183,12 @@ def test_validate(client: Any) -> None:
     r = post_yaml(client, "---\nversion: '2.0'\nwf:\n  taskz: {}\n", url="/v2/workflows/validate")
     assert r.get_json()["valid"] is False
     assert client.get("/v2/workflows").get_json()["workflows"] == []  # nothing stored
+
+
+def test_a_malformed_revert_is_refused_with_its_path(client: Any) -> None:
+    """`revert:` is wfq's compensation extension (docs/compensation.md)."""
+    text = "---\nversion: '2.0'\nrv_wf:\n  tasks:\n    t1:\n      action: std.noop\n      revert: {input: {a: 1}}\n"
+    msg = raw_fault(post_yaml(client, text), 400)
+    assert "rv_wf.tasks.t1.revert: 'revert' must name exactly one of 'action' or 'workflow' (neither given)" in msg
+    ok = post_yaml(client, text.replace("revert: {input: {a: 1}}", "revert: std.echo output=1"))
+    assert ok.status_code == 201

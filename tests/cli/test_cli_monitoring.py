@@ -296,3 +296,19 @@ def test_token_from_option_or_environment(make_server_for: Callable[..., Any]) -
     )
     assert by_env.exit_code == 0, by_env.output
     assert by_env.stdout.startswith("ID ")
+
+
+def test_watch_ends_on_a_reverted_execution(
+    wfq: Callable[..., Result], start: Callable[..., str], worker: None
+) -> None:
+    """Compensation (docs/compensation.md): REVERTED is an end, and not a success."""
+    text = (
+        "version: '2.0'\nm_reverted:\n  tasks:\n    made:\n      action: std.noop\n"
+        "      revert: std.noop\n      on-success: [boom]\n    boom:\n      action: std.fail\n"
+    )
+    ex = start(text, drain=False)
+    result = wfq("watch", ex, "--interval", "0.05", "--timeout", "20")
+    assert "stopped watching" not in result.output
+    assert "made:revert" in result.output
+    assert "execution REVERTED after" in result.output
+    assert result.exit_code == 1

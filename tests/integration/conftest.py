@@ -58,7 +58,7 @@ class Api:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             ex = self.execution(ex_id)
-            if ex["state"] in ("SUCCESS", "ERROR", "CANCELLED"):
+            if ex["state"] in ("SUCCESS", "ERROR", "CANCELLED", "REVERTED"):
                 return ex
             time.sleep(0.05)
         raise AssertionError(f"execution {ex_id} not finished: {self.execution(ex_id)}")

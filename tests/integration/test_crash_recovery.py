@@ -4,6 +4,7 @@ again when its task is safe-rerun; an action whose message was lost is sent agai
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 import uuid
 from pathlib import Path
@@ -164,3 +165,51 @@ def test_a_killed_pool_child_is_detected_while_its_siblings_keep_beating(
     os.kill(pid, 9)
     done = _recover_until_done(api, services, ex["id"])
     assert done["state"] == "ERROR" and "The worker running this action was lost" in done["state_info"]
+
+
+def test_a_revert_whose_worker_is_killed_runs_again_and_the_execution_ends_reverted(
+    api: Any, services: Any, own_worker: Any
+) -> None:
+    """Compensation (docs/compensation.md): the revert sequence lives in the database, and a
+    revert is sent again when its worker is lost; a duplicate message runs it no second time."""
+    from wfq import engine
+
+    queue, worker, start = own_worker
+    name = api.create_workflow(wf("revkill", f"""
+  tasks:
+    a:
+      action: std.echo output="A"
+      revert: std.echo output="undo <% task().result %>" delay=2
+      target: {queue}
+      on-success: b
+    b:
+      action: std.fail
+"""))[0]["name"]
+    ex = api.start(name)
+    _wait_action_running(api, services, ex["id"], "a:revert")
+    assert api.execution(ex["id"])["state"] == "REVERTING"
+    worker.stop(kill=True)
+    replacement = start()
+    try:
+        fast = _fast(services)
+        deadline = time.monotonic() + 30
+        while api.execution(ex["id"])["state"] == "REVERTING" and time.monotonic() < deadline:
+            recovery.recover(fast)
+            time.sleep(0.5)
+        done = api.execution(ex["id"])
+        assert done["state"] == "REVERTED", done["state_info"]
+        rv = api.tasks(ex["id"])["a:revert"]
+        acts = api.c.get(f"/v2/action_executions?task_execution_id={rv['id']}").get_json()["action_executions"]
+        assert [a["state"] for a in acts] == ["SUCCESS"]
+        first = api.c.get(f"/v2/action_executions/{acts[0]['id']}").get_json()
+        assert json.loads(first["output"]) == {"result": "undo A"}
+        # The same message delivered again: the action is claimed already, nothing runs twice.
+        services.carry_out([engine.RunAction(acts[0]["id"], queue)])
+        time.sleep(3)
+        again = api.c.get(f"/v2/action_executions/{acts[0]['id']}").get_json()
+        assert (again["state"], again["updated_at"]) == ("SUCCESS", first["updated_at"])
+        assert [t["name"] for t in api.c.get(f"/v2/tasks?workflow_execution_id={ex['id']}").get_json()["tasks"]].count(
+            "a:revert"
+        ) == 1
+    finally:
+        replacement.stop(kill=True)

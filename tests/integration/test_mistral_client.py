@@ -191,6 +191,45 @@ def test_pause_resume_cancel_and_an_async_action(
     assert cancelled["State"] == "CANCELLED"
 
 
+REVERTIBLE = """\
+version: '2.0'
+{name}:
+  tasks:
+    made:
+      action: std.echo output="made"
+      revert: std.echo output="unmade"
+      on-success: [hold]
+    hold:
+      action: std.async_noop
+"""
+
+
+def test_reverting_is_refused_by_the_cli_but_the_library_sends_it(
+    cli: Cli, mistral_bin: Path, server_url: str, wait: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Compensation (docs/compensation.md): `execution-update -s` only offers Mistral's states,
+    so `mistral` itself refuses REVERTING; the client library sends whatever state it is given."""
+    name = f"it_revert_{SFX}"
+    cli("workflow-create", _write(tmp_path, "revert.yaml", REVERTIBLE.format(name=name)))
+    ex = cli("execution-create", name)
+    deadline = time.monotonic() + 20
+    while "hold" not in {t["Name"] for t in cli("task-list", ex["ID"])} and time.monotonic() < deadline:
+        time.sleep(0.1)
+    refused = cli("execution-update", ex["ID"], "-s", "REVERTING", fmt="text", ok=False)
+    assert "invalid choice: 'REVERTING'" in refused
+    lib = Library(mistral_bin, server_url)
+    state = lib("OUT = client(None).executions.update(ARGS['id'], 'REVERTING').state", id=ex["ID"])
+    assert state == "REVERTING"
+    # hold's action is still in flight: the revert waits for it.
+    (hold,) = [t for t in cli("task-list", ex["ID"]) if t["Name"] == "hold"]
+    (action,) = cli("action-execution-list", hold["ID"])
+    cli("action-execution-update", action["ID"], "--state", "SUCCESS", "--output", '"held"')
+    done = wait(ex["ID"], ("REVERTED", "ERROR"))
+    assert done["state"] == "REVERTED", done
+    assert [t["Name"] for t in cli("task-list", ex["ID"])] == ["made", "hold", "made:revert"]
+    assert cli("execution-get", ex["ID"])["State"] == "REVERTED"
+
+
 def test_task_rerun(cli: Cli, wait: Callable[..., Any], tmp_path: Path) -> None:
     name = f"it_rerun_{SFX}"
     cli("workflow-create", _write(tmp_path, "wait.yaml", WAITING.format(name=name)))

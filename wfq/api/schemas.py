@@ -223,7 +223,7 @@ _ACTION_RUN = {
     "description": _str(),
 }
 _EXECUTION_UPDATE = {
-    "state": _str("PAUSED, RUNNING (resume), CANCELLED, SUCCESS or ERROR"),
+    "state": _str("PAUSED, RUNNING (resume), CANCELLED, SUCCESS, ERROR or REVERTING (wfq: run the reverts)"),
     "state_info": _str(),
     "description": _str("a new description (not together with state)"),
     "params": fields.Raw(description=_JSON + ' or an object: {"env": {...}}'),

@@ -13,7 +13,7 @@ from wfq.cli import graph_text, tables
 from wfq.cli.client import DEFAULT_URL, ApiError, Client
 from wfq.cli.watch import Watcher
 
-STATES = ("IDLE", "RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLED")
+STATES = ("IDLE", "RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLED", "REVERTING", "REVERTED")
 
 
 def api_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-FINISHED = frozenset({"SUCCESS", "ERROR", "CANCELLED", "SKIPPED"})
+FINISHED = frozenset({"SUCCESS", "ERROR", "CANCELLED", "SKIPPED", "REVERTED"})
 BAR_WIDTH = 10
 
 

@@ -73,6 +73,9 @@ TASK: dict[str, Any] = {
         "keep-result": EXPRESSION_OR_BOOLEAN,
         "join": {"oneOf": [{"enum": ["all", "one"]}, NON_NEGATIVE_INTEGER]},
         "requires": STRING_OR_UNIQUE_STRING_LIST,
+        # wfq extension, checked by revert.py (which reports precise messages).
+        "revert": {},
+        "on-revert": {},
         **_POLICIES,
         **_TRANSITIONS,
     },

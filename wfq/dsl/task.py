@@ -20,6 +20,7 @@ from wfq.dsl.on_clause import OnClause, parse_on_clause
 from wfq.dsl.policies import Policies, parse_policies
 from wfq.dsl.publish import EMPTY, PublishSpec, branch_publish
 from wfq.dsl.retry import RetrySpec
+from wfq.dsl.revert import RevertSpec, parse_revert
 from wfq.dsl.schema import join_path
 from wfq.dsl.task_defaults import TRANSITION_KEYS, as_names
 from wfq.errors import Issue
@@ -61,6 +62,8 @@ class TaskSpec:
     keep_result: bool | str = True
     safe_rerun: bool | str = False
     target: str | None = None
+    revert: RevertSpec | None = None
+    """What undoes the task once it completed (`revert:`, a wfq extension)."""
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,6 +127,7 @@ def parse_task(
         keep_result=_or(raw.get("keep-result"), True),
         safe_rerun=_or(raw.get("safe-rerun"), False),
         target=raw.get("target"),
+        revert=parse_revert(raw, path, refs, issues),
         raw=raw,
     )
 

@@ -202,6 +202,11 @@ def _task_values(task: TaskSpec, path: str) -> Iterator[tuple[str, Any]]:
     yield join_path(path, "publish-on-error"), task.publish_on_error.branch
     yield join_path(path, "publish-on-skip"), task.publish_on_skip.branch
     yield from _policy_values(task.raw, path)
+    if task.revert is not None:
+        where = join_path(path, "revert" if "revert" in task.raw else "on-revert")
+        yield join_path(where, "action"), task.revert.action
+        yield join_path(where, "workflow"), task.revert.workflow
+        yield join_path(where, "input"), task.revert.input
     for kind, clause in (
         ("success", task.on_success),
         ("error", task.on_error),

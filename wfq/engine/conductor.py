@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wfq.engine import adhoc, controller, notifications, policies, state_changes, tasks, with_items
+from wfq.engine import (
+    adhoc,
+    controller,
+    notifications,
+    policies,
+    revert,
+    state_changes,
+    tasks,
+    with_items,
+)
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command, ExecutionPausedOrResumed
 from wfq.engine.events import (
@@ -53,6 +62,7 @@ def handle(
     seen = notifications.before(run)
     state_before = snap.execution.state
     _dispatch_event(run, event)
+    revert.advance(run)
     notifications.after(run, seen)
     _paused_or_resumed(run, state_before)
     return Decision(snap, run.commands)
@@ -98,6 +108,9 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
         run.set_task_state(task, State.RUNNING)
     if task is None or task.state != State.RUNNING:
         return
+    if revert.is_revert(task):
+        revert.on_action_completed(run, task, action, event.success, event.result)
+        return
     result, success = event.result, event.success
     if success:
         try:
@@ -140,6 +153,9 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
         # what follows waits for the execution to be resumed.
         run.set_task_state(task, State.RUNNING)
     if task is None or task.state != State.RUNNING:
+        return
+    if revert.is_revert(task):
+        revert.on_subworkflow_completed(run, task, event.state, event.output, event.state_info)
         return
     if event.index is not None:
         with_items.on_subworkflow_item(run, task, event)

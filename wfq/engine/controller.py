@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wfq.dsl import Transition
-from wfq.engine import data_flow, reverse, tasks, versions
+from wfq.engine import data_flow, reverse, revert, tasks, versions
 from wfq.engine.commands import ExecutionCompleted
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
@@ -254,8 +254,9 @@ def final_context(run: Run) -> dict[str, Any]:
     return versions.merge_in_batches(ends)
 
 
-def finish(run: Run, state: State, state_info: str | None) -> None:
-    """Put the execution in a terminal state and compute its output."""
+def finish(run: Run, state: State, state_info: str | None, *, reverts: bool = True) -> None:
+    """Put the execution in a terminal state and compute its output. A failure (unless a user
+    forced it: `reverts` False) makes it REVERTING instead when it has tasks to revert."""
     ex = run.snap.execution
     spec = run.snap.spec
     ctx = final_context(run)
@@ -275,6 +276,9 @@ def finish(run: Run, state: State, state_info: str | None) -> None:
         ex.output = {"result": state_info}
     elif state == State.ERROR:
         ex.output, state_info = _error_output(run, ctx, state_info)
+        if reverts and revert.wanted(run):
+            revert.begin(run, state_info)
+            return
     elif state == State.CANCELLED:
         ex.output = {"result": state_info}
     ex.state = state.value

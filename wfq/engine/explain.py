@@ -71,7 +71,9 @@ def _waiting(run: Run, task: TaskRecord) -> Reason:
         )
     if state == State.IDLE:
         return _idle(run, task)
-    spec = run.snap.spec.tasks[task.name]
+    spec = run.snap.spec.tasks.get(task.name)
+    if spec is None:  # a revert (`<task>:revert`, docs/compensation.md)
+        return _subworkflow(task) if task.type == "WORKFLOW" else _action(run, task)
     if spec.with_items:
         return _items(run, task)
     if spec.workflow:

@@ -13,6 +13,9 @@ WORKFLOW_EVENTS = {
     State.ERROR: "WORKFLOW_FAILED",
     State.CANCELLED: "WORKFLOW_CANCELLED",
     State.PAUSED: "WORKFLOW_PAUSED",
+    # wfq's compensation extension (docs/compensation.md).
+    State.REVERTING: "WORKFLOW_REVERTING",
+    State.REVERTED: "WORKFLOW_REVERTED",
 }
 TASK_EVENTS = {
     State.SUCCESS: "TASK_SUCCEEDED",

@@ -4,7 +4,7 @@ failed task. Mistral's rules (docs/mistral-semantics.md section 9)."""
 from __future__ import annotations
 
 from wfq.dsl import ENGINE_COMMANDS
-from wfq.engine import controller, data_flow, tasks, with_items
+from wfq.engine import controller, data_flow, revert, tasks, with_items
 from wfq.engine.events import (
     ActionStateRequested,
     ChildRerun,
@@ -20,8 +20,10 @@ from wfq.states import COMPLETED, State
 
 WORKFLOW_TRANSITIONS = {
     State.IDLE: {State.RUNNING, State.ERROR, State.CANCELLED},
-    State.RUNNING: {State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED},
-    State.PAUSED: {State.RUNNING, State.ERROR, State.CANCELLED},
+    State.RUNNING: {State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED, State.REVERTING},
+    State.PAUSED: {State.RUNNING, State.ERROR, State.CANCELLED, State.REVERTING},
+    State.REVERTING: {State.ERROR, State.CANCELLED},
+    State.REVERTED: set(),
     State.CANCELLED: {State.RUNNING},
     State.ERROR: {State.RUNNING},
     State.SUCCESS: set(),
@@ -52,11 +54,15 @@ def on_state_requested(run: Run, event: StateRequested) -> None:
     if new == State.PAUSED:
         ex.state = State.PAUSED.value
         ex.state_info = event.state_info
+    elif new == State.REVERTING:
+        ex.output = {"result": event.state_info or revert.ON_REQUEST}
+        revert.begin(run, event.state_info or revert.ON_REQUEST)
     elif new == State.CANCELLED:
         _stop_items(run)
         controller.finish(run, State.CANCELLED, event.state_info)
     else:
-        controller.finish(run, new, event.state_info)
+        # A user's forced end: no revert (ask for REVERTING for that).
+        controller.finish(run, new, event.state_info, reverts=False)
 
 
 def _stop_items(run: Run) -> None:
@@ -109,6 +115,7 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
     task = run.snap.task(event.task_execution_id)
     if task is None:
         return
+    _refuse_after_revert(run, task, "rerun")
     if task.state == State.SUCCESS:
         raise InvalidRequest("Rerunning succeeded tasks is not supported.")
     if task.state != State.ERROR:
@@ -222,6 +229,7 @@ def on_skip(run: Run, event: SkipRequested) -> None:
     task = run.snap.task(event.task_execution_id)
     if task is None:
         return
+    _refuse_after_revert(run, task, "skipped")
     if task.state != State.ERROR:
         raise InvalidRequest(
             "The current task execution must be in ERROR to be skipped "
@@ -240,6 +248,17 @@ def on_skip(run: Run, event: SkipRequested) -> None:
         tasks.force_fail(run, task, f"Failed to publish on skip [error={exc}, task={task.name}]")
         return
     controller.on_task_completed(run, task)
+
+
+def _refuse_after_revert(run: Run, task: TaskRecord, what: str) -> None:
+    """What was reverted stays reverted: neither a revert nor a task of an execution that
+    reverts (or reverted) can be rerun or skipped."""
+    ex = run.snap.execution
+    if revert.is_revert(task) or ex.state in (State.REVERTING, State.REVERTED):
+        raise InvalidRequest(
+            f"A task of a reverting or reverted execution can't be {what} "
+            f"[task={task.name}, execution_state={ex.state}]."
+        )
 
 
 def _reopen(run: Run) -> None:

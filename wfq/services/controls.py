@@ -13,7 +13,7 @@ from wfq.services import transitions, views
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State
 
-CHANGEABLE = {State.PAUSED, State.RUNNING, State.CANCELLED, State.SUCCESS, State.ERROR}
+CHANGEABLE = {State.PAUSED, State.RUNNING, State.CANCELLED, State.SUCCESS, State.ERROR, State.REVERTING}
 
 
 def _owned(svc: Services, model: Any, ident: str, project_id: str, missing: str) -> Any:

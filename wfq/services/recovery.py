@@ -248,6 +248,6 @@ def expire(svc: Services) -> int:
     for ex_id in ids:
         with svc.db.write() as session:
             ex = repo.lock_execution(session, ex_id)
-            if ex is not None and ex.state in ("SUCCESS", "ERROR", "CANCELLED"):
+            if ex is not None and ex.state in ("SUCCESS", "ERROR", "CANCELLED", "REVERTED"):
                 repo.delete_execution_tree(session, ex_id)
     return len(ids)

@@ -203,7 +203,7 @@ def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> l
         select(WorkflowExecution, TaskExecution.runtime_context)
         .join(TaskExecution, TaskExecution.id == WorkflowExecution.task_execution_id)
         .where(
-            WorkflowExecution.state.in_(("SUCCESS", "ERROR", "CANCELLED")),
+            WorkflowExecution.state.in_(("SUCCESS", "ERROR", "CANCELLED", "REVERTED")),
             TaskExecution.state == "RUNNING",
         )
         .limit(limit)
@@ -422,7 +422,7 @@ def count_running_items(session: Session, task_id: str) -> int:
 def expired_roots(session: Session, finished_before: Any, keep: int, limit: int = 500) -> list[str]:
     """Ids of finished root executions to delete: older than `finished_before` (if given) or
     beyond the newest `keep` finished ones (if keep > 0)."""
-    done = ("SUCCESS", "ERROR", "CANCELLED")
+    done = ("SUCCESS", "ERROR", "CANCELLED", "REVERTED")
     base = select(WorkflowExecution.id).where(
         WorkflowExecution.task_execution_id.is_(None), WorkflowExecution.state.in_(done)
     )
