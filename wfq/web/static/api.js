@@ -209,7 +209,7 @@ function relativeTime(text) {
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 }
 
-const FINISHED = ["SUCCESS", "ERROR", "CANCELLED", "SKIPPED"];
+const FINISHED = ["SUCCESS", "ERROR", "CANCELLED", "SKIPPED", "REVERTED"];
 
 // Seconds from start to end (or to now while still going).
 function durationOf(start, end, state) {

@@ -3,7 +3,7 @@
 "use strict";
 
 const ListView = (() => {
-  const STATES = ["", "RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLED", "IDLE"];
+  const STATES = ["", "RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLED", "IDLE", "REVERTING", "REVERTED"];
   const REFRESH_MS = 2000;
   const PAGE = 100;
 
