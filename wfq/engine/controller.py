@@ -241,8 +241,12 @@ def _failure_info(run: Run) -> str:
     for t in failed:
         text += f"\n  {t.name} [task_ex_id={t.id}] -> {t.state_info}\n"
         for ident, idx, error, *kind in t.runtime_context.get("errors", []):
-            key = "wf_ex_id" if kind == ["wf"] else "action_ex_id"
-            text += f"    [{key}={ident}, idx={idx}]: {error}\n"
+            if kind == ["wf"]:
+                # The task's state_info above already says what the subworkflow failed with:
+                # repeating it here doubled the text at every level of nesting.
+                text += f"    [wf_ex_id={ident}, idx={idx}]\n"
+            else:
+                text += f"    [action_ex_id={ident}, idx={idx}]: {error}\n"
     return text
 
 
