@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from wfq_strategies import bomb_expressions
 
 from wfq import expressions
 from wfq.errors import ExpressionError
@@ -176,3 +178,20 @@ def test_a_shared_deadline_holds_several_evaluations_to_one_budget() -> None:
         for _ in range(100):
             evaluate(slow, {}, timeout=5)
     assert time.monotonic() - started < 1.5
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bomb_expressions)
+def test_any_bomb_stops_within_the_bounds(expression: str) -> None:
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        try:
+            evaluate(expression, {}, timeout=0.5)
+        except ExpressionError as error:
+            event(error.reason.split(" (")[0][:40])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 6.0
+    assert peak < 200 * 1024 * 1024, f"peak {peak / 1e6:.0f} MB"
