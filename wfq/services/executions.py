@@ -398,22 +398,15 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
 
 
 def _summarise_failure(svc: Services, child: WorkflowExecution) -> tuple[str | None, str | None]:
-    """What the parent task of a failed `child` says, and the first cause it goes back to:
-    "Failure caused by error in task T of subworkflow W [wf_ex_id=...]: <cause>", where the
-    cause is T's own error, or, when T failed because of its own subworkflow, that one's cause.
-    So each level names its child once instead of repeating every level below it."""
+    """What the parent task of a failed `child` says and the cause it goes back to (see
+    `engine.child_failure`); the child's own text when none of its tasks failed."""
     with svc.db.read() as session:
-        failed = repo.failed_tasks(session, child.id)
-    if not failed:
-        return child.state_info, child.state_info or f"Failed subworkflow [execution_id={child.id}]"
-    first = next((t for t in failed if not t.error_handled), failed[0])
-    cause = (first.runtime_context or {}).get("cause") or first.state_info or "unknown error"
-    cause = cap_text(cause, svc.settings.state_info_max_kb * 512)  # half of state_info's room
-    summary = (
-        f"Failure caused by error in task '{first.name}' of subworkflow '{child.workflow_name}' "
-        f"[wf_ex_id={child.id}]: {cause}"
-    )
-    return summary, cause
+        found = engine.child_failure(child, repo.failed_tasks(session, child.id))
+    if found is None:
+        return child.state_info, None
+    summary, cause = found
+    room = svc.settings.state_info_max_kb * 512  # half of what a state_info may hold
+    return cap_text(summary, 2 * room), cap_text(cause, room)
 
 
 def follow_pause_or_resume(svc: Services, cmd: ExecutionPausedOrResumed) -> None:
