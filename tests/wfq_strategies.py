@@ -185,7 +185,7 @@ regex_bombs = st.one_of(
         lambda t: f"<% regex('{t[0]}').replace('{t[1]}' * 1000, 'xx') %>"
     ),
 )
-"""Regular expressions that backtrack catastrophically (with `re`: minutes to hours)."""
+"""Regular expressions that backtrack catastrophically (with `re`: seconds to hours)."""
 _PIECE = st.integers(1_000_000, 9_000_000)
 _TIMES = st.integers(20, 2000)
 memory_bombs = st.one_of(

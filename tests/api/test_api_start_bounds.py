@@ -44,7 +44,7 @@ def test_many_start_tasks_with_long_with_items_answer_in_bounded_time(make_servi
 
 def test_a_start_task_regex_bomb_answers_with_the_execution_in_error(make_services: Callable[..., Any]) -> None:
     client = _client(make_services, expression_timeout_s=0.5)
-    bomb = "<% regex('^(a|aa)+$').matches('" + "a" * 40 + "!') %>"
+    bomb = "<% regex('^(a|aa)+$').matches('" + "a" * 45 + "!') %>"
     assert post_yaml(client, f"version: '2.0'\nbomb:\n  tasks:\n    t:\n      action: std.echo output=\"{bomb}\"\n").status_code == 201
     began = time.monotonic()
     r = start(client, "bomb")

@@ -14,7 +14,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-REGEX_BOMB = "<% regex('^(a|aa)+$').matches('" + "a" * 40 + "!') %>"
+REGEX_BOMB = "<% regex('^(a|aa)+$').matches('" + "a" * 45 + "!') %>"
 ISSUE_REGEX = "<% regex('^(a+)+$').matches('" + "a" * 29 + "!') %>"
 
 
@@ -91,7 +91,7 @@ def test_a_regex_bomb_on_a_worker_fails_its_task_and_others_run_on(api: Any) -> 
     time.sleep(0.5)  # the worker is inside the bomb now
     other = api.wait(api.start(plain)["id"], timeout=60)
     assert other["state"] == "SUCCESS", other["state_info"]
-    assert time.monotonic() - started < 8  # `re` held the worker's every thread for hours
+    assert time.monotonic() - started < 8  # `re` held the worker's every thread ~3 minutes
     tasks = api.tasks(other["id"])
     assert tasks["issue"]["published"] == '{"matched": false}'  # 29 s with `re` in the report
     failed = api.wait(bomb_id, timeout=60)
