@@ -200,6 +200,8 @@ memory_bombs = st.one_of(
     st.tuples(_TIMES, _PIECE).map(lambda t: "{% for i in range(" + str(t[0]) + ") %}{{ 'a' * " + str(t[1]) + " }}{% endfor %}"),
     _PIECE.map(lambda n: "{{ 'x'|center(" + str(n * 100) + ") }}"),
     _PIECE.map(lambda n: "{{ 'x'.ljust(" + str(n * 100) + ") }}"),
+    _PIECE.map(lambda n: "{{ '%" + str(n * 100) + "s' % 'x' }}"),
+    _PIECE.map(lambda n: "{{ '{0:>" + str(n * 100) + "}'.format('x') }}"),
 )
 """Expressions that build a huge value out of pieces each under the length limit."""
 bomb_expressions = st.one_of(regex_bombs, memory_bombs)

@@ -108,6 +108,10 @@ def test_regex_functions_keep_their_yaql_meaning(expression: str, expected: Any)
         "{{ 'x' | center(1000000000) }}",
         "{{ 'x'.ljust(1000000000) }}",
         "{{ ('a' * 5000000).replace('a', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb') }}",
+        "{{ '%1000000000s' % 'x' }}",
+        "{{ '%*s' % (1000000000, 'x') }}",
+        "{{ '{0:>1000000000}'.format('x') }}",
+        "{{ '%1000000000s' | format('x') }}",
     ],
 )
 def test_building_a_huge_value_piece_by_piece_stops_at_the_memory_bound(expression: str) -> None:
@@ -147,6 +151,10 @@ def test_ordinary_building_stays_within_the_bounds() -> None:
     assert evaluate("<% [1] + [2] %>", {}) == [1, 2]
     assert evaluate("<% ', '.join(['a', 'b']) %>", {}) == "a, b"
     assert evaluate("<% 'abc'.replace('b', 'X') %>", {}) == "aXc"
+    assert evaluate("{{ '%s-%5.2f' % ('a', 3.14159) }}", {}) == "a- 3.14"
+    assert evaluate("{{ '{0}-{1:>4}'.format('a', 'b') }}", {}) == "a-   b"
+    assert evaluate("{{ '%s|%s' | format(1, 2) }}", {}) == "1|2"
+    assert evaluate("{{ 7 % 3 }}", {}) == 1
     assert len(evaluate("<% 'a' * 5000000 %>", {})) == 5000000
 
 

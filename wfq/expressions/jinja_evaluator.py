@@ -10,6 +10,8 @@ are rewritten before compiling so that `~` and `{% for %}` go through functions 
 from __future__ import annotations
 
 import functools
+import re
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -40,13 +42,15 @@ class _Environment(ImmutableSandboxedEnvironment):
     bounded: the sandbox itself caps range() at 100000 items, `*` and `**` are checked here,
     and every sandboxed call checks the evaluation's deadline."""
 
-    intercepted_binops = frozenset({"*", "**", "+"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Context, operator_: str, left: Any, right: Any) -> Any:
         _check_binop(operator_, left, right)
         scope = _scope_of(context)
         if scope is not None and operator_ in ("*", "+"):
             scope.charge(_built_size(operator_, left, right))
+        if scope is not None and operator_ == "%" and isinstance(left, str):
+            scope.charge(_formatted_size(left, right))
         return super().call_binop(context, operator_, left, right)
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -94,13 +98,36 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, str) else 8 * len(value)
 
 
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_NUMBER = re.compile(r"\d+")
+
+
+def _formatted_size(template: str, args: Any) -> int:
+    """An upper bound of what formatting `template` pads to: its length plus every width and
+    precision it names (`%10s`, `{:>10}`), plus the numbers given for `*` widths."""
+    size = len(template)
+    for width, precision in _PERCENT_FIELD.findall(template):
+        size += sum(int(n) for n in (width, precision) if n.isdigit())
+    if "*" in template:
+        given = args if isinstance(args, tuple) else (args,)
+        size += sum(abs(a) for a in given if _is_int(a))
+    try:
+        specs = [spec for _, _, spec, _ in string.Formatter().parse(template) if spec]
+    except ValueError:
+        specs = []
+    return size + sum(int(n) for spec in specs for n in _NUMBER.findall(spec))
+
+
 def _check_method(scope: Scope, obj: Any, args: tuple[Any, ...]) -> None:
-    """Charge what a string method asked to pad or replace would build, before it runs."""
+    """Charge what a string method asked to pad, format or replace would build, before it runs."""
+    obj = getattr(obj, "__wrapped__", obj)  # the sandbox wraps str.format in its own formatter
     owner = getattr(obj, "__self__", None)
     if not isinstance(owner, str):
         return
     method = getattr(obj, "__name__", "")
-    if method in _WIDTH_METHODS and args and _is_int(args[0]):
+    if method in ("format", "format_map"):
+        scope.charge(_formatted_size(owner, args))
+    elif method in _WIDTH_METHODS and args and _is_int(args[0]):
         scope.charge(max(args[0], 0))
     elif method == "expandtabs":
         width = args[0] if args and _is_int(args[0]) else 8
@@ -189,6 +216,8 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
             if name in ("center", "indent") and args and _is_int(args[0]):
                 lines = value.count("\n") + 1 if isinstance(value, str) else 1
                 scope.charge(max(args[0], 0) * lines)
+            elif name == "format" and isinstance(value, str):
+                scope.charge(_formatted_size(value, args))
         result = _call_filter(function, context, value, args, kwargs)
         return scope.charge_value(result) if scope is not None else result
 
