@@ -202,6 +202,9 @@ memory_bombs = st.one_of(
     _PIECE.map(lambda n: "{{ 'x'.ljust(" + str(n * 100) + ") }}"),
     _PIECE.map(lambda n: "{{ '%" + str(n * 100) + "s' % 'x' }}"),
     _PIECE.map(lambda n: "{{ '{0:>" + str(n * 100) + "}'.format('x') }}"),
+    _TIMES.map(lambda n: "{{ lipsum(" + str(n * 1000) + ") }}"),
+    _PIECE.map(lambda n: "{{ [1, [2, [3]]] | tojson(indent=" + str(n * 10) + ") }}"),
+    st.tuples(_TIMES, _PIECE).map(lambda t: "{{ (['a'] * " + str(t[0]) + ") | join('x' * " + str(t[1]) + ") }}"),
 )
 """Expressions that build a huge value out of pieces each under the length limit."""
 bomb_expressions = st.one_of(regex_bombs, memory_bombs)

@@ -112,6 +112,10 @@ def test_regex_functions_keep_their_yaql_meaning(expression: str, expected: Any)
         "{{ '%*s' % (1000000000, 'x') }}",
         "{{ '{0:>1000000000}'.format('x') }}",
         "{{ '%1000000000s' | format('x') }}",
+        "{{ lipsum(1000000) }}",  # 70 s and 1.7 GB before
+        "{{ [1, [2, [3]]] | tojson(indent=100000000) }}",  # 14 s and 2.9 GB before
+        "{{ (['a'] * 100) | join('x' * 5000000) }}",
+        "{{ ('x' * 5000000).join(['a'] * 100) }}",
     ],
 )
 def test_building_a_huge_value_piece_by_piece_stops_at_the_memory_bound(expression: str) -> None:
@@ -155,6 +159,9 @@ def test_ordinary_building_stays_within_the_bounds() -> None:
     assert evaluate("{{ '{0}-{1:>4}'.format('a', 'b') }}", {}) == "a-   b"
     assert evaluate("{{ '%s|%s' | format(1, 2) }}", {}) == "1|2"
     assert evaluate("{{ 7 % 3 }}", {}) == 1
+    assert evaluate("{{ [1, 2] | tojson(indent=2) }}", {}) == "[\n  1,\n  2\n]"
+    assert evaluate("{{ ['a', 'b'] | join('-') ~ '-'.join(['c']) }}", {}) == "a-bc"
+    assert len(evaluate("{{ lipsum(2) }}", {})) > 10
     assert len(evaluate("<% 'a' * 5000000 %>", {})) == 5000000
 
 

@@ -10,6 +10,7 @@ are rewritten before compiling so that `~` and `{% for %}` go through functions 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import string
 from collections.abc import Callable
@@ -58,7 +59,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         if scope is None:
             return super().call(context, obj, *args, **kwargs)
         scope.check_deadline()
-        _check_method(scope, obj, args)
+        _check_method(scope, obj, args, kwargs)
         return scope.charge_value(super().call(context, obj, *args, **kwargs))
 
     def _generate(self, source: nodes.Template, name: Any, filename: Any, defer_init: bool = False) -> str:
@@ -102,6 +103,16 @@ _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 _NUMBER = re.compile(r"\d+")
 
 
+def _lipsum_size(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """At most what lipsum(n, html, min, max) writes: n paragraphs of `max` words."""
+    names = ("n", "html", "min", "max")
+    given = {**dict(zip(names, args, strict=False)), **kwargs}
+    paragraphs, words = given.get("n", 5), given.get("max", 100)
+    if not (_is_int(paragraphs) and _is_int(words)):
+        return 0
+    return max(paragraphs, 0) * max(words, 0) * 12
+
+
 def _formatted_size(template: str, args: Any) -> int:
     """An upper bound of what formatting `template` pads to: its length plus every width and
     precision it names (`%10s`, `{:>10}`), plus the numbers given for `*` widths."""
@@ -118,14 +129,27 @@ def _formatted_size(template: str, args: Any) -> int:
     return size + sum(int(n) for spec in specs for n in _NUMBER.findall(spec))
 
 
-def _check_method(scope: Scope, obj: Any, args: tuple[Any, ...]) -> None:
-    """Charge what a string method asked to pad, format or replace would build, before it runs."""
+def _joined_size(parts: Any, separator: Any) -> int:
+    """An estimate of `separator.join(parts)`, made before joining."""
+    if not isinstance(parts, (list, tuple)) or not isinstance(separator, str):
+        return 0
+    texts = sum(len(p) for p in parts if isinstance(p, str))
+    return texts + len(separator) * max(0, len(parts) - 1)
+
+
+def _check_method(scope: Scope, obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Charge what a call asked to pad, format, join, replace or generate would build, before
+    it runs (string methods, and the `lipsum` global)."""
     obj = getattr(obj, "__wrapped__", obj)  # the sandbox wraps str.format in its own formatter
     owner = getattr(obj, "__self__", None)
+    method = getattr(obj, "__name__", "")
+    if method == "generate_lorem_ipsum":
+        scope.charge(_lipsum_size(args, kwargs))
     if not isinstance(owner, str):
         return
-    method = getattr(obj, "__name__", "")
-    if method in ("format", "format_map"):
+    if method == "join" and args:
+        scope.charge(_joined_size(args[0], owner))
+    elif method in ("format", "format_map"):
         scope.charge(_formatted_size(owner, args))
     elif method in _WIDTH_METHODS and args and _is_int(args[0]):
         scope.charge(max(args[0], 0))
@@ -216,12 +240,25 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
             if name in ("center", "indent") and args and _is_int(args[0]):
                 lines = value.count("\n") + 1 if isinstance(value, str) else 1
                 scope.charge(max(args[0], 0) * lines)
-            elif name == "format" and isinstance(value, str):
-                scope.charge(_formatted_size(value, args))
+            else:
+                scope.charge(_filter_size(name, value, args, kwargs))
         result = _call_filter(function, context, value, args, kwargs)
         return scope.charge_value(result) if scope is not None else result
 
     return run
+
+
+def _filter_size(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """What the filters whose arguments make their result big would build, before they run."""
+    if name == "format" and isinstance(value, str):
+        return _formatted_size(value, args)
+    if name == "join":
+        return _joined_size(value, args[0] if args else kwargs.get("d", ""))
+    if name == "tojson":
+        indent = args[0] if args else kwargs.get("indent")
+        if _is_int(indent) and indent > 0:
+            return indent * len(json.dumps(value, default=str))
+    return 0
 
 
 def _call_filter(function: Callable[..., Any], context: Context, value: Any, args: Any, kwargs: Any) -> Any:
