@@ -99,6 +99,7 @@ def test_regex_functions_keep_their_yaql_meaning(expression: str, expected: Any)
         "<% range(0, 1000).select(['a' * 9000000].join('')) %>",
         "<% ('a' * 5000000).replace('a', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb') %>",
         "<% regex('a').replace('a' * 5000000, 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb') %>",
+        "<% ('a' * 5000000).replace({a => 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'}) %>",
         # Jinja: string building with + and ~ in a loop (the bound covered only *).
         "{% set ns = namespace(s='x' * 1000) %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
         "{% endfor %}{{ ns.s | length }}",
@@ -155,6 +156,7 @@ def test_ordinary_building_stays_within_the_bounds() -> None:
     assert evaluate("<% [1] + [2] %>", {}) == [1, 2]
     assert evaluate("<% ', '.join(['a', 'b']) %>", {}) == "a, b"
     assert evaluate("<% 'abc'.replace('b', 'X') %>", {}) == "aXc"
+    assert evaluate("<% 'abcb'.replace({b => 'W', c => 1}, 1) %>", {}) == "aW1b"
     assert evaluate("{{ '%s-%5.2f' % ('a', 3.14159) }}", {}) == "a- 3.14"
     assert evaluate("{{ '{0}-{1:>4}'.format('a', 'b') }}", {}) == "a-   b"
     assert evaluate("{{ '%s|%s' | format(1, 2) }}", {}) == "1|2"

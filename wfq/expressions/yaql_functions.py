@@ -334,6 +334,21 @@ def _replace(context: Any, string: str, old: str, new: str, count: int = -1) -> 
     return string.replace(old, new, count)
 
 
+@_spec(
+    specs.parameter("string", yaqltypes.String()),
+    specs.parameter("replacements", yaql_utils.MappingType),
+    specs.parameter("count", int),
+    specs.inject("str_delegate", yaqltypes.Delegate("str")),
+    specs.method,
+    specs.name("replace"),
+)
+def _replace_many(context: Any, string: str, str_delegate: Any, replacements: Any, count: int = -1) -> str:
+    """`'ab'.replace({a => x, b => y})`: each pair in turn, each step charged before it is made."""
+    for old, new in replacements.items():
+        string = _replace(context, string, str_delegate(old), str_delegate(new), count)
+    return string
+
+
 def _join(context: Any, sequence: Any, separator: str, str_delegate: Any) -> str:
     parts = []
     total = 0
@@ -387,6 +402,7 @@ _GUARDS: tuple[Callable[..., Any], ...] = (
     _add_strings,
     _add_lists,
     _replace,
+    _replace_many,
     _join_method,
     _join_reversed,
     *REGEX_FUNCTIONS,
