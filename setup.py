@@ -42,6 +42,7 @@ setup(
         "paramiko>=3.4",  # std.ssh, std.ssh_proxied, std.wait_ssh
         "croniter>=2.0",
         "prometheus_client>=0.20",  # /metrics
+        "regex>=2022.1",  # regular expressions in YAQL with a timeout, releasing the GIL
     ],
     extras_require={
         "test": [

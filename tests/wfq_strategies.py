@@ -188,3 +188,45 @@ expressions = st.one_of(
     st.text(max_size=40).map(lambda text: f"<% {text} %>"),
     st.text(max_size=40).map(lambda text: f"{{{{ {text} }}}}"),
 )
+
+
+# --- Expression bombs (issue 15, engine half: regular expressions and values built piece by
+# piece). Kept in this block of its own; other blocks of issue 15 live beside it. ---
+
+_REGEX_BOMB_PATTERNS = ["^(a|aa)+$", "^(a+)+$", "^(a|a?)+$", "(x+x+)+y", "^(\\\\w+\\\\s?)*$", "^(a*)*b$"]
+_SUBJECT = st.tuples(st.integers(20, 60), st.sampled_from(["!", "b", "", " !"])).map(lambda t: "a" * t[0] + t[1])
+regex_bombs = st.one_of(
+    st.tuples(st.sampled_from(_REGEX_BOMB_PATTERNS), _SUBJECT).map(
+        lambda t: f"<% regex('{t[0]}').matches('{t[1]}') %>"
+    ),
+    st.tuples(st.sampled_from(_REGEX_BOMB_PATTERNS), _SUBJECT).map(lambda t: f"<% '{t[1]}' =~ '{t[0]}' %>"),
+    st.tuples(st.sampled_from(_REGEX_BOMB_PATTERNS), _SUBJECT).map(
+        lambda t: f"<% regex('{t[0]}').searchAll('{t[1]}') %>"
+    ),
+    st.tuples(st.sampled_from(_REGEX_BOMB_PATTERNS), _SUBJECT).map(
+        lambda t: f"<% regex('{t[0]}').replace('{t[1]}' * 1000, 'xx') %>"
+    ),
+)
+"""Regular expressions that backtrack catastrophically (with `re`: seconds to hours)."""
+_PIECE = st.integers(1_000_000, 9_000_000)
+_TIMES = st.integers(20, 2000)
+memory_bombs = st.one_of(
+    st.tuples(_TIMES, _PIECE).map(lambda t: f"<% range(0, {t[0]}).select('a' * {t[1]}) %>"),
+    st.tuples(_TIMES, _PIECE).map(lambda t: f"<% let(s => 'a' * {t[1]}) -> range(0, {t[0]}).select($s + 'b') %>"),
+    st.tuples(_TIMES, _PIECE).map(lambda t: f"<% range(0, {t[0]}).select(concat('a' * {t[1]}, 'b')) %>"),
+    st.tuples(_TIMES, _PIECE).map(lambda t: f"<% ('a' * {t[1]}).replace('a', 'b' * {t[0]}) %>"),
+    st.tuples(st.integers(20, 64), st.sampled_from(["+", "~"])).map(
+        lambda t: "{% set ns = namespace(s='xy') %}{% for i in range(" + str(t[0]) + ") %}"
+        "{% set ns.s = ns.s " + t[1] + " ns.s %}{% endfor %}{{ ns.s|length }}"
+    ),
+    st.tuples(_TIMES, _PIECE).map(lambda t: "{% for i in range(" + str(t[0]) + ") %}{{ 'a' * " + str(t[1]) + " }}{% endfor %}"),
+    _PIECE.map(lambda n: "{{ 'x'|center(" + str(n * 100) + ") }}"),
+    _PIECE.map(lambda n: "{{ 'x'.ljust(" + str(n * 100) + ") }}"),
+    _PIECE.map(lambda n: "{{ '%" + str(n * 100) + "s' % 'x' }}"),
+    _PIECE.map(lambda n: "{{ '{0:>" + str(n * 100) + "}'.format('x') }}"),
+    _TIMES.map(lambda n: "{{ lipsum(" + str(n * 1000) + ") }}"),
+    _PIECE.map(lambda n: "{{ [1, [2, [3]]] | tojson(indent=" + str(n * 10) + ") }}"),
+    st.tuples(_TIMES, _PIECE).map(lambda t: "{{ (['a'] * " + str(t[0]) + ") | join('x' * " + str(t[1]) + ") }}"),
+)
+"""Expressions that build a huge value out of pieces each under the length limit."""
+bomb_expressions = st.one_of(regex_bombs, memory_bombs)

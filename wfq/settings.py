@@ -72,7 +72,18 @@ class Settings:
     max_tasks_per_workflow: int = 1000
     """Largest number of tasks one workflow may declare."""
     expression_timeout_s: float = 5.0
-    """Wall-clock limit of one expression evaluation."""
+    """Wall-clock limit of one expression evaluation (one task's input, one publish, one
+    transition's conditions...), in the API and on workers alike; regular expressions stop at
+    it too. 0: no limit. A task whose expression passes it fails ("evaluation took longer")."""
+    expression_memory_mb: float = 64.0
+    """Memory one expression evaluation may fill with the strings and lists it builds (`*`,
+    `+`, `~`, join, replace, padding, rendered templates), counted as it builds them."""
+    max_subworkflow_depth: int = 32
+    """Deepest nesting of subworkflows: a task that would start a subworkflow deeper than this
+    fails ("Maximum subworkflow depth ... exceeded") instead of starting it."""
+    state_info_max_kb: int = 16
+    """Longest `state_info` kept on an execution, task or action execution, in KiB; a longer
+    one is cut, keeping its beginning and its end."""
     recovery_interval_s: float = 10.0
     """How often the integrity check looks for stranded work."""
     dispatch_grace_s: float = 30.0

@@ -8,6 +8,18 @@ from typing import Any
 JSON = Any
 """A value that survives json.dumps: dict, list, str, int, float, bool or None."""
 
+
+def cap_text(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else its beginning and its end around a
+    note of how much was cut (the result has at most `limit` characters, `limit` >= 100)."""
+    if len(text) <= limit:
+        return text
+    widest = f"\n... [{len(text)} characters cut] ...\n"  # the note is never longer than this
+    keep = max(0, limit - len(widest))
+    head = keep * 2 // 3
+    note = f"\n... [{len(text) - keep} characters cut] ...\n"
+    return text[:head] + note + text[len(text) - (keep - head):]
+
 @dataclass(frozen=True, slots=True)
 class Param:
     """One input parameter of an action."""

@@ -453,9 +453,14 @@ class PureExecution:
             if self.parent is not None and cmd.execution_id == self.execution.id:
                 parent, task_id = self.parent
                 ex = self.execution
-                event = subworkflow_completed(task_id, ex.state, ex.output, ex.state_info,
+                info, cause = ex.state_info, None
+                summarise = getattr(engine, "child_failure", None)
+                found = summarise(ex, self.tasks) if summarise and ex.state == "ERROR" else None
+                if found:  # as services.executions.notify_parent: the child summarised once
+                    info, cause = found
+                event = subworkflow_completed(task_id, ex.state, ex.output, info,
                                               execution_id=ex.id, index=ex.params.get("index"),
-                                              attempt=ex.params.get("attempt", 0))
+                                              attempt=ex.params.get("attempt", 0), cause=cause)
                 self.world.after(0, lambda: parent.handle(event))
         elif isinstance(cmd, engine.ExecutionPausedOrResumed):
             # As services.executions.follow_pause_or_resume: the children, then the parent.

@@ -12,6 +12,7 @@ from wfq.engine.commands import (
     StartSubworkflow,
 )
 from wfq.engine.conductor import Decision, handle
+from wfq.engine.controller import child_failure
 from wfq.engine.events import (
     ActionCompleted,
     ActionStateRequested,
@@ -31,6 +32,7 @@ from wfq.engine.events import (
 from wfq.engine.snapshot import Snapshot
 
 __all__ = [
+    "child_failure",
     "ActionCatalog",
     "ActionCompleted",
     "ActionStateRequested",

@@ -174,10 +174,15 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
         return
     error = (event.output or {}).get("result") if isinstance(event.output, dict) else None
     error = error or event.state_info or f"Failed subworkflow [execution_id={event.execution_id}]"
+    # With a cause, state_info is the child's failure summarised once (see SubworkflowCompleted):
+    # the task shows that, not the child's whole text, which held every level below it.
+    info = event.state_info if event.cause is not None and event.state_info else str(error)
     if event.execution_id:
-        errors = [*task.runtime_context.get("errors", []), [event.execution_id, 0, error, "wf"]]
+        errors = [*task.runtime_context.get("errors", []), [event.execution_id, 0, info, "wf"]]
         task.runtime_context = {**task.runtime_context, "errors": errors}
-    tasks.complete(run, task, success=False, result=error, state_info=str(error))
+    if event.cause is not None:
+        task.runtime_context = {**task.runtime_context, "cause": event.cause}
+    tasks.complete(run, task, success=False, result=error, state_info=info)
 
 
 def _on_timer(run: Run, event: TimerFired) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from wfq.dsl import Transition
@@ -241,9 +242,35 @@ def _failure_info(run: Run) -> str:
     for t in failed:
         text += f"\n  {t.name} [task_ex_id={t.id}] -> {t.state_info}\n"
         for ident, idx, error, *kind in t.runtime_context.get("errors", []):
-            key = "wf_ex_id" if kind == ["wf"] else "action_ex_id"
-            text += f"    [{key}={ident}, idx={idx}]: {error}\n"
+            if kind == ["wf"]:
+                # The task's state_info above already says what the subworkflow failed with:
+                # repeating it here doubled the text at every level of nesting.
+                text += f"    [wf_ex_id={ident}, idx={idx}]\n"
+            else:
+                text += f"    [action_ex_id={ident}, idx={idx}]: {error}\n"
     return text
+
+
+def child_failure(execution: Any, tasks: Iterable[Any]) -> tuple[str, str] | None:
+    """How the parent task of the failed subworkflow `execution` describes it, and the first
+    cause it goes back to: "Failure caused by error in task T of subworkflow W [wf_ex_id=...]:
+    <cause>", T being the first failed task by name (unhandled first), the cause its own error,
+    or, when T failed because of its own subworkflow, that one's cause. Each level thus names
+    its child once instead of repeating every level below it. None when no task failed, or
+    when the child's `output-on-error` set its own `result` (Mistral shows that, as is)."""
+    output = execution.output
+    if isinstance(output, dict) and output.get("result") != execution.state_info:
+        return None
+    failed = sorted((t for t in tasks if t.state == State.ERROR), key=lambda t: t.name)
+    if not failed:
+        return None
+    first = next((t for t in failed if not t.error_handled), failed[0])
+    cause = (first.runtime_context or {}).get("cause") or first.state_info or "unknown error"
+    summary = (
+        f"Failure caused by error in task '{first.name}' of subworkflow '{execution.workflow_name}' "
+        f"[wf_ex_id={execution.id}]: {cause}"
+    )
+    return summary, cause
 
 
 def final_context(run: Run) -> dict[str, Any]:

@@ -217,8 +217,12 @@ class DryRun:
         child = DryRun(self.world, spec, full, params, command.task_execution_id, self.depth + 1).run()
         self.children.setdefault(command.task_execution_id, []).append(child.report())
         ex = child.execution
+        info, cause = ex.state_info, None
+        found = controller.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
+        if found:  # summarised once, as the services do
+            info, cause = found
         self.handle(events.SubworkflowCompleted(
-            command.task_execution_id, ex.state, ex.output, ex.state_info, ex.id, index))
+            command.task_execution_id, ex.state, ex.output, info, ex.id, index, 0, cause))
 
     def report(self) -> dict[str, Any]:
         """What happened: the path, every published value, the output, transitions covered."""

@@ -40,6 +40,9 @@ class SubworkflowCompleted(Event):
     index: int | None = None
     attempt: int = 0
     """Which start of a with-items task the child belongs to (a rerun or retry starts anew)."""
+    cause: str | None = None
+    """The first error the failed child's own failure goes back to (the innermost of nested
+    subworkflows): kept on the parent task, so that each level summarises it once."""
 
 
 @dataclass(frozen=True, slots=True)

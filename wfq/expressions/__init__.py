@@ -18,10 +18,11 @@ from wfq.expressions.base import (
     Runtime,
     language_of,
 )
-from wfq.expressions.limits import DEFAULT_TIMEOUT
-from wfq.expressions.scope import FUNCTION_NAMES, Scope
+from wfq.expressions.limits import CONFIGURED, DEFAULT_TIMEOUT, configure
+from wfq.expressions.scope import FUNCTION_NAMES, Scope, shared_deadline
 
 __all__ = [
+    "CONFIGURED_LIMIT",
     "DEFAULT_TIMEOUT",
     "FUNCTION_NAMES",
     "Runtime",
@@ -29,8 +30,20 @@ __all__ = [
     "evaluate_recursively",
     "find_expressions",
     "is_expression",
+    "shared_deadline",
+    "configure",
     "validate",
 ]
+
+
+class _ConfiguredLimit:
+    """The default of `timeout`/`memory`: the process's configured bound (see `configure`)."""
+
+    def __repr__(self) -> str:
+        return "CONFIGURED_LIMIT"
+
+
+CONFIGURED_LIMIT: Any = _ConfiguredLimit()
 
 _MIXED = "Mixing YAQL and Jinja expressions in one string is not allowed"
 
@@ -40,7 +53,8 @@ def evaluate(
     data: Any,
     runtime: Runtime | None = None,
     *,
-    timeout: float | None = DEFAULT_TIMEOUT,
+    timeout: float | None = CONFIGURED_LIMIT,
+    memory: int = CONFIGURED_LIMIT,
 ) -> Any:
     """Evaluate the expressions in `expression` against `data`.
 
@@ -54,7 +68,9 @@ def evaluate(
         runtime: Answers task(), tasks(), execution(), env() and global(); those functions
             raise ExpressionError when it is None.
         timeout: Seconds of evaluation allowed (time waiting for `runtime` is not counted);
-            None for no limit.
+            None for no limit; by default the configured `expression_timeout_s`.
+        memory: Bytes of strings and lists the evaluation may build in all; by default the
+            configured `expression_memory_mb`.
 
     Raises:
         ExpressionError: The expression is malformed, fails or exceeds a limit. Exceptions
@@ -62,7 +78,7 @@ def evaluate(
     """
     if not isinstance(expression, str) or language_of(expression) is None:
         return expression
-    return _evaluate_text(expression, Scope(data, runtime, timeout))
+    return _evaluate_text(expression, _scope(data, runtime, timeout, memory))
 
 
 def evaluate_recursively(
@@ -70,14 +86,23 @@ def evaluate_recursively(
     data: Any,
     runtime: Runtime | None = None,
     *,
-    timeout: float | None = DEFAULT_TIMEOUT,
+    timeout: float | None = CONFIGURED_LIMIT,
+    memory: int = CONFIGURED_LIMIT,
 ) -> Any:
     """Evaluate every string inside `value`, walking dicts (keys and values) and lists.
 
-    Returns a new structure; `value` is not modified. `timeout` covers the whole walk.
-    Raises ExpressionError like `evaluate`, also when a key evaluates to a list or dict.
+    Returns a new structure; `value` is not modified. `timeout` and `memory` cover the whole
+    walk. Raises ExpressionError like `evaluate`, also when a key evaluates to a list or dict.
     """
-    return _walk(value, Scope(data, runtime, timeout))
+    return _walk(value, _scope(data, runtime, timeout, memory))
+
+
+def _scope(data: Any, runtime: Runtime | None, timeout: Any, memory: Any) -> Scope:
+    if timeout is CONFIGURED_LIMIT:
+        timeout = CONFIGURED.timeout
+    if memory is CONFIGURED_LIMIT:
+        memory = CONFIGURED.memory
+    return Scope(data, runtime, timeout, memory)
 
 
 def is_expression(value: Any) -> bool:

@@ -79,8 +79,15 @@ class LimitExceeded(Exception):
 class DeadlineExceeded(Exception):
     """The evaluation ran out of its time budget."""
 
-    def __init__(self, timeout: float) -> None:
-        super().__init__(f"evaluation took longer than {timeout:g} s and was stopped")
+    def __init__(self, timeout: float, shared: bool = False) -> None:
+        if shared:
+            text = (
+                f"the expressions of this state change took longer than {timeout:g} s in all "
+                "(expression_timeout_s) and were stopped"
+            )
+        else:
+            text = f"evaluation took longer than {timeout:g} s (expression_timeout_s) and was stopped"
+        super().__init__(text)
 
 
 class RuntimeFailure(Exception):

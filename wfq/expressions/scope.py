@@ -5,11 +5,13 @@ bound to them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import time
 import uuid as uuid_module
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import yaml
@@ -22,9 +24,27 @@ from wfq.expressions.base import (
     RuntimeFailure,
     to_plain,
 )
-from wfq.expressions.limits import LIMIT_ITERATORS
+from wfq.expressions.limits import DEFAULT_MEMORY, LIMIT_ITERATORS
 
 T = TypeVar("T")
+
+_SHARED: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar("wfq_shared_deadline", default=None)
+"""(monotonic deadline, its length in seconds) that every evaluation started in this thread
+shares besides its own, while `shared_deadline` is active."""
+
+
+@contextlib.contextmanager
+def shared_deadline(seconds: float | None) -> Iterator[None]:
+    """Hold every evaluation made inside the block to `seconds` in all (None: no shared
+    limit). Time waiting for the Runtime still counts here: the block is one state change."""
+    if not seconds:
+        yield
+        return
+    token = _SHARED.set((time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 FUNCTION_NAMES: tuple[str, ...] = (
     "task",
@@ -50,17 +70,61 @@ class Scope:
     Runtime and the deadline are kept in private attributes the sandbox refuses to read.
     """
 
-    def __init__(self, data: Any, runtime: Runtime | None, timeout: float | None) -> None:
+    def __init__(
+        self, data: Any, runtime: Runtime | None, timeout: float | None, memory: int = DEFAULT_MEMORY
+    ) -> None:
         self.data = data
         self.prepared: dict[str, Any] = {}  # per-language copies of `data`, made on first use
         self._runtime = runtime
         self._timeout = timeout
         self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._shared = _SHARED.get()
+        self._memory = memory
+        self._built = 0
 
     def check_deadline(self) -> None:
-        """Raise DeadlineExceeded once the time budget is spent."""
-        if self._deadline is not None and time.monotonic() > self._deadline:
+        """Raise DeadlineExceeded once the time budget is spent (this evaluation's, or the one
+        its caller shares among several, see `shared_deadline`)."""
+        now = time.monotonic()
+        if self._deadline is not None and now > self._deadline:
             raise DeadlineExceeded(self._timeout or 0.0)
+        if self._shared is not None and now > self._shared[0]:
+            raise DeadlineExceeded(self._shared[1], shared=True)
+
+    def expired(self) -> DeadlineExceeded:
+        """The error of an evaluation stopped for running out of time."""
+        if self._shared is not None and time.monotonic() > self._shared[0] - 0.01:
+            return DeadlineExceeded(self._shared[1], shared=True)
+        return DeadlineExceeded(self._timeout or 0.0)
+
+    def remaining(self) -> float | None:
+        """Seconds left of the time budget (None: unlimited); raises once it is spent."""
+        self.check_deadline()
+        ends = [d for d in (self._deadline, self._shared[0] if self._shared else None) if d is not None]
+        return max(0.001, min(ends) - time.monotonic()) if ends else None
+
+    def charge(self, size: int) -> None:
+        """Count `size` more bytes built by this evaluation; raise once the total passes the
+        memory budget. Callers charge what they are about to build, before building it."""
+        self._built += max(0, size)
+        if self._built > self._memory:
+            raise LimitExceeded(
+                f"expression built more than {_mib(self._memory)} of strings and lists "
+                "(expression_memory_mb) and was stopped"
+            )
+        self.check_deadline()
+
+    def room(self) -> int:
+        """Bytes still free in the memory budget."""
+        return max(0, self._memory - self._built)
+
+    def charge_value(self, value: Any) -> Any:
+        """Charge what `value` (a just-built string or list) takes and return it."""
+        if isinstance(value, str):
+            self.charge(len(value) * _char_width(value))
+        elif isinstance(value, (list, tuple)):
+            self.charge(8 * len(value))
+        return value
 
     def functions(self) -> dict[str, Callable[..., Any]]:
         """The expression functions by their Mistral names."""
@@ -168,6 +232,17 @@ class Scope:
 
 
 _METHODS = {"global": "global_"}
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB"
+
+
+def _char_width(text: str) -> int:
+    """Bytes per character CPython stores `text` with (1, 2 or 4); cheap for short strings."""
+    if len(text) < 4096 or text.isascii():
+        return 1
+    return 4 if max(text) > "\uffff" else 2
 
 
 def _optional_str(value: Any, function: str) -> str | None:

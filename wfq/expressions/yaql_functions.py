@@ -1,6 +1,6 @@
 """The functions YAQL expressions get on top of YAQL's standard library: Mistral's (task(),
 json_dump() ...) and guards that shadow standard ones which could run away (range, len, pow,
-shiftBitsLeft, `*`).
+shiftBitsLeft, `*`, `+`, concat, join, replace, and the regular expressions of yaql_regex).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from yaql.language import utils as yaql_utils  # type: ignore[import-untyped, un
 from wfq.expressions.base import LimitExceeded, to_plain
 from wfq.expressions.limits import LIMIT_ITERATORS, MAX_INT_BITS, MAX_RANGE, MAX_SEQUENCE_LENGTH
 from wfq.expressions.scope import Scope
+from wfq.expressions.yaql_regex import FUNCTIONS as REGEX_FUNCTIONS
+from wfq.expressions.yaql_regex import SCOPE_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SCOPE_KEY = "#wfq_scope"
-"""Where an evaluation context keeps its Scope; '#' cannot start a YAQL variable name."""
+# SCOPE_KEY: where an evaluation context keeps its Scope; '#' cannot start a YAQL variable name.
 
 
 def _spec(*decorators: Any) -> Callable[[F], F]:
@@ -249,14 +250,22 @@ def _multiply(left: int, right: int) -> int:
 _REPEATABLE = yaqltypes.PythonType((str, collections.abc.Sequence), nullable=False)
 
 
+def _charge(context: Any, size: int) -> None:
+    """Count `size` bytes about to be built against the evaluation's memory budget."""
+    scope = context[SCOPE_KEY]
+    if isinstance(scope, Scope):
+        scope.charge(size)
+
+
 @_spec(
     specs.parameter("left", _REPEATABLE),
     specs.parameter("right", int),
     specs.name("#operator_*"),
 )
-def _repeat(left: Any, right: int) -> Any:
+def _repeat(context: Any, left: Any, right: int) -> Any:
     if len(left) * right > MAX_SEQUENCE_LENGTH:
         raise LimitExceeded(f"result would be longer than {MAX_SEQUENCE_LENGTH}")
+    _charge(context, _size(left) * max(right, 0))
     return left * right
 
 
@@ -265,8 +274,114 @@ def _repeat(left: Any, right: int) -> Any:
     specs.parameter("right", _REPEATABLE),
     specs.name("#operator_*"),
 )
-def _repeat_reversed(left: int, right: Any) -> Any:
-    return _repeat(right, left)
+def _repeat_reversed(context: Any, left: int, right: Any) -> Any:
+    return _repeat(context, right, left)
+
+
+def _size(value: Any) -> int:
+    """What building `value` costs: a byte per character, 8 per element of a list."""
+    return len(value) if isinstance(value, str) else 8 * len(value)
+
+
+@_spec(
+    specs.parameter("args", yaqltypes.String()),
+    specs.name("concat"),
+)
+def _concat(context: Any, *args: str) -> str:
+    _charge(context, sum(len(a) for a in args))
+    return "".join(args)
+
+
+@_spec(
+    specs.parameter("left", yaqltypes.String()),
+    specs.parameter("right", yaqltypes.String()),
+    specs.name("#operator_+"),
+)
+def _add_strings(context: Any, left: str, right: str) -> str:
+    if len(left) + len(right) > MAX_SEQUENCE_LENGTH:
+        raise LimitExceeded(f"result would be longer than {MAX_SEQUENCE_LENGTH}")
+    _charge(context, len(left) + len(right))
+    return left + right
+
+
+@_spec(
+    specs.parameter("left", tuple),
+    specs.parameter("right", tuple),
+    specs.name("#operator_+"),
+)
+def _add_lists(context: Any, left: tuple[Any, ...], right: tuple[Any, ...]) -> tuple[Any, ...]:
+    if len(left) + len(right) > MAX_SEQUENCE_LENGTH:
+        raise LimitExceeded(f"result would be longer than {MAX_SEQUENCE_LENGTH}")
+    _charge(context, 8 * (len(left) + len(right)))
+    return left + right
+
+
+@_spec(
+    specs.parameter("string", yaqltypes.String()),
+    specs.parameter("old", yaqltypes.String()),
+    specs.parameter("new", yaqltypes.String()),
+    specs.parameter("count", int),
+    specs.method,
+    specs.name("replace"),
+)
+def _replace(context: Any, string: str, old: str, new: str, count: int = -1) -> str:
+    found = string.count(old) if old else len(string) + 1
+    found = min(found, count) if count >= 0 else found
+    grows = len(string) + found * (len(new) - len(old))
+    if grows > MAX_SEQUENCE_LENGTH:
+        raise LimitExceeded(f"result would be longer than {MAX_SEQUENCE_LENGTH}")
+    _charge(context, grows)
+    return string.replace(old, new, count)
+
+
+@_spec(
+    specs.parameter("string", yaqltypes.String()),
+    specs.parameter("replacements", yaql_utils.MappingType),
+    specs.parameter("count", int),
+    specs.inject("str_delegate", yaqltypes.Delegate("str")),
+    specs.method,
+    specs.name("replace"),
+)
+def _replace_many(context: Any, string: str, str_delegate: Any, replacements: Any, count: int = -1) -> str:
+    """`'ab'.replace({a => x, b => y})`: each pair in turn, each step charged before it is made."""
+    for old, new in replacements.items():
+        string = _replace(context, string, str_delegate(old), str_delegate(new), count)
+    return string
+
+
+def _join(context: Any, sequence: Any, separator: str, str_delegate: Any) -> str:
+    parts = []
+    total = 0
+    for item in sequence:
+        text = str_delegate(item)
+        total += len(text) + len(separator)
+        if total > MAX_SEQUENCE_LENGTH:
+            raise LimitExceeded(f"result would be longer than {MAX_SEQUENCE_LENGTH}")
+        _charge(context, len(text) + len(separator))
+        parts.append(text)
+    return separator.join(parts)
+
+
+@_spec(
+    specs.parameter("sequence", yaqltypes.Iterable()),
+    specs.parameter("separator", yaqltypes.String()),
+    specs.inject("str_delegate", yaqltypes.Delegate("str")),
+    specs.method,
+    specs.name("join"),
+)
+def _join_method(context: Any, sequence: Any, separator: str, str_delegate: Any) -> str:
+    return _join(context, sequence, separator, str_delegate)
+
+
+@_spec(
+    specs.parameter("sequence", yaqltypes.Iterable()),
+    specs.parameter("separator", yaqltypes.String()),
+    specs.inject("str_delegate", yaqltypes.Delegate("str")),
+    specs.method,
+    specs.name("join"),
+)
+def _join_reversed(context: Any, separator: str, sequence: Any, str_delegate: Any) -> str:
+    return _join(context, sequence, separator, str_delegate)
 
 
 def _check_int_bits(bits: int) -> None:
@@ -283,12 +398,20 @@ _GUARDS: tuple[Callable[..., Any], ...] = (
     _multiply,
     _repeat,
     _repeat_reversed,
+    _concat,
+    _add_strings,
+    _add_lists,
+    _replace,
+    _replace_many,
+    _join_method,
+    _join_reversed,
+    *REGEX_FUNCTIONS,
 )
 
 
 def create_base_context() -> Any:
     """A context with the standard library, the guards and Mistral's functions."""
-    root = yaql.create_context()
+    root = yaql.create_context(regex=False)  # yaql_regex registers bounded versions
     context = root.create_child_context()  # guards shadow the standard library's overloads
     for function in _GUARDS:
         context.register_function(function)

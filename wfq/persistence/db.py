@@ -21,7 +21,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from wfq.errors import Unavailable
+from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.settings import Settings
+from wfq.types import cap_text
 
 DuplicateRow = IntegrityError
 """Raised on a unique constraint violation (re-exported so services need not import sqlalchemy)."""
@@ -83,10 +85,43 @@ def _postgresql_engine(url: str, echo: bool, pool: dict[str, Any]) -> Engine:
 _TRANSACTION = "wfq_transaction"
 
 
+class _StateInfoCap:
+    """Before each flush: cut every `state_info` (execution, task, action execution) longer than
+    the limit, and the error text of a failed execution's output with it, so no error text,
+    however it was built, can pass the database's limits (PostgreSQL's jsonb: 256 MB)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(limit, 200)
+
+    def __call__(self, session: Session, context: Any, instances: Any) -> None:
+        for row in (*session.new, *session.dirty):
+            if not isinstance(row, (WorkflowExecution, TaskExecution, ActionExecution)):
+                continue
+            info = row.state_info
+            if isinstance(info, str) and len(info) > self.limit:
+                row.state_info = cap_text(info, self.limit)
+            if isinstance(row, WorkflowExecution) and row.state == "ERROR":
+                self._cap_output(row)
+
+    def _cap_output(self, row: WorkflowExecution) -> None:
+        output = row.output
+        result = output.get("result") if isinstance(output, dict) else None
+        if isinstance(result, str) and len(result) > self.limit:
+            row.output = {**output, "result": cap_text(result, self.limit)}
+
+
 class Database:
     """Owns the SQLAlchemy engines of one process and hands out transactions."""
 
-    def __init__(self, url: str, *, echo: bool = False, outage_s: float = 60.0, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        outage_s: float = 60.0,
+        pool_size: int = 10,
+        state_info_max_kb: int = 16,
+    ) -> None:
         self.url = url
         self.outage_s = outage_s
         self.is_sqlite = url.startswith("sqlite")
@@ -99,11 +134,17 @@ class Database:
             self._write_engine = self.engine.execution_options(**{_TRANSACTION: True})
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
+        event.listen(self._write, "before_flush", _StateInfoCap(max(1, state_info_max_kb) * 1024))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
         """The database named by `settings.database_url`."""
-        return cls(settings.database_url, outage_s=settings.database_outage_s, pool_size=settings.database_pool_size)
+        return cls(
+            settings.database_url,
+            outage_s=settings.database_outage_s,
+            pool_size=settings.database_pool_size,
+            state_info_max_kb=settings.state_info_max_kb,
+        )
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

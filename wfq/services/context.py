@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from wfq import expressions
 from wfq.actions.registry import ActionRegistry
 from wfq.dispatch import names
 from wfq.dispatch.base import Dispatcher, DispatchFailed
@@ -27,6 +30,9 @@ from wfq.services.timers import Timers
 from wfq.settings import Settings
 
 log = logging.getLogger("wfq.services")
+
+_WORK = threading.local()
+"""`pending`: the work list of the `carry_out` running in this thread (None when none runs)."""
 
 
 def utcnow() -> dt.datetime:
@@ -49,13 +55,37 @@ class Services:
     new_id = staticmethod(new_id)
     now = staticmethod(utcnow)
 
+    def __post_init__(self) -> None:
+        # Expressions run in many places (transitions, environments, events): one process-wide
+        # bound, taken from the settings of the process's services.
+        expressions.configure(
+            timeout_s=self.settings.expression_timeout_s, memory_mb=self.settings.expression_memory_mb
+        )
+
     def carry_out(self, commands: Sequence[Command]) -> None:
         """Do what a committed engine decision asks: send actions, start or end subworkflows.
 
         A message the broker cannot take is logged and dropped: the decision is committed, and
         the integrity check finds the work it stranded (unclaimed actions and lanes, late
         timers) and sends it again once the broker is back. Only webhooks are lost that way.
+
+        Starting a subworkflow, or telling a parent its child ended, commits another transition
+        whose commands are carried out in turn. Those are queued on a work list of this thread
+        and done one after another by the outermost call, so a chain of nested subworkflows
+        does not nest calls (it used to end in a RecursionError deep in the chain).
         """
+        pending: deque[Sequence[Command]] | None = getattr(_WORK, "pending", None)
+        if pending is not None:
+            pending.append(commands)
+            return
+        _WORK.pending = pending = deque([commands])
+        try:
+            while pending:
+                self._carry_out_one(pending.popleft())
+        finally:
+            _WORK.pending = None
+
+    def _carry_out_one(self, commands: Sequence[Command]) -> None:
         from wfq.services import executions  # executions uses this module
 
         runs = [(c.action_execution_id, c.queue) for c in commands if isinstance(c, RunAction)]

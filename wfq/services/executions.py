@@ -29,6 +29,7 @@ from wfq.persistence.repositories import items as items_repo
 from wfq.services import transitions, versions, views
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State
+from wfq.types import cap_text
 
 
 def check_input(spec: dsl.WorkflowSpec, given: dict[str, Any]) -> dict[str, Any]:
@@ -372,12 +373,22 @@ def _decide_locked(
 
 
 def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> None:
-    """Start the child execution a task asked for; a failure to start fails the task."""
+    """Start the child execution a task asked for; a failure to start fails the task, and so
+    does a child that would be nested deeper than `max_subworkflow_depth`."""
+    limit = svc.settings.max_subworkflow_depth
     with svc.db.read() as session:
         task = session.get(TaskExecution, cmd.task_execution_id)
         parent = session.get(WorkflowExecution, task.workflow_execution_id) if task else None
         workbook = dsl.workflow_from_dict(parent.spec).workbook_name if parent else None
+        depth = _depth(session, parent, limit) + 1 if parent else 0
     if task is None or parent is None:
+        return
+    if depth > limit:
+        _fail_start(svc, parent, task, cmd, (
+            f"Maximum subworkflow depth {limit} exceeded: task '{task.name}' of workflow "
+            f"'{parent.workflow_name}' [wf_ex_id={parent.id}] would start '{cmd.workflow_name}' "
+            f"at depth {depth} (setting max_subworkflow_depth)"
+        ))
         return
     try:
         start_execution(
@@ -396,12 +407,30 @@ def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> None:
         msg = str(exc)
         if isinstance(exc, NotFound):
             msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace={parent.workflow_namespace}]"
-        index, attempt = cmd.params.get("index"), int(cmd.params.get("attempt", 0))
-        _apply_event(
-            svc,
-            parent.id,
-            engine.SubworkflowCompleted(task.id, State.ERROR.value, {"result": msg}, msg, None, index, attempt),
-        )
+        _fail_start(svc, parent, task, cmd, msg)
+
+
+def _depth(session: Session, execution: WorkflowExecution, limit: int) -> int:
+    """How many executions `execution` is nested in (0 for a root), counted up to `limit` + 1."""
+    depth = 0
+    while execution.task_execution_id and depth <= limit:
+        task = session.get(TaskExecution, execution.task_execution_id)
+        above = session.get(WorkflowExecution, task.workflow_execution_id) if task else None
+        if above is None:
+            break
+        execution, depth = above, depth + 1
+    return depth
+
+
+def _fail_start(
+    svc: Services, parent: WorkflowExecution, task: TaskExecution, cmd: StartSubworkflow, msg: str
+) -> None:
+    index, attempt = cmd.params.get("index"), int(cmd.params.get("attempt", 0))
+    _apply_event(
+        svc,
+        parent.id,
+        engine.SubworkflowCompleted(task.id, State.ERROR.value, {"result": msg}, msg, None, index, attempt),
+    )
 
 
 def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
@@ -412,11 +441,26 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> None:
     if child is None or task is None:
         return
     params = child.params or {}
+    state_info, cause = child.state_info, None
+    if child.state == State.ERROR.value:
+        state_info, cause = _summarise_failure(svc, child)
     event = engine.SubworkflowCompleted(
-        task.id, child.state, child.output, child.state_info, child.id, params.get("index"),
-        int(params.get("attempt", 0)),
+        task.id, child.state, child.output, state_info, child.id, params.get("index"),
+        int(params.get("attempt", 0)), cause,
     )
     _apply_event(svc, task.workflow_execution_id, event)
+
+
+def _summarise_failure(svc: Services, child: WorkflowExecution) -> tuple[str | None, str | None]:
+    """What the parent task of a failed `child` says and the cause it goes back to (see
+    `engine.child_failure`); the child's own text when none of its tasks failed."""
+    with svc.db.read() as session:
+        found = engine.child_failure(child, repo.failed_tasks(session, child.id))
+    if found is None:
+        return child.state_info, None
+    summary, cause = found
+    room = svc.settings.state_info_max_kb * 512  # half of what a state_info may hold
+    return cap_text(summary, 2 * room), cap_text(cause, room)
 
 
 def follow_pause_or_resume(svc: Services, cmd: ExecutionPausedOrResumed) -> None:

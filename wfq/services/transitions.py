@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from wfq import dsl, engine
+from wfq import dsl, engine, expressions
 from wfq.engine import data_flow
 from wfq.logging_setup import log_context
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -85,7 +85,11 @@ def decide(
 ) -> list[engine.Command]:
     """Apply `event` to `snap`; the caller commits and then carries out the commands."""
     running_items = [t for t in snap.tasks if t.state == "RUNNING" and t.runtime_context.get("with_items")]
-    with metrics.timed_transition(type(event).__name__):
+    # One state change (e.g. starting an execution inside POST /v2/executions, with all its
+    # start tasks) gets twice one expression's time in all: a thousand start tasks with a
+    # heavy with-items list each fail fast once it is spent, instead of holding the request.
+    budget = 2 * svc.settings.expression_timeout_s
+    with metrics.timed_transition(type(event).__name__), expressions.shared_deadline(budget):
         decision = engine.handle(
             snap,
             event,

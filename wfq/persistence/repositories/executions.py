@@ -350,6 +350,16 @@ def count_unfinished_items(session: Session, task_id: str) -> int:
     return int(session.scalar(stmt) or 0)
 
 
+def failed_tasks(session: Session, execution_id: str) -> list[TaskExecution]:
+    """The ERROR task executions of an execution, by name then creation."""
+    stmt = (
+        select(TaskExecution)
+        .where(TaskExecution.workflow_execution_id == execution_id, TaskExecution.state == "ERROR")
+        .order_by(TaskExecution.name, TaskExecution.created_at)
+    )
+    return list(session.scalars(stmt))
+
+
 def children_of(session: Session, execution_id: str) -> list[WorkflowExecution]:
     """Executions started by tasks of this execution."""
     task_ids = select(TaskExecution.id).where(TaskExecution.workflow_execution_id == execution_id)
