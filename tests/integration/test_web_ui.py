@@ -203,6 +203,12 @@ def test_rerun_a_failed_task(api: Any, page: Any, live_url: str) -> None:
     page.click('.node[data-task="boom"].state-ERROR')
     page.wait_for_selector("#task-panel .state-info-section pre")
     assert "it broke" in page.inner_text("#task-panel .state-info-section pre")
+    # Only the error text is boxed (red); the section itself has no banner box of its own.
+    section_style = page.eval_on_selector(
+        "#task-panel .state-info-section",
+        "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.borderTopStyle === 'solid' ? s.borderTopColor : 'none', s.borderLeftStyle]; }",
+    )
+    assert section_style[0] == "rgba(0, 0, 0, 0)" and section_style[2] == "none", section_style
     with page.expect_response(lambda r: r.request.method == "PUT" and task_id in r.url) as put:
         page.click("#rerun:not([disabled])")
     answer = put.value
