@@ -220,6 +220,20 @@ def test_rerun_preview_lists_the_items_that_would_run_and_changes_nothing(client
     assert svc.dispatcher.queue == []
 
 
+def test_rerun_preview_of_failed_items_names_those_that_wait_for_a_lane(client: Any, svc: Any) -> None:
+    # Every item fails; with one lane, a rerun of only the failed items sends item 0 now and
+    # items 1 and 2 as the lane frees: they have no action execution yet, `items_later` names them.
+    _create(client, ITEMS.replace("      action: std.fail\n", "      concurrency: 1\n      action: std.fail\n"))
+    ex = _run(client, svc, "items", {"n": 3})
+    each = _tasks(client, ex["id"])["each"]
+    assert each["state"] == "ERROR", each
+    r = client.put(f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": False, "preview": True})
+    assert r.status_code == 200, r.get_json()
+    (task,) = r.get_json()["tasks"]
+    assert [(a["item_index"], a["sent_now"]) for a in task["actions"]] == [(0, True)]
+    assert task["items_later"] == [1, 2]
+
+
 def test_skip_preview_shows_the_next_task_and_its_input(client: Any, svc: Any) -> None:
     _create(client, ITEMS)
     ex = _run(client, svc, "items", {"n": 3})

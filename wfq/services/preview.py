@@ -9,11 +9,14 @@ import itertools
 from typing import Any
 
 from wfq import dsl, engine
+from wfq.engine import with_items
 from wfq.errors import NotFound
 from wfq.persistence.models import TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.services.catalog import StoredCatalog
 from wfq.services.context import Services
+
+MAX_LISTED = 10_000  # item indexes listed in `items_later` (a preview answer stays small)
 
 
 class _Copy:
@@ -64,6 +67,13 @@ def preview(
     return _answer(snap, decision, before, task_id, skip)
 
 
+def _items_later(task: Any) -> list[int]:
+    """The with-items indexes the operation would run later: their action executions are
+    created only when a lane frees (so they have no `actions` entry yet)."""
+    todo = (task.runtime_context or {}).get(with_items.TODO) or {}
+    return [i for start, end in todo.get("ranges") or [] for i in range(start, end)][:MAX_LISTED]
+
+
 def _answer(snap: engine.Snapshot, decision: engine.Decision, before: dict[str, str], task_id: str, skip: bool) -> dict[str, Any]:
     started = {c.action_execution_id for c in decision.commands if isinstance(c, engine.RunAction)}
     started |= {a for c in decision.commands if isinstance(c, engine.RunItems) for a in c.action_execution_ids}
@@ -80,6 +90,7 @@ def _answer(snap: engine.Snapshot, decision: engine.Decision, before: dict[str, 
             "state_after": task.state,
             "actions": [{"action": a.name, "input": a.input, "item_index": a.item_index,
                          "sent_now": a.id in started} for a in sorted(new_actions, key=lambda a: a.item_index)],
+            "items_later": _items_later(task),
             "subworkflows": [{"workflow_name": c.workflow_name, "input": c.input}
                              for c in children if c.task_execution_id == task.id],
             "inbound_context": task.in_context,

@@ -33,6 +33,17 @@ const ItemsSection = (() => {
       h("dt", { text: "time left" }), h("dd", { class: "items-eta", text: timeLeft(task, p) }));
   }
 
+  // The failed items a rerun starts only as lanes free up (concurrency): named by the API's
+  // `items_later`; their inputs are evaluated when they start.
+  function laterNote(mine, listed, failed) {
+    const later = (mine && mine.items_later) || [];
+    const count = later.length || Math.max(failed - listed, 0);
+    if (!count) return null;
+    const which = later.length ? ` (${later.length > 10 ? `items ${later.slice(0, 10).join(", ")}, …` : `item${later.length > 1 ? "s" : ""} ${later.join(", ")}`})` : "";
+    return h("p", { class: "hint preview-later",
+      text: `${plural(count, "more failed item")}${which} will start as lanes free up (concurrency).` });
+  }
+
   // What the rerun would do: each task touched, its state now and after, the actions (one per
   // item, with its evaluated input) and the sub-workflows it would start.
   function previewView(answer, failed) {
@@ -40,8 +51,7 @@ const ItemsSection = (() => {
     const listed = mine ? mine.actions.length + mine.subworkflows.length : failed;
     return h("div", { class: "rerun-preview", id: "rerun-preview" },
       h("p", {}, "Afterwards the execution is ", stateBadge(answer.execution_state_after), "."),
-      listed < failed ? h("p", { class: "hint preview-later",
-        text: `${plural(failed - listed, "more failed item")} will start as lanes free up (concurrency): not listed here.` }) : null,
+      laterNote(mine, listed, failed),
       (answer.tasks || []).map((t) => h("div", { class: "preview-task", "data-task": t.task },
         h("div", {}, h("strong", { class: "mono", text: t.task }), " ", stateBadge(t.state_now), " → ", stateBadge(t.state_after),
           t.task_execution_id ? null : h("span", { class: "muted", text: " (new task execution)" })),
