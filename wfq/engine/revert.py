@@ -189,32 +189,14 @@ def _seen_as(run: Run, task: TaskRecord, index: int | None) -> Any:
 
 
 def _new_revert_task(run: Run, task: TaskRecord, index: int | None, seen: Any, kind: str) -> TaskRecord:
-    ex = run.snap.execution
-    rv = run.snap.new_task(
-        id=run.ids(),
-        workflow_execution_id=ex.id,
-        name=task.name + SUFFIX,
-        type=kind,
-        state=State.RUNNING.value,
-        state_info=None,
-        in_context=dict(seen.in_context),
-        published={},
-        result=None,
+    return run.new_task(
+        task.name + SUFFIX,
+        dict(seen.in_context),
+        State.RUNNING,
+        kind=kind,
         runtime_context={OF: task.id, ITEM: index},
-        processed=False,
-        error_handled=False,
-        workflow_id=ex.workflow_id,
-        workflow_name=ex.workflow_name,
-        workflow_namespace=ex.workflow_namespace,
-        project_id=ex.project_id,
-        created_at=run.now,
         started_at=run.now,
-        finished_at=None,
-        timer_at=None,
-        with_items_values=None,
     )
-    run.snap.tasks.append(rv)
-    return rv
 
 
 def _start(run: Run, task: TaskRecord, index: int | None) -> TaskRecord:

@@ -32,33 +32,38 @@ class Run:
         """True while the execution may still start tasks."""
         return self.snap.execution.state == State.RUNNING
 
-    def new_task(self, name: str, in_context: dict[str, Any], state: State, **fields: Any) -> TaskRecord:
+    def new_task(
+        self, name: str, in_context: dict[str, Any], state: State, kind: str | None = None, **fields: Any
+    ) -> TaskRecord:
+        """A new task execution of this execution (`kind`: ACTION or WORKFLOW, by default what
+        the task's spec runs); `fields` override the defaults of a fresh row."""
         ex = self.snap.execution
-        spec = self.snap.spec.tasks[name]
-        task = self.snap.new_task(
-            id=self.ids(),
-            workflow_execution_id=ex.id,
-            name=name,
-            type="WORKFLOW" if spec.workflow else "ACTION",
-            state=state.value,
-            state_info=None,
-            in_context=in_context,
-            published={},
-            result=None,
-            runtime_context=fields.pop("runtime_context", {}),
-            processed=False,
-            error_handled=False,
-            workflow_id=ex.workflow_id,
-            workflow_name=ex.workflow_name,
-            workflow_namespace=ex.workflow_namespace,
-            project_id=ex.project_id,
-            created_at=self.now,
-            started_at=None,
-            finished_at=None,
-            timer_at=None,
-            with_items_values=None,
-            **fields,
-        )
+        if kind is None:
+            kind = "WORKFLOW" if self.snap.spec.tasks[name].workflow else "ACTION"
+        row: dict[str, Any] = {
+            "id": self.ids(),
+            "workflow_execution_id": ex.id,
+            "name": name,
+            "type": kind,
+            "state": state.value,
+            "state_info": None,
+            "in_context": in_context,
+            "published": {},
+            "result": None,
+            "runtime_context": {},
+            "processed": False,
+            "error_handled": False,
+            "workflow_id": ex.workflow_id,
+            "workflow_name": ex.workflow_name,
+            "workflow_namespace": ex.workflow_namespace,
+            "project_id": ex.project_id,
+            "created_at": self.now,
+            "started_at": None,
+            "finished_at": None,
+            "timer_at": None,
+            "with_items_values": None,
+        }
+        task = self.snap.new_task(**{**row, **fields})
         self.snap.tasks.append(task)
         return task
 
