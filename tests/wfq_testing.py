@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,3 +129,15 @@ def inline_services(url: str, **settings: object):  # type: ignore[no-untyped-de
     svc = Services(settings=Settings(database_url=url, **settings), db=Database(url), dispatcher=dispatcher)
     dispatcher.services = svc
     return svc
+
+
+def until(check: Callable[[], Any], what: str, timeout: float = 60.0, interval: float = 0.1) -> Any:
+    """Poll `check` until it returns something truthy and return that; fail naming `what` when
+    `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -6,12 +6,11 @@ and diffed; another project sees none of them."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from wfq_testing import until
 
 pytestmark = pytest.mark.integration
 
@@ -41,16 +40,6 @@ def _put(api: Any, text: str, url: str = "/v2/workflows") -> dict[str, Any]:
     return dict(r.get_json())
 
 
-def _until(check: Callable[[], Any], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def _start(api: Any, workflow: str, **body: Any) -> Any:
     return api.c.post("/v2/executions", json={"workflow_name": workflow, "input": "{}", **body})
 
@@ -60,7 +49,7 @@ def test_an_execution_waiting_on_a_timer_finishes_on_its_old_version(api: Any) -
     api.create_workflow(_doc(name, "v1", wait=3))
     old = api.start(name)
     assert old["workflow_version"] == 1
-    _until(lambda: "later" in api.tasks(old["id"]))  # its wait-before timer is armed
+    until(lambda: "later" in api.tasks(old["id"]), "the wait-before timer of the old execution", 30, 0.05)
     _put(api, _doc(name, "v2", wait=0, extra=True))
     new = api.start(name)
     assert new["workflow_version"] == 2
@@ -97,7 +86,7 @@ def test_deleting_a_workflow_keeps_its_running_execution_going(api: Any) -> None
     name = f"doomed_{uuid.uuid4().hex[:6]}"
     api.create_workflow(_doc(name, "still here", wait=2))
     ex = api.start(name)
-    _until(lambda: "later" in api.tasks(ex["id"]))
+    until(lambda: "later" in api.tasks(ex["id"]), "the task later", 30, 0.05)
     assert api.c.delete(f"/v2/workflows/{name}").status_code == 204
     assert api.c.get(f"/v2/workflows/{name}/versions").status_code == 404
     assert _start(api, name).status_code == 404
@@ -154,7 +143,7 @@ def test_deleting_a_workbook_keeps_the_actions_and_subworkflows_a_running_execut
     r = api.c.post("/v2/workbooks", data=_workbook(wb, "hey"), content_type="text/plain")
     assert r.status_code == 201, r.get_json()
     ex = api.start(f"{wb}.main")
-    _until(lambda: "pause" in api.tasks(ex["id"]))
+    until(lambda: "pause" in api.tasks(ex["id"]), "the task pause", 30, 0.05)
     assert api.c.delete(f"/v2/workbooks/{wb}").status_code == 204
     assert api.c.get(f"/v2/actions/{wb}.shout").status_code == 404
     done = api.wait(ex["id"])

@@ -11,28 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from web_browser import screenshot
+from wfq_testing import until
 
 pytestmark = pytest.mark.integration
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-def _until(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _explained(api: Any, ex_id: str) -> dict[str, dict[str, Any]]:
@@ -109,7 +98,7 @@ version: '2.0'
             )
             return r if ready else None
 
-        why = _until(all_waiting, "every task to be waiting")
+        why = until(all_waiting, "every task to be waiting")
 
         # A claimed action: its worker and the age of its last heartbeat.
         _open_task(page, live_url, ex["id"], "slow")
@@ -176,7 +165,7 @@ version: '2.0'
 """)
     ex = api.start(name)
     try:
-        _until(lambda: _explained(api, ex["id"]).get("gate", {}).get("waiting_on") == "pause-before", "the pause")
+        until(lambda: _explained(api, ex["id"]).get("gate", {}).get("waiting_on") == "pause-before", "the pause")
         _open_task(page, live_url, ex["id"], "gate")
         assert "Resume the execution to go on." in _reason(page, "pause-before").inner_text()
     finally:
@@ -309,7 +298,7 @@ def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, pa
     page.evaluate("() => { document.querySelector('#task-panel .items').scrollIntoView(); window.scrollTo(0, 0); }")
     screenshot(page, "with-items-rerun-preview")
     page.click("#rerun-items-confirm")
-    _until(lambda: api.execution(ex["id"])["state"] == "SUCCESS", "the rerun to succeed")
+    until(lambda: api.execution(ex["id"])["state"] == "SUCCESS", "the rerun to succeed")
     done_ex = api.execution(ex["id"])
     assert json.loads(done_ex["output"]) == {"all": [0, 1, 2, 3, 4, 5, 6, 7]}
     assert len(actions()) == before + 2, "only the two failed items ran again"
@@ -410,7 +399,7 @@ version: '2.0'
             r = _explained(api, ex["id"])
             return r.get("flaky", {}).get("waiting_on") == "retry" and r.get("settle", {}).get("waiting_on") == "wait-after"
 
-        _until(both_delayed, "both delays")
+        until(both_delayed, "both delays")
         _open_task(page, live_url, ex["id"], "flaky")
         retry = _reason(page, "retry").inner_text()
         assert "retry 1 delay until" in retry
@@ -456,7 +445,7 @@ ui_parent_{tag}:
     page.click("#rerun-items-preview")
     page.wait_for_selector("#rerun-items-confirm:enabled")
     page.click("#rerun-items-confirm")
-    _until(lambda: api.execution(ex["id"])["state"] == "SUCCESS", "the rerun to succeed")
+    until(lambda: api.execution(ex["id"])["state"] == "SUCCESS", "the rerun to succeed")
     task_id = api.tasks(ex["id"])["children"]["id"]
     kids = api.c.get(f"/v2/executions?task_execution_id={task_id}").get_json()["executions"]
     assert len(kids) == 4, "only the failed item got a new sub-workflow"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from test_core_workflows import wf
+from wfq_testing import until
 
 pytestmark = pytest.mark.integration
 
@@ -78,20 +79,10 @@ def _task(api: Any, task_id: str) -> dict[str, Any]:
     return r.get_json()
 
 
-def _until(check: Any, timeout: float = 60, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _started_task(api: Any, text: str, wf_input: dict[str, Any] | None = None) -> tuple[str, str]:
     name = api.create_workflow(text)[0]["name"]
     ex = api.start(name, wf_input)
-    task = _until(lambda: api.tasks(ex["id"]).get("each"), 30, "the task")
+    task = until(lambda: api.tasks(ex["id"]).get("each"), "the task", 30)
     return ex["id"], task["id"]
 
 
@@ -105,7 +96,7 @@ def test_a_hundred_thousand_items_start_without_creating_their_rows(api: Any, se
 """))
     rows = sum(_item_rows(services, task_id).values())
     assert rows <= 20_000, f"{rows} item rows exist right after the start: they were created eagerly"
-    progress = _until(lambda: (p := _task(api, task_id)["progress"])["done"] >= 50 and p, 120, "progress")
+    progress = until(lambda: (p := _task(api, task_id)["progress"])["done"] >= 50 and p, "progress", 120)
     assert progress["total"] == 100_000 and progress["failed"] == 0
     assert progress["eta_seconds"] is not None and progress["eta_seconds"] > 0
     listed = api.c.get(f"/v2/action_executions?task_execution_id={task_id}&limit=1000").get_json()
@@ -124,11 +115,11 @@ def test_cancel_starts_no_further_item_and_the_task_ends_cancelled(api: Any, ser
       concurrency: 4
       action: std.sleep seconds=0.02
 """))
-    _until(lambda: _item_rows(services, task_id).get("SUCCESS", 0) >= 30, 60, "30 items done")
+    until(lambda: _item_rows(services, task_id).get("SUCCESS", 0) >= 30, "30 items done", 60)
     r = api.c.put(f"/v2/executions/{ex_id}", json={"state": "CANCELLED", "state_info": "enough"})
     assert r.status_code == 200 and r.get_json()["state"] == "CANCELLED"
     at_cancel = sum(n for s, n in _item_rows(services, task_id).items() if s != "IDLE")
-    _until(lambda: not _item_rows(services, task_id).get("RUNNING"), 30, "items in flight to end")
+    until(lambda: not _item_rows(services, task_id).get("RUNNING"), "items in flight to end", 30)
     time.sleep(1.0)
     after = _item_rows(services, task_id)
     assert sum(after.values()) == at_cancel, (at_cancel, after)
@@ -162,13 +153,13 @@ def test_asynchronous_items_complete_the_task_only_when_all_have_results(api: An
         r = api.c.put(f"/v2/action_executions/{action_id}", json={"state": "SUCCESS", "output": json.dumps(value)})
         assert r.status_code == 200, r.get_json()
 
-    first = _until(lambda: len(got := listed()) == 2 and got, 30, "two items started")
+    first = until(lambda: len(got := listed()) == 2 and got, "two items started", 30)
     time.sleep(0.5)
     assert len(listed()) == 2, "concurrency 2: the third item waits for a slot"
     for action in first:
         answer(action["id"])
         assert _task(api, task_id)["state"] == "RUNNING"
-    third = _until(lambda: [a for a in listed() if a["state"] == "RUNNING"], 30, "the third item")
+    third = until(lambda: [a for a in listed() if a["state"] == "RUNNING"], "the third item", 30)
     assert api.execution(ex_id)["state"] == "RUNNING"
     answer(third[0]["id"])
     ex = api.wait(ex_id)
@@ -228,7 +219,7 @@ def test_rerun_of_failed_items_works_for_action_and_subworkflow_items(api: Any, 
 
     # Items 1 and 3 run again; item 2 is not rerun although env now calls it bad: it succeeded.
     rerun("actions", [2])
-    _until(lambda: api.tasks(ex["id"]).get("children", {}).get("state") == "ERROR", 60, "children to fail")
+    until(lambda: api.tasks(ex["id"]).get("children", {}).get("state") == "ERROR", "children to fail", 60)
     children = api.tasks(ex["id"])["children"]
     assert children["state_info"] == "One or more actions had failed."
     before = api.c.get(f"/v2/executions?task_execution_id={children['id']}").get_json()["executions"]
