@@ -48,6 +48,20 @@ def json_size(value: Any) -> int:
     return len(json.dumps(value, default=str))
 
 
+def size_exceeded(cls: str, field: str, size: int, limit_kb: int) -> str:
+    """Mistral's text for a value of `size` bytes over `limit_kb` (SizeLimitExceededException)."""
+    return f"Field size limit exceeded [class={cls}, field={field}, size={size // 1024}KB, limit={limit_kb}KB]"
+
+
+def oversize(value: Any, limit_kb: int, cls: str, field: str) -> str | None:
+    """`size_exceeded`'s text when `value` as JSON is larger than `limit_kb` KiB (0: no
+    limit), else None."""
+    if not limit_kb:
+        return None
+    size = json_size(value)
+    return size_exceeded(cls, field, size, limit_kb) if size > limit_kb * 1024 else None
+
+
 def name_problem(kind: str, name: Any, *, limit: int = NAME_LIMIT) -> str | None:
     """Why `name` cannot name a `kind` (a workflow, an environment...), or None.
 

@@ -168,16 +168,9 @@ def evaluate(value: Any, snap: Snapshot, task: TaskRecord | None, extra: dict[st
 def oversize(snap: Snapshot, value: Any, cls: str, field_name: str) -> str | None:
     """Mistral's size-limit text when `value` as JSON is larger than the snapshot's
     `value_limit_kb`, else None."""
-    limit_kb = snap.value_limit_kb
-    if not limit_kb or not value:
+    if not value:
         return None
-    size = storable.json_size(value)
-    if size <= limit_kb * 1024:
-        return None
-    return (
-        f"Field size limit exceeded [class={cls}, field={field_name}, "
-        f"size={size // 1024}KB, limit={limit_kb}KB]"
-    )
+    return storable.oversize(value, snap.value_limit_kb, cls, field_name)
 
 
 def _has_expression(value: Any) -> bool:

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from wfq import storable
 from wfq.actions.base import Action, ActionContext, Wait
 from wfq.engine import adhoc
 from wfq.errors import ActionFailed, ExpressionError, InvalidInput, NotFound
@@ -81,10 +82,8 @@ def _execute(
         success, result = outcome.value
         return bool(success), result
     if outcome.reason == "size":
-        return False, (
-            f"Field size limit exceeded [class=ActionExecution, field=output, "
-            f"size={int(outcome.value) // 1024}KB, limit={limit_kb}KB] [action={action.name}]"
-        )
+        exceeded = storable.size_exceeded("ActionExecution", "output", int(outcome.value), limit_kb)
+        return False, f"{exceeded} [action={action.name}]"
     return False, (
         f"The action was stopped [action={action.name}]: {outcome.message} while running in the "
         "API request; run it without run_sync (save_result: true) to run it on a worker"

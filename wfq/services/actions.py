@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from wfq import storable
 from wfq.actions.base import ActionContext, Wait
 from wfq.dispatch import names
 from wfq.engine import ItemsCompleted, ItemsWanted
@@ -105,13 +106,9 @@ def _claimed(svc: Services, row: Any) -> Claimed:
 
 def _within_limit(svc: Services, claimed: Claimed, success: bool, result: Any) -> tuple[bool, Any]:
     """A result larger than `field_size_limit_kb` fails the action instead of being stored."""
-    limit_kb = svc.settings.field_size_limit_kb
-    size = executions.json_size(result)
-    if limit_kb and size > limit_kb * 1024:
-        return False, (
-            f"Field size limit exceeded [class=ActionExecution, field=output, "
-            f"size={size // 1024}KB, limit={limit_kb}KB] [action={claimed.action}]"
-        )
+    problem = storable.oversize(result, svc.settings.field_size_limit_kb, "ActionExecution", "output")
+    if problem:
+        return False, f"{problem} [action={claimed.action}]"
     return success, result
 
 

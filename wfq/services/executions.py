@@ -6,7 +6,6 @@ decide, commit, and only then carry out the returned commands.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -480,11 +479,6 @@ def _apply_event(svc: Services, execution_id: str, event: engine.Event) -> None:
     """One transition of `execution_id` (a parent, a subworkflow) on `event`, then its commands."""
     commands, _ = svc.db.retrying(_transition, svc, execution_id, event)
     svc.carry_out(commands)
-
-
-def json_size(value: Any) -> int:
-    """Bytes of `value` as JSON (what the size limit measures)."""
-    return len(json.dumps(value, default=str))
 
 
 def handle_event(svc: Services, data: dict[str, Any]) -> None:

@@ -22,9 +22,6 @@ def check_name(kind: str, name: Any, *, limit: int = storable.NAME_LIMIT, option
 def check_size(limit_kb: int, value: Any, *, cls: str, field: str) -> None:
     """400 (Mistral's SizeLimitExceededException) when `value` as JSON is larger than
     `limit_kb` KiB (0: no limit)."""
-    size = storable.json_size(value)
-    if limit_kb and size > limit_kb * 1024:
-        raise SizeLimitExceeded(
-            f"Field size limit exceeded [class={cls}, field={field}, "
-            f"size={size // 1024}KB, limit={limit_kb}KB]"
-        )
+    problem = storable.oversize(value, limit_kb, cls, field)
+    if problem:
+        raise SizeLimitExceeded(problem)

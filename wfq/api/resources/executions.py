@@ -14,6 +14,7 @@ from typing import Any
 import flask
 from flask_restx import Api, Namespace, Resource
 
+from wfq import storable
 from wfq.api import bodies
 from wfq.api.context import ApiContext
 from wfq.api.encoding import EXECUTION, TASK, empty_response, encode, json_response
@@ -98,12 +99,9 @@ def _json_object(body: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _check_size(ctx: ApiContext, value: dict[str, Any], name: str) -> None:
     limit_kb = ctx.services.settings.field_size_limit_kb
-    size = executions.json_size(value)
+    size = storable.json_size(value)
     if size > limit_kb * 1024:
-        raise SizeLimitExceeded(
-            f"Field size limit exceeded [class=WorkflowExecution, field={name}, "
-            f"size={size // 1024}KB, limit={limit_kb}KB]"
-        )
+        raise SizeLimitExceeded(storable.size_exceeded("WorkflowExecution", name, size, limit_kb))
 
 
 def create(ctx: ApiContext) -> flask.Response:
