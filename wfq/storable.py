@@ -10,6 +10,7 @@ the database is reached, for every backend alike.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -20,13 +21,17 @@ SURROGATE_MESSAGE = (
     "The request must not contain lone UTF-16 surrogates (\\ud800-\\udfff): "
     "they are not valid Unicode text"
 )
+NON_FINITE_MESSAGE = (
+    "The request must not contain NaN or Infinity: they are not JSON numbers and cannot be stored"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BAD_NAME_CHAR = re.compile("[\x00-\x1f\x7f-\x9f/\ud800-\udfff]")
 
 
 def text_problem(value: Any) -> str | None:
     """Why a decoded JSON/YAML value cannot be stored (NUL or a lone surrogate in one of its
-    strings or keys), or None when it can."""
+    strings or keys; NaN or Infinity, which Python's JSON reader accepts and PostgreSQL's jsonb
+    refuses), or None when it can."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -35,6 +40,8 @@ def text_problem(value: Any) -> str | None:
                 return NUL_MESSAGE
             if _SURROGATE.search(item):
                 return SURROGATE_MESSAGE
+        elif isinstance(item, float) and not math.isfinite(item):
+            return NON_FINITE_MESSAGE
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())

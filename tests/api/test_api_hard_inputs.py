@@ -90,6 +90,24 @@ def test_a_lone_surrogate_in_an_execution_input_is_a_400(env: Any) -> None:
     assert client.get("/v2/executions", headers=a).get_json()["executions"] == []
 
 
+def test_nan_or_infinity_in_an_execution_input_or_environment_is_a_400(env: Any) -> None:
+    # Python's JSON reader accepts NaN and Infinity; PostgreSQL's jsonb refuses them (a 500).
+    client, a, _ = env
+    assert post_yaml(client, _workflow("inf_wf"), headers=a).status_code == 201
+    bodies = (
+        '{"workflow_name": "inf_wf", "input": "{\\"a\\": Infinity}"}',
+        '{"workflow_name": "inf_wf", "input": {"a": [1, NaN]}}',
+        '{"workflow_name": "inf_wf", "input": {"a": -1e999}}',
+    )
+    for body in bodies:
+        r = client.post("/v2/executions", data=body, content_type="application/json", headers=a)
+        assert "NaN or Infinity" in fault(r, 400)
+    assert client.get("/v2/executions", headers=a).get_json()["executions"] == []
+    body = '{"name": "inf_env", "variables": "{\\"k\\": Infinity}"}'
+    r = client.post("/v2/environments", data=body, content_type="application/json", headers=a)
+    assert "NaN or Infinity" in fault(r, 400)
+
+
 def test_a_lone_surrogate_in_environment_variables_is_a_400(env: Any) -> None:
     client, a, _ = env
     body = '{"name": "sur_env", "variables": "{\\"k\\": \\"\\\\ud800\\"}"}'
