@@ -44,7 +44,7 @@ def list_all(ctx: ApiContext, kind: str, identifier: str) -> flask.Response:
 
 def _number(text: str) -> int:
     """A version number of the URL; 404 for anything that cannot be one."""
-    if not text.isdigit() or not 0 < int(text) <= MAX_VERSION:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_VERSION:
         raise NotFound(f"Version not found [version={text}]")
     return int(text)
 
