@@ -180,7 +180,7 @@ def test_version_numbers_that_cannot_exist(client: Any, deploy: dict[str, Any]) 
     for bad in ("0", "x", "99999999999999999999", "³", "٣"):  # digits that int() refuses or reads
         fault(client.get(f"/v2/workflows/deploy/versions/{bad}"), 404)
         fault(client.get(f"/v2/workflows/deploy/versions/1/diff/{bad}"), 404)
-    for bad in (0, -1, 2**40, True, 1.5, "2x"):
+    for bad in (0, -1, 2**40, True, 1.5, "2x", "³"):
         assert "Invalid workflow_version" in fault(
             start(client, "deploy", {"target": "a"}, workflow_version=bad), 400
         )

@@ -176,7 +176,7 @@ def parse_number(value: Any) -> int:
     text = (
         str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
     )
-    if not text.isdigit() or not 0 < int(text) < 2**31:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
         raise InvalidInput(f"Invalid workflow_version: {value!r} (expected a positive integer)")
     return int(text)
 
