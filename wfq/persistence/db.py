@@ -10,6 +10,7 @@ and never deadlocks on upgrade.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -54,9 +55,9 @@ def _sqlite_engine(url: str, begin: str, pool: dict[str, Any]) -> Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=60000")
+        _use_wal(cur)
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -64,6 +65,22 @@ def _sqlite_engine(url: str, begin: str, pool: dict[str, Any]) -> Engine:
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def _use_wal(cur: Any, wait_s: float = 60.0) -> None:
+    """Put the database file in WAL mode. Switching takes an exclusive lock that SQLite's busy
+    handler does not wait for: a connection opened while another (of this process or another,
+    e.g. a start-up's many threads on a fresh file) holds a lock is refused "database is
+    locked" at once. So retry until the file is in WAL mode (a no-op from then on)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _postgresql_engine(url: str, echo: bool, pool: dict[str, Any]) -> Engine:
