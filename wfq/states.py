@@ -6,6 +6,7 @@ The names are Mistral's (mistral/workflow/states.py) so that clients see the sam
 from __future__ import annotations
 
 import enum
+from typing import Protocol
 
 from wfq.errors import InvalidStateTransition
 
@@ -89,3 +90,20 @@ def check_transition(old: State | str, new: State | str) -> None:
     """Raise InvalidStateTransition unless `old -> new` is allowed."""
     if not can_transition(old, new):
         raise InvalidStateTransition(str(old), str(new))
+
+
+class HasState(Protocol):
+    """A workflow, task or action execution: anything whose `state` is a state name."""
+
+    state: str
+
+
+def change(record: HasState, new: State | str) -> None:
+    """Move `record` to `new` through the transition table (the one way a state is set).
+
+    Raises:
+        InvalidStateTransition: when the table does not allow `record.state -> new`.
+    """
+    new = State(new)
+    check_transition(record.state, new)
+    record.state = new.value
