@@ -34,6 +34,7 @@ services:
 lint: install
 	$(BIN)/ruff check wfq workers beat listener tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: install services lint
 	scripts/install-browser.sh

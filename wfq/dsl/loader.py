@@ -9,7 +9,7 @@ NUL or a lone surrogate (the database cannot store them).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -21,14 +21,17 @@ PARSE_ERROR = "Definition could not be parsed: "
 _TOO_DEEP = f"the document nests deeper than {MAX_DEPTH}"
 _LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # CSafeLoader (libyaml) has SafeLoader's interface but is not its subclass
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc]
+class _Loader(_Base):
     """SafeLoader that keeps timestamps as the strings they were written as (JSON has no dates)."""
 
 
-def _timestamp_as_text(loader: Any, node: yaml.ScalarNode) -> str:
+def _timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 

@@ -176,6 +176,7 @@ def join_context(run: Run, task: TaskRecord) -> None:
 
 def _join_need(run: Run, name: str) -> int:
     join = run.snap.spec.tasks[name].join
+    assert join is not None, name  # only a task with `join` waits for its inbound tasks
     inbound = run.snap.spec.inbound_tasks(name)
     return len(inbound) if join == "all" else int(join)
 

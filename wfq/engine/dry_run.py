@@ -18,7 +18,7 @@ from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
 from wfq.engine.run import Run
-from wfq.engine.snapshot import Snapshot
+from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
 from wfq.errors import ExpressionError, WfqError
 from wfq.states import COMPLETED, State
 from wfq.types import ActionInfo
@@ -36,10 +36,71 @@ MAX_RESUMES = 100
 
 
 class Record:
-    """A record the engine reads and changes: attributes from keyword arguments."""
+    """A record the engine reads and changes: attributes from keyword arguments (the engine
+    passes more than it reads, e.g. the names a stored row keeps)."""
 
     def __init__(self, **kw: Any) -> None:
         self.__dict__.update(kw)
+
+
+class ExecutionRow(Record):
+    """The workflow execution of a dry run (what `snapshot.ExecutionRecord` names)."""
+
+    id: str
+    workflow_id: str
+    workflow_name: str
+    workflow_namespace: str
+    state: str
+    state_info: str | None
+    input: dict[str, Any]
+    output: dict[str, Any]
+    params: dict[str, Any]
+    context: dict[str, Any]
+    published_global: dict[str, Any]
+    task_execution_id: str | None
+    root_execution_id: str | None
+    project_id: str
+    created_at: dt.datetime
+    updated_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class TaskRow(Record):
+    """A task execution of a dry run (what `snapshot.TaskRecord` names)."""
+
+    id: str
+    workflow_execution_id: str
+    name: str
+    type: str
+    state: str
+    state_info: str | None
+    in_context: dict[str, Any]
+    published: dict[str, Any]
+    result: Any
+    runtime_context: dict[str, Any]
+    processed: bool
+    error_handled: bool
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    timer_at: dt.datetime | None
+    with_items_values: Any
+
+
+class ActionRow(Record):
+    """An action execution of a dry run (what `snapshot.ActionRecord` names)."""
+
+    id: str
+    task_execution_id: str | None
+    name: str
+    state: str
+    state_info: str | None
+    input: dict[str, Any]
+    output: Any
+    runtime: dict[str, Any]
+    accepted: bool
+    item_index: int
+    attempt: int
 
 
 @dataclass
@@ -55,7 +116,7 @@ class World:
     now: dt.datetime
     mocked_actions: set[str] = field(default_factory=set)
     """Action names a mock answers: accepted even when no worker here knows them."""
-    counter: Any = field(default_factory=itertools.count)
+    counter: itertools.count[int] = field(default_factory=itertools.count)
     events: int = 0
 
     def new_id(self) -> str:
@@ -82,15 +143,15 @@ class DryRun:
                  params: dict[str, Any], parent_task_id: str | None = None, depth: int = 0) -> None:
         self.world, self.spec, self.depth = world, spec, depth
         env = params.get("env") or {}
-        self.execution = Record(
+        self.execution = ExecutionRow(
             id=world.new_id(), workflow_id=spec.name, workflow_name=spec.name, workflow_namespace="",
             state=State.IDLE.value, state_info=None, input=wf_input, output={}, params=dict(params),
             context={}, published_global={}, task_execution_id=parent_task_id, root_execution_id=None,
             project_id="", created_at=world.now, updated_at=None, finished_at=None,
         )
         self.env = env
-        self.tasks: list[Any] = []
-        self.actions: dict[str, Any] = {}
+        self.tasks: list[TaskRecord] = []
+        self.actions: dict[str, ActionRecord] = {}
         self.todo: list[cmd.Command] = []
         self.timers: list[cmd.ScheduleTimer] = []
         self.calls: list[dict[str, Any]] = []
@@ -102,14 +163,14 @@ class DryRun:
         world.mocked_actions.update(world.mocks.actions)
 
     def _snapshot(self) -> Snapshot:
-        def new_action(**kw: Any) -> Any:
-            rec = Record(worker=None, heartbeat_at=None, **kw)
+        def new_action(**kw: Any) -> ActionRow:
+            rec = ActionRow(worker=None, heartbeat_at=None, **kw)
             self.actions[rec.id] = rec
             return rec
 
         return Snapshot(
             execution=self.execution, spec=self.spec, tasks=self.tasks, actions=self.actions,
-            new_task=lambda **kw: Record(**kw), new_action=new_action, env=self.env,
+            new_task=TaskRow, new_action=new_action, env=self.env,
         )
 
     def handle(self, event: events.Event) -> None:
@@ -175,7 +236,7 @@ class DryRun:
             action.output = {"result": result}
         self.handle(events.ItemsCompleted(task_id))
 
-    def _call(self, action: Any) -> tuple[bool, Any]:
+    def _call(self, action: ActionRecord) -> tuple[bool, Any]:
         task = next(t for t in self.tasks if t.id == action.task_execution_id)
         base = (action.runtime or {}).get("action", action.name)
         base_input = (action.runtime or {}).get("input", action.input)
@@ -243,7 +304,7 @@ class DryRun:
             "notes": self.notes,
         }
 
-    def _task_report(self, task: Any) -> dict[str, Any]:
+    def _task_report(self, task: TaskRecord) -> dict[str, Any]:
         out = {
             "name": task.name, "task_execution_id": task.id, "state": task.state,
             "state_info": task.state_info, "published": task.published, "result": task.result,

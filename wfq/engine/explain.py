@@ -95,16 +95,13 @@ def _join(run: Run, task: TaskRecord) -> Reason:
     arrived = sorted({a.get("task_name") for a in task.runtime_context.get("triggered_by", [])} - {None})
     need = controller._join_need(run, task.name)  # the engine's own count of what releases it
     inbound = run.snap.spec.inbound_tasks(task.name)
-    missing = [
-        {"task": n, "can_still_arrive": controller._can_still_arrive(run, n, task.name, set())}
-        for n in inbound
-        if n not in arrived
-    ]
-    possible = [m["task"] for m in missing if m["can_still_arrive"]]
+    can_arrive = {n: controller._can_still_arrive(run, n, task.name, set()) for n in inbound if n not in arrived}
+    missing = [{"task": n, "can_still_arrive": ok} for n, ok in can_arrive.items()]
+    possible = [n for n, ok in can_arrive.items() if ok]
     msg = f"join of {task.name}: {len(arrived)} of {need} arrived"
     if missing:
         msg += f"; waiting for {', '.join(possible) or 'none that can still arrive'}"
-    gone = [m["task"] for m in missing if not m["can_still_arrive"]]
+    gone = [n for n, ok in can_arrive.items() if not ok]
     if gone:
         msg += f" ({', '.join(gone)} can no longer arrive)"
     return _reason(

@@ -154,7 +154,7 @@ def _kept_on_rerun(rc: dict[str, object], items: bool) -> dict[str, object]:
     and the children of earlier attempts (so that those no longer count), the versions of what
     it published (joins merge by them), and for a rerun of the failed items only, what they are
     and which succeeded."""
-    names = ("sub_attempt", "children_done", "versions")
+    names: tuple[str, ...] = ("sub_attempt", "children_done", "versions")
     if items:
         names += ("with_items", "sub_results")
     return {k: rc[k] for k in names if k in rc}

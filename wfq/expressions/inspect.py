@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import nodes
-from yaql.language import expressions as yaql_nodes  # type: ignore[import-untyped, unused-ignore]
+from yaql.language import expressions as yaql_nodes
 
 from wfq.expressions import jinja_evaluator, yaql_evaluator
 from wfq.expressions.base import JINJA_PATTERN, YAQL_PATTERN
@@ -96,6 +96,8 @@ def _check_function(name: str, found: References) -> None:
 
 def _walk_jinja(tree: nodes.Node, found: References) -> None:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        # find_all is typed by the tuple's common base (Expr); only these two have .node
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
         if isinstance(node.node, nodes.Name) and node.node.name == "_":
             key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
             if isinstance(key, str):

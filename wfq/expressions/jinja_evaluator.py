@@ -14,7 +14,7 @@ import json
 import re
 import string
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import jinja2
 from jinja2 import nodes
@@ -63,7 +63,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         return scope.charge_value(super().call(context, obj, *args, **kwargs))
 
     def _generate(self, source: nodes.Template, name: Any, filename: Any, defer_init: bool = False) -> str:
-        return super()._generate(_Bounded().visit(source), name, filename, defer_init)  # type: ignore[no-any-return]
+        return super()._generate(_Bounded().visit(source), name, filename, defer_init)
 
 
 class _Bounded(NodeTransformer):
@@ -209,7 +209,7 @@ def _check_sum(left: Any, right: Any) -> None:
             raise LimitExceeded(f"result would be longer than {MAX_SEQUENCE_LENGTH}")
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import regex
-from yaql.language import specs, yaqltypes  # type: ignore[import-untyped, unused-ignore]
+from yaql.language import specs, yaqltypes
 
 from wfq.expressions.base import DeadlineExceeded
 from wfq.expressions.limits import PARSE_CACHE_SIZE
