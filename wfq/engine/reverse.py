@@ -44,7 +44,7 @@ def schedule_ready(run: Run) -> None:
 
 def final_context(run: Run) -> dict[str, Any]:
     """A reverse workflow's final context is its target task's outbound context."""
-    target = run.snap.execution.params.get("task_name", "")
+    target = run.snap.execution.params.get("task_name")
     execs = run.snap.tasks_named(target)
     return data_flow.outbound_context(execs[-1]) if execs else {}
 

@@ -106,7 +106,7 @@ class Snapshot:
     """Largest published value set and workflow output stored, in KiB, as JSON (the
     `field_size_limit_kb` setting; 0: no limit). A larger one fails the task or execution."""
 
-    def tasks_named(self, name: str) -> list[TaskRecord]:
+    def tasks_named(self, name: str | None) -> list[TaskRecord]:
         """Every execution of the task `name`, oldest first."""
         return [t for t in self.tasks if t.name == name]
 
