@@ -31,8 +31,12 @@ example: install-run
 services:
 	scripts/services.sh
 
+# Packages kept in `ruff format` style; the rest join as they are reformatted (issue #20).
+FORMATTED = wfq/dsl wfq/expressions
+
 lint: install
 	$(BIN)/ruff check wfq workers beat listener tests
+	$(BIN)/ruff format --check $(FORMATTED)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

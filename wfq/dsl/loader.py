@@ -164,7 +164,9 @@ def _check_text(text: str, path: str) -> None:
     if problem:
         where = f"at '{path}'" if path else "at the top"
         kind = "a NUL character (\\u0000)" if problem == NUL_MESSAGE else "a lone UTF-16 surrogate"
-        raise DSLParseError(f"{PARSE_ERROR}a string {where} contains {kind}, which cannot be stored")
+        raise DSLParseError(
+            f"{PARSE_ERROR}a string {where} contains {kind}, which cannot be stored"
+        )
 
 
 def _mapping_entry(node: Any, key: str) -> tuple[Any, Any] | None:

@@ -89,7 +89,9 @@ def parse_retry(raw: Any, path: str, issues: list[Issue]) -> RetrySpec | None:
 def _key_issues(raw: dict[str, Any], path: str) -> list[Issue]:
     """Unknown keys and a missing `count`, worded as Mistral's JSON schema words them."""
     found = [
-        Issue(join_path(path, key), f"Additional properties are not allowed ('{key}' was unexpected)")
+        Issue(
+            join_path(path, key), f"Additional properties are not allowed ('{key}' was unexpected)"
+        )
         for key in raw
         if key not in _KEYS
     ]
@@ -125,5 +127,10 @@ def _extension_issues(raw: dict[str, Any], path: str) -> list[Issue]:
             continue
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or value < low or (high is not None and value > high):
-            found.append(Issue(join_path(path, key), f"retry {key} must be {what} or an expression, got {value!r}"))
+            found.append(
+                Issue(
+                    join_path(path, key),
+                    f"retry {key} must be {what} or an expression, got {value!r}",
+                )
+            )
     return found

@@ -14,7 +14,9 @@ from wfq.expressions import jinja_evaluator, yaql_evaluator
 from wfq.expressions.base import JINJA_PATTERN, YAQL_PATTERN
 from wfq.expressions.scope import FUNCTION_NAMES
 
-_JINJA_NAMES = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", *FUNCTION_NAMES})
+_JINJA_NAMES = frozenset(
+    {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", *FUNCTION_NAMES}
+)
 
 
 @dataclass
@@ -107,6 +109,10 @@ def _walk_jinja(tree: nodes.Node, found: References) -> None:
         if isinstance(call.node, nodes.Name) and call.node.name not in _JINJA_NAMES | assigned:
             found.unknown_functions.add(call.node.name)
     for flt in tree.find_all((nodes.Filter, nodes.Test)):
-        table = jinja_evaluator._ENV.filters if isinstance(flt, nodes.Filter) else jinja_evaluator._ENV.tests
+        table = (
+            jinja_evaluator._ENV.filters
+            if isinstance(flt, nodes.Filter)
+            else jinja_evaluator._ENV.tests
+        )
         if flt.name not in table:
             found.unknown_functions.add(flt.name)

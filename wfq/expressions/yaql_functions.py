@@ -77,7 +77,9 @@ class LazyFrozenDict(collections.abc.Mapping[str, Any]):
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, collections.abc.Mapping) and dict(self.items()) == dict(other.items())
+        return isinstance(other, collections.abc.Mapping) and dict(self.items()) == dict(
+            other.items()
+        )
 
 
 def _call(context: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -342,7 +344,9 @@ def _replace(context: Any, string: str, old: str, new: str, count: int = -1) -> 
     specs.method,
     specs.name("replace"),
 )
-def _replace_many(context: Any, string: str, str_delegate: Any, replacements: Any, count: int = -1) -> str:
+def _replace_many(
+    context: Any, string: str, str_delegate: Any, replacements: Any, count: int = -1
+) -> str:
     """`'ab'.replace({a => x, b => y})`: each pair in turn, each step charged before it is made."""
     for old, new in replacements.items():
         string = _replace(context, string, str_delegate(old), str_delegate(new), count)
