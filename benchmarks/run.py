@@ -192,9 +192,10 @@ def new_stack(a: argparse.Namespace, **kw: Any) -> Stack:
 
 def open_ctx(a: argparse.Namespace, stack: Stack) -> Ctx:
     """Start `stack`, connect the clients, warm both sides up."""
+    bare_text = ", bare Celery worker prefork x2" if stack.baseline else ""
     log(
         f"starting: database {stack.db_name}, redis db {stack.redis_db}, {a.workers} wfq worker(s) "
-        f"({_pool(a.concurrency)}), API, bare Celery worker prefork x2 (logs in {stack.logdir})"
+        f"({_pool(a.concurrency)}), API{bare_text}, wfq code: {stack.wfq_root} (logs in {stack.logdir})"
     )
     stack.start()
     if stack.baseline:  # the in-process bare Celery client sends to this stack's bare worker
