@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -746,17 +747,21 @@ def bench_v2(a: argparse.Namespace, url: str) -> dict[str, Any]:
 
 
 def snapshot(rev: str) -> tuple[Path, str]:
-    """A `git archive` of `rev` in a new temporary folder (to be removed), and its label."""
+    """A `git archive` of `rev` in a new temporary folder (to be removed), and its label. Its
+    benchmarks/ is left out: the harness (bare Celery, the slow server) is this repository's,
+    whatever the commit measured."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", "--short", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"not a commit: {rev} ({found.stderr.strip()})")
     tmp = Path(tempfile.mkdtemp(prefix="wfq-bench-src-"))
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
-    short = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", rev],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return tmp, f"git {rev} ({short}), snapshot"
+    shutil.rmtree(tmp / "benchmarks", ignore_errors=True)
+    return tmp, f"git {rev} ({found.stdout.strip()}), snapshot"
 
 
 def use_code(a: argparse.Namespace) -> Path | None:
@@ -805,8 +810,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if tmp_src is not None:
-            import shutil
-
             shutil.rmtree(tmp_src, ignore_errors=True)
     text = table(res)
     header = (
