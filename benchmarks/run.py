@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -147,6 +148,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--wfq-root", help="benchmark the wfq code in this directory (default: this repository)"
     )
     p.add_argument(
+        "--compare",
+        metavar="REV",
+        help="benchmark a snapshot of REV and the work tree (or --head/--wfq-root) side by side "
+        "in one run, repetitions interleaved; table in benchmarks/results/compare-latest.txt",
+    )
+    p.add_argument(
         "--keep-logs", action="store_true", help="keep the process logs (their folder is printed)"
     )
     p.add_argument("--out", help="JSON results file (default benchmarks/results/<time>.json)")
@@ -159,28 +166,86 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     a.big_items = a.big_items or (1000 if q else 10000)
     a.fanout_items = a.fanout_items or (10000 if q else 100000)
     a.scen = {s.strip() for s in a.scenarios.split(",") if s.strip()}
+    # --compare runs one repetition per call: the parts measured once per side (c's large
+    # with-items, f, j) run in its first call, bare Celery's minute-long ones (i's chord, c's
+    # large chord) only once in the whole run.
+    a.first_rep, a.once_bare = True, True
     return a
 
 
 # ---- the run ---------------------------------------------------------------------------------
-def run(a: argparse.Namespace) -> dict[str, Any]:
-    host, port = a.redis.split(":")
-    stack = Stack(
-        pg_admin_url=a.pg_admin,
-        redis_host=a.redis,
-        redis_db=a.redis_db,
-        workers=a.workers,
-        concurrency=a.concurrency,
-        waiting=bool(a.scen & {"g", "h", "i"}),
-        keep_logs=a.keep_logs,
-        wfq_root=a.root,
-        api_server=a.api,
-        api_workers=a.api_workers,
+def new_stack(a: argparse.Namespace, **kw: Any) -> Stack:
+    """The stack of `a` (not started); `kw` overrides a field (another code root, ...)."""
+    fields: dict[str, Any] = {
+        "pg_admin_url": a.pg_admin,
+        "redis_host": a.redis,
+        "redis_db": a.redis_db,
+        "workers": a.workers,
+        "concurrency": a.concurrency,
+        "waiting": bool(a.scen & {"g", "h", "i"}),
+        "keep_logs": a.keep_logs,
+        "wfq_root": a.root,
+        "api_server": a.api,
+        "api_workers": a.api_workers,
+    }
+    return Stack(**{**fields, **kw})
+
+
+def open_ctx(a: argparse.Namespace, stack: Stack) -> Ctx:
+    """Start `stack`, connect the clients, warm both sides up."""
+    bare_text = ", bare Celery worker prefork x2" if stack.baseline else ""
+    log(
+        f"starting: database {stack.db_name}, redis db {stack.redis_db}, {a.workers} wfq worker(s) "
+        f"({_pool(a.concurrency)}), API{bare_text}, wfq code: {stack.wfq_root} (logs in {stack.logdir})"
     )
+    stack.start()
+    if stack.baseline:  # the in-process bare Celery client sends to this stack's bare worker
+        os.environ["BENCH_BARE_BROKER"] = stack.redis_url
+        os.environ["BENCH_BARE_QUEUE"] = stack.bare_queue
+    from benchmarks.scenarios import Api, BareScenarios, Db, WfqScenarios
 
-    def on_term(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
+    api = Api(stack.api_url, timeout=600)
+    db = Db(stack.pg_url)
+    wfq = WfqScenarios(api, db)
+    bare = BareScenarios()
+    meter = cpu.CpuMeter(stack)
 
+    def cpu_of(fn: Any, *args: Any, **kw: Any) -> dict[str, Any]:
+        s0 = meter.start()
+        out = fn(*args, **kw)
+        out["cpu_ms"] = meter.stop(s0)
+        return out
+
+    log("warm-up")
+    bare.warm_up()
+    wfq.throughput(10, poll=0.02)
+    wfq.sequential("chain", 2, 10)
+    bare.throughput(20)
+    bare.chain(2)
+    return Ctx(a, stack, api, db, wfq, bare, cpu_of)
+
+
+def steps(scen: set[str]) -> list[tuple[str, Any]]:
+    """(result key, function of a Ctx) of the chosen scenarios, in the order they run."""
+    all_steps: list[tuple[str, set[str], Any]] = [
+        ("a", {"a"}, scenario_a),
+        ("b", {"b"}, lambda c: scenario_sequential(c, "b", "chain")),
+        ("d", {"d"}, lambda c: scenario_sequential(c, "d", "fork")),
+        ("c", {"c"}, scenario_c),
+        ("j", {"j"}, scenario_j),
+        ("e", {"e"}, lambda c: scale(c.a, c.stack, c.wfq)),
+        ("f", {"f"}, lambda c: cost(c.a, c.stack, c.api, c.db, c.wfq, c.bare)),
+        ("waiting", {"g", "h", "i"}, lambda c: waiting.run(c, log)),
+    ]
+    return [(key, fn) for key, keys, fn in all_steps if keys & scen]
+
+
+def on_term(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run(a: argparse.Namespace) -> dict[str, Any]:
+    stack = new_stack(a)
     signal.signal(signal.SIGTERM, on_term)
     res: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -192,61 +257,20 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     res["code"] = a.code
     t_start = time.monotonic()
     try:
-        log(
-            f"starting: database {stack.db_name}, redis db {a.redis_db}, {a.workers} wfq worker(s) "
-            f"({_pool(a.concurrency)}), API, bare Celery worker prefork x2 (logs in {stack.logdir})"
-        )
-        stack.start()
-        os.environ["BENCH_BARE_BROKER"] = stack.redis_url
-        os.environ["BENCH_BARE_QUEUE"] = stack.bare_queue
-        from benchmarks.scenarios import Api, BareScenarios, Db, WfqScenarios
-
-        api = Api(stack.api_url, timeout=600)
-        db = Db(stack.pg_url)
-        wfq = WfqScenarios(api, db)
-        bare = BareScenarios()
-        meter = cpu.CpuMeter(stack)
-
-        def cpu_of(fn: Any, *args: Any, **kw: Any) -> dict[str, Any]:
-            s0 = meter.start()
-            out = fn(*args, **kw)
-            out["cpu_ms"] = meter.stop(s0)
-            return out
-
+        ctx = open_ctx(a, stack)
         res["stack"] = {
             "api": stack.api_url,
             "database": stack.db_name,
             "redis": stack.redis_url,
             "queue": stack.queue,
         }
-        log("warm-up")
-        bare.warm_up()
-        wfq.throughput(10, poll=0.02)
-        wfq.sequential("chain", 2, 10)
-        bare.throughput(20)
-        bare.chain(2)
-
-        ctx = Ctx(a, stack, api, db, wfq, bare, cpu_of)
-        if "a" in a.scen:
-            res["a"] = scenario_a(ctx)
-        for key, kind in (("b", "chain"), ("d", "fork")):
-            if key in a.scen:
-                res[key] = scenario_sequential(ctx, key, kind)
-        if "c" in a.scen:
-            res["c"] = scenario_c(ctx)
-        if "j" in a.scen:
-            res["j"] = scenario_j(ctx)
-        if "e" in a.scen:
-            res["e"] = scale(a, stack, wfq)
-        if "f" in a.scen:
-            res["f"] = cost(a, stack, api, db, wfq, bare, host, int(port))
-        if a.scen & {"g", "h", "i"}:
-            res["waiting"] = waiting.run(ctx, log)
+        for key, fn in steps(a.scen):
+            res[key] = fn(ctx)
         if not a.no_profile:
-            res["profile"] = profile(a, stack, api, wfq)
+            res["profile"] = profile(a, stack, ctx.api, ctx.wfq)
         if a.url == "started":
             res["bench_v2"] = bench_v2(a, stack.api_url)
-        db.close()
+        ctx.db.close()
     finally:
         log("stopping processes, dropping the database")
         stack.stop()
@@ -324,6 +348,8 @@ def scenario_c(c: Ctx) -> dict[str, Any]:
             f"c rep {r + 1}: wfq with-items {a.items} {x['observed_s']:.2f}s observed, "
             f"{x['db_s'] or 0:.2f}s in db ({x['state']}) | bare chord {y['s']:.2f}s"
         )
+    if not a.first_rep:
+        return out
     log(f"c: with-items over {a.big_items} (once, peak RSS sampled)")
     c.api.timeout = a.big_timeout
     rss = {"wfq workers": stack.worker_pids, "api": lambda: stack.api.pids()}
@@ -334,7 +360,8 @@ def scenario_c(c: Ctx) -> dict[str, Any]:
         / 1024,
         "api (max of processes)": max(rss_kb(p, "VmHWM") for p in stack.api.pids()) / 1024,
     }
-    y = c.cpu_of(c.bare.chord, a.big_items) if a.bare_big or a.big_items <= 2000 else None
+    bare_big = a.once_bare and (a.bare_big or a.big_items <= 2000)
+    y = c.cpu_of(c.bare.chord, a.big_items) if bare_big else None
     out["big"] = {"wfq": big, "bare": y}
     log(
         f"c big: wfq {big['observed_s']:.1f}s observed, {big['db_s'] or 0:.1f}s in db "
@@ -418,18 +445,19 @@ def cost(
     db: Any,
     wfq: Any,
     bare: Any,
-    host: str,
-    port: int,
 ) -> dict[str, Any]:
     """f: Redis commands, PostgreSQL transactions and row writes per task; storage per execution."""
     from benchmarks import workflows
+
+    host, port_text = stack.redis_host.split(":")
+    port = int(port_text)
 
     n_exec = 5 if a.quick else 10
     size = 10
     name = f"bench_cost_{stack.run_id}"
     api.put_workflow(workflows.chain(name, size))
     log(f"f: idle Redis traffic for 4 s, then {n_exec} chains of {size} under MONITOR")
-    idle = costs.idle_rates(host, port, a.redis_db, 4.0)
+    idle = costs.idle_rates(host, port, stack.redis_db, 4.0)
     # PostgreSQL traffic while idle (worker heartbeat threads), measured over one settle period
     time.sleep(costs.PG_STATS_SETTLE_S)
     pga, ta = costs.pg_db_stats(a.pg_admin, stack.db_name), time.monotonic()
@@ -439,7 +467,7 @@ def cost(
     q0 = db.queries
     tables0 = costs.pg_table_stats(db.conn)
     db.queries += 1
-    with costs.RedisMonitor(host, port, a.redis_db) as mon:
+    with costs.RedisMonitor(host, port, stack.redis_db) as mon:
         ids = [api.start(name) for _ in range(n_exec)]
         # wait through the database (no API polling: its reads would count as transactions)
         deadline = time.monotonic() + 120
@@ -481,7 +509,7 @@ def cost(
         ),
     }
     # bare Celery: the same chain, same MONITOR
-    with costs.RedisMonitor(host, port, a.redis_db) as mon_b:
+    with costs.RedisMonitor(host, port, stack.redis_db) as mon_b:
         bare.chain(n_exec, size)
         mon_b.settle(idle["total"])
     bare_redis = costs.net(mon_b, idle)
@@ -493,7 +521,7 @@ def cost(
     time.sleep(costs.PG_STATS_SETTLE_S)
     pgi0, ti0 = costs.pg_db_stats(a.pg_admin, stack.db_name), time.monotonic()
     qi0 = db.queries
-    with costs.RedisMonitor(host, port, a.redis_db) as mon_i:
+    with costs.RedisMonitor(host, port, stack.redis_db) as mon_i:
         ex = api.start(fan, {"items": list(range(n_items))})
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -718,66 +746,92 @@ def bench_v2(a: argparse.Namespace, url: str) -> dict[str, Any]:
             os.unlink(out)
 
 
+def snapshot(rev: str) -> tuple[Path, str]:
+    """A `git archive` of `rev` in a new temporary folder (to be removed), and its label. Its
+    benchmarks/ is left out: the harness (bare Celery, the slow server) is this repository's,
+    whatever the commit measured."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", "--short", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"not a commit: {rev} ({found.stderr.strip()})")
+    tmp = Path(tempfile.mkdtemp(prefix="wfq-bench-src-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
+    shutil.rmtree(tmp / "benchmarks", ignore_errors=True)
+    return tmp, f"git {rev} ({found.stdout.strip()}), snapshot"
+
+
 def use_code(a: argparse.Namespace) -> Path | None:
     """Where wfq is imported from; with --head, a temporary snapshot (returned to be removed)."""
     tmp = None
     if a.head:
-        tmp = Path(tempfile.mkdtemp(prefix="wfq-bench-src-"))
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", a.head], check=True, capture_output=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
-        rev = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", a.head],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        a.root, a.code = tmp, f"git {a.head} ({rev}), snapshot"
+        tmp, a.code = snapshot(a.head)
+        a.root = tmp
     elif a.wfq_root:
         a.root, a.code = Path(a.wfq_root).resolve(), str(Path(a.wfq_root).resolve())
     else:
         a.root, a.code = ROOT, "work tree"
-    if a.root != ROOT:
-        sys.path.insert(0, str(a.root))  # this process imports wfq too (the in-process harness)
+    # this process imports wfq too (the in-process harness of the profile; --compare has none)
+    if a.root != ROOT and not a.compare:
+        sys.path.insert(0, str(a.root))
     return tmp
+
+
+def describe(res: dict[str, Any]) -> str:
+    """The machine, its load and the setup of a run, for a table's header."""
+    args = res["args"]
+    api = args["api"] + (f" x{args['api_workers']}" if args["api"] != "wfq" else "")
+    return (
+        f"{res['started']}, {res['machine']['cpus']} CPUs, load "
+        f"{res['machine']['load_before'][0]:.2f} -> {res['machine']['load_after'][0]:.2f}, "
+        f"{args['workers']} wfq worker(s) ({_pool(args['concurrency'])}), API {api}, "
+        f"reps {args['reps']} (medians)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
-    snapshot = use_code(a)
+    tmp_src = use_code(a)
     if a.url and a.url != "started":
         j = bench_v2(a, a.url)
         print(bench_v2_table(j))
         return 0
     try:
+        if a.compare:
+            from benchmarks import compare  # it builds on this module
+
+            return compare.main(a)
         res = run(a)
     except KeyboardInterrupt:
         log("interrupted")
         return 130
     finally:
-        if snapshot is not None:
-            import shutil
-
-            shutil.rmtree(snapshot, ignore_errors=True)
+        if tmp_src is not None:
+            shutil.rmtree(tmp_src, ignore_errors=True)
     text = table(res)
     header = (
-        f"wfq vs bare Celery — {res['started']}, {res['machine']['cpus']} CPUs, load "
-        f"{res['machine']['load_before'][0]:.2f} -> {res['machine']['load_after'][0]:.2f}, "
-        f"{res['args']['workers']} wfq worker(s) ({_pool(res['args']['concurrency'])}), API {res['args']['api']}"
-        + (f" x{res['args']['api_workers']}" if res["args"]["api"] != "wfq" else "")
-        + ", "
-        f"reps {res['args']['reps']} (medians), wfq code: {res['code']}, run took {res['duration_s']:.0f} s"
+        f"wfq vs bare Celery — {describe(res)}, wfq code: {res['code']}, "
+        f"run took {res['duration_s']:.0f} s"
     )
     if "bench_v2" in res:
         text += "\n\n" + bench_v2_table(res["bench_v2"])
     print(header + "\n\n" + text)
-    RESULTS.mkdir(exist_ok=True)
-    out = Path(a.out) if a.out else RESULTS / time.strftime("%Y%m%d-%H%M%S.json")
-    out.write_text(json.dumps(res, indent=2, default=str) + "\n")
-    (RESULTS / "latest.txt").write_text(header + "\n\n" + text + "\n")
-    log(f"results: {out} (table also in {RESULTS / 'latest.txt'})")
+    save(res, header + "\n\n" + text, a.out)
     return 0
+
+
+def save(res: dict[str, Any], text: str, out: str | None, prefix: str = "") -> None:
+    """The figures to `out` (default results/<prefix><time>.json), the table to
+    results/<prefix>latest.txt."""
+    RESULTS.mkdir(exist_ok=True)
+    path = Path(out) if out else RESULTS / time.strftime(f"{prefix}%Y%m%d-%H%M%S.json")
+    latest = RESULTS / f"{prefix}latest.txt"
+    path.write_text(json.dumps(res, indent=2, default=str) + "\n")
+    latest.write_text(text + "\n")
+    log(f"results: {path} (table also in {latest})")
 
 
 if __name__ == "__main__":

@@ -152,6 +152,9 @@ class Stack:
     """threads of the bare Celery baseline of g-i: wfq's default `worker_slots`."""
     baseline: bool = True
     """Start the bare Celery worker of the baseline (a-f); the cost counts need none."""
+    fresh_redis: bool = True
+    """Flush the Redis db at start; False for the second stack of `--compare`, which shares the
+    db (and the bare worker) of the first one: a flush would remove its queues' bindings."""
     api_database_url: str = ""
     """The API's WFQ_DATABASE_URL when it differs from the workers' (another role)."""
     waiting: bool = False
@@ -271,7 +274,8 @@ class Stack:
 
     def start(self) -> Stack:
         self._check_redis_db()
-        self.redis().flushdb()
+        if self.fresh_redis:
+            self.redis().flushdb()
         self._admin(f'CREATE DATABASE "{self.db_name}"')
         self.db_created = True
         subprocess.run(
