@@ -11,12 +11,9 @@ from celery.backends.redis import RedisBackend
 
 from wfq import logging_setup
 from wfq import settings as settings_mod
-from wfq.actions.registry import ActionRegistry
+from wfq.composition import build_services
 from wfq.dispatch import names
-from wfq.dispatch.celery import CeleryDispatcher
-from wfq.persistence.db import Database
 from wfq.services.context import Services
-from wfq.services.timers import Timers
 from wfq.settings import Settings
 from workers import membership  # noqa: F401 - connects the service-membership signals
 
@@ -33,7 +30,8 @@ class QuietRedisBackend(RedisBackend):
 
 
 class WfqCelery(Celery):
-    """A Celery app that owns the wfq Services of its process (built lazily, after fork)."""
+    """A Celery app that owns the wfq Services of its process (built lazily, after fork, by the
+    composition root; a worker's have the engine lane's timers)."""
 
     wfq_settings: Settings
     _services: Services | None = None
@@ -41,14 +39,7 @@ class WfqCelery(Celery):
     @property
     def services(self) -> Services:
         if self._services is None:
-            s = self.wfq_settings
-            self._services = Services(
-                settings=s,
-                db=Database.from_settings(s),
-                dispatcher=CeleryDispatcher(self, s.queue, s.engine_queue),
-                registry=ActionRegistry.load(s),
-                timers=Timers(s.worker_engine_slots),
-            )
+            self._services = build_services(self.wfq_settings, self, engine_lane=True)
         return self._services
 
     def _get_backend(self) -> Any:

@@ -34,6 +34,9 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 
 
 BROKER_ERRORS = _broker_errors()
+CeleryApp = Celery
+"""The type of the app a CeleryDispatcher sends through, for modules that must not import
+celery themselves (the composition root)."""
 
 
 def _publishing(fn: Any) -> Any:
