@@ -33,11 +33,13 @@ services:
 
 # ruff (style, complexity <= 10, no import inside a function: ruff.toml), the import contracts
 # (layers, who may import SQLAlchemy and the broker clients: .importlinter), and no import
-# circle inside a package (scripts/check_cycles.py).
+# circle inside a package (scripts/check_cycles.py), and one composition root
+# (scripts/check_composition_root.py: only wfq/composition.py builds Services).
 lint: install
 	$(BIN)/ruff check wfq workers beat listener tests
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_cycles.py
+	$(BIN)/python scripts/check_composition_root.py
 #	Wanted once the tree is formatted (`ruff format wfq workers beat listener tests`, one commit
 #	by the integrator after the parallel branches are merged: it rewrites ~200 files):
 #	$(BIN)/ruff format --check wfq workers beat listener tests

@@ -1,10 +1,12 @@
-"""One composition root: `wfq.composition.build_services` is the only code of wfq/, workers/,
-beat/ and listener/ that constructs a `Services` (import-linter cannot see calls, so the
-syntax trees are read here). Tests and benchmarks build their own with test doubles."""
+"""The composition root: wfq.composition.build_services is the only code of wfq/, workers/,
+beat/ and listener/ that constructs a `Services` (scripts/check_composition_root.py, which
+`make lint` runs, reads the syntax trees), and it gives the engine lane's timers only to
+processes that run a worker."""
 
 from __future__ import annotations
 
-import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from wfq.composition import build_services
@@ -12,33 +14,14 @@ from wfq.services.context import Services
 from wfq.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("wfq", "workers", "beat", "listener")
-COMPOSITION_ROOT = Path("wfq/composition.py")
-
-
-def _constructions(path: Path) -> list[int]:
-    """Lines of `path` that call `Services(...)` (by name or as an attribute)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    lines = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name == "Services":
-                lines.append(node.lineno)
-    return lines
 
 
 def test_only_the_composition_root_builds_services() -> None:
-    found = {
-        f"{path.relative_to(ROOT)}:{line}"
-        for package in PACKAGES
-        for path in sorted((ROOT / package).rglob("*.py"))
-        for line in _constructions(path)
-        if path.relative_to(ROOT) != COMPOSITION_ROOT
-    }
-    assert found == set(), "build Services with wfq.composition.build_services instead"
-    assert _constructions(ROOT / COMPOSITION_ROOT), "the composition root builds Services"
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_composition_root.py")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 class _App:

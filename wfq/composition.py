@@ -3,7 +3,8 @@ beat, listener, `wfq run`) from its settings and the Celery app it sends through
 
 It sits between workers/ and wfq.services in the layers (.importlinter): every entry point can
 call it, and it knows only what a `Services` is made of (database, dispatcher, action registry,
-the engine lane's timers). tests/test_composition.py checks that nothing else calls `Services(`.
+the engine lane's timers). scripts/check_composition_root.py (make lint) checks that nothing
+else calls `Services(`.
 """
 
 from __future__ import annotations
