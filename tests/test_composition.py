@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_only_the_composition_root_builds_services() -> None:
     check = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "check_composition_root.py")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert check.returncode == 0, check.stdout + check.stderr
 

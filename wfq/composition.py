@@ -17,7 +17,9 @@ from wfq.services.timers import Timers
 from wfq.settings import Settings
 
 
-def build_services(settings: Settings, celery_app: CeleryApp, *, engine_lane: bool = False) -> Services:
+def build_services(
+    settings: Settings, celery_app: CeleryApp, *, engine_lane: bool = False
+) -> Services:
     """The Services of one process, sending through `celery_app`.
 
     Args:

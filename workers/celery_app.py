@@ -19,7 +19,9 @@ class QuietRedisBackend(RedisBackend):
     """The Redis result backend, for chords only: wfq never waits on a task's result, so a
     sender does not subscribe to the result of every chord header task it publishes."""
 
-    def add_pending_result(self, result: Any, weak: bool = False, start_drainer: bool = True) -> Any:
+    def add_pending_result(
+        self, result: Any, weak: bool = False, start_drainer: bool = True
+    ) -> Any:
         return result
 
     def remove_pending_result(self, result: Any) -> Any:
@@ -40,7 +42,9 @@ class WfqCelery(Celery):
         return self._services
 
     def _get_backend(self) -> Any:
-        backend_cls, url = backends.by_url(self.backend_cls or self.conf.result_backend, self.loader)
+        backend_cls, url = backends.by_url(
+            self.backend_cls or self.conf.result_backend, self.loader
+        )
         if issubclass(backend_cls, RedisBackend):
             backend_cls = QuietRedisBackend
         return backend_cls(app=self, url=url)

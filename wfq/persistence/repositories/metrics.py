@@ -43,7 +43,10 @@ def task_counts(
 
 
 def execution_durations(
-    session: Session, project_id: str, since: dt.datetime, bounds: Sequence[float],
+    session: Session,
+    project_id: str,
+    since: dt.datetime,
+    bounds: Sequence[float],
     finished_states: Sequence[str],
 ) -> list[HistogramRow]:
     """Per workflow: finished executions created since `since`, created to finished."""
