@@ -12,7 +12,7 @@ from wfq.errors import Unavailable
 from wfq.services import actions, cron_firing, executions, notify, recovery
 
 if TYPE_CHECKING:
-    from workers.app import WfqCelery
+    from workers.celery_app import WfqCelery
 
 
 log = logging.getLogger("wfq.workers")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq.actions.registry import ActionRegistry
+from wfq.persistence.db import Session
 from wfq.persistence.models import ActionDefinition
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.services import dynamic_actions, versions

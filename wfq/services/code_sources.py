@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq.actions import dynamic
 from wfq.errors import Conflict, Forbidden, InvalidInput, NotFound
-from wfq.persistence.db import DuplicateRow
+from wfq.persistence.db import DuplicateRow, Session
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import CodeSource
 from wfq.persistence.repositories import definitions as repo

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass
 
 from croniter import croniter
 
 from wfq.errors import WfqError
 from wfq.persistence.db import DuplicateRow
+from wfq.persistence.ids import cron_execution_id
 from wfq.persistence.repositories import cron_firing as repo
 from wfq.services import executions
 from wfq.services.context import Services
 
 log = logging.getLogger("wfq.cron")
-NAMESPACE = uuid.UUID("5b1f8d2e-7c55-4c1a-9a39-7d0c2f0e6a11")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,7 @@ def next_instant(pattern: str, after: dt.datetime) -> dt.datetime:
 
 def execution_id_for(trigger_id: str, instant: dt.datetime) -> str:
     """The id of the execution a trigger starts for an instant (the same in every scheduler)."""
-    return str(uuid.uuid5(NAMESPACE, f"{trigger_id}@{instant.isoformat()}"))
+    return cron_execution_id(trigger_id, instant)
 
 
 MIN_WAIT_S = 0.1

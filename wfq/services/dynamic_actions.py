@@ -8,12 +8,10 @@ import threading
 import types
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq.actions import dynamic
 from wfq.actions.base import Action
 from wfq.errors import Conflict, InvalidInput, NotFound
-from wfq.persistence.db import DuplicateRow
+from wfq.persistence.db import DuplicateRow, Session
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionDefinition, CodeSource, DynamicActionDefinition
 from wfq.persistence.repositories import definitions as repo

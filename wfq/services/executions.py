@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq import dsl, engine, expressions
 from wfq.engine import ExecutionCompleted, ExecutionPausedOrResumed, StartSubworkflow, adhoc
 from wfq.errors import Conflict, InvalidInput, NotFound
 from wfq.logging_setup import bind, log_context
-from wfq.persistence.db import DuplicateRow
+from wfq.persistence.db import DuplicateRow, Session
 from wfq.persistence.models import (
     ActionExecution,
     Environment,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq import dsl, engine, expressions
 from wfq.engine import data_flow
 from wfq.logging_setup import log_context
+from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo

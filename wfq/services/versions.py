@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq.errors import InvalidInput, NotFound
+from wfq.persistence.db import Session
 from wfq.persistence.models import ActionDefinition, DefinitionVersion, Workbook, WorkflowDefinition
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import versions as repo

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -369,8 +369,6 @@ def children_of(session: Session, execution_id: str) -> list[WorkflowExecution]:
 
 def delete_execution_tree(session: Session, execution_id: str) -> None:
     """Delete an execution, its tasks and action executions, and its children, recursively."""
-    from sqlalchemy import delete
-
     for child in children_of(session, execution_id):
         delete_execution_tree(session, child.id)
     session.execute(delete(ActionExecution).where(ActionExecution.workflow_execution_id == execution_id))
