@@ -11,6 +11,9 @@ from typing import Any
 
 from flask_restx import Api, Model, fields
 
+from wfq import fields as described
+from wfq.fields import Field, Kind, Resource
+
 _JSON = "a JSON-encoded string"
 _TS = "UTC timestamp, 'YYYY-MM-DD HH:MM:SS'"
 
@@ -96,6 +99,42 @@ class AnyValue(fields.Raw):
     __schema_type__ = None  # type: ignore[assignment]
 
 
+_KINDS: dict[tuple[Kind, bool], Any] = {
+    (Kind.STRING, False): fields.String,
+    (Kind.STRING, True): NullableString,
+    (Kind.TIMESTAMP, False): fields.String,
+    (Kind.TIMESTAMP, True): NullableString,
+    (Kind.INTEGER, False): fields.Integer,
+    (Kind.INTEGER, True): NullableInteger,
+    (Kind.BOOLEAN, False): fields.Boolean,
+    (Kind.ANY, False): AnyValue,
+    (Kind.ANY, True): AnyValue,
+}
+
+
+def field_model(field: Field, nested: Model | None = None) -> Any:
+    """The flask-restx field documenting one described field (`nested`: the model of an
+    OBJECT field)."""
+    if field.kind is Kind.OBJECT:
+        return fields.Nested(nested, description=field.doc or None)
+    if field.kind is Kind.STRINGS:
+        kind = NullableList if field.nullable else fields.List
+        return kind(fields.String, description=field.doc or None)
+    if field.kind in (Kind.STRING, Kind.TIMESTAMP):
+        return _KINDS[field.kind, field.nullable](description=field.doc)
+    return _KINDS[field.kind, field.nullable](description=field.doc or None)
+
+
+def properties(resource: Resource, **nested: Model) -> dict[str, Any]:
+    """The properties of a described resource's response model, in Mistral's order.
+
+    Args:
+        resource: the description.
+        nested: the models of its OBJECT fields, by field name.
+    """
+    return {f.name: field_model(f, nested.get(f.name)) for f in resource.shown}
+
+
 def _str(desc: str = "") -> Any:
     return fields.String(description=desc)
 
@@ -128,29 +167,6 @@ _WORKFLOW = {
     "project_id": _str(),
     **_stamps(),
 }
-_EXECUTION = {
-    "id": _str(),
-    "workflow_id": _str(),
-    "workflow_name": _str(),
-    "workflow_namespace": _str(),
-    "description": _str(),
-    "tags": fields.List(fields.String),
-    "params": _str(_JSON),
-    "task_execution_id": _null_str(),
-    "root_execution_id": _null_str(),
-    "state": _str(),
-    "state_info": _null_str(),
-    "input": _str(_JSON),
-    "output": _str(_JSON + " (not in lists)"),
-    "published_global": _str(_JSON + " (GET only)"),
-    "project_id": _str(),
-    "cron_trigger_id": _null_str("the cron trigger that started it, or null"),
-    "workflow_version": NullableInteger(
-        description="wfq extension: the version of the workflow definition it runs "
-        "(null when started before versions were kept)"
-    ),
-    **_stamps(),
-}
 _EXECUTION_CREATE = {
     "workflow_id": _str("id of the workflow (recommended)"),
     "workflow_name": _str("name of the workflow"),
@@ -164,26 +180,6 @@ _EXECUTION_CREATE = {
         "params.workflow_version works too"
     ),
 }
-_TASK = {
-    "id": _str(),
-    "name": _str(),
-    "type": _str("ACTION or WORKFLOW"),
-    "workflow_name": _str(),
-    "workflow_namespace": _str(),
-    "workflow_id": _str(),
-    "workflow_execution_id": _str(),
-    "tags": fields.List(fields.String),
-    "state": _str(),
-    "state_info": _null_str(),
-    "project_id": _str(),
-    "runtime_context": _str(_JSON),
-    "published": _str(_JSON),
-    "result": _null_str(_JSON + " (GET only)"),
-    "processed": fields.Boolean,
-    "started_at": _null_str(_TS),
-    "finished_at": _null_str(_TS),
-    **_stamps(),
-}
 _ITEMS_PROGRESS = {
     "total": fields.Integer(description="how many items the task has"),
     "done": fields.Integer(description="items finished (succeeded, failed or cancelled)"),
@@ -191,24 +187,6 @@ _ITEMS_PROGRESS = {
     "failed": fields.Integer(description="items that failed (ERROR)"),
     "running": fields.Integer(description="items in flight now"),
     "eta_seconds": NullableFloat(description="estimated seconds left at the pace so far; null until an item is done"),
-}
-_ACTION_EXECUTION = {
-    "id": _null_str("null for a direct run whose result is not saved"),
-    "name": _str(),
-    "workflow_name": _null_str(),
-    "workflow_namespace": _str(),
-    "task_name": _null_str("the task's name (null for a direct run)"),
-    "task_execution_id": _null_str(),
-    "state": _str(),
-    "state_info": _null_str(),
-    "tags": NullableList(fields.String, description="null, as Mistral"),
-    "description": _str(),
-    "project_id": _str(),
-    "accepted": fields.Boolean,
-    "input": _str(_JSON),
-    "output": _null_str(_JSON + ' {"result": ...} (GET only)'),
-    "created_at": _null_str(_TS + "; null for a direct run whose result is not saved"),
-    "updated_at": _null_str(_TS),
 }
 _ACTION_RESULT = {
     "state": _str("SUCCESS, ERROR or CANCELLED (PAUSED and RUNNING: asynchronous actions)"),
@@ -303,18 +281,10 @@ _CRON_TRIGGER_CREATE = {
 def build(api: Api) -> Models:
     """Register every model on `api` and return them."""
     workflow = api.model("Workflow", _WORKFLOW)
-    execution = api.model("Execution", _EXECUTION)
+    execution = api.model("Execution", properties(described.EXECUTION))
     progress = api.model("ItemsProgress", _ITEMS_PROGRESS)
-    task = api.model(
-        "Task",
-        {
-            **_TASK,
-            "progress": fields.Nested(
-                progress, description="wfq extension, with-items tasks only (absent on others): items done of total"
-            ),
-        },
-    )
-    action_execution = api.model("ActionExecution", _ACTION_EXECUTION)
+    task = api.model("Task", properties(described.TASK, progress=progress))
+    action_execution = api.model("ActionExecution", properties(described.ACTION_EXECUTION))
     workbook = api.model("Workbook", _WORKBOOK)
     action = api.model("Action", _ACTION)
     environment = api.model("Environment", _ENVIRONMENT)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wfq import fields as described
+
 
 @dataclass(frozen=True, slots=True)
 class Shape:
@@ -21,6 +23,19 @@ class Shape:
     list_omits: frozenset[str]
     filterable: frozenset[str]
     always: tuple[str, ...] = ("id",)
+
+
+def of(resource: described.Resource) -> Shape:
+    """The shape of a described resource."""
+    shown = resource.shown
+    return Shape(
+        plural=resource.plural,
+        fields=tuple(f.name for f in shown),
+        json_fields=frozenset(f.name for f in shown if f.json),
+        list_omits=frozenset(f.name for f in shown if not f.listed),
+        filterable=resource.filterable,
+        always=("id", *(f.name for f in shown if f.always and f.name != "id")),
+    )
 
 
 _STAMPS = ("created_at", "updated_at")
@@ -49,134 +64,9 @@ WORKFLOW = Shape(
     always=("id", "interface"),
 )
 
-EXECUTION = Shape(
-    plural="executions",
-    fields=(
-        "id",
-        "workflow_id",
-        "workflow_name",
-        "workflow_namespace",
-        "description",
-        "tags",
-        "params",
-        "task_execution_id",
-        "root_execution_id",
-        "state",
-        "state_info",
-        "input",
-        "output",
-        "published_global",
-        "created_at",
-        "updated_at",
-        "project_id",
-        "cron_trigger_id",
-        "workflow_version",
-    ),
-    json_fields=frozenset({"input", "output", "params", "published_global"}),
-    list_omits=frozenset({"output", "published_global"}),
-    filterable=frozenset(
-        {
-            "id",
-            "workflow_id",
-            "workflow_name",
-            "workflow_namespace",
-            "cron_trigger_id",
-            "description",
-            "state",
-            "state_info",
-            "task_execution_id",
-            "root_execution_id",
-            "project_id",
-            "workflow_version",
-            *_STAMPS,
-        }
-    ),
-)
-
-TASK = Shape(
-    plural="tasks",
-    fields=(
-        "id",
-        "name",
-        "type",
-        "workflow_name",
-        "workflow_namespace",
-        "workflow_id",
-        "workflow_execution_id",
-        "tags",
-        "state",
-        "state_info",
-        "project_id",
-        "runtime_context",
-        "published",
-        "result",
-        "processed",
-        "created_at",
-        "updated_at",
-        "started_at",
-        "finished_at",
-        "progress",
-    ),
-    json_fields=frozenset({"published", "runtime_context", "result"}),
-    list_omits=frozenset({"result"}),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "type",
-            "workflow_name",
-            "workflow_namespace",
-            "workflow_id",
-            "workflow_execution_id",
-            "state",
-            "state_info",
-            "project_id",
-            "processed",
-            "started_at",
-            "finished_at",
-            *_STAMPS,
-        }
-    ),
-)
-
-ACTION_EXECUTION = Shape(
-    plural="action_executions",
-    fields=(
-        "id",
-        "workflow_name",
-        "workflow_namespace",
-        "task_name",
-        "task_execution_id",
-        "state",
-        "state_info",
-        "tags",
-        "name",
-        "description",
-        "project_id",
-        "accepted",
-        "input",
-        "output",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"input", "output"}),
-    list_omits=frozenset({"output"}),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "workflow_name",
-            "workflow_namespace",
-            "task_execution_id",
-            "description",
-            "state",
-            "state_info",
-            "project_id",
-            "accepted",
-            *_STAMPS,
-        }
-    ),
-)
+EXECUTION = of(described.EXECUTION)
+TASK = of(described.TASK)
+ACTION_EXECUTION = of(described.ACTION_EXECUTION)
 
 
 WORKBOOK = Shape(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wfq import fields as described
 from wfq.persistence.models import (
     ActionDefinition,
     ActionExecution,
@@ -53,72 +54,17 @@ def workflow(row: WorkflowDefinition) -> dict[str, Any]:
 
 
 def execution(row: WorkflowExecution) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "workflow_id": row.workflow_id,
-        "workflow_name": row.workflow_name,
-        "workflow_namespace": row.workflow_namespace,
-        "description": row.description,
-        "tags": row.tags or [],
-        "params": row.params,
-        "task_execution_id": row.task_execution_id,
-        "root_execution_id": row.root_execution_id,
-        "state": row.state,
-        "state_info": row.state_info,
-        "input": row.input,
-        "output": row.output,
-        "published_global": row.published_global,
-        "cron_trigger_id": row.cron_trigger_id,
-        "project_id": row.project_id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at or row.created_at,
-        "workflow_version": row.workflow_version,
-    }
+    return described.view(described.EXECUTION, row)
 
 
 def task(row: TaskExecution) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "type": row.type,
-        "workflow_name": row.workflow_name,
-        "workflow_namespace": row.workflow_namespace,
-        "workflow_id": row.workflow_id,
-        "workflow_execution_id": row.workflow_execution_id,
-        "tags": row.tags or [],
-        "state": row.state,
-        "state_info": row.state_info,
-        "project_id": row.project_id,
-        "runtime_context": row.runtime_context,
-        "published": row.published,
-        "result": row.result,
-        "processed": row.processed,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at or row.created_at,
-        "started_at": row.started_at,
-        "finished_at": row.finished_at,
-    }
+    """A task execution; `progress` is added by `wfq.services.progress`."""
+    return described.view(described.TASK, row)
 
 
 def action_execution(row: ActionExecution) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "workflow_name": row.workflow_name,
-        "workflow_namespace": row.workflow_namespace,
-        "task_execution_id": row.task_execution_id,
-        "task_name": None,
-        "description": row.description,
-        "state": row.state,
-        "state_info": row.state_info,
-        "tags": row.tags,
-        "accepted": row.accepted,
-        "input": row.input,
-        "output": row.output,
-        "project_id": row.project_id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at or row.created_at,
-    }
+    """An action execution; `task_name` is null until `wfq.services.queries` joins it in."""
+    return described.view(described.ACTION_EXECUTION, row, task_name=None)
 
 
 def workbook(row: Workbook) -> dict[str, Any]:
