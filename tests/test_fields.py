@@ -16,6 +16,17 @@ MODELS: dict[str, type[Any]] = {
     "execution": models.WorkflowExecution,
     "task": models.TaskExecution,
     "action_execution": models.ActionExecution,
+    "workflow": models.WorkflowDefinition,
+    "workbook": models.Workbook,
+    "action": models.ActionDefinition,
+    "code_source": models.CodeSource,
+    "dynamic_action": models.DynamicActionDefinition,
+    "environment": models.Environment,
+    "cron_trigger": models.CronTrigger,
+    "event_trigger": models.EventTrigger,
+    "member": models.ResourceMember,
+    "service": models.ServiceMember,
+    "version": models.DefinitionVersion,
 }
 
 

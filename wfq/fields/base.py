@@ -37,8 +37,8 @@ class Field:
     """One field of a resource.
 
     `name` is its API name (Mistral's); the value comes from the row attribute `attr` (default:
-    `name`), from `compute(row)`, or, when `added`, from the service after the view is built
-    (a join or a second query). `json` fields are sent as JSON-encoded strings (Mistral's
+    `name`), from `compute(row)`, or, when `added`, from the caller of `view` or the service
+    after the view is built (a join or a second query). `json` fields are sent as JSON-encoded strings (Mistral's
     `to_json_str`); `listed=False` leaves a big field out of lists unless `fields=` asks for
     it; `shown=False` keeps a filterable field out of every response; `always` fields are kept
     by every `fields=` projection. `filter` says whether a list may filter and sort on it; by
@@ -60,17 +60,15 @@ class Field:
 
     @property
     def column(self) -> str | None:
-        """The row attribute the value is read from (None: computed or added)."""
-        if self.compute is not None or self.added:
-            return None
-        return self.attr or self.name
+        """The row attribute the value comes from (None: computed)."""
+        return None if self.compute is not None else self.attr or self.name
 
     @property
     def filterable(self) -> bool:
         """Whether a list may filter and sort on this field."""
         if self.filter is not None:
             return self.filter
-        return self.column is not None and self.kind in SCALARS and not self.json
+        return self.compute is None and not self.added and self.kind in SCALARS and not self.json
 
     def read(self, row: Any) -> Any:
         """The field's native value for `row` (an ORM instance or a plain Row)."""
@@ -156,9 +154,10 @@ def json_text(name: str, doc: str = JSON_TEXT, **options: Any) -> Field:
     return Field(name, Kind.STRING, doc, json=True, **options)
 
 
-def tags(doc: str = "") -> Field:
-    """Mistral's `tags`: a list of strings, `[]` when the row has none."""
-    return Field("tags", Kind.STRINGS, doc, compute=tags_or_empty, filter=False)
+def tags(doc: str = "", *, nullable: bool = False) -> Field:
+    """Mistral's `tags`: a list of strings, `[]` when the row has none (`nullable`: as the
+    OpenAPI document says, for the views not made from a row)."""
+    return Field("tags", Kind.STRINGS, doc, nullable=nullable, compute=tags_or_empty)
 
 
 def stamps(*, of_run: bool = False) -> tuple[Field, Field]:
