@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import inspect
 
 from wfq import fields
+from wfq.actions.registry import ActionRegistry
 from wfq.persistence import models
+from wfq.services.action_definitions import system_view
 
 MODELS: dict[str, type[Any]] = {
     "execution": models.WorkflowExecution,
@@ -63,3 +65,10 @@ def test_lists_filter_on_columns_only(resource: fields.Resource) -> None:
 def test_field_names_are_unique(resource: fields.Resource) -> None:
     names = [f.name for f in resource.fields]
     assert len(names) == len(set(names))
+
+
+def test_a_system_action_shows_the_fields_of_an_action() -> None:
+    # A system action is no row: its view is written by hand, so check it against ACTION.
+    echo = ActionRegistry.default().get("std.echo")
+    assert echo is not None
+    assert list(system_view(echo)) == [f.name for f in fields.ACTION.fields]
