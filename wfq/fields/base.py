@@ -36,13 +36,14 @@ SCALARS = frozenset({Kind.STRING, Kind.INTEGER, Kind.BOOLEAN, Kind.TIMESTAMP})
 class Field:
     """One field of a resource.
 
-    `name` is its API name (Mistral's); the value comes from the row attribute `attr` (default:
-    `name`), from `compute(row)`, or, when `added`, from the caller of `view` or the service
-    after the view is built (a join or a second query). `json` fields are sent as JSON-encoded strings (Mistral's
-    `to_json_str`); `listed=False` leaves a big field out of lists unless `fields=` asks for
-    it; `shown=False` keeps a filterable field out of every response; `always` fields are kept
-    by every `fields=` projection. `filter` says whether a list may filter and sort on it; by
-    default a scalar row column may.
+    `name` is its API name (Mistral's). The value comes from the row attribute `attr`
+    (default: `name`), from `compute(row)` (a named function), or, when `added`, from the
+    caller of `view` or from the service after the view is built (a join, a second query).
+    `json` fields are sent as JSON-encoded strings (Mistral's `to_json_str`); `listed=False`
+    leaves a big field out of lists unless `fields=` asks for it; `shown=False` keeps a field
+    in the view and the filters but out of every response; `always` fields are kept by every
+    `fields=` projection. `filter` says whether a list may filter and sort on the field; by
+    default a scalar row column that is no JSON string may.
     """
 
     name: str
