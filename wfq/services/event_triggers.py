@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from wfq import dsl
+from wfq import fields as described
 from wfq.errors import Conflict, InvalidInput, NotFound
 from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
@@ -30,20 +31,7 @@ NAME_LIMIT = 200
 
 def view(row: EventTrigger) -> dict[str, Any]:
     """A trigger with Mistral's field names (native values)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "workflow_id": row.workflow_id,
-        "workflow_input": row.workflow_input,
-        "workflow_params": row.workflow_params,
-        "exchange": row.exchange,
-        "topic": row.topic,
-        "event": row.event,
-        "scope": row.scope,
-        "project_id": row.project_id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return described.view(described.EVENT_TRIGGER, row)
 
 
 def _not_found(identifier: str) -> NotFound:
