@@ -9,12 +9,14 @@ from typing import Any
 
 from wfq.engine import (
     adhoc,
+    completion,
     controller,
     notifications,
     policies,
     revert,
     state_changes,
     tasks,
+    timers,
     with_items,
 )
 from wfq.engine.catalog import ActionCatalog
@@ -58,7 +60,7 @@ def handle(
 ) -> Decision:
     """Apply `event` to the execution in `snap`. Handling the same event twice changes nothing
     the second time: every branch first checks that the event still applies."""
-    run = Run(snap, now, ids, actions)
+    run = Run(snap, now, ids, actions, controller)
     seen = notifications.before(run)
     state_before = snap.execution.state
     _dispatch_event(run, event)
@@ -117,7 +119,7 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
             result = adhoc.transform_output(action.runtime, result)
         except ExpressionError as exc:
             wf = run.snap.execution.workflow_name
-            tasks.force_fail(
+            completion.force_fail(
                 run, task,
                 f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, "
                 f"action={action.name}]",
@@ -158,7 +160,7 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
         revert.on_subworkflow_completed(run, task, event.state, event.output, event.state_info)
         return
     if event.index is not None:
-        with_items.on_subworkflow_item(run, task, event)
+        tasks.end_items(run, task, with_items.on_subworkflow_item(run, task, event))
         return
     done = list(task.runtime_context.get("children_done", []))
     if event.execution_id:
@@ -194,7 +196,7 @@ def _on_timer(run: Run, event: TimerFired) -> None:
         due = [*task.runtime_context.get("due_on_resume", []), event.kind]
         task.runtime_context = {**task.runtime_context, "due_on_resume": due}
         return
-    tasks.on_timer(run, task, event.kind)
+    timers.on_timer(run, task, event.kind)
 
 
 def _on_items_wanted(run: Run, event: ItemsWanted) -> None:
@@ -208,7 +210,7 @@ def _on_items_completed(run: Run, event: ItemsCompleted) -> None:
     if task is None or task.state != State.RUNNING:
         return
     items = [a for a in run.snap.actions.values() if a.task_execution_id == task.id]
-    with_items.on_items_completed(run, task, items)
+    tasks.end_items(run, task, with_items.on_items_completed(run, task, items))
 
 
 _HANDLERS: dict[type[Event], Callable[[Run, Any], None]] = {

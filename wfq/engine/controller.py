@@ -1,17 +1,16 @@
-"""The direct workflow controller: transitions, engine commands, joins, and completion."""
+"""The direct workflow controller: starting an execution, following a completed task's
+transitions (and engine commands), and joins. How the execution ends is completion.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from wfq.dsl import Transition
-from wfq.engine import data_flow, reverse, revert, tasks, versions
-from wfq.engine.commands import ExecutionCompleted
+from wfq.engine import completion, data_flow, reverse, tasks, versions
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.errors import ExpressionError
-from wfq.states import ACTIVE, COMPLETED, State
+from wfq.states import COMPLETED, State
 
 STATE_COMMANDS = ("fail", "succeed", "pause")
 
@@ -24,7 +23,7 @@ def start_workflow(run: Run) -> None:
     try:
         ex.context = data_flow.evaluate(dict(spec.vars), run.snap, None) if spec.vars else {}
     except ExpressionError as exc:
-        finish(run, State.ERROR, str(exc))
+        completion.finish(run, State.ERROR, str(exc))
         return
     if spec.type == "reverse":
         reverse.schedule_ready(run)
@@ -33,7 +32,7 @@ def start_workflow(run: Run) -> None:
             if not run.running:
                 break
             schedule(run, name, {}, None, "")
-    check_completion(run)
+    completion.check_completion(run)
 
 
 def schedule(
@@ -88,7 +87,7 @@ def on_task_completed(run: Run, task: TaskRecord) -> None:
     except ExpressionError as exc:
         wf = run.snap.execution.workflow_name
         action = run.snap.spec.tasks[task.name].action
-        tasks.force_fail(
+        completion.force_fail(
             run, task,
             f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, action={action}]",
         )
@@ -103,7 +102,7 @@ def on_task_completed(run: Run, task: TaskRecord) -> None:
     if run.running:
         _dispatch(run, task, [(tr, ev) for tr, ev in chosen if tr.name != "noop"])
     _check_joins(run)
-    check_completion(run)
+    completion.check_completion(run)
 
 
 def _dispatch(run: Run, task: TaskRecord, chosen: list[tuple[Transition, str]]) -> None:
@@ -128,14 +127,14 @@ def _engine_command(run: Run, task: TaskRecord, tr: Transition, outbound: dict[s
         params = data_flow.evaluate(dict(tr.params), run.snap, task, extra=outbound)
     except ExpressionError as exc:
         wf = run.snap.execution.workflow_name
-        tasks.force_fail(run, task, f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(run, task, f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}]")
         return
     msg = params.get("msg")
     msg = None if msg is None else str(msg)
     if tr.name == "fail":
-        finish(run, State.ERROR, msg)
+        completion.finish(run, State.ERROR, msg)
     elif tr.name == "succeed":
-        finish(run, State.SUCCESS, msg)
+        completion.finish(run, State.SUCCESS, msg)
     elif tr.name == "pause":
         run.snap.execution.state = State.PAUSED.value
         run.snap.execution.state_info = msg
@@ -158,22 +157,6 @@ def _arrive_at_join(run: Run, name: str, source: TaskRecord | None) -> None:
         evaluate_join(run, task)
 
 
-def join_context(run: Run, task: TaskRecord) -> None:
-    """Set the join's inbound context: the versioned merge of the outbound contexts of every
-    finished inbound task execution that transitioned into it, oldest first (Mistral)."""
-    inbound = set(run.snap.spec.inbound_tasks(task.name))
-    upstream = [
-        t
-        for t in run.snap.tasks
-        if t.name in inbound
-        and t.state in COMPLETED
-        and any(n == task.name for n, _ in t.runtime_context.get("next_tasks", []))
-    ]
-    ctx, counts = versions.merge_upstream(upstream)
-    task.in_context = ctx
-    task.runtime_context = {**task.runtime_context, "versions": counts}
-
-
 def _join_need(run: Run, name: str) -> int:
     join = run.snap.spec.tasks[name].join
     inbound = run.snap.spec.inbound_tasks(name)
@@ -185,7 +168,7 @@ def evaluate_join(run: Run, task: TaskRecord) -> None:
     arrived = {a.get("task_name") for a in task.runtime_context.get("triggered_by", [])}
     need = _join_need(run, task.name)
     if len(arrived) >= need:
-        join_context(run, task)
+        versions.join_context(run.snap, task)
         tasks.start(run, task)
         return
     inbound = run.snap.spec.inbound_tasks(task.name)
@@ -215,116 +198,3 @@ def _check_joins(run: Run) -> None:
         # A join waiting out its retry delay is looked at again when the delay is over.
         if task.state == State.WAITING and run.running and "retry" not in task.runtime_context.get("timers", {}):
             evaluate_join(run, task)
-
-
-def check_completion(run: Run) -> None:
-    """End the execution when no task is left to run."""
-    # A PAUSED task (its asynchronous action or subworkflow paused) holds the execution open.
-    if not run.running or any(t.state in ACTIVE or t.state == State.PAUSED for t in run.snap.tasks):
-        return
-    cancelled = sorted(t.name for t in run.snap.tasks if t.state == State.CANCELLED)
-    if cancelled:
-        finish(run, State.CANCELLED, f"Cancelled tasks: {', '.join(cancelled)}")
-    elif any(t.state == State.ERROR and not t.error_handled for t in run.snap.tasks):
-        finish(run, State.ERROR, _failure_info(run))
-    else:
-        finish(run, State.SUCCESS, None)
-
-
-def _failure_info(run: Run) -> str:
-    """Mistral's text: the failed tasks that have no on-error clause at all, by name."""
-    spec = run.snap.spec
-    failed = sorted(
-        (t for t in run.snap.tasks if t.state == State.ERROR and spec.on_clause(t.name, "error") is None),
-        key=lambda t: t.name,
-    )
-    text = f"Failure caused by error in tasks: {', '.join(t.name for t in failed)}\n"
-    for t in failed:
-        text += f"\n  {t.name} [task_ex_id={t.id}] -> {t.state_info}\n"
-        for ident, idx, error, *kind in t.runtime_context.get("errors", []):
-            if kind == ["wf"]:
-                # The task's state_info above already says what the subworkflow failed with:
-                # repeating it here doubled the text at every level of nesting.
-                text += f"    [wf_ex_id={ident}, idx={idx}]\n"
-            else:
-                text += f"    [action_ex_id={ident}, idx={idx}]: {error}\n"
-    return text
-
-
-def child_failure(execution: Any, tasks: Iterable[Any]) -> tuple[str, str] | None:
-    """How the parent task of the failed subworkflow `execution` describes it, and the first
-    cause it goes back to: "Failure caused by error in task T of subworkflow W [wf_ex_id=...]:
-    <cause>", T being the first failed task by name (unhandled first), the cause its own error,
-    or, when T failed because of its own subworkflow, that one's cause. Each level thus names
-    its child once instead of repeating every level below it. None when no task failed, or
-    when the child's `output-on-error` set its own `result` (Mistral shows that, as is)."""
-    output = execution.output
-    if isinstance(output, dict) and output.get("result") != execution.state_info:
-        return None
-    failed = sorted((t for t in tasks if t.state == State.ERROR), key=lambda t: t.name)
-    if not failed:
-        return None
-    first = next((t for t in failed if not t.error_handled), failed[0])
-    cause = (first.runtime_context or {}).get("cause") or first.state_info or "unknown error"
-    summary = (
-        f"Failure caused by error in task '{first.name}' of subworkflow '{execution.workflow_name}' "
-        f"[wf_ex_id={execution.id}]: {cause}"
-    )
-    return summary, cause
-
-
-def final_context(run: Run) -> dict[str, Any]:
-    """The merged outbound context of the tasks that ended their branch."""
-    if run.snap.spec.type == "reverse":
-        return reverse.final_context(run)
-    ends = [t for t in run.snap.tasks if t.state in COMPLETED and not t.runtime_context.get("next_tasks")]
-    return versions.merge_in_batches(ends)
-
-
-def finish(run: Run, state: State, state_info: str | None, *, reverts: bool = True) -> None:
-    """Put the execution in a terminal state and compute its output. A failure (unless a user
-    forced it: `reverts` False) makes it REVERTING instead when it has tasks to revert."""
-    ex = run.snap.execution
-    spec = run.snap.spec
-    ctx = final_context(run)
-    if state == State.SUCCESS:
-        try:
-            output = data_flow.evaluate(spec.output, run.snap, None, extra=ctx) if spec.output else None
-            ex.output = output or ctx
-        except ExpressionError as exc:
-            state = State.ERROR
-            state_info = (
-                f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {exc}"
-            )
-    too_big = data_flow.oversize(run.snap, ex.output, "WorkflowExecution", "output")
-    if state == State.SUCCESS and too_big:
-        state = State.ERROR
-        state_info = f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {too_big}"
-        ex.output = {"result": state_info}
-    elif state == State.ERROR:
-        ex.output, state_info = _error_output(run, ctx, state_info)
-        if reverts and revert.wanted(run):
-            revert.begin(run, state_info)
-            return
-    elif state == State.CANCELLED:
-        ex.output = {"result": state_info}
-    ex.state = state.value
-    ex.state_info = state_info
-    ex.finished_at = run.now
-    run.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))
-
-
-def _error_output(run: Run, ctx: dict[str, Any], state_info: str | None) -> tuple[dict[str, Any], str | None]:
-    spec = run.snap.spec
-    if not spec.output_on_error:
-        return data_flow.merge_dicts({"result": state_info}, ctx), state_info
-    try:
-        extra = data_flow.evaluate(spec.output_on_error, run.snap, None, extra=ctx)
-    except ExpressionError as exc:
-        info = (
-            "Failed to evaluate expression in output-on-error! "
-            f"(output-on-error: '{spec.output_on_error}', exception: '{exc}' Cause: '{exc.reason}'"
-        )
-        return {"result": info}, info
-    extra = extra if isinstance(extra, dict) else {}
-    return data_flow.merge_dicts({"result": state_info}, extra), state_info

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import dsl
-from wfq.engine import adhoc, conductor, controller, events
+from wfq.engine import adhoc, completion, conductor, controller, events
 from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
@@ -218,7 +218,7 @@ class DryRun:
         self.children.setdefault(command.task_execution_id, []).append(child.report())
         ex = child.execution
         info, cause = ex.state_info, None
-        found = controller.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
+        found = completion.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
         if found:  # summarised once, as the services do
             info, cause = found
         self.handle(events.SubworkflowCompleted(
@@ -269,7 +269,7 @@ class DryRun:
         """Transitions followed: the tasks each finished task started (as the engine recorded
         them), plus the engine commands (fail, succeed, pause) whose guards held."""
         taken = set()
-        run = Run(self._snapshot(), self.world.now, self.world.new_id, _Catalog(self.world))
+        run = Run(self._snapshot(), self.world.now, self.world.new_id, _Catalog(self.world), controller)
         for task in self.tasks:
             for target, event in task.runtime_context.get("next_tasks", []):
                 taken.add((task.name, event, target))

@@ -27,7 +27,7 @@ def explain(snap: Snapshot, *, now: dt.datetime) -> list[Reason]:
     a direct workflow that has no execution, why it has not run (or never will).
 
     `snap.actions` must hold the action executions of the unfinished tasks."""
-    run = Run(snap, now, lambda: "", _NoCatalog())
+    run = Run(snap, now, lambda: "", _NoCatalog(), controller)
     reasons = [_waiting(run, t) for t in snap.tasks if _unfinished(run, t)]
     if snap.spec.type == "direct":
         ran = {t.name for t in snap.tasks}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wfq.engine import data_flow, tasks, versions
+from wfq.engine import completion, tasks, versions
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.states import State
@@ -42,18 +42,11 @@ def schedule_ready(run: Run) -> None:
             tasks.start(run, task)
 
 
-def final_context(run: Run) -> dict[str, Any]:
-    """A reverse workflow's final context is its target task's outbound context."""
-    target = run.snap.execution.params.get("task_name")
-    execs = run.snap.tasks_named(target)
-    return data_flow.outbound_context(execs[-1]) if execs else {}
-
-
 def on_task_completed(run: Run, task: TaskRecord) -> None:
-    from wfq.engine import controller
-
+    """A task of a reverse workflow is done: start what it unblocked (its transitions do not
+    apply), then see whether the execution is done."""
     task.processed = True
     task.error_handled = False
     if run.running:
         schedule_ready(run)
-    controller.check_completion(run)
+    completion.check_completion(run)

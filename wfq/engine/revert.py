@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wfq.dsl.revert import RevertSpec
-from wfq.engine import adhoc, data_flow, tasks, with_items
+from wfq.engine import adhoc, data_flow, inputs, items
 from wfq.engine.commands import ExecutionCompleted, RunAction, StartSubworkflow
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
@@ -146,7 +146,7 @@ def _completed(run: Run) -> list[TaskRecord]:
 def _units_of(run: Run, task: TaskRecord) -> list[int | None]:
     """None for a task that succeeded; for a with-items task, the indexes of its items that
     succeeded (whether the task did or not), highest first."""
-    if not with_items.is_items_task(run, task):
+    if not items.is_items_task(run, task):
         return [None] if task.state == State.SUCCESS else []
     if task.state not in (State.SUCCESS, State.ERROR):
         return []
@@ -180,8 +180,8 @@ def _seen_as(run: Run, task: TaskRecord, index: int | None) -> Any:
     values = task.with_items_values
     if not values:
         try:
-            values = with_items.item_values(run, task)
-        except with_items.ItemsError:
+            values = items.item_values(run, task)
+        except items.ItemsError:
             values = {}
     item = {var: vals[index] for var, vals in values.items() if index < len(vals)}
     result = task.result[index] if isinstance(task.result, list) and index < len(task.result) else None
@@ -211,7 +211,7 @@ def _start(run: Run, task: TaskRecord, index: int | None) -> TaskRecord:
             _start_workflow(run, rv, seen, spec)
         else:
             _start_action(run, task, rv, seen, spec, index)
-    except (tasks.TaskFailure, ExpressionError) as exc:
+    except (inputs.TaskFailure, ExpressionError) as exc:
         _done(run, rv, False, f"Failed to run revert [error={exc}, task={task.name}]")
     return rv
 
@@ -220,14 +220,14 @@ def _input(run: Run, seen: Any, spec: RevertSpec) -> dict[str, Any]:
     raw = spec.input if isinstance(spec.input, str) else dict(spec.input)
     value = data_flow.evaluate(raw, run.snap, seen)
     if not isinstance(value, dict):
-        raise tasks.TaskFailure(f"Wrong revert input: a dict is expected, not {type(value).__name__}")
+        raise inputs.TaskFailure(f"Wrong revert input: a dict is expected, not {type(value).__name__}")
     return value
 
 
 def _start_workflow(run: Run, rv: TaskRecord, seen: Any, spec: RevertSpec) -> None:
     name = data_flow.evaluate(spec.workflow, run.snap, seen)
     wf_input = _input(run, seen, spec)
-    params = tasks.subworkflow_params(run)
+    params = inputs.subworkflow_params(run)
     # Kept so that the integrity check starts a child that a crash lost (as for any task).
     rv.runtime_context = {**rv.runtime_context, "subworkflow": {"name": name, "input": wf_input, "params": params}}
     run.emit(StartSubworkflow(rv.id, name, wf_input, params))
@@ -237,13 +237,13 @@ def _start_action(
     run: Run, task: TaskRecord, rv: TaskRecord, seen: Any, spec: RevertSpec, index: int | None
 ) -> None:
     name = data_flow.evaluate(spec.action, run.snap, seen)
-    action_input = tasks.with_env_defaults(run, name, _input(run, seen, spec))
-    runtime = tasks.resolve_action(run, seen, name, action_input)
+    action_input = inputs.with_env_defaults(run, name, _input(run, seen, spec))
+    runtime = inputs.resolve_action(run, seen, name, action_input)
     # A revert is sent again when its worker is lost (safe-rerun): an undo must be repeatable,
     # and the sequence must reach its end.
-    runtime.update(safe_rerun=True, queue=tasks.delivery(run, task)["queue"])
+    runtime.update(safe_rerun=True, queue=inputs.delivery(run, task)["queue"])
     action = run.new_action(rv, name, action_input, runtime=runtime, item_index=index or 0, attempt=0)
-    run.emit(RunAction(action.id, runtime["queue"], tasks.label(run, rv, name)))
+    run.emit(RunAction(action.id, runtime["queue"], inputs.label(run, rv, name)))
 
 
 def _failure(run: Run, failed: TaskRecord) -> str:

@@ -1,17 +1,25 @@
-"""The state of one engine call: the snapshot, the injected clock and id factory, and the
-commands gathered so far. Every engine module works on a `Run`."""
+"""The state of one engine call: the snapshot, the injected clock and id factory, the flow
+of the workflow, and the commands gathered so far. Every engine module works on a `Run`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
 from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
 from wfq.states import State
+
+
+class Flow(Protocol):
+    """What follows a completed task (wfq.engine.controller): its transitions, or in a reverse
+    workflow the tasks it unblocked. The conductor passes it in: the modules that complete
+    tasks sit below the controller and never import it (see README.md)."""
+
+    def on_task_completed(self, run: Run, task: TaskRecord) -> None: ...
 
 
 @dataclass
@@ -22,6 +30,7 @@ class Run:
     now: dt.datetime
     ids: Callable[[], str]
     actions: ActionCatalog
+    flow: Flow
     commands: list[Command] = field(default_factory=list)
 
     def emit(self, command: Command) -> None:

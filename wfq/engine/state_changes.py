@@ -4,7 +4,7 @@ failed task. Mistral's rules (docs/mistral-semantics.md section 9)."""
 from __future__ import annotations
 
 from wfq.dsl import ENGINE_COMMANDS
-from wfq.engine import controller, data_flow, revert, tasks, with_items
+from wfq.engine import completion, controller, data_flow, items, revert, tasks, timers, with_items
 from wfq.engine.events import (
     ActionStateRequested,
     ChildRerun,
@@ -59,17 +59,17 @@ def on_state_requested(run: Run, event: StateRequested) -> None:
         revert.begin(run, event.state_info or revert.ON_REQUEST)
     elif new == State.CANCELLED:
         _stop_items(run)
-        controller.finish(run, State.CANCELLED, event.state_info)
+        completion.finish(run, State.CANCELLED, event.state_info)
     else:
         # A user's forced end: no revert (ask for REVERTING for that).
-        controller.finish(run, new, event.state_info, reverts=False)
+        completion.finish(run, new, event.state_info, reverts=False)
 
 
 def _stop_items(run: Run) -> None:
     """A cancel stops with-items tasks at once: no further item (or item subworkflow) starts,
     and items still in flight change nothing when they end; the task is CANCELLED."""
     for task in run.snap.tasks:
-        if task.state in (State.RUNNING, State.PAUSED) and with_items.is_items_task(run, task):
+        if task.state in (State.RUNNING, State.PAUSED) and items.is_items_task(run, task):
             with_items.stop(run, task, State.CANCELLED, with_items.CANCELLED_INFO)
 
 
@@ -81,7 +81,7 @@ def resume(run: Run) -> None:
         if not run.running:
             return
         _resume_task(run, task)
-    controller.check_completion(run)
+    completion.check_completion(run)
 
 
 def _resume_task(run: Run, task: TaskRecord) -> None:
@@ -92,7 +92,7 @@ def _resume_task(run: Run, task: TaskRecord) -> None:
     if due:
         task.runtime_context = {k: v for k, v in task.runtime_context.items() if k != "due_on_resume"}
         for kind in due:
-            tasks.on_timer(run, task, kind)
+            timers.on_timer(run, task, kind)
         return
     if task.state in COMPLETED and not task.processed:
         controller.on_task_completed(run, task)
@@ -106,7 +106,7 @@ def _resume_task(run: Run, task: TaskRecord) -> None:
                 return
             if name in ENGINE_COMMANDS:
                 if name != "pause":
-                    controller.finish(run, State.ERROR if name == "fail" else State.SUCCESS, None)
+                    completion.finish(run, State.ERROR if name == "fail" else State.SUCCESS, None)
             else:
                 controller.schedule(run, name, outbound, task, event)
 
@@ -141,10 +141,10 @@ def on_rerun(run: Run, event: RerunRequested) -> None:
     task.published, task.result = {}, None
     if items_of_workflow:
         run.set_task_state(task, State.RUNNING)
-        with_items.rerun_failed_subworkflows(run, task)
+        tasks.end_items(run, task, with_items.rerun_failed_subworkflows(run, task))
     elif keep:
         run.set_task_state(task, State.RUNNING)
-        with_items.rerun_failed(run, task, keep)
+        tasks.end_items(run, task, with_items.rerun_failed(run, task, keep))
     else:
         tasks.start(run, task)
 
@@ -245,7 +245,7 @@ def on_skip(run: Run, event: SkipRequested) -> None:
     try:
         task.published = data_flow.evaluate(dict(publish.branch), run.snap, task) if publish.branch else {}
     except ExpressionError as exc:
-        tasks.force_fail(run, task, f"Failed to publish on skip [error={exc}, task={task.name}]")
+        completion.force_fail(run, task, f"Failed to publish on skip [error={exc}, task={task.name}]")
         return
     controller.on_task_completed(run, task)
 

@@ -1,22 +1,18 @@
-"""Task lifecycle: start (evaluate input, resolve the action), complete (publish), and the
-"forced" failure that stops the whole execution, as Mistral does for broken expressions."""
+"""Task lifecycle: start (before-start policies, then the action, subworkflow or items), and
+complete (publish, fail-on, retry, wait-after), after which the workflow's flow (`run.flow`)
+follows the task's transitions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from wfq.engine import adhoc, backoff, data_flow, policies, with_items
+from wfq.engine import backoff, completion, data_flow, inputs, policies, versions, with_items
 from wfq.engine.commands import RunAction, StartSubworkflow
+from wfq.engine.inputs import TaskFailure
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
-from wfq.errors import ActionNotFound, ExpressionError, InvalidInput
+from wfq.errors import ExpressionError
 from wfq.states import COMPLETED, State
-
-MAX_ADHOC_DEPTH = 10
-
-
-class TaskFailure(Exception):
-    """The task cannot start; the message is the `error=` part of Mistral's text."""
 
 
 def start(run: Run, task: TaskRecord) -> None:
@@ -26,7 +22,7 @@ def start(run: Run, task: TaskRecord) -> None:
         values = policies.evaluate(run, task)
     except policies.PolicyError as exc:
         wf = run.snap.execution.workflow_name
-        force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
         return
     extra = {"timeout": values.timeout} if values.timeout > 0 else {}
     if values.concurrency > 0:
@@ -61,54 +57,17 @@ def run_now(run: Run, task: TaskRecord) -> None:
             _start_action(run, task)
     except TaskFailure as exc:
         wf = run.snap.execution.workflow_name
-        force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
-
-
-def force_fail(run: Run, task: TaskRecord, message: str) -> None:
-    """Fail the task and, at once, the whole execution with the same text (no on-error)."""
-    from wfq.engine import controller
-
-    run.set_task_state(task, State.ERROR, message)
-    task.processed = True
-    controller.finish(run, State.ERROR, message)
-
-
-def _evaluate(run: Run, task: TaskRecord, value: Any) -> Any:
-    try:
-        return data_flow.evaluate(value, run.snap, task)
-    except ExpressionError as exc:
-        raise TaskFailure(str(exc)) from exc
-
-
-def task_input(run: Run, task: TaskRecord, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The task's evaluated `input`: a dict, or one expression that must yield a dict."""
-    raw = run.snap.spec.tasks[task.name].input
-    try:
-        value = data_flow.evaluate(raw if isinstance(raw, str) else dict(raw), run.snap, task, extra=extra)
-    except ExpressionError as exc:
-        raise TaskFailure(str(exc)) from exc
-    if not isinstance(value, dict):
-        raise TaskFailure(
-            f"Wrong dynamic input for task: {task.name}. Dict type is expected. "
-            f"Actual type: {type(value)}. Actual value: {value}"
-        )
-    return value
-
-
-def with_env_defaults(run: Run, action_name: str, given: dict[str, Any]) -> dict[str, Any]:
-    """`env.__actions.<action>` supplies default inputs that the task's input overrides."""
-    defaults = (run.snap.env.get("__actions") or {}).get(action_name) or {}
-    return {**defaults, **given} if isinstance(defaults, dict) else given
+        completion.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
 
 
 def _start_subworkflow(run: Run, task: TaskRecord) -> None:
     spec = run.snap.spec.tasks[task.name]
-    name = _evaluate(run, task, spec.workflow)
+    name = inputs.evaluate(run, task, spec.workflow)
     if spec.with_items:
-        with_items.start_subworkflows(run, task, name)
+        end_items(run, task, with_items.start_subworkflows(run, task, name))
         return
-    wf_input = task_input(run, task)
-    params = subworkflow_params(run)
+    wf_input = inputs.task_input(run, task)
+    params = inputs.subworkflow_params(run)
     # Kept on the task so that the integrity check can start a child that a crash lost.
     task.runtime_context = {
         **task.runtime_context,
@@ -117,33 +76,15 @@ def _start_subworkflow(run: Run, task: TaskRecord) -> None:
     run.emit(StartSubworkflow(task.id, name, wf_input, params))
 
 
-def subworkflow_params(run: Run) -> dict[str, Any]:
-    """What a child execution inherits: the root's env and the notify webhooks."""
-    params: dict[str, Any] = {"env": run.snap.env} if run.snap.env else {}
-    notify = run.snap.execution.params.get("notify")
-    if notify:
-        params["notify"] = notify
-    return params
-
-
-def delivery(run: Run, task: TaskRecord) -> dict[str, Any]:
-    """How the task's actions travel: `safe_rerun` (task-defaults apply) and `queue` (the
-    task's `target`), each evaluated first when it is an expression."""
-    spec = run.snap.spec.tasks[task.name]
-    safe_rerun = policies.policies(run, task).safe_rerun
-    target = _evaluate(run, task, spec.target) if spec.target else None
-    return {"safe_rerun": bool(_evaluate(run, task, safe_rerun)), "queue": str(target) if target else None}
-
-
 def _start_action(run: Run, task: TaskRecord) -> None:
     spec = run.snap.spec.tasks[task.name]
-    name = _evaluate(run, task, spec.action)
+    name = inputs.evaluate(run, task, spec.action)
     if spec.with_items:
-        with_items.start(run, task, name)
+        end_items(run, task, with_items.start(run, task, name))
         return
-    action_input = with_env_defaults(run, name, task_input(run, task))
-    runtime = resolve_action(run, task, name, action_input)
-    runtime.update(delivery(run, task))
+    action_input = inputs.with_env_defaults(run, name, inputs.task_input(run, task))
+    runtime = inputs.resolve_action(run, task, name, action_input)
+    runtime.update(inputs.delivery(run, task))
     action = run.new_action(
         task,
         name,
@@ -152,34 +93,22 @@ def _start_action(run: Run, task: TaskRecord) -> None:
         item_index=0,
         attempt=int(task.runtime_context.get("retry_no", 0)),
     )
-    run.emit(RunAction(action.id, runtime["queue"], label(run, task, name)))
+    run.emit(RunAction(action.id, runtime["queue"], inputs.label(run, task, name)))
 
 
-def label(run: Run, task: TaskRecord, action_name: str) -> str:
-    """`std.echo task=greet workflow=hello execution=<id>`: how Flower shows the message."""
-    ex = run.snap.execution
-    return f"{action_name} task={task.name} workflow={ex.workflow_name} execution={ex.id}"
-
-
-def resolve_action(run: Run, task: TaskRecord, name: str, given: dict[str, Any]) -> dict[str, Any]:
-    """Follow ad-hoc actions down to a registered one (see `adhoc.resolve_chain`); any problem
-    is the task's failure."""
-    wb = run.snap.spec.workbook_name
-    ns = run.snap.execution.workflow_namespace
-    try:
-        return adhoc.resolve_chain(
-            lambda n: run.actions.get(n, namespace=ns, workbook=wb),
-            name,
-            given,
-            max_depth=MAX_ADHOC_DEPTH,
-            # base-input sees the ad-hoc input first, then the task's context (not the wf input).
-            data_of=lambda full: {**run.snap.execution.context, **task.in_context, **full},
-            runtime=data_flow.EngineRuntime(run.snap, task),
-        )
-    except ActionNotFound as exc:
-        raise TaskFailure(f"Failed to find action [action_name={exc.name}, namespace={ns}]") from exc
-    except (InvalidInput, ExpressionError) as exc:
-        raise TaskFailure(str(exc)) from exc
+def end_items(run: Run, task: TaskRecord, done: with_items.ItemsDone | None) -> None:
+    """Complete a with-items task whose items have all ended (`done`; None: some still run).
+    Cancelled items cancel the task: no publish, no policies, its transitions follow."""
+    if done is None:
+        return
+    if done.cancelled:
+        run.set_task_state(task, State.CANCELLED, done.state_info)
+        task.result = done.result
+        run.flow.on_task_completed(run, task)
+        return
+    complete(
+        run, task, success=done.success, result=done.result, state_info=done.state_info, retry_all=done.retry_all
+    )
 
 
 def complete(
@@ -195,14 +124,12 @@ def complete(
     retry_all: list[ActionRecord] | None = None,
 ) -> None:
     """Finish `task`: store its result, publish, apply retry and wait-after, then hand it to
-    the workflow controller."""
-    from wfq.engine import controller  # the controller calls back into this module
-
+    the workflow's flow."""
     task.result = result
     run.set_task_state(task, State.SUCCESS if success else State.ERROR, state_info)
     if run.snap.spec.tasks[task.name].join:
         # Branches that arrived after the join started count too (Mistral recomputes it).
-        controller.join_context(run, task)
+        versions.join_context(run.snap, task)
     try:
         failed_on = success and _fails_on(run, task)
     except policies.PolicyError as exc:
@@ -234,7 +161,7 @@ def complete(
     if not timed_out and _after_policies(run, task, success, superseded, action_name):
         return
     policies.disarm(task, "timeout")
-    controller.on_task_completed(run, task)
+    run.flow.on_task_completed(run, task)
 
 
 def _after_policies(
@@ -279,29 +206,6 @@ def _retry(run: Run, task: TaskRecord, superseded: list[ActionRecord], seconds: 
         run_now(run, task)
 
 
-def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
-    """A timer of the task is due (its token was checked already)."""
-    from wfq.engine import controller
-
-    if kind == "timeout":
-        if task.state in (State.RUNNING, State.RUNNING_DELAYED, State.WAITING):
-            info = f"Task timed out [timeout(s)={policies._num(task.runtime_context.get('timeout', 0))}]."
-            complete(run, task, success=False, result=info, state_info=info, timed_out=True)
-        return
-    if kind == "retry" and task.state == State.WAITING:
-        controller.evaluate_join(run, task)
-        return
-    if task.state != State.RUNNING_DELAYED:
-        return
-    if kind in ("wait-before", "retry"):
-        run_now(run, task)
-    elif kind == "wait-after":
-        state, info = task.runtime_context.get("after_state", [State.SUCCESS.value, None])
-        run.set_task_state(task, State(state), info)
-        policies.disarm(task, "timeout")
-        controller.on_task_completed(run, task)
-
-
 def _too_big(run: Run, published: Any, published_global: Any) -> str | None:
     """The size-limit text when a task's published values (branch or global) exceed
     `value_limit_kb`: such a task fails and nothing of its publish is kept."""
@@ -315,7 +219,7 @@ def _fail_completion(run: Run, task: TaskRecord, error: str, action_name: str | 
     """A forced failure while completing the task (publish, fail-on, after-policies)."""
     wf = run.snap.execution.workflow_name
     action = action_name or run.snap.spec.tasks[task.name].action
-    force_fail(
+    completion.force_fail(
         run, task, f"Failed to handle action completion [error={error}, wf={wf}, task={task.name}, action={action}]"
     )
 

@@ -1,0 +1,137 @@
+"""How a workflow execution ends: whether it is done (`check_completion`), its terminal state
+and output (`finish`, or REVERTING when it has work to undo), the failure texts, and the forced
+failure that ends the execution with its task, as Mistral does for broken expressions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from wfq.engine import data_flow, revert, versions
+from wfq.engine.commands import ExecutionCompleted
+from wfq.engine.run import Run
+from wfq.engine.snapshot import TaskRecord
+from wfq.errors import ExpressionError
+from wfq.states import ACTIVE, COMPLETED, State
+
+
+def check_completion(run: Run) -> None:
+    """End the execution when no task is left to run."""
+    # A PAUSED task (its asynchronous action or subworkflow paused) holds the execution open.
+    if not run.running or any(t.state in ACTIVE or t.state == State.PAUSED for t in run.snap.tasks):
+        return
+    cancelled = sorted(t.name for t in run.snap.tasks if t.state == State.CANCELLED)
+    if cancelled:
+        finish(run, State.CANCELLED, f"Cancelled tasks: {', '.join(cancelled)}")
+    elif any(t.state == State.ERROR and not t.error_handled for t in run.snap.tasks):
+        finish(run, State.ERROR, _failure_info(run))
+    else:
+        finish(run, State.SUCCESS, None)
+
+
+def force_fail(run: Run, task: TaskRecord, message: str) -> None:
+    """Fail the task and, at once, the whole execution with the same text (no on-error)."""
+    run.set_task_state(task, State.ERROR, message)
+    task.processed = True
+    finish(run, State.ERROR, message)
+
+
+def _failure_info(run: Run) -> str:
+    """Mistral's text: the failed tasks that have no on-error clause at all, by name."""
+    spec = run.snap.spec
+    failed = sorted(
+        (t for t in run.snap.tasks if t.state == State.ERROR and spec.on_clause(t.name, "error") is None),
+        key=lambda t: t.name,
+    )
+    text = f"Failure caused by error in tasks: {', '.join(t.name for t in failed)}\n"
+    for t in failed:
+        text += f"\n  {t.name} [task_ex_id={t.id}] -> {t.state_info}\n"
+        for ident, idx, error, *kind in t.runtime_context.get("errors", []):
+            if kind == ["wf"]:
+                # The task's state_info above already says what the subworkflow failed with:
+                # repeating it here doubled the text at every level of nesting.
+                text += f"    [wf_ex_id={ident}, idx={idx}]\n"
+            else:
+                text += f"    [action_ex_id={ident}, idx={idx}]: {error}\n"
+    return text
+
+
+def child_failure(execution: Any, tasks: Iterable[Any]) -> tuple[str, str] | None:
+    """How the parent task of the failed subworkflow `execution` describes it, and the first
+    cause it goes back to: "Failure caused by error in task T of subworkflow W [wf_ex_id=...]:
+    <cause>", T being the first failed task by name (unhandled first), the cause its own error,
+    or, when T failed because of its own subworkflow, that one's cause. Each level thus names
+    its child once instead of repeating every level below it. None when no task failed, or
+    when the child's `output-on-error` set its own `result` (Mistral shows that, as is)."""
+    output = execution.output
+    if isinstance(output, dict) and output.get("result") != execution.state_info:
+        return None
+    failed = sorted((t for t in tasks if t.state == State.ERROR), key=lambda t: t.name)
+    if not failed:
+        return None
+    first = next((t for t in failed if not t.error_handled), failed[0])
+    cause = (first.runtime_context or {}).get("cause") or first.state_info or "unknown error"
+    summary = (
+        f"Failure caused by error in task '{first.name}' of subworkflow '{execution.workflow_name}' "
+        f"[wf_ex_id={execution.id}]: {cause}"
+    )
+    return summary, cause
+
+
+def final_context(run: Run) -> dict[str, Any]:
+    """The merged outbound context of the tasks that ended their branch; for a reverse
+    workflow, its target task's outbound context."""
+    if run.snap.spec.type == "reverse":
+        execs = run.snap.tasks_named(run.snap.execution.params.get("task_name"))
+        return data_flow.outbound_context(execs[-1]) if execs else {}
+    ends = [t for t in run.snap.tasks if t.state in COMPLETED and not t.runtime_context.get("next_tasks")]
+    return versions.merge_in_batches(ends)
+
+
+def finish(run: Run, state: State, state_info: str | None, *, reverts: bool = True) -> None:
+    """Put the execution in a terminal state and compute its output. A failure (unless a user
+    forced it: `reverts` False) makes it REVERTING instead when it has tasks to revert."""
+    ex = run.snap.execution
+    spec = run.snap.spec
+    ctx = final_context(run)
+    if state == State.SUCCESS:
+        try:
+            output = data_flow.evaluate(spec.output, run.snap, None, extra=ctx) if spec.output else None
+            ex.output = output or ctx
+        except ExpressionError as exc:
+            state = State.ERROR
+            state_info = (
+                f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {exc}"
+            )
+    too_big = data_flow.oversize(run.snap, ex.output, "WorkflowExecution", "output")
+    if state == State.SUCCESS and too_big:
+        state = State.ERROR
+        state_info = f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {too_big}"
+        ex.output = {"result": state_info}
+    elif state == State.ERROR:
+        ex.output, state_info = _error_output(run, ctx, state_info)
+        if reverts and revert.wanted(run):
+            revert.begin(run, state_info)
+            return
+    elif state == State.CANCELLED:
+        ex.output = {"result": state_info}
+    ex.state = state.value
+    ex.state_info = state_info
+    ex.finished_at = run.now
+    run.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))
+
+
+def _error_output(run: Run, ctx: dict[str, Any], state_info: str | None) -> tuple[dict[str, Any], str | None]:
+    spec = run.snap.spec
+    if not spec.output_on_error:
+        return data_flow.merge_dicts({"result": state_info}, ctx), state_info
+    try:
+        extra = data_flow.evaluate(spec.output_on_error, run.snap, None, extra=ctx)
+    except ExpressionError as exc:
+        info = (
+            "Failed to evaluate expression in output-on-error! "
+            f"(output-on-error: '{spec.output_on_error}', exception: '{exc}' Cause: '{exc.reason}'"
+        )
+        return {"result": info}, info
+    extra = extra if isinstance(extra, dict) else {}
+    return data_flow.merge_dicts({"result": state_info}, extra), state_info
