@@ -12,7 +12,7 @@ from wfq.engine.commands import ExecutionCompleted
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.errors import ExpressionError
-from wfq.states import ACTIVE, COMPLETED, State
+from wfq.states import ACTIVE, COMPLETED, State, can_transition, change
 
 
 def check_completion(run: Run) -> None:
@@ -90,8 +90,12 @@ def final_context(run: Run) -> dict[str, Any]:
 
 def finish(run: Run, state: State, state_info: str | None, *, reverts: bool = True) -> None:
     """Put the execution in a terminal state and compute its output. A failure (unless a user
-    forced it: `reverts` False) makes it REVERTING instead when it has tasks to revert."""
+    forced it: `reverts` False) makes it REVERTING instead when it has tasks to revert. An
+    execution that ended already keeps its end when the table does not let it leave it (a
+    task of a cancelled execution, still running, fails as it completes)."""
     ex = run.snap.execution
+    if ex.state in COMPLETED and not can_transition(ex.state, state):
+        return
     spec = run.snap.spec
     ctx = final_context(run)
     if state == State.SUCCESS:
@@ -115,7 +119,7 @@ def finish(run: Run, state: State, state_info: str | None, *, reverts: bool = Tr
             return
     elif state == State.CANCELLED:
         ex.output = {"result": state_info}
-    ex.state = state.value
+    change(ex, state)
     ex.state_info = state_info
     ex.finished_at = run.now
     run.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))

@@ -39,7 +39,7 @@ from wfq.engine.events import (
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, Snapshot
 from wfq.errors import ExpressionError
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
     if (action.runtime or {}).get("item"):
         _record_item(action, event)
         return
-    action.state = (State.SUCCESS if event.success else State.ERROR).value
+    change(action, State.SUCCESS if event.success else State.ERROR)
     action.output = {"result": event.result}
     task = run.snap.task(action.task_execution_id or "")
     if task is not None and task.state == State.PAUSED:
@@ -144,7 +144,7 @@ def _record_item(action: ActionRecord, event: ActionCompleted) -> None:
             result = adhoc.transform_output(action.runtime, result)
         except ExpressionError as exc:
             success, result = False, str(exc)
-    action.state = (State.SUCCESS if success else State.ERROR).value
+    change(action, State.SUCCESS if success else State.ERROR)
     action.output = {"result": result}
 
 

@@ -10,7 +10,7 @@ from wfq.engine import completion, data_flow, reverse, tasks, versions
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.errors import ExpressionError
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 
 STATE_COMMANDS = ("fail", "succeed", "pause")
 
@@ -18,7 +18,7 @@ STATE_COMMANDS = ("fail", "succeed", "pause")
 def start_workflow(run: Run) -> None:
     """Begin a new execution: evaluate `vars`, then schedule the start tasks."""
     ex = run.snap.execution
-    ex.state = State.RUNNING.value
+    change(ex, State.RUNNING)
     spec = run.snap.spec
     try:
         ex.context = data_flow.evaluate(dict(spec.vars), run.snap, None) if spec.vars else {}
@@ -136,7 +136,7 @@ def _engine_command(run: Run, task: TaskRecord, tr: Transition, outbound: dict[s
     elif tr.name == "succeed":
         completion.finish(run, State.SUCCESS, msg)
     elif tr.name == "pause":
-        run.snap.execution.state = State.PAUSED.value
+        change(run.snap.execution, State.PAUSED)
         run.snap.execution.state_info = msg
 
 

@@ -20,7 +20,7 @@ from wfq.engine.mocks import Emulator, Mocks
 from wfq.engine.run import Run
 from wfq.engine.snapshot import Snapshot
 from wfq.errors import ExpressionError, WfqError
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 from wfq.types import ActionInfo
 
 MAX_STEPS = 5_000
@@ -165,13 +165,15 @@ class DryRun:
         items = [a for a in self.actions.values()
                  if a.task_execution_id == task_id and a.state in (State.RUNNING, State.IDLE)]
         for action in sorted(items, key=lambda a: a.item_index):
+            if action.state == State.IDLE:
+                change(action, State.RUNNING)  # a lane claims an IDLE item before running it
             ok, result = self._call(action)
             if ok:  # what a worker's lane does with an item of an ad-hoc action
                 try:
                     result = adhoc.transform_output(action.runtime or {}, result)
                 except ExpressionError as exc:
                     ok, result = False, str(exc)
-            action.state = (State.SUCCESS if ok else State.ERROR).value
+            change(action, State.SUCCESS if ok else State.ERROR)
             action.output = {"result": result}
         self.handle(events.ItemsCompleted(task_id))
 

@@ -18,7 +18,7 @@ from wfq.engine.commands import ExecutionCompleted, RunAction, StartSubworkflow
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
 from wfq.errors import ExpressionError
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 
 SUFFIX = ":revert"
 """A revert's task execution is named after the task it undoes, plus this suffix."""
@@ -49,7 +49,8 @@ def wanted(run: Run) -> bool:
 def begin(run: Run, state_info: str | None) -> None:
     """The execution goes REVERTING; `advance` (after every event) runs the reverts."""
     ex = run.snap.execution
-    ex.state, ex.state_info = State.REVERTING.value, state_info
+    change(ex, State.REVERTING)
+    ex.state_info = state_info
     ex.finished_at = None
 
 
@@ -260,7 +261,8 @@ def _failure(run: Run, failed: TaskRecord) -> str:
 
 def _end(run: Run, state: State, info: str | None) -> None:
     ex = run.snap.execution
-    ex.state, ex.state_info, ex.finished_at = state.value, info, run.now
+    change(ex, state)
+    ex.state_info, ex.finished_at = info, run.now
     if state == State.ERROR:
         ex.output = {**(ex.output or {}), "result": info}
     run.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.commands import Command
 from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
-from wfq.states import State
+from wfq.states import COMPLETED, State, change
 
 
 class Flow(Protocol):
@@ -32,6 +32,9 @@ class Run:
     actions: ActionCatalog
     flow: Flow
     commands: list[Command] = field(default_factory=list)
+    completed: set[str] = field(default_factory=set)
+    """Ids of the tasks this call completed: their policies may still re-decide their state
+    (states.COMPLETING_TRANSITIONS)."""
 
     def emit(self, command: Command) -> None:
         self.commands.append(command)
@@ -76,14 +79,18 @@ class Run:
         self.snap.tasks.append(task)
         return task
 
-    def new_action(self, task: TaskRecord, name: str, input: dict[str, Any], **fields: Any) -> ActionRecord:
+    def new_action(
+        self, task: TaskRecord, name: str, input: dict[str, Any], state: State = State.RUNNING, **fields: Any
+    ) -> ActionRecord:
+        """A new action execution of `task`, RUNNING unless `state` says otherwise (a with-items
+        item waiting for a lane is created IDLE); `fields` add to a fresh row."""
         ex = self.snap.execution
         action = self.snap.new_action(
             id=self.ids(),
             task_execution_id=task.id,
             workflow_execution_id=ex.id,
             name=name,
-            state=State.RUNNING.value,
+            state=state.value,
             state_info=None,
             input=input,
             output=None,
@@ -98,7 +105,9 @@ class Run:
         return action
 
     def set_task_state(self, task: TaskRecord, state: State, state_info: str | None = None) -> None:
-        task.state = state.value
+        change(task, state, completing=task.id in self.completed)
+        if state in COMPLETED:
+            self.completed.add(task.id)
         if state_info is not None or state in (State.RUNNING, State.SUCCESS):
             task.state_info = state_info
         if state == State.RUNNING and task.started_at is None:

@@ -16,7 +16,7 @@ from wfq.engine.events import (
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.errors import ExpressionError, InvalidRequest
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, can_transition, change
 
 WORKFLOW_TRANSITIONS = {
     State.IDLE: {State.RUNNING, State.ERROR, State.CANCELLED},
@@ -52,7 +52,7 @@ def on_state_requested(run: Run, event: StateRequested) -> None:
     if new not in WORKFLOW_TRANSITIONS.get(old, set()):
         raise _refuse(run, new)
     if new == State.PAUSED:
-        ex.state = State.PAUSED.value
+        change(ex, State.PAUSED)
         ex.state_info = event.state_info
     elif new == State.REVERTING:
         ex.output = {"result": event.state_info or revert.ON_REQUEST}
@@ -76,7 +76,8 @@ def _stop_items(run: Run) -> None:
 def resume(run: Run) -> None:
     """Back to RUNNING: run what the pause held back, then see whether the execution is done."""
     ex = run.snap.execution
-    ex.state, ex.state_info = State.RUNNING.value, None
+    change(ex, State.RUNNING)
+    ex.state_info = None
     for task in list(run.snap.tasks):
         if not run.running:
             return
@@ -174,15 +175,16 @@ def on_action_state(run: Run, event: ActionStateRequested) -> None:
             raise InvalidRequest(
                 f"Cancelling one item of a with-items task is not supported [action_ex_id={action.id}]"
             )
-        action.state, action.output = State.CANCELLED.value, {"result": None}
+        change(action, State.CANCELLED)
+        action.output = {"result": None}
         if task is not None and task.state in (State.RUNNING, State.PAUSED):
             run.set_task_state(task, State.CANCELLED, f"Action execution was cancelled [action_ex_id={action.id}]")
             controller.on_task_completed(run, task)
     elif new == State.PAUSED and action.state == State.RUNNING:
-        action.state = State.PAUSED.value
+        change(action, State.PAUSED)
         _task_paused(run, task)
     elif new == State.RUNNING and action.state == State.PAUSED:
-        action.state = State.RUNNING.value
+        change(action, State.RUNNING)
         _task_resumed(run, task)
 
 
@@ -211,7 +213,8 @@ def _task_paused(run: Run, task: TaskRecord | None) -> None:
         run.set_task_state(task, State.PAUSED)
     ex = run.snap.execution
     if ex.state == State.RUNNING:
-        ex.state, ex.state_info = State.PAUSED.value, None
+        change(ex, State.PAUSED)
+        ex.state_info = None
 
 
 def _task_resumed(run: Run, task: TaskRecord | None) -> None:
@@ -262,14 +265,23 @@ def _refuse_after_revert(run: Run, task: TaskRecord, what: str) -> None:
 
 
 def _reopen(run: Run) -> None:
-    """The execution runs again (a rerun or skip of one of its tasks): no end, no output."""
+    """The execution runs again (a rerun or skip of one of its tasks): no end, no output. A
+    SUCCESS execution stays as it is (SUCCESS is final, as in Mistral): refused."""
     ex = run.snap.execution
-    ex.state, ex.state_info, ex.finished_at, ex.output = State.RUNNING.value, None, None, {}
+    if not can_transition(ex.state, State.RUNNING):
+        raise _refuse(run, State.RUNNING)
+    change(ex, State.RUNNING)
+    ex.state_info, ex.finished_at, ex.output = None, None, {}
 
 
 def on_child_rerun(run: Run, event: ChildRerun) -> None:
+    """A subworkflow of the task was rerun or skipped in: the task runs again, and so does its
+    execution, unless that one ended in a state it cannot leave (SUCCESS: the task's error was
+    handled)."""
     task = run.snap.task(event.task_execution_id)
     if task is None or task.state not in (State.ERROR, State.CANCELLED):
+        return
+    if not can_transition(run.snap.execution.state, State.RUNNING):
         return
     _reopen(run)
     task.processed, task.error_handled, task.finished_at = False, False, None

@@ -12,7 +12,7 @@ from wfq.engine.inputs import TaskFailure
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
 from wfq.errors import ExpressionError
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 
 
 def start(run: Run, task: TaskRecord) -> None:
@@ -31,7 +31,7 @@ def start(run: Run, task: TaskRecord) -> None:
         task.runtime_context = {**task.runtime_context, **extra}
     if values.pause_before:
         run.set_task_state(task, State.IDLE, "Set by 'pause-before' policy")
-        run.snap.execution.state = State.PAUSED.value
+        change(run.snap.execution, State.PAUSED)
         return
     if values.wait_before > 0:
         run.set_task_state(task, State.RUNNING)

@@ -191,9 +191,8 @@ def _create(run: Run, task: TaskRecord, todo: dict[str, Any], indexes: list[int]
         runtime = inputs.resolve_action(run, task, name, action_input)
         runtime.update(todo["delivery"], item=True)
         action = run.new_action(
-            task, name, action_input, runtime=runtime, item_index=index, attempt=todo["attempt"]
+            task, name, action_input, state, runtime=runtime, item_index=index, attempt=todo["attempt"]
         )
-        action.state = state.value
         ids.append(action.id)
     return ids
 
