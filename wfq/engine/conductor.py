@@ -38,7 +38,6 @@ from wfq.engine.events import (
 )
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, Snapshot
-from wfq.errors import ExpressionError
 from wfq.states import COMPLETED, State, change
 
 
@@ -115,13 +114,13 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
         return
     result, success = event.result, event.success
     if success:
-        try:
-            result = adhoc.transform_output(action.runtime, result)
-        except ExpressionError as exc:
+        success, result = adhoc.apply_output(action.runtime, success, result)
+        if not success:
+            # A broken output transformation fails the execution at once (Mistral).
             wf = run.snap.execution.workflow_name
             completion.force_fail(
                 run, task,
-                f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, "
+                f"Failed to handle action completion [error={result}, wf={wf}, task={task.name}, "
                 f"action={action.name}]",
             )
             return
@@ -138,12 +137,7 @@ def _on_action_completed(run: Run, event: ActionCompleted) -> None:
 def _record_item(action: ActionRecord, event: ActionCompleted) -> None:
     """The result of one with-items item (an asynchronous one, sent through the API): stored
     like a lane stores it; the task completes when every item has one (`ItemsCompleted`)."""
-    success, result = event.success, event.result
-    if success:
-        try:
-            result = adhoc.transform_output(action.runtime, result)
-        except ExpressionError as exc:
-            success, result = False, str(exc)
+    success, result = adhoc.apply_output(action.runtime, event.success, event.result)
     change(action, State.SUCCESS if success else State.ERROR)
     action.output = {"result": result}
 

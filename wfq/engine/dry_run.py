@@ -19,7 +19,7 @@ from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
 from wfq.engine.run import Run
 from wfq.engine.snapshot import Snapshot
-from wfq.errors import ExpressionError, WfqError
+from wfq.errors import WfqError
 from wfq.states import COMPLETED, State, change
 from wfq.types import ActionInfo
 
@@ -167,12 +167,8 @@ class DryRun:
         for action in sorted(items, key=lambda a: a.item_index):
             if action.state == State.IDLE:
                 change(action, State.RUNNING)  # a lane claims an IDLE item before running it
-            ok, result = self._call(action)
-            if ok:  # what a worker's lane does with an item of an ad-hoc action
-                try:
-                    result = adhoc.transform_output(action.runtime or {}, result)
-                except ExpressionError as exc:
-                    ok, result = False, str(exc)
+            # What a worker's lane does with an item of an ad-hoc action.
+            ok, result = adhoc.apply_output(action.runtime, *self._call(action))
             change(action, State.SUCCESS if ok else State.ERROR)
             action.output = {"result": result}
         self.handle(events.ItemsCompleted(task_id))

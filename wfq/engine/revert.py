@@ -81,11 +81,7 @@ def advance(run: Run) -> None:
 
 def on_action_completed(run: Run, task: TaskRecord, action: ActionRecord, success: bool, result: Any) -> None:
     """The action of a revert ended: the revert's task execution ends with it."""
-    if success:
-        try:
-            result = adhoc.transform_output(action.runtime, result)
-        except ExpressionError as exc:
-            success, result = False, str(exc)
+    success, result = adhoc.apply_output(action.runtime, success, result)
     _done(run, task, success, result)
 
 
