@@ -37,7 +37,7 @@ from wfq.engine.events import (
     WorkflowStarted,
 )
 from wfq.engine.run import Run
-from wfq.engine.snapshot import ActionRecord, Snapshot
+from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
 from wfq.states import COMPLETED, State, change
 
 
@@ -152,15 +152,25 @@ def _on_subworkflow_completed(run: Run, event: SubworkflowCompleted) -> None:
         return
     if revert.is_revert(task):
         revert.on_subworkflow_completed(run, task, event.state, event.output, event.state_info)
-        return
-    if event.index is not None:
+    elif event.index is not None:
         tasks.end_items(run, task, with_items.on_subworkflow_item(run, task, event))
-        return
+    elif _first_news_of(task, event):
+        _complete_with_child(run, task, event)
+
+
+def _first_news_of(task: TaskRecord, event: SubworkflowCompleted) -> bool:
+    """False for the child of an earlier attempt (a retry runs a new child) or a duplicate
+    event; otherwise the child is noted as done."""
     done = list(task.runtime_context.get("children_done", []))
     if event.execution_id:
         if event.execution_id in done:
-            return  # the child of an earlier attempt (a retry runs a new child)
+            return False
         task.runtime_context = {**task.runtime_context, "children_done": [*done, event.execution_id]}
+    return True
+
+
+def _complete_with_child(run: Run, task: TaskRecord, event: SubworkflowCompleted) -> None:
+    """The task's subworkflow ended: the task ends as it did."""
     if event.state == State.SUCCESS:
         tasks.complete(run, task, success=True, result=event.output)
         return
