@@ -10,9 +10,11 @@ from typing import Any
 from wfq.engine import (
     adhoc,
     completion,
-    controller,
+    data_flow,
+    direct,
     notifications,
     policies,
+    reverse,
     revert,
     state_changes,
     tasks,
@@ -36,8 +38,9 @@ from wfq.engine.events import (
     TimerFired,
     WorkflowStarted,
 )
-from wfq.engine.run import Run
+from wfq.engine.run import Flow, Run
 from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
+from wfq.errors import ExpressionError
 from wfq.states import COMPLETED, State, change
 
 
@@ -59,7 +62,7 @@ def handle(
 ) -> Decision:
     """Apply `event` to the execution in `snap`. Handling the same event twice changes nothing
     the second time: every branch first checks that the event still applies."""
-    run = Run(snap, now, ids, actions, controller)
+    run = Run(snap, now, ids, actions, flow_of(snap))
     seen = notifications.before(run)
     state_before = snap.execution.state
     _dispatch_event(run, event)
@@ -67,6 +70,11 @@ def handle(
     notifications.after(run, seen)
     _paused_or_resumed(run, state_before)
     return Decision(snap, run.commands)
+
+
+def flow_of(snap: Snapshot) -> Flow:
+    """What comes next in the execution's workflow: `reverse` or `direct`."""
+    return reverse if snap.spec.type == "reverse" else direct
 
 
 def _paused_or_resumed(run: Run, before: str) -> None:
@@ -82,8 +90,19 @@ def _paused_or_resumed(run: Run, before: str) -> None:
 
 
 def _on_workflow_started(run: Run, event: WorkflowStarted) -> None:
-    if run.snap.execution.state == State.IDLE:
-        controller.start_workflow(run)
+    """Begin a new execution: evaluate `vars`, then start the first tasks."""
+    ex = run.snap.execution
+    if ex.state != State.IDLE:
+        return
+    change(ex, State.RUNNING)
+    spec = run.snap.spec
+    try:
+        ex.context = data_flow.evaluate(dict(spec.vars), run.snap, None) if spec.vars else {}
+    except ExpressionError as exc:
+        completion.finish(run, State.ERROR, str(exc))
+        return
+    run.flow.start(run)
+    completion.check_completion(run)
 
 
 def _dispatch_event(run: Run, event: Event) -> None:
@@ -176,7 +195,7 @@ def _complete_with_child(run: Run, task: TaskRecord, event: SubworkflowCompleted
         return
     if event.state == State.CANCELLED:
         run.set_task_state(task, State.CANCELLED, event.state_info)
-        controller.on_task_completed(run, task)
+        run.flow.on_task_completed(run, task)
         return
     error = (event.output or {}).get("result") if isinstance(event.output, dict) else None
     error = error or event.state_info or f"Failed subworkflow [execution_id={event.execution_id}]"

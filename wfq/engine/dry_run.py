@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import dsl
-from wfq.engine import adhoc, completion, conductor, controller, events
+from wfq.engine import adhoc, completion, conductor, direct, events
 from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
@@ -267,14 +267,15 @@ class DryRun:
         """Transitions followed: the tasks each finished task started (as the engine recorded
         them), plus the engine commands (fail, succeed, pause) whose guards held."""
         taken = set()
-        run = Run(self._snapshot(), self.world.now, self.world.new_id, _Catalog(self.world), controller)
+        snap = self._snapshot()
+        run = Run(snap, self.world.now, self.world.new_id, _Catalog(self.world), conductor.flow_of(snap))
         for task in self.tasks:
             for target, event in task.runtime_context.get("next_tasks", []):
                 taken.add((task.name, event, target))
             if task.state not in COMPLETED or not task.processed:
                 continue
             try:
-                chosen = controller.next_transitions(run, task)
+                chosen = direct.next_transitions(run, task)
             except WfqError:
                 continue
             taken.update((task.name, ev, tr.name) for tr, ev in chosen if tr.is_engine_command)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from wfq.engine import controller
+from wfq.engine import conductor, direct
 from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
 from wfq.states import COMPLETED, State
@@ -27,7 +27,7 @@ def explain(snap: Snapshot, *, now: dt.datetime) -> list[Reason]:
     a direct workflow that has no execution, why it has not run (or never will).
 
     `snap.actions` must hold the action executions of the unfinished tasks."""
-    run = Run(snap, now, lambda: "", _NoCatalog(), controller)
+    run = Run(snap, now, lambda: "", _NoCatalog(), conductor.flow_of(snap))
     reasons = [_waiting(run, t) for t in snap.tasks if _unfinished(run, t)]
     if snap.spec.type == "direct":
         ran = {t.name for t in snap.tasks}
@@ -93,10 +93,10 @@ def _idle(run: Run, task: TaskRecord) -> Reason:
 
 def _join(run: Run, task: TaskRecord) -> Reason:
     arrived = sorted({a.get("task_name") for a in task.runtime_context.get("triggered_by", [])} - {None})
-    need = controller._join_need(run, task.name)  # the engine's own count of what releases it
+    need = direct._join_need(run, task.name)  # the engine's own count of what releases it
     inbound = run.snap.spec.inbound_tasks(task.name)
     missing = [
-        {"task": n, "can_still_arrive": controller._can_still_arrive(run, n, task.name, set())}
+        {"task": n, "can_still_arrive": direct._can_still_arrive(run, n, task.name, set())}
         for n in inbound
         if n not in arrived
     ]

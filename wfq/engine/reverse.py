@@ -1,4 +1,4 @@
-"""The reverse workflow controller: run exactly the tasks the target (`task_name`) requires,
+"""What follows in a reverse workflow: run exactly the tasks the target (`task_name`) requires,
 each as soon as everything it requires has succeeded."""
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ def needed(run: Run) -> list[str]:
     target = run.snap.execution.params.get("task_name")
     levels = run.snap.spec.tasks_to_run(target)
     return [name for level in levels for name in level]
+
+
+def start(run: Run) -> None:
+    """Start what the target needs first (the execution has just started)."""
+    schedule_ready(run)
 
 
 def schedule_ready(run: Run) -> None:

@@ -15,11 +15,15 @@ from wfq.states import COMPLETED, State, change
 
 
 class Flow(Protocol):
-    """What follows a completed task (wfq.engine.controller): its transitions, or in a reverse
-    workflow the tasks it unblocked. The conductor passes it in: the modules that complete
-    tasks sit below the controller and never import it (see README.md)."""
+    """What comes next, by workflow type: `direct` (transitions, joins) or `reverse` (the
+    tasks the target needs). The conductor passes it in: the modules that complete tasks sit
+    below it and never import it (see README.md)."""
 
-    def on_task_completed(self, run: Run, task: TaskRecord) -> None: ...
+    def start(self, run: Run) -> None:
+        """Start the first tasks of the execution that has just started."""
+
+    def on_task_completed(self, run: Run, task: TaskRecord) -> None:
+        """Go on from `task`, which has completed, then see whether the execution is done."""
 
 
 @dataclass

@@ -4,7 +4,7 @@ failed task. Mistral's rules (docs/mistral-semantics.md section 9)."""
 from __future__ import annotations
 
 from wfq.dsl import ENGINE_COMMANDS
-from wfq.engine import completion, controller, data_flow, items, revert, tasks, timers, with_items
+from wfq.engine import completion, data_flow, direct, items, revert, tasks, timers, with_items
 from wfq.engine.events import (
     ActionStateRequested,
     ChildRerun,
@@ -96,7 +96,7 @@ def _resume_task(run: Run, task: TaskRecord) -> None:
             timers.on_timer(run, task, kind)
         return
     if task.state in COMPLETED and not task.processed:
-        controller.on_task_completed(run, task)
+        run.flow.on_task_completed(run, task)
         return
     backlog = task.runtime_context.get("backlog")
     if backlog:
@@ -109,7 +109,7 @@ def _resume_task(run: Run, task: TaskRecord) -> None:
                 if name != "pause":
                     completion.finish(run, State.ERROR if name == "fail" else State.SUCCESS, None)
             else:
-                controller.schedule(run, name, outbound, task, event)
+                direct.schedule(run, name, outbound, task, event)
 
 
 def on_rerun(run: Run, event: RerunRequested) -> None:
@@ -179,7 +179,7 @@ def on_action_state(run: Run, event: ActionStateRequested) -> None:
         action.output = {"result": None}
         if task is not None and task.state in (State.RUNNING, State.PAUSED):
             run.set_task_state(task, State.CANCELLED, f"Action execution was cancelled [action_ex_id={action.id}]")
-            controller.on_task_completed(run, task)
+            run.flow.on_task_completed(run, task)
     elif new == State.PAUSED and action.state == State.RUNNING:
         change(action, State.PAUSED)
         _task_paused(run, task)
@@ -250,7 +250,7 @@ def on_skip(run: Run, event: SkipRequested) -> None:
     except ExpressionError as exc:
         completion.force_fail(run, task, f"Failed to publish on skip [error={exc}, task={task.name}]")
         return
-    controller.on_task_completed(run, task)
+    run.flow.on_task_completed(run, task)
 
 
 def _refuse_after_revert(run: Run, task: TaskRecord, what: str) -> None:

@@ -4,7 +4,7 @@ the end of wait-after lets its transitions follow."""
 
 from __future__ import annotations
 
-from wfq.engine import controller, policies, tasks
+from wfq.engine import direct, policies, tasks
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.states import State
@@ -18,7 +18,7 @@ def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
             tasks.complete(run, task, success=False, result=info, state_info=info, timed_out=True)
         return
     if kind == "retry" and task.state == State.WAITING:
-        controller.evaluate_join(run, task)
+        direct.evaluate_join(run, task)
         return
     if task.state != State.RUNNING_DELAYED:
         return
@@ -28,4 +28,4 @@ def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
         state, info = task.runtime_context.get("after_state", [State.SUCCESS.value, None])
         run.set_task_state(task, State(state), info)
         policies.disarm(task, "timeout")
-        controller.on_task_completed(run, task)
+        run.flow.on_task_completed(run, task)

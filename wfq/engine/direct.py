@@ -1,38 +1,24 @@
-"""The direct workflow controller: starting an execution, following a completed task's
-transitions (and engine commands), and joins. How the execution ends is completion.py."""
+"""What follows in a direct workflow: its start tasks, a completed task's transitions (and
+engine commands), and joins. How the execution ends is completion.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from wfq.dsl import Transition
-from wfq.engine import completion, data_flow, reverse, tasks, versions
+from wfq.engine import completion, data_flow, tasks, versions
 from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
 from wfq.errors import ExpressionError
 from wfq.states import COMPLETED, State, change
 
-STATE_COMMANDS = ("fail", "succeed", "pause")
 
-
-def start_workflow(run: Run) -> None:
-    """Begin a new execution: evaluate `vars`, then schedule the start tasks."""
-    ex = run.snap.execution
-    change(ex, State.RUNNING)
-    spec = run.snap.spec
-    try:
-        ex.context = data_flow.evaluate(dict(spec.vars), run.snap, None) if spec.vars else {}
-    except ExpressionError as exc:
-        completion.finish(run, State.ERROR, str(exc))
-        return
-    if spec.type == "reverse":
-        reverse.schedule_ready(run)
-    else:
-        for name in spec.start_tasks():
-            if not run.running:
-                break
-            schedule(run, name, {}, None, "")
-    completion.check_completion(run)
+def start(run: Run) -> None:
+    """Schedule the workflow's start tasks (the execution has just started)."""
+    for name in run.snap.spec.start_tasks():
+        if not run.running:
+            break
+        schedule(run, name, {}, None, "")
 
 
 def schedule(
@@ -79,9 +65,6 @@ def _fired(run: Run, task: TaskRecord, kind: str) -> list[tuple[Transition, str]
 
 def on_task_completed(run: Run, task: TaskRecord) -> None:
     """Follow the transitions of a finished task, then see whether the execution is done."""
-    if run.snap.spec.type == "reverse":
-        reverse.on_task_completed(run, task)
-        return
     try:
         chosen = next_transitions(run, task)
     except ExpressionError as exc:
