@@ -9,38 +9,38 @@ from typing import Any
 
 from wfq.engine import data_flow, revert, versions
 from wfq.engine.commands import ExecutionCompleted
-from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
+from wfq.engine.turn import Turn
 from wfq.errors import ExpressionError
 from wfq.states import ACTIVE, COMPLETED, State, can_transition, change
 
 
-def check_completion(run: Run) -> None:
+def check_completion(turn: Turn) -> None:
     """End the execution when no task is left to run."""
     # A PAUSED task (its asynchronous action or subworkflow paused) holds the execution open.
-    if not run.running or any(t.state in ACTIVE or t.state == State.PAUSED for t in run.snap.tasks):
+    if not turn.running or any(t.state in ACTIVE or t.state == State.PAUSED for t in turn.snap.tasks):
         return
-    cancelled = sorted(t.name for t in run.snap.tasks if t.state == State.CANCELLED)
+    cancelled = sorted(t.name for t in turn.snap.tasks if t.state == State.CANCELLED)
     if cancelled:
-        finish(run, State.CANCELLED, f"Cancelled tasks: {', '.join(cancelled)}")
-    elif any(t.state == State.ERROR and not t.error_handled for t in run.snap.tasks):
-        finish(run, State.ERROR, _failure_info(run))
+        finish(turn, State.CANCELLED, f"Cancelled tasks: {', '.join(cancelled)}")
+    elif any(t.state == State.ERROR and not t.error_handled for t in turn.snap.tasks):
+        finish(turn, State.ERROR, _failure_info(turn))
     else:
-        finish(run, State.SUCCESS, None)
+        finish(turn, State.SUCCESS, None)
 
 
-def force_fail(run: Run, task: TaskRecord, message: str) -> None:
+def force_fail(turn: Turn, task: TaskRecord, message: str) -> None:
     """Fail the task and, at once, the whole execution with the same text (no on-error)."""
-    run.set_task_state(task, State.ERROR, message)
+    turn.set_task_state(task, State.ERROR, message)
     task.processed = True
-    finish(run, State.ERROR, message)
+    finish(turn, State.ERROR, message)
 
 
-def _failure_info(run: Run) -> str:
+def _failure_info(turn: Turn) -> str:
     """Mistral's text: the failed tasks that have no on-error clause at all, by name."""
-    spec = run.snap.spec
+    spec = turn.snap.spec
     failed = sorted(
-        (t for t in run.snap.tasks if t.state == State.ERROR and spec.on_clause(t.name, "error") is None),
+        (t for t in turn.snap.tasks if t.state == State.ERROR and spec.on_clause(t.name, "error") is None),
         key=lambda t: t.name,
     )
     text = f"Failure caused by error in tasks: {', '.join(t.name for t in failed)}\n"
@@ -78,59 +78,59 @@ def child_failure(execution: Any, tasks: Iterable[Any]) -> tuple[str, str] | Non
     return summary, cause
 
 
-def final_context(run: Run) -> dict[str, Any]:
+def final_context(turn: Turn) -> dict[str, Any]:
     """The merged outbound context of the tasks that ended their branch; for a reverse
     workflow, its target task's outbound context."""
-    if run.snap.spec.type == "reverse":
-        execs = run.snap.tasks_named(run.snap.execution.params.get("task_name"))
+    if turn.snap.spec.type == "reverse":
+        execs = turn.snap.tasks_named(turn.snap.execution.params.get("task_name"))
         return data_flow.outbound_context(execs[-1]) if execs else {}
-    ends = [t for t in run.snap.tasks if t.state in COMPLETED and not t.runtime_context.get("next_tasks")]
+    ends = [t for t in turn.snap.tasks if t.state in COMPLETED and not t.runtime_context.get("next_tasks")]
     return versions.merge_in_batches(ends)
 
 
-def finish(run: Run, state: State, state_info: str | None, *, reverts: bool = True) -> None:
+def finish(turn: Turn, state: State, state_info: str | None, *, reverts: bool = True) -> None:
     """Put the execution in a terminal state and compute its output. A failure (unless a user
     forced it: `reverts` False) makes it REVERTING instead when it has tasks to revert. An
     execution that ended already keeps its end when the table does not let it leave it (a
     task of a cancelled execution, still running, fails as it completes)."""
-    ex = run.snap.execution
+    ex = turn.snap.execution
     if ex.state in COMPLETED and not can_transition(ex.state, state):
         return
-    spec = run.snap.spec
-    ctx = final_context(run)
+    spec = turn.snap.spec
+    ctx = final_context(turn)
     if state == State.SUCCESS:
         try:
-            output = data_flow.evaluate(spec.output, run.snap, None, extra=ctx) if spec.output else None
+            output = data_flow.evaluate(spec.output, turn.snap, None, extra=ctx) if spec.output else None
             ex.output = output or ctx
         except ExpressionError as exc:
             state = State.ERROR
             state_info = (
                 f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {exc}"
             )
-    too_big = data_flow.oversize(run.snap, ex.output, "WorkflowExecution", "output")
+    too_big = data_flow.oversize(turn.snap, ex.output, "WorkflowExecution", "output")
     if state == State.SUCCESS and too_big:
         state = State.ERROR
         state_info = f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {too_big}"
         ex.output = {"result": state_info}
     elif state == State.ERROR:
-        ex.output, state_info = _error_output(run, ctx, state_info)
-        if reverts and revert.wanted(run):
-            revert.begin(run, state_info)
+        ex.output, state_info = _error_output(turn, ctx, state_info)
+        if reverts and revert.wanted(turn):
+            revert.begin(turn, state_info)
             return
     elif state == State.CANCELLED:
         ex.output = {"result": state_info}
     change(ex, state)
     ex.state_info = state_info
-    ex.finished_at = run.now
-    run.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))
+    ex.finished_at = turn.now
+    turn.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))
 
 
-def _error_output(run: Run, ctx: dict[str, Any], state_info: str | None) -> tuple[dict[str, Any], str | None]:
-    spec = run.snap.spec
+def _error_output(turn: Turn, ctx: dict[str, Any], state_info: str | None) -> tuple[dict[str, Any], str | None]:
+    spec = turn.snap.spec
     if not spec.output_on_error:
         return data_flow.merge_dicts({"result": state_info}, ctx), state_info
     try:
-        extra = data_flow.evaluate(spec.output_on_error, run.snap, None, extra=ctx)
+        extra = data_flow.evaluate(spec.output_on_error, turn.snap, None, extra=ctx)
     except ExpressionError as exc:
         info = (
             "Failed to evaluate expression in output-on-error! "

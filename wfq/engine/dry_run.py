@@ -17,8 +17,8 @@ from wfq.engine import adhoc, completion, conductor, direct, events
 from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
-from wfq.engine.run import Run
 from wfq.engine.snapshot import Snapshot
+from wfq.engine.turn import Turn
 from wfq.errors import WfqError
 from wfq.states import COMPLETED, State, change
 from wfq.types import ActionInfo
@@ -268,14 +268,14 @@ class DryRun:
         them), plus the engine commands (fail, succeed, pause) whose guards held."""
         taken = set()
         snap = self._snapshot()
-        run = Run(snap, self.world.now, self.world.new_id, _Catalog(self.world), conductor.flow_of(snap))
+        turn = Turn(snap, self.world.now, self.world.new_id, _Catalog(self.world), conductor.flow_of(snap))
         for task in self.tasks:
             for target, event in task.runtime_context.get("next_tasks", []):
                 taken.add((task.name, event, target))
             if task.state not in COMPLETED or not task.processed:
                 continue
             try:
-                chosen = direct.next_transitions(run, task)
+                chosen = direct.next_transitions(turn, task)
             except WfqError:
                 continue
             taken.update((task.name, ev, tr.name) for tr, ev in chosen if tr.is_engine_command)

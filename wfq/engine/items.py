@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from wfq.engine import data_flow
-from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
+from wfq.engine.turn import Turn
 from wfq.errors import ExpressionError
 
 
@@ -16,13 +16,13 @@ class ItemsError(Exception):
     """The with-items values are not lists of one length."""
 
 
-def item_values(run: Run, task: TaskRecord) -> dict[str, list[Any]]:
+def item_values(turn: Turn, task: TaskRecord) -> dict[str, list[Any]]:
     """The evaluated lists of the task's with-items, by variable: `{x: [1, 2], y: ['a', 'b']}`."""
-    spec = run.snap.spec.tasks[task.name]
+    spec = turn.snap.spec.tasks[task.name]
     values: dict[str, list[Any]] = {}
     for var, expr in spec.with_items:
         try:
-            v = data_flow.evaluate(expr, run.snap, task)
+            v = data_flow.evaluate(expr, turn.snap, task)
         except ExpressionError as exc:
             raise ItemsError(str(exc)) from exc
         if isinstance(v, dict):
@@ -47,9 +47,9 @@ def item_vars(values: dict[str, list[Any]], index: int) -> dict[str, Any]:
     return {var: vals[index] for var, vals in values.items()}
 
 
-def is_items_task(run: Run, task: TaskRecord) -> bool:
+def is_items_task(turn: Turn, task: TaskRecord) -> bool:
     """True for a task that runs with-items (actions or subworkflows)."""
-    spec = run.snap.spec.tasks.get(task.name)
+    spec = turn.snap.spec.tasks.get(task.name)
     return bool(spec is not None and spec.with_items)
 
 

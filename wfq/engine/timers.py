@@ -5,27 +5,27 @@ the end of wait-after lets its transitions follow."""
 from __future__ import annotations
 
 from wfq.engine import direct, policies, tasks
-from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
+from wfq.engine.turn import Turn
 from wfq.states import State
 
 
-def on_timer(run: Run, task: TaskRecord, kind: str) -> None:
+def on_timer(turn: Turn, task: TaskRecord, kind: str) -> None:
     """Apply the due timer `kind` of `task`."""
     if kind == "timeout":
         if task.state in (State.RUNNING, State.RUNNING_DELAYED, State.WAITING):
             info = f"Task timed out [timeout(s)={policies._num(task.runtime_context.get('timeout', 0))}]."
-            tasks.complete(run, task, success=False, result=info, state_info=info, timed_out=True)
+            tasks.complete(turn, task, success=False, result=info, state_info=info, timed_out=True)
         return
     if kind == "retry" and task.state == State.WAITING:
-        direct.evaluate_join(run, task)
+        direct.evaluate_join(turn, task)
         return
     if task.state != State.RUNNING_DELAYED:
         return
     if kind in ("wait-before", "retry"):
-        tasks.run_now(run, task)
+        tasks.run_now(turn, task)
     elif kind == "wait-after":
         state, info = task.runtime_context.get("after_state", [State.SUCCESS.value, None])
-        run.set_task_state(task, State(state), info)
+        turn.set_task_state(task, State(state), info)
         policies.disarm(task, "timeout")
-        run.flow.on_task_completed(run, task)
+        turn.flow.on_task_completed(turn, task)

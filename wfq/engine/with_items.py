@@ -20,8 +20,8 @@ from wfq.engine import completion, data_flow, inputs, policies
 from wfq.engine.commands import RunItems, StartLanes, StartSubworkflow
 from wfq.engine.events import SubworkflowCompleted
 from wfq.engine.items import ItemsError, count_of, item_values, item_vars, ranges_of, take
-from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, TaskRecord
+from wfq.engine.turn import Turn
 from wfq.errors import ExpressionError
 from wfq.states import COMPLETED, State
 
@@ -60,10 +60,10 @@ class ItemsDone:
     cancelled: bool = False
 
 
-def start(run: Run, task: TaskRecord, name: str) -> ItemsDone | None:
+def start(turn: Turn, task: TaskRecord, name: str) -> ItemsDone | None:
     """Keep the items of `task` and create and send the first lanes' items; done at once
     when there are no items or the action is unknown."""
-    values, capacity = _values_and_capacity(run, task)
+    values, capacity = _values_and_capacity(turn, task)
     count = count_of(values)
     task.runtime_context = {
         **task.runtime_context,
@@ -73,7 +73,7 @@ def start(run: Run, task: TaskRecord, name: str) -> ItemsDone | None:
         return ItemsDone(True, [])
     task.with_items_values = values
     try:
-        _open(run, task, name, [[0, count]], capacity)
+        _open(turn, task, name, [[0, count]], capacity)
     except inputs.TaskFailure as exc:
         if not str(exc).startswith("Failed to find action"):
             raise
@@ -83,27 +83,27 @@ def start(run: Run, task: TaskRecord, name: str) -> ItemsDone | None:
     return None
 
 
-def rerun_failed(run: Run, task: TaskRecord, keep: list[ActionRecord]) -> ItemsDone | None:
+def rerun_failed(turn: Turn, task: TaskRecord, keep: list[ActionRecord]) -> ItemsDone | None:
     """Run again only the items that did not succeed (a rerun with `reset: false`); done at
     once when none is left to run."""
-    spec = run.snap.spec.tasks[task.name]
+    spec = turn.snap.spec.tasks[task.name]
     try:
-        name = data_flow.evaluate(spec.action, run.snap, task)
-        values, capacity = _values_and_capacity(run, task)
+        name = data_flow.evaluate(spec.action, turn.snap, task)
+        values, capacity = _values_and_capacity(turn, task)
         task.with_items_values = values
         done = {a.item_index for a in keep}
         _set_count(task, count_of(values), capacity)
         todo = ranges_of(i for i in range(count_of(values)) if i not in done)
         if not todo:
-            return on_items_completed(run, task, keep)
-        _open(run, task, name, todo, capacity)
+            return on_items_completed(turn, task, keep)
+        _open(turn, task, name, todo, capacity)
     except (inputs.TaskFailure, ExpressionError) as exc:
-        wf = run.snap.execution.workflow_name
-        completion.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        wf = turn.snap.execution.workflow_name
+        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
     return None
 
 
-def more(run: Run, task: TaskRecord, lanes: bool = False) -> None:
+def more(turn: Turn, task: TaskRecord, lanes: bool = False) -> None:
     """A lane found no IDLE item: create the next batch of the task's items (IDLE), if the task
     still runs and has items left to create. With `lanes`: start the lanes still due instead
     (once: a duplicate finds none due)."""
@@ -119,30 +119,30 @@ def more(run: Run, task: TaskRecord, lanes: bool = False) -> None:
         return
     indexes, rest = take(todo["ranges"], n)
     try:
-        ids = _create(run, task, todo, indexes, State.RUNNING if lanes else State.IDLE)
+        ids = _create(turn, task, todo, indexes, State.RUNNING if lanes else State.IDLE)
     except inputs.TaskFailure as exc:
-        wf = run.snap.execution.workflow_name
-        completion.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        wf = turn.snap.execution.workflow_name
+        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
         return
     _set_todo(task, {**todo, "lanes_due": 0} if lanes else todo, rest)
     if lanes:
-        label = inputs.label(run, task, todo["action"])
-        run.emit(RunItems(task.id, tuple(ids), todo["delivery"]["queue"], label))
+        label = inputs.label(turn, task, todo["action"])
+        turn.emit(RunItems(task.id, tuple(ids), todo["delivery"]["queue"], label))
 
 
-def stop(run: Run, task: TaskRecord, state: State, state_info: str) -> None:
+def stop(turn: Turn, task: TaskRecord, state: State, state_info: str) -> None:
     """End a running with-items task now (its execution is cancelled): no further item is
     created or started; results of items still in flight are recorded and change nothing."""
-    run.set_task_state(task, state, state_info)
+    turn.set_task_state(task, state, state_info)
     task.runtime_context = {k: v for k, v in task.runtime_context.items() if k != TODO}
     policies.disarm(task, "timeout")
 
 
-def _values_and_capacity(run: Run, task: TaskRecord) -> tuple[dict[str, list[Any]], int]:
-    pol = policies.policies(run, task)
+def _values_and_capacity(turn: Turn, task: TaskRecord) -> tuple[dict[str, list[Any]], int]:
+    pol = policies.policies(turn, task)
     try:
-        values = item_values(run, task)
-        capacity = policies.value(run, task, pol.concurrency, int, "concurrency") if pol.concurrency else 0
+        values = item_values(turn, task)
+        capacity = policies.value(turn, task, pol.concurrency, int, "concurrency") if pol.concurrency else 0
     except (ItemsError, policies.PolicyError) as exc:
         raise inputs.TaskFailure(str(exc)) from exc
     return values, capacity
@@ -162,9 +162,9 @@ def _set_todo(task: TaskRecord, todo: dict[str, Any], rest: list[list[int]]) -> 
         task.runtime_context = rc
 
 
-def _open(run: Run, task: TaskRecord, name: str, ranges: list[list[int]], capacity: int) -> None:
+def _open(turn: Turn, task: TaskRecord, name: str, ranges: list[list[int]], capacity: int) -> None:
     """Create the first lanes' items (RUNNING) and send them; note the rest as to do."""
-    where = inputs.delivery(run, task)
+    where = inputs.delivery(turn, task)
     todo = {
         "action": name,
         "delivery": where,
@@ -173,24 +173,24 @@ def _open(run: Run, task: TaskRecord, name: str, ranges: list[list[int]], capaci
     }
     lanes = capacity or DEFAULT_LANES
     first, rest = take(ranges, min(lanes, FIRST_LANES))
-    ids = _create(run, task, todo, first, State.RUNNING)
+    ids = _create(turn, task, todo, first, State.RUNNING)
     _set_todo(task, {**todo, "lanes_due": lanes - len(first)}, rest)
-    run.emit(RunItems(task.id, tuple(ids), where["queue"], inputs.label(run, task, name)))
+    turn.emit(RunItems(task.id, tuple(ids), where["queue"], inputs.label(turn, task, name)))
     if task.runtime_context.get(TODO, {}).get("lanes_due"):
-        run.emit(StartLanes(task.id))
+        turn.emit(StartLanes(task.id))
 
 
-def _create(run: Run, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State) -> list[str]:
+def _create(turn: Turn, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State) -> list[str]:
     """The action executions of these items, their input evaluated with the item variables."""
     name, values = todo["action"], task.with_items_values or {}
     ids = []
     for index in indexes:
         # An in_context variable of the same name beats the item variable (Mistral).
         extra = {**item_vars(values, index), **task.in_context}
-        action_input = inputs.with_env_defaults(run, name, inputs.task_input(run, task, extra))
-        runtime = inputs.resolve_action(run, task, name, action_input)
+        action_input = inputs.with_env_defaults(turn, name, inputs.task_input(turn, task, extra))
+        runtime = inputs.resolve_action(turn, task, name, action_input)
         runtime.update(todo["delivery"], item=True)
-        action = run.new_action(
+        action = turn.new_action(
             task, name, action_input, state, runtime=runtime, item_index=index, attempt=todo["attempt"]
         )
         ids.append(action.id)
@@ -198,13 +198,13 @@ def _create(run: Run, task: TaskRecord, todo: dict[str, Any], indexes: list[int]
 
 
 def start_subworkflows(
-    run: Run, task: TaskRecord, name: str, indexes: list[int] | None = None
+    turn: Turn, task: TaskRecord, name: str, indexes: list[int] | None = None
 ) -> ItemsDone | None:
     """A with-items task that runs a workflow: one child execution per item (`indexes`: only
     those, when rerunning the failed items). Each start is an attempt: a child of an earlier
     attempt (before a retry or rerun) no longer counts for the task. Done at once when no
     item is left to start."""
-    values, capacity = _values_and_capacity(run, task)
+    values, capacity = _values_and_capacity(turn, task)
     count = count_of(values)
     attempt = int(task.runtime_context.get("sub_attempt", -1)) + 1
     kept = task.runtime_context.get("sub_results", {}) if indexes is not None else {}
@@ -218,26 +218,26 @@ def start_subworkflows(
     if not count:
         return ItemsDone(True, [])
     if not todo:
-        return _subworkflows_done(run, task)
-    base = inputs.subworkflow_params(run)
+        return _subworkflows_done(turn, task)
+    base = inputs.subworkflow_params(turn)
     for index in todo:
-        wf_input = inputs.task_input(run, task, {**item_vars(values, index), **task.in_context})
+        wf_input = inputs.task_input(turn, task, {**item_vars(values, index), **task.in_context})
         params = {**base, "index": index, **({"attempt": attempt} if attempt else {})}
-        run.emit(StartSubworkflow(task.id, name, wf_input, params))
+        turn.emit(StartSubworkflow(task.id, name, wf_input, params))
     return None
 
 
-def on_subworkflow_item(run: Run, task: TaskRecord, event: SubworkflowCompleted) -> ItemsDone | None:
+def on_subworkflow_item(turn: Turn, task: TaskRecord, event: SubworkflowCompleted) -> ItemsDone | None:
     """One child of a with-items task ended; done when all have."""
     if event.attempt != int(task.runtime_context.get("sub_attempt", 0)):
         return None  # a child of an earlier attempt (before a rerun or retry)
     results = dict(task.runtime_context.get("sub_results", {}))
     results[str(event.index)] = [event.state, event.output, event.state_info, event.execution_id]
     task.runtime_context = {**task.runtime_context, "sub_results": results}
-    return _subworkflows_done(run, task)
+    return _subworkflows_done(turn, task)
 
 
-def _subworkflows_done(run: Run, task: TaskRecord) -> ItemsDone | None:
+def _subworkflows_done(turn: Turn, task: TaskRecord) -> ItemsDone | None:
     results = task.runtime_context.get("sub_results", {})
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     if len(results) < count:
@@ -251,23 +251,23 @@ def _subworkflows_done(run: Run, task: TaskRecord) -> ItemsDone | None:
     return ItemsDone(not failed, values, FAILED_INFO if failed else None)
 
 
-def rerun_failed_subworkflows(run: Run, task: TaskRecord) -> ItemsDone | None:
+def rerun_failed_subworkflows(turn: Turn, task: TaskRecord) -> ItemsDone | None:
     """Start new children only for the items whose child did not succeed (`reset: false`)."""
-    spec = run.snap.spec.tasks[task.name]
+    spec = turn.snap.spec.tasks[task.name]
     results = task.runtime_context.get("sub_results", {})
     kept = {k: r for k, r in results.items() if r[0] == State.SUCCESS}
     task.runtime_context = {**task.runtime_context, "sub_results": kept}
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     try:
-        name = data_flow.evaluate(spec.workflow, run.snap, task)
-        return start_subworkflows(run, task, name, [i for i in range(count) if str(i) not in kept])
+        name = data_flow.evaluate(spec.workflow, turn.snap, task)
+        return start_subworkflows(turn, task, name, [i for i in range(count) if str(i) not in kept])
     except (inputs.TaskFailure, ExpressionError) as exc:
-        wf = run.snap.execution.workflow_name
-        completion.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        wf = turn.snap.execution.workflow_name
+        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
     return None
 
 
-def on_items_completed(run: Run, task: TaskRecord, actions: list[ActionRecord]) -> ItemsDone | None:
+def on_items_completed(turn: Turn, task: TaskRecord, actions: list[ActionRecord]) -> ItemsDone | None:
     """Every item has a result: the task is done, with the ordered list of results."""
     if task.runtime_context.get(TODO):
         return None  # items are still to be created

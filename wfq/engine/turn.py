@@ -1,5 +1,6 @@
-"""The state of one engine call: the snapshot, the injected clock and id factory, the flow
-of the workflow, and the commands gathered so far. Every engine module works on a `Run`."""
+"""A `Turn`: one event being applied to one workflow execution (one `handle()` call) — the
+snapshot, the injected clock and id factory, the flow of the workflow, and the commands
+gathered so far. Every engine module works on a turn."""
 
 from __future__ import annotations
 
@@ -19,16 +20,16 @@ class Flow(Protocol):
     tasks the target needs). The conductor passes it in: the modules that complete tasks sit
     below it and never import it (see README.md)."""
 
-    def start(self, run: Run) -> None:
+    def start(self, turn: Turn) -> None:
         """Start the first tasks of the execution that has just started."""
 
-    def on_task_completed(self, run: Run, task: TaskRecord) -> None:
+    def on_task_completed(self, turn: Turn, task: TaskRecord) -> None:
         """Go on from `task`, which has completed, then see whether the execution is done."""
 
 
 @dataclass
-class Run:
-    """One `handle()` call in progress."""
+class Turn:
+    """One event being applied to one execution: a `handle()` call in progress."""
 
     snap: Snapshot
     now: dt.datetime
@@ -37,7 +38,7 @@ class Run:
     flow: Flow
     commands: list[Command] = field(default_factory=list)
     completed: set[str] = field(default_factory=set)
-    """Ids of the tasks this call completed: their policies may still re-decide their state
+    """Ids of the tasks this turn completed: their policies may still re-decide their state
     (states.COMPLETING_TRANSITIONS)."""
 
     def emit(self, command: Command) -> None:
