@@ -123,8 +123,7 @@ def complete(
     timed_out: bool = False,
     retry_all: list[ActionRecord] | None = None,
 ) -> None:
-    """Finish `task`: store its result, publish, apply retry and wait-after, then hand it to
-    the workflow's flow."""
+    """Finish `task`: store its result, publish, apply retry and wait-after, then its flow."""
     task.result = result
     turn.set_task_state(task, State.SUCCESS if success else State.ERROR, state_info)
     if turn.snap.spec.tasks[task.name].join:
