@@ -24,12 +24,6 @@ KNOWN: frozenset[str] = frozenset(
         # Known circles, being removed on other branches: delete a line once its module is out
         # of every circle (`--all` shows them). A circle passes only if ALL its modules are
         # listed, so no new circle hides behind these lines.
-        # wfq.engine: the `engine` branch removes this circle.
-        "wfq.engine.controller",
-        "wfq.engine.reverse",
-        "wfq.engine.revert",
-        "wfq.engine.tasks",
-        "wfq.engine.with_items",
         # wfq.services: the `services` branch removes this circle (metrics is in it only
         # through context's function-level import of executions).
         "wfq.services.actions",

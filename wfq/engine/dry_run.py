@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import dsl
-from wfq.engine import adhoc, conductor, controller, events
+from wfq.engine import adhoc, completion, conductor, direct, events
 from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
-from wfq.engine.run import Run
 from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
-from wfq.errors import ExpressionError, WfqError
-from wfq.states import COMPLETED, State
+from wfq.engine.turn import Turn
+from wfq.errors import WfqError
+from wfq.states import COMPLETED, State, change
 from wfq.types import ActionInfo
 
 MAX_STEPS = 5_000
@@ -226,13 +226,11 @@ class DryRun:
         items = [a for a in self.actions.values()
                  if a.task_execution_id == task_id and a.state in (State.RUNNING, State.IDLE)]
         for action in sorted(items, key=lambda a: a.item_index):
-            ok, result = self._call(action)
-            if ok:  # what a worker's lane does with an item of an ad-hoc action
-                try:
-                    result = adhoc.transform_output(action.runtime or {}, result)
-                except ExpressionError as exc:
-                    ok, result = False, str(exc)
-            action.state = (State.SUCCESS if ok else State.ERROR).value
+            if action.state == State.IDLE:
+                change(action, State.RUNNING)  # a lane claims an IDLE item before running it
+            # What a worker's lane does with an item of an ad-hoc action.
+            ok, result = adhoc.apply_output(action.runtime, *self._call(action))
+            change(action, State.SUCCESS if ok else State.ERROR)
             action.output = {"result": result}
         self.handle(events.ItemsCompleted(task_id))
 
@@ -279,7 +277,7 @@ class DryRun:
         self.children.setdefault(command.task_execution_id, []).append(child.report())
         ex = child.execution
         info, cause = ex.state_info, None
-        found = controller.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
+        found = completion.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
         if found:  # summarised once, as the services do
             info, cause = found
         self.handle(events.SubworkflowCompleted(
@@ -330,14 +328,15 @@ class DryRun:
         """Transitions followed: the tasks each finished task started (as the engine recorded
         them), plus the engine commands (fail, succeed, pause) whose guards held."""
         taken = set()
-        run = Run(self._snapshot(), self.world.now, self.world.new_id, _Catalog(self.world))
+        snap = self._snapshot()
+        turn = Turn(snap, self.world.now, self.world.new_id, _Catalog(self.world), conductor.flow_of(snap))
         for task in self.tasks:
             for target, event in task.runtime_context.get("next_tasks", []):
                 taken.add((task.name, event, target))
             if task.state not in COMPLETED or not task.processed:
                 continue
             try:
-                chosen = controller.next_transitions(run, task)
+                chosen = direct.next_transitions(turn, task)
             except WfqError:
                 continue
             taken.update((task.name, ev, tr.name) for tr, ev in chosen if tr.is_engine_command)

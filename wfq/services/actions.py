@@ -15,8 +15,8 @@ from wfq import storable
 from wfq.actions.base import ActionContext, Wait
 from wfq.dispatch import names
 from wfq.engine import ItemsCompleted, ItemsWanted
-from wfq.engine.adhoc import transform_output
-from wfq.errors import ActionFailed, ExpressionError
+from wfq.engine.adhoc import apply_output
+from wfq.errors import ActionFailed
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.models import ActionExecution
 from wfq.persistence.repositories import executions as repo
@@ -222,11 +222,7 @@ def _finish_item_and_claim_next(
     """Store one item's result (without locking the workflow execution) and, in the same
     transaction, claim the task's next IDLE item for this lane. An asynchronous item keeps its
     slot until its result arrives through the API (`item_slot_freed`): the lane ends there."""
-    if success and claimed.output_exprs:
-        try:
-            result = transform_output({"output": claimed.output_exprs}, result)
-        except ExpressionError as exc:
-            success, result = False, str(exc)
+    success, result = apply_output({"output": claimed.output_exprs}, success, result)
     now = svc.now()
     with svc.db.write() as session:
         if not is_sync:
@@ -301,12 +297,7 @@ def _finish_items_and_release_next(svc: Services, task_id: str, entries: list[tu
 
 def _item_outcome(svc: Services, claimed: Claimed, result: Any) -> tuple[str, Any]:
     """The state and output of an item that ended with `result` (its output transform applied)."""
-    success = True
-    if claimed.output_exprs:
-        try:
-            result = transform_output({"output": claimed.output_exprs}, result)
-        except ExpressionError as exc:
-            success, result = False, str(exc)
+    success, result = apply_output({"output": claimed.output_exprs}, True, result)
     success, result = _within_limit(svc, claimed, success, result)
     return (State.SUCCESS if success else State.ERROR).value, {"result": result}
 def _claim_from_next_batch(svc: Services, task_id: str, after_index: int) -> Claimed | None:

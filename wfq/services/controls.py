@@ -11,7 +11,7 @@ from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecu
 from wfq.persistence.repositories import executions as repo
 from wfq.services import transitions, views
 from wfq.services.context import Services
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 
 CHANGEABLE = {State.PAUSED, State.RUNNING, State.CANCELLED, State.SUCCESS, State.ERROR, State.REVERTING}
 
@@ -116,7 +116,7 @@ def _set_standalone(svc: Services, action_id: str, new: State) -> None:
     with svc.db.write() as session:
         row = session.get(ActionExecution, action_id)
         if row is not None and row.state in _STANDALONE_FROM[new]:
-            row.state = new.value
+            change(row, new)
             if new == State.CANCELLED:
                 row.output = {"result": None}
             row.updated_at = svc.now()

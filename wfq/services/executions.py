@@ -25,7 +25,7 @@ from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo
 from wfq.services import transitions, versions, views
 from wfq.services.context import Services
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 from wfq.types import cap_text
 
 
@@ -316,7 +316,7 @@ def complete_action(
                 if success:
                     # Outside a workflow no engine transition runs: apply the ad-hoc output here.
                     final = adhoc.transform_output(action.runtime or {}, result)
-                action.state = (State.SUCCESS if success else State.ERROR).value
+                change(action, State.SUCCESS if success else State.ERROR)
                 action.output = {"result": final}
                 return []
             event = engine.ActionCompleted(action_id, success, result)
