@@ -16,7 +16,7 @@ import concurrent.futures as cf
 import time
 from typing import Any
 
-from benchmarks.report import Row, cpu_row, fmt, med, ok, ratio, xr
+from benchmarks.cells import Row, cpu_row, fmt, med, ok, ratio, xr
 from benchmarks.scenarios import RssSampler
 from benchmarks.stack import rss_kb
 
