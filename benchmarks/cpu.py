@@ -10,7 +10,8 @@ from typing import Any
 
 import psycopg
 
-from benchmarks.stack import Stack, children
+from benchmarks.processes import children
+from benchmarks.stack import Stack
 
 TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
 

@@ -11,7 +11,8 @@ from celery import Celery
 
 from benchmarks import cost_scenario, waiting
 from benchmarks.harness import Ctx, log
-from benchmarks.stack import Stack, rss_kb
+from benchmarks.processes import rss_kb
+from benchmarks.stack import Stack
 
 
 def steps(scen: set[str]) -> list[tuple[str, Any]]:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import cpu
-from benchmarks.scenarios import Api, BareScenarios, Db, WfqScenarios
+from benchmarks.clients import Api, Db
+from benchmarks.scenarios import BareScenarios, WfqScenarios
 from benchmarks.stack import Stack
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from benchmarks.stack import ROOT
+from benchmarks.processes import ROOT
 
 BENCH_V2 = ROOT.parent / "shared" / "bench" / "bench_v2.py"
 

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.stack import ROOT
+from benchmarks.processes import ROOT
 
 
 def snapshot(rev: str) -> tuple[Path, str]:
