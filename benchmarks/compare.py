@@ -19,8 +19,10 @@ import signal
 import time
 from typing import Any
 
-from benchmarks import run as runner
+from benchmarks.drivers import steps
+from benchmarks.harness import Ctx, describe, log, new_stack, on_term, open_ctx, save
 from benchmarks.report import compare_table
+from benchmarks.sources import snapshot
 
 SIDES = ("old", "new")
 ONCE = {"f", "j"}
@@ -60,12 +62,12 @@ def rep_args(a: argparse.Namespace, rep: int, side: str) -> argparse.Namespace:
 
 def run(a: argparse.Namespace) -> dict[str, Any]:
     """Start both stacks, run the chosen scenarios interleaved, stop both."""
-    old_src, old_label = runner.snapshot(a.compare)
+    old_src, old_label = snapshot(a.compare)
     stacks = {
-        "old": runner.new_stack(a, wfq_root=old_src),
-        "new": runner.new_stack(a, fresh_redis=False, baseline=False),
+        "old": new_stack(a, wfq_root=old_src),
+        "new": new_stack(a, fresh_redis=False, baseline=False),
     }
-    signal.signal(signal.SIGTERM, runner.on_term)
+    signal.signal(signal.SIGTERM, on_term)
     res: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "args": {**{k: v for k, v in vars(a).items() if k != "scen"}, "scenarios": sorted(a.scen)},
@@ -77,12 +79,12 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     }
     t0 = time.monotonic()
     try:
-        ctxs = {side: runner.open_ctx(a, stacks[side]) for side in SIDES}
+        ctxs = {side: open_ctx(a, stacks[side]) for side in SIDES}
         run_steps(a, ctxs, res)
         for ctx in ctxs.values():
             ctx.db.close()
     finally:
-        runner.log("stopping processes, dropping the databases")
+        log("stopping processes, dropping the databases")
         for side in reversed(SIDES):
             stacks[side].stop()
         shutil.rmtree(old_src, ignore_errors=True)
@@ -91,13 +93,13 @@ def run(a: argparse.Namespace) -> dict[str, Any]:
     return res
 
 
-def run_steps(a: argparse.Namespace, ctxs: dict[str, runner.Ctx], res: dict[str, Any]) -> None:
+def run_steps(a: argparse.Namespace, ctxs: dict[str, Ctx], res: dict[str, Any]) -> None:
     """Each scenario, its repetitions interleaved between the sides."""
-    for key, fn in runner.steps(a.scen):
+    for key, fn in steps(a.scen):
         for rep, side in interleave(a.reps):
             if rep and key in ONCE:
                 continue
-            runner.log(f"compare: {key} repetition {rep + 1}, {side} ({res['code'][side]})")
+            log(f"compare: {key} repetition {rep + 1}, {side} ({res['code'][side]})")
             ctx = dataclasses.replace(ctxs[side], a=rep_args(a, rep, side))
             merge(res[side], {key: fn(ctx)})
 
@@ -105,16 +107,16 @@ def run_steps(a: argparse.Namespace, ctxs: dict[str, runner.Ctx], res: dict[str,
 def main(a: argparse.Namespace) -> int:
     """Run, print the table, save the figures and compare-latest.txt."""
     if a.url or not a.no_profile:
-        runner.log("--compare: the profile and bench_v2 are not run")
+        log("--compare: the profile and bench_v2 are not run")
     res = run(a)
     labels = (f"old: {res['code']['old']}", f"new: {res['code']['new']}")
     header = (
-        f"wfq, two versions side by side — {runner.describe(res)}, repetitions interleaved "
+        f"wfq, two versions side by side — {describe(res)}, repetitions interleaved "
         f"(old new, new old, ...), run took {res['duration_s']:.0f} s\n"
         "new/old: the ratio of the cells' headline figures (for `x -> y`, y); below 1 is "
         "better for times, CPU and counts, above 1 for rates (/s) and e's scale-up"
     )
     text = header + "\n\n" + compare_table(res["old"], res["new"], labels)
     print(text)
-    runner.save(res, text, a.out, prefix="compare-")
+    save(res, text, a.out, prefix="compare-")
     return 0

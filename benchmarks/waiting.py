@@ -16,9 +16,9 @@ import concurrent.futures as cf
 import time
 from typing import Any
 
-from benchmarks.report import Row, cpu_row, fmt, med, ok, ratio, xr
-from benchmarks.scenarios import RssSampler
-from benchmarks.stack import rss_kb
+from benchmarks.cells import Row, cpu_row, fmt, med, ok, ratio, xr
+from benchmarks.clients import RssSampler
+from benchmarks.processes import rss_kb
 
 TERMINAL = {"SUCCESS", "ERROR", "CANCELLED"}
 SIZES = {"g": 200, "h": 2000, "h_concurrency": 1000, "i": 5000, "i_seconds": 10}
