@@ -39,7 +39,7 @@ FORMATTED = wfq/dsl wfq/expressions
 # circle inside a package (scripts/check_cycles.py), and one composition root
 # (scripts/check_composition_root.py: only wfq/composition.py builds Services).
 lint: install
-	$(BIN)/ruff check wfq workers beat listener tests
+	$(BIN)/ruff check wfq workers beat listener tests benchmarks scripts
 	$(BIN)/ruff format --check $(FORMATTED)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
