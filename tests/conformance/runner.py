@@ -456,14 +456,14 @@ class PureExecution:
                 info, cause = ex.state_info, None
                 summarise = getattr(engine, "child_failure", None)
                 found = summarise(ex, self.tasks) if summarise and ex.state == "ERROR" else None
-                if found:  # as services.executions.notify_parent: the child summarised once
+                if found:  # as services.subworkflows.notify_parent: the child summarised once
                     info, cause = found
                 event = subworkflow_completed(task_id, ex.state, ex.output, info,
                                               execution_id=ex.id, index=ex.params.get("index"),
                                               attempt=ex.params.get("attempt", 0), cause=cause)
                 self.world.after(0, lambda: parent.handle(event))
         elif isinstance(cmd, engine.ExecutionPausedOrResumed):
-            # As services.executions.follow_pause_or_resume: the children, then the parent.
+            # As services.subworkflows.follow_pause_or_resume: the children, then the parent.
             other = "RUNNING" if cmd.state == "PAUSED" else "PAUSED"
             for child in list(self.world.executions.values()):
                 if child.parent and child.parent[0] is self and child.execution.state == other:
@@ -563,7 +563,7 @@ class PureExecution:
                       key=lambda a: a.item_index)
 
     def start_child(self, cmd: Any) -> None:
-        """Start the subworkflow a task asked for, as services.executions.start_subworkflow."""
+        """Start the subworkflow a task asked for, as services.subworkflows.start_subworkflow."""
         from wfq import engine
 
         index = cmd.params.get("index")

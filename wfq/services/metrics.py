@@ -29,6 +29,7 @@ from sqlalchemy import case, extract, func, select
 import wfq
 from wfq.persistence.models import ActionExecution, CronTrigger, TaskExecution, WorkflowExecution
 from wfq.services.context import Services
+from wfq.services.cron_ids import execution_id_for
 from wfq.settings import Settings
 from wfq.states import COMPLETED, State
 
@@ -267,10 +268,6 @@ class DatabaseCollector:
         yield from (firings, missed, overdue)
 
     def _missed(self, session: Any, trigger: CronTrigger, now: dt.datetime) -> int:
-        # Imported here: cron_firing imports the engine's service chain, and the engine's
-        # transitions may import this module for `timed_transition`.
-        from wfq.services.cron_firing import execution_id_for
-
         expected = past_instants(trigger, now - dt.timedelta(hours=CRON_WINDOW_H))
         if not expected:
             return 0
