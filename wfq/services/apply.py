@@ -21,7 +21,7 @@ from wfq.persistence.repositories import items as items_repo
 from wfq.services import transitions, views
 from wfq.services.context import Services
 
-Locate = Callable[[Session], "str | None"]
+Locate = Callable[[Session], str | None]
 """Finds the execution inside the transaction, before the lock (None: nothing to decide)."""
 
 

@@ -11,7 +11,7 @@ from wfq import engine
 from wfq.engine import adhoc
 from wfq.persistence.models import ActionExecution
 from wfq.services import items, work_list
-from wfq.services.apply import apply_event
+from wfq.services.apply import Locate, apply_event
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State, change
 
@@ -36,12 +36,10 @@ def complete_action(
     when it is safe-rerun, like any action of a lost worker)."""
     event = engine.ActionCompleted(action_id, success, result)
     item_of: list[str] = []
-    execution: Any = execution_id
-    if execution_id is None:
+    execution: str | Locate = execution_id or (
         # A result through the API: the action names its execution, if it has one.
-        def execution(session: Session) -> str | None:
-            return _execution_of_action(session, action_id, success, result, item_of)
-
+        lambda session: _execution_of_action(session, action_id, success, result, item_of)
+    )
     applied = apply_event(svc, execution, event, action_ids=(action_id,), claimant=run_here)
     work_list.carry_out(svc, applied.commands)
     if item_of:
