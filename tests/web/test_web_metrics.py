@@ -14,7 +14,7 @@ from wfq.api.app import create_app
 from wfq.persistence.models import CronTrigger, WorkflowExecution
 from wfq.services import metrics
 from wfq.services.context import Services
-from wfq.services.cron_ids import execution_id_for
+from wfq.services.cron_firing import execution_id_for
 
 OK = """\
 version: '2.0'

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq import engine
 from wfq.errors import NotFound
+from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo

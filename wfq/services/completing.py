@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq import engine
 from wfq.engine import adhoc
+from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution
 from wfq.services import items, work_list
 from wfq.services.apply import Locate, apply_event

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq import engine
 from wfq.logging_setup import bind, log_context
+from wfq.persistence.db import Session
 from wfq.persistence.models import TaskExecution
 from wfq.services import work_list
 from wfq.services.apply import apply_event

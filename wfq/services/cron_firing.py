@@ -21,10 +21,10 @@ from croniter import croniter
 
 from wfq.errors import WfqError
 from wfq.persistence.db import DuplicateRow
+from wfq.persistence.ids import cron_execution_id
 from wfq.persistence.repositories import cron_firing as repo
 from wfq.services import starting, work_list
 from wfq.services.context import Services
-from wfq.services.cron_ids import execution_id_for
 
 log = logging.getLogger("wfq.cron")
 
@@ -42,6 +42,11 @@ class Fired:
 def next_instant(pattern: str, after: dt.datetime) -> dt.datetime:
     """The first instant of `pattern` strictly after `after` (naive UTC)."""
     return croniter(pattern, after).get_next(dt.datetime)
+
+
+def execution_id_for(trigger_id: str, instant: dt.datetime) -> str:
+    """The id of the execution a trigger starts for an instant (the same in every scheduler)."""
+    return cron_execution_id(trigger_id, instant)
 
 
 MIN_WAIT_S = 0.1

@@ -27,9 +27,9 @@ from prometheus_client.exposition import choose_encoder
 from sqlalchemy import case, extract, func, select
 
 import wfq
+from wfq.persistence.ids import cron_execution_id
 from wfq.persistence.models import ActionExecution, CronTrigger, TaskExecution, WorkflowExecution
 from wfq.services.context import Services
-from wfq.services.cron_ids import execution_id_for
 from wfq.settings import Settings
 from wfq.states import COMPLETED, State
 
@@ -271,7 +271,7 @@ class DatabaseCollector:
         expected = past_instants(trigger, now - dt.timedelta(hours=CRON_WINDOW_H))
         if not expected:
             return 0
-        ids = [execution_id_for(trigger.id, instant) for instant in expected]
+        ids = [cron_execution_id(trigger.id, instant) for instant in expected]
         found = 0
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]

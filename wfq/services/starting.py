@@ -7,10 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq import dsl, engine, expressions
 from wfq.errors import Conflict, InvalidInput, NotFound
+from wfq.persistence.db import Session
 from wfq.persistence.models import (
     Environment,
     TaskExecution,

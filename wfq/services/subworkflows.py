@@ -5,11 +5,10 @@ commands, one list per transition; `work_list.carry_out` carries them out in tur
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from wfq import dsl, engine
 from wfq.engine import ExecutionCompleted, ExecutionPausedOrResumed, StartSubworkflow
 from wfq.errors import InvalidInput, NotFound
+from wfq.persistence.db import Session
 from wfq.persistence.models import TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.services import starting
