@@ -50,12 +50,20 @@ def update_execution(
     if invalid is not None:
         raise invalid
     if wanted == State.CANCELLED:
-        # The execution first: once it is cancelled none of its tasks starts a child, so
-        # the children listed now are all there are.
-        for child in _active_children(svc, ex_id):
-            update_execution(svc, child, project_id=project_id, state=state, state_info=state_info)
+        _cancel_descendants(svc, ex_id, project_id, state_info)
     assert applied.view is not None
     return applied.view
+
+
+def _cancel_descendants(svc: Services, ex_id: str, project_id: str, state_info: str | None) -> None:
+    """Cancel the subworkflows of a cancelled execution, level after level. Each execution is
+    cancelled before its children are listed: once it is cancelled none of its tasks starts a
+    child, so the children listed then are all there are."""
+    cancelled = [ex_id]
+    while cancelled:
+        for child in _active_children(svc, cancelled.pop()):
+            _apply(svc, child, engine.StateRequested(State.CANCELLED.value, state_info), project_id=project_id)
+            cancelled.append(child)
 
 
 def _wanted_state(state: str | None) -> tuple[State | None, InvalidRequest | None]:
