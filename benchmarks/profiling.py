@@ -154,7 +154,7 @@ PHASES: list[tuple[str, str]] = [
         "lock_execution_with_actions (wfq/persistence/repositories/executions.py)",
         "1 lock execution row (SELECT FOR UPDATE), with the completed action",
     ),
-    ("complete_action (wfq/services/executions.py)", "6 complete_action: other"),
+    ("complete_action (wfq/services/completing.py)", "6 complete_action: other"),
     ("execute (wfq/services/actions.py)", "0b run the action itself"),
     ("claim (wfq/services/actions.py)", "0a claim (lock action row, mark worker, COMMIT)"),
     ("run_action (workers/tasks.py)", "7 task body: other"),
@@ -181,7 +181,7 @@ def phase_of(frames: list[str]) -> str | None:
     if (
         best == "4 flush + COMMIT"
         and any(is_frame(f, "claim (wfq/services/actions.py)") for f in frames)
-        and not any(is_frame(f, "complete_action (wfq/services/executions.py)") for f in frames)
+        and not any(is_frame(f, "complete_action (wfq/services/completing.py)") for f in frames)
     ):
         best = "0a claim (lock action row, mark worker, COMMIT)"
     return best

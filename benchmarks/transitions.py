@@ -263,7 +263,7 @@ def _short(stmt: str) -> str:
 
 def _drive(svc: Any, rec: Recorder, name: str, measured: Any) -> None:
     """One chain: start it, then claim/run/complete each dispatched action until none is left."""
-    from wfq.services import actions, executions
+    from wfq.services import actions, completing, executions
 
     rec.sent.clear()
     measured(
@@ -281,7 +281,7 @@ def _drive(svc: Any, rec: Recorder, name: str, measured: Any) -> None:
         ok, result, _sync = measured("run std.noop", actions.execute, svc, claimed)
         measured(
             "complete_action (worker tx 2)",
-            executions.complete_action,
+            completing.complete_action,
             svc,
             action_id,
             ok,

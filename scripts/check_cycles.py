@@ -7,7 +7,7 @@ packages are the layers contract's business (.importlinter). Imports made only f
 count too: a circle that exists only under `if TYPE_CHECKING:` still ties the modules together.
 Every circle found is printed as a chain of imports with their line numbers.
 
-Usage: .venv/bin/python scripts/check_cycles.py [--all]   (--all: ignore the known list)
+Usage: .venv/bin/python scripts/check_cycles.py
 """
 
 from __future__ import annotations
@@ -18,29 +18,6 @@ from collections.abc import Iterable, Iterator
 import grimp
 
 ROOTS = ("wfq", "workers", "beat", "listener")
-
-KNOWN: frozenset[str] = frozenset(
-    {
-        # Known circles, being removed on other branches: delete a line once its module is out
-        # of every circle (`--all` shows them). A circle passes only if ALL its modules are
-        # listed, so no new circle hides behind these lines.
-        # wfq.services: the `services` branch removes this circle (metrics is in it only
-        # through context's function-level import of executions).
-        "wfq.services.actions",
-        "wfq.services.catalog",
-        "wfq.services.code_sources",
-        "wfq.services.context",
-        "wfq.services.controls",
-        "wfq.services.dynamic_actions",
-        "wfq.services.executions",
-        "wfq.services.heartbeat",
-        "wfq.services.metrics",
-        "wfq.services.transitions",
-        "wfq.services.versions",
-        "wfq.services.waits",
-    }
-)
-
 
 def packages(graph: grimp.ImportGraph) -> Iterator[tuple[str, set[str]]]:
     """(name, modules) of each package whose modules must not import one another in a circle."""
@@ -134,26 +111,16 @@ def describe(graph: grimp.ImportGraph, circle: list[str]) -> str:
 
 def main(argv: list[str]) -> int:
     graph = grimp.build_graph(*ROOTS, cache_dir=None)
-    known = frozenset() if "--all" in argv else KNOWN
     failed = 0
     for name, modules in packages(graph):
         for group in circles(graph, modules):
-            if set(group) <= known:
-                continue
             failed += 1
             print(f"import circle in {name}: {', '.join(group)}")
             print(describe(graph, shortest_circle(graph, group)))
-    stale = sorted(known - _in_circles(graph))
-    for module in stale:
-        print(f"scripts/check_cycles.py: {module} is in no circle any more: delete it from KNOWN")
-    if failed or stale:
+    if failed:
         return 1
     print("no import circles inside a package")
     return 0
-
-
-def _in_circles(graph: grimp.ImportGraph) -> set[str]:
-    return {m for _, modules in packages(graph) for g in circles(graph, modules) for m in g}
 
 
 if __name__ == "__main__":

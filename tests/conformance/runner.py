@@ -458,14 +458,14 @@ class PureExecution:
             raise NotImplementedError(f"the pure runner cannot carry out {kind}")
 
     def notify_parent(self, parent: PureExecution, task_id: str) -> None:
-        """This subworkflow ended: its parent task learns how (as services.executions does)."""
+        """This subworkflow ended: its parent task learns how (as services.subworkflows does)."""
         from wfq import engine
 
         ex = self.execution
         info, cause = ex.state_info, None
         summarise = getattr(engine, "child_failure", None)
         found = summarise(ex, self.tasks) if summarise and ex.state == "ERROR" else None
-        if found:  # as services.executions.notify_parent: the child summarised once
+        if found:  # as services.subworkflows.notify_parent: the child summarised once
             info, cause = found
         event = subworkflow_completed(task_id, ex.state, ex.output, info,
                                       execution_id=ex.id, index=ex.params.get("index"),
@@ -473,7 +473,7 @@ class PureExecution:
         self.world.after(0, lambda: parent.handle(event))
 
     def follow_pause_or_resume(self, state: str) -> None:
-        """As services.executions.follow_pause_or_resume: the children, then the parent."""
+        """As services.subworkflows.follow_pause_or_resume: the children, then the parent."""
         from wfq import engine
 
         other = "RUNNING" if state == "PAUSED" else "PAUSED"
@@ -573,7 +573,7 @@ class PureExecution:
                       key=lambda a: a.item_index)
 
     def start_child(self, cmd: Any) -> None:
-        """Start the subworkflow a task asked for, as services.executions.start_subworkflow."""
+        """Start the subworkflow a task asked for, as services.subworkflows.start_subworkflow."""
         from wfq import engine
 
         index = cmd.params.get("index")

@@ -23,7 +23,7 @@ from wfq.errors import WfqError
 from wfq.persistence.db import DuplicateRow
 from wfq.persistence.ids import cron_execution_id
 from wfq.persistence.repositories import cron_firing as repo
-from wfq.services import executions
+from wfq.services import starting, work_list
 from wfq.services.context import Services
 
 log = logging.getLogger("wfq.cron")
@@ -95,7 +95,7 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
             commands = []
             try:
                 with session.begin_nested():
-                    _, commands = executions.create_and_start(
+                    _, commands = starting.create_and_start(
                         svc,
                         session,
                         trig.workflow_id,
@@ -115,7 +115,7 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
     except DuplicateRow:
         # Another scheduler committed this instant first: nothing to do.
         return Fired("", now, None, "already fired")
-    svc.carry_out(commands)
+    work_list.carry_out(svc, commands)
     if ex_id is not None:
         log.info("cron trigger %s fired for %s: execution %s", name, f"{instant:%Y-%m-%d %H:%M:%S}", ex_id)
     return result

@@ -24,7 +24,7 @@ from wfq.services import replay
 from wfq.services.catalog import StoredCatalog, params_from_spec
 from wfq.services.context import Services
 from wfq.services.dry_run_expect import compare, report_lines
-from wfq.services.executions import _find_workflow, _resolve_env, check_input
+from wfq.services.starting import check_input, find_workflow, resolve_env
 from wfq.types import ActionInfo
 
 __all__ = ["compare", "rehearse_files", "rehearse_stored", "report_lines"]
@@ -83,9 +83,9 @@ def rehearse_stored(
             raise InvalidInput("replay must be the id of an execution")
         mocks = replay.merged(replay.mocks_of(svc, replay_id, project_id=project_id), mocks)
     with svc.db.read() as session:
-        row = _find_workflow(session, workflow, namespace, project_id, None)
+        row = find_workflow(session, workflow, namespace, project_id, None)
         spec = dsl.workflow_from_dict(row.spec)
-        params["env"] = _resolve_env(session, params.get("env"), project_id)
+        params["env"] = resolve_env(session, params.get("env"), project_id)
         loaded: dict[str, dsl.WorkflowSpec | None] = {}
 
         def workflows(name: str) -> dsl.WorkflowSpec | None:

@@ -16,7 +16,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import EventTrigger, WorkflowDefinition
 from wfq.persistence.repositories import definitions as defs_repo
-from wfq.services import executions, naming
+from wfq.services import naming, starting
 from wfq.services.context import Services
 
 MANDATORY = ("exchange", "topic", "event", "workflow_id")
@@ -65,7 +65,7 @@ def create_event_trigger(svc: Services, values: dict[str, Any], *, project_id: s
             wf = defs_repo.find_by_name_or_id(session, WorkflowDefinition, values["workflow_id"], None, project_id)
             if wf is None:
                 raise NotFound(f"Workflow not found [workflow_identifier={values['workflow_id']}]")
-            executions.check_input(dsl.workflow_from_dict(wf.spec), wf_input)
+            starting.check_input(dsl.workflow_from_dict(wf.spec), wf_input)
             row = EventTrigger(
                 id=svc.new_id(),
                 name=values.get("name") or "",
@@ -124,7 +124,7 @@ def update_event_trigger(
         if values.get("workflow_input") is not None:
             wf = session.get(WorkflowDefinition, row.workflow_id)
             if wf is not None:
-                executions.check_input(dsl.workflow_from_dict(wf.spec), values["workflow_input"])
+                starting.check_input(dsl.workflow_from_dict(wf.spec), values["workflow_input"])
             row.workflow_input = dict(values["workflow_input"])
         if values.get("workflow_params") is not None:
             row.workflow_params = dict(values["workflow_params"])

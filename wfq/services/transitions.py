@@ -6,7 +6,6 @@ from typing import Any
 
 from wfq import dsl, engine, expressions
 from wfq.engine import data_flow
-from wfq.logging_setup import log_context
 from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
@@ -112,26 +111,3 @@ def run_started(session: Session, ex: Any) -> Any:
     root = session.get(WorkflowExecution, ex.root_execution_id) if ex.root_execution_id else None
     return (root or ex).created_at
 
-
-def on_execution(
-    svc: Services, execution_id: str, event: engine.Event, *, task_actions: str | None = None
-) -> tuple[list[engine.Command], Any]:
-    """Lock the execution, apply `event`, commit; returns (commands, the execution's view)."""
-    from wfq.services import views
-
-    def tx() -> tuple[list[engine.Command], Any]:
-        with svc.db.write() as session:
-            ex = repo.lock_execution(session, execution_id)
-            if ex is None:
-                return [], None
-            snap = snapshot(svc, session, ex)
-            if task_actions:
-                snap.actions.update(repo.actions_of_task(session, task_actions))
-            commands = decide(svc, session, snap, event, ex.project_id)
-            session.flush()
-            return commands, views.execution(ex)
-
-    with log_context(execution_id=execution_id):
-        commands, view = svc.db.retrying(tx)
-        svc.carry_out(commands)
-    return commands, view
