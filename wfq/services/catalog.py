@@ -1,4 +1,6 @@
-"""The engine's ActionCatalog over the action registry and the stored ad-hoc actions."""
+"""The engine's ActionCatalog over the action registry and the stored ad-hoc actions: read on
+demand (`StoredCatalog`, for dry runs and direct action runs), or answered from what was read
+before a decision (`KnownActions`, for the decisions on stored executions)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from wfq.actions.registry import ActionRegistry
+from wfq.engine.snapshot import Read, ReadNeeded
 from wfq.persistence.models import ActionDefinition
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.services import dynamic_actions, versions
@@ -81,3 +84,22 @@ class StoredCatalog:
         return defs_repo.find_in_namespaces(
             self.session, ActionDefinition, name, [namespace, ""], self.project_id
         )
+
+
+class KnownActions:
+    """System actions from the registry (in memory), any other name from `answers`: one not
+    answered yet is a `ReadNeeded` for `StoredCatalog` to answer between two decisions."""
+
+    def __init__(self, registry: ActionRegistry, answers: dict[Read, Any]) -> None:
+        self.registry = registry
+        self.answers = answers
+
+    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+        info = self.registry.info(name)
+        if info is not None:
+            return info
+        read = Read("action", (name, namespace, workbook))
+        if read not in self.answers:
+            raise ReadNeeded(read)
+        answer: ActionInfo | None = self.answers[read]
+        return answer

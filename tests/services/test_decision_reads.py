@@ -1,0 +1,126 @@
+"""A decision reads no database (issue #20): what it needs beyond the execution's rows (an
+ad-hoc action, another execution's tasks, `executions()`, the with-items lists) is read between
+two decisions, and the outcome is what it always was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from wfq_testing import inline_services
+
+from wfq import engine
+from wfq.services import action_definitions, definitions, executions, queries
+
+P = "<default-project>"
+
+ACTIONS = """
+version: '2.0'
+greet:
+  base: std.echo
+  base-input:
+    output: <% 'hello ' + $.who %>
+  input: [who]
+loud:
+  base: greet
+  base-input:
+    who: <% $.who %>
+  input: [who]
+  output: <% $.toUpper() %>
+"""
+
+WORKFLOWS = """
+version: '2.0'
+main:
+  input: [other]
+  output:
+    said: <% $.said %>
+    other: <% $.other_tasks %>
+    seen: <% $.seen %>
+    items: <% $.items %>
+  tasks:
+    say:
+      action: loud
+      input:
+        who: world
+      publish:
+        said: <% task().result %>
+      on-success: [look]
+    look:
+      action: <% 'gr' + 'eet' %>
+      input:
+        who: again
+      publish:
+        other_tasks: <% tasks($.other).name.orderBy($) %>
+        seen: <% executions(id => $.other).select($.state) %>
+      on-success: [many]
+    many:
+      with-items: x in <% range(5) %>
+      concurrency: 2
+      action: std.echo output=<% $.x %>
+      publish:
+        items: <% task().result %>
+leaf:
+  tasks:
+    l1:
+      action: std.noop
+      on-success: [l2]
+    l2:
+      action: std.noop
+"""
+
+
+@pytest.fixture
+def svc(sqlite_url: str) -> Any:
+    svc = inline_services(sqlite_url)
+    action_definitions.create_actions(svc, ACTIONS, project_id=P)
+    definitions.create_workflows(svc, WORKFLOWS, project_id=P)
+    return svc
+
+
+@pytest.fixture
+def statements_in_decisions(svc: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL statements issued while the engine decides (none is expected)."""
+    seen: list[str] = []
+    deciding = [False]
+    real_handle = engine.handle
+
+    def handle(*args: Any, **kwargs: Any) -> Any:
+        deciding[0] = True
+        try:
+            return real_handle(*args, **kwargs)
+        finally:
+            deciding[0] = False
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if deciding[0]:
+            seen.append(statement)
+
+    monkeypatch.setattr(engine, "handle", handle)
+    engines = {svc.db.engine, svc.db._write_engine}
+    for db_engine in engines:
+        event.listen(db_engine, "before_cursor_execute", count)
+    yield seen
+    for db_engine in engines:
+        event.remove(db_engine, "before_cursor_execute", count)
+
+
+def _run(svc: Any, workflow: str, **wf_input: Any) -> dict[str, Any]:
+    ex_id = executions.start_execution(svc, workflow, project_id=P, wf_input=wf_input)
+    svc.dispatcher.drain()
+    return queries.get(svc, "execution", ex_id, project_id=P)
+
+
+def test_a_decision_issues_no_sql(svc: Any, statements_in_decisions: list[str]) -> None:
+    leaf = _run(svc, "leaf")
+    ex = _run(svc, "main", other=leaf["id"])
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    assert ex["output"] == {
+        "said": "HELLO WORLD",
+        "other": ["l1", "l2"],
+        "seen": ["SUCCESS"],
+        "items": [0, 1, 2, 3, 4],
+    }
+    assert statements_in_decisions == []
