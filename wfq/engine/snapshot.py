@@ -199,12 +199,12 @@ class Task(_Plain):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     timer_at: dt.datetime | None
-    with_items_values: Any
     workflow_id: str
     workflow_name: str
     workflow_namespace: str
     project_id: str
     updated_at: dt.datetime | None = None
+    with_items_values: Any = None
     KIND: ClassVar[str] = "task"
 
 
