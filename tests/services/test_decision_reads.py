@@ -124,3 +124,31 @@ def test_a_decision_issues_no_sql(svc: Any, statements_in_decisions: list[str]) 
         "items": [0, 1, 2, 3, 4],
     }
     assert statements_in_decisions == []
+
+
+def test_a_read_that_changes_at_every_round_still_gets_its_answer(svc: Any) -> None:
+    # `tasks(uuid())` asks for another execution at each round: after MAX_ROUNDS the decision
+    # reads as it goes, and the answer is what it always was.
+    definitions.create_workflows(
+        svc,
+        "version: '2.0'\nodd:\n  output:\n    n: <% $.n %>\n  tasks:\n    t:\n      action: std.noop\n"
+        "      publish:\n        n: <% len(tasks(uuid())) %>\n",
+        project_id=P,
+    )
+    ex = _run(svc, "odd")
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    assert ex["output"] == {"n": 0}
+
+
+def test_execution_function_in_the_first_transition(svc: Any, statements_in_decisions: list[str]) -> None:
+    definitions.create_workflows(
+        svc,
+        "version: '2.0'\nfirst:\n  output:\n    same: <% $.same %>\n  tasks:\n    t:\n"
+        "      action: std.echo output=<% execution().id %>\n      publish:\n"
+        "        same: <% task().result = execution().id and execution().updated_at != null %>\n",
+        project_id=P,
+    )
+    ex = _run(svc, "first")
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    assert ex["output"] == {"same": True}
+    assert statements_in_decisions == []

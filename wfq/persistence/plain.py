@@ -7,7 +7,7 @@ from dataclasses import fields
 from operator import attrgetter, is_, itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 
 from wfq.engine.snapshot import Action, Execution, Task
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -50,11 +50,25 @@ def copy_of(row: Any, cls: type[P]) -> P:
             else:
                 object.__delattr__(plain, name)
         return plain
+    # A row not stored yet (created in this transaction) has nothing to load: a column it was
+    # not given reads as its default without the database.
+    stored = instance_state(row).key is not None
     plain = cls.__new__(cls)
     for name in cls.FIELDS:
         if name in loaded:
             object.__setattr__(plain, name, loaded[name])
+        elif not stored:
+            object.__setattr__(plain, name, getattr(row, name))
     return plain
+
+
+def load(row: Any, name: str) -> Any:
+    """Read the column `name` of `row` (a request of the engine, between two decisions) and
+    keep it in the row, where the next copy finds it."""
+    value = getattr(row, name)
+    if name not in instance_dict(row):
+        set_committed_value(row, name, value)
+    return value
 
 
 def write_back(plain: Any, row: Any) -> None:

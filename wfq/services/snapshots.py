@@ -209,7 +209,7 @@ def _answer(svc: Services, session: Session, stored: StoredSnapshot, read: Read,
             "task": {t.id: t for t in stored.tasks},
             "action": stored.actions,
         }[kind]
-        return getattr(rows[record_id], name)  # loads the column into the row, copied next round
+        return plain.load(rows[record_id], name)
     return _answer_tasks(StoredTasks(session, project_id), read)
 
 
