@@ -50,9 +50,15 @@ def copy_of(row: Any, cls: type[P]) -> P:
             else:
                 object.__delattr__(plain, name)
         return plain
+    state = instance_state(row)
+    if state.expired_attributes:
+        # Expired by an earlier flush or UPDATE in this transaction: one read reloads them all,
+        # before the decision (rather than one round of requests per row).
+        getattr(row, next(iter(state.expired_attributes)))
+        loaded = instance_dict(row)
     # A row not stored yet (created in this transaction) has nothing to load: a column it was
     # not given reads as its default without the database.
-    stored = instance_state(row).key is not None
+    stored = state.key is not None
     plain = cls.__new__(cls)
     for name in cls.FIELDS:
         if name in loaded:
