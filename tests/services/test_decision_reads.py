@@ -152,3 +152,26 @@ def test_execution_function_in_the_first_transition(svc: Any, statements_in_deci
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert ex["output"] == {"same": True}
     assert statements_in_decisions == []
+
+
+def test_starting_several_ad_hoc_actions_reads_them_together(svc: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    definitions.create_workflows(
+        svc,
+        "version: '2.0'\nfork:\n  tasks:\n    a:\n      action: loud\n      input: {who: a}\n"
+        "    b:\n      action: greet\n      input: {who: b}\n    c:\n      action: loud\n      input: {who: c}\n",
+        project_id=P,
+    )
+    calls = []
+    real_handle = engine.handle
+
+    def handle(snap: Any, event: Any, **kwargs: Any) -> Any:
+        calls.append(type(event).__name__)
+        return real_handle(snap, event, **kwargs)
+
+    monkeypatch.setattr(engine, "handle", handle)
+    ex = _run(svc, "fork")
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    # The start decides twice (the first unknown action brings every one the spec names);
+    # each completion once.
+    assert calls.count("WorkflowStarted") == 2
+    assert calls.count("ActionCompleted") == 3

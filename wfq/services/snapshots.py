@@ -168,7 +168,7 @@ def _decide_plain(
             with expressions.shared_deadline(budget):
                 return snap, engine.handle(snap, event, now=now, ids=ids.next, actions=catalog)
         except ReadNeeded as need:
-            answers[need.read] = _answer(svc, session, stored, need.read, project_id)
+            _read_into(answers, svc, session, stored, need.read, project_id)
             ids.replay()
     snap = plain_snapshot(stored, answers)
     snap.related = _ReadingTasks(answers, StoredTasks(session, project_id))
@@ -193,6 +193,28 @@ class _ReplayedIds:
 
     def replay(self) -> None:
         self.used = 0
+
+
+def _read_into(
+    answers: dict[Read, Any], svc: Services, session: Session, stored: StoredSnapshot, read: Read, project_id: str
+) -> None:
+    """Answer `read`. The first action asked for brings the stored ad-hoc actions of every
+    action name the spec calls (one query): a decision that starts several tasks then runs
+    twice, not once per action."""
+    first_action = read.kind == "action" and not any(r.kind == "action" for r in answers)
+    if first_action:
+        _, namespace, workbook = read.key
+        names = {read.key[0], *_static_action_names(stored.spec)}
+        catalog = StoredCatalog(svc.registry, session, project_id)
+        answers.update(catalog.prefetch(names, namespace, workbook))
+    if read not in answers:
+        answers[read] = _answer(svc, session, stored, read, project_id)
+
+
+def _static_action_names(spec: dsl.WorkflowSpec) -> set[str]:
+    return {
+        t.action for t in spec.tasks.values() if isinstance(t.action, str) and not expressions.is_expression(t.action)
+    }
 
 
 def _answer(svc: Services, session: Session, stored: StoredSnapshot, read: Read, project_id: str) -> Any:
