@@ -77,7 +77,8 @@ class ActionRecord(Protocol):
 
 
 class RelatedTasks(Protocol):
-    """Task executions outside the snapshot, as `task()` views (read on demand)."""
+    """Task executions outside the snapshot, as `task()` views (`KnownTasks`: those the caller
+    read before the decision; a call it has no answer for is a `ReadNeeded`)."""
 
     def of_execution(self, execution_id: str, recursive: bool, state: str | None) -> list[dict[str, Any]]:
         """The tasks of another execution of the same project (and of its subworkflows)."""
@@ -106,8 +107,8 @@ class Snapshot:
     new_action: Callable[..., ActionRecord]
     env: dict[str, Any] = field(default_factory=dict)
     related: RelatedTasks | None = None
-    """Reads the tasks of other executions for `tasks(id)` and `tasks(id, true)` (None: only
-    this execution's tasks are known, as in the pure test runner)."""
+    """Answers `tasks(id)`, `tasks(id, true)` and `executions()` beyond this execution (None:
+    only this execution's tasks are known, as in the pure test runner)."""
     value_limit_kb: int = 0
     """Largest published value set and workflow output stored, in KiB, as JSON (the
     `field_size_limit_kb` setting; 0: no limit). A larger one fails the task or execution."""
