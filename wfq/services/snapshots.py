@@ -9,12 +9,14 @@ No database read happens inside a decision. What a decision may need beyond the 
 own rows (an action definition, the tasks of another execution for `tasks(id)`, `executions()`,
 a column not loaded such as `with_items_values`) is a request: the engine raises `ReadNeeded`,
 `decide` reads the answer, and decides again from a fresh copy with every answer so far (the
-ids handed out are replayed, so a second round sees the same ids). Nothing is preloaded: which
-action a task runs, which execution `tasks()` names, whether more items are wanted, are often
-known only by evaluating expressions, i.e. by deciding; a request reads exactly what today's
-decisions use, in the same statements, and a decision that needs nothing (most of them: system
-actions, no cross-execution expression) runs once. The cost is a re-run of the decision up to
-the read for those that do (e.g. a task starting an ad-hoc action).
+ids handed out are replayed, so a second round sees the same ids). Nothing is preloaded before
+the first round: which action a task runs, which execution `tasks()` names, whether more items
+are wanted, are often known only by evaluating expressions, i.e. by deciding; a request reads
+what the decision uses, in the statements the old mid-decision reads issued, and a decision
+that needs nothing (most of them: system actions, no cross-execution expression) runs once.
+The cost is a re-run of the decision up to the read for those that do. To keep that to one
+re-run, the first unknown action name brings the stored ad-hoc actions of every static action
+name of the spec in one query (`StoredCatalog.prefetch`).
 """
 
 from __future__ import annotations
