@@ -175,3 +175,30 @@ def test_starting_several_ad_hoc_actions_reads_them_together(svc: Any, monkeypat
     # each completion once.
     assert calls.count("WorkflowStarted") == 2
     assert calls.count("ActionCompleted") == 3
+
+
+def test_plain_copies_share_values_and_write_back_only_what_changed(sqlite_url: str) -> None:
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.orm import Session
+
+    from wfq.engine.snapshot import ReadNeeded, Task
+    from wfq.persistence import plain
+    from wfq.persistence.models import TaskExecution
+
+    with Session(create_engine(sqlite_url)) as session:
+        session.add(TaskExecution(
+            id="t1", workflow_execution_id="e1", name="t", state="RUNNING", in_context={"big": [1] * 1000},
+            workflow_id="w", workflow_name="w", project_id=P, with_items_values={"x": [1, 2]},
+        ))
+        session.commit()
+        row = session.get(TaskExecution, "t1")
+        assert row is not None
+        copy = plain.copy_of(row, Task)
+        assert copy.in_context is row.in_context  # a reference, not a copy
+        with pytest.raises(ReadNeeded) as need:
+            _ = copy.with_items_values  # deferred: a request, not a lazy load
+        assert need.value.read.key == ("task", "t1", "with_items_values")
+        copy.state, copy.published = "SUCCESS", {"y": 1}
+        plain.write_back(copy, row)
+        changed = {a.key for a in inspect(row).attrs if a.history.has_changes()}
+        assert changed == {"state", "published"}
