@@ -39,10 +39,11 @@ from wfq.services import metrics
 from wfq.services.catalog import KnownActions, StoredCatalog
 from wfq.services.context import Services
 
-MAX_ROUNDS = 100
-"""Decisions of one transition (each after answering a read). A decision that still asks then
-(an expression whose arguments change at every round, such as `tasks(uuid())`) reads the
-database directly, as before."""
+MAX_ROUNDS = 20
+"""Decisions of one transition (each after answering a read; each has its own expression time
+budget, so this also bounds the time the execution stays locked). A decision that still asks
+then (an expression whose arguments change at every round, such as `tasks(uuid())`, or one
+naming more executions than rounds) reads the database directly, as before."""
 
 
 @dataclass
