@@ -67,7 +67,10 @@ def find_all_in_namespaces(
     if not names:
         return {}
     order = list(dict.fromkeys(namespaces))
-    stmt = select(model).where(model.name.in_(names), model.namespace.in_(order), visible(model, project_id))
+    # `=` rather than IN: an IN list is rendered anew at each execution (SQL cached otherwise).
+    by_name = model.name == names[0] if len(names) == 1 else model.name.in_(names)
+    by_namespace = or_(*(model.namespace == ns for ns in order))
+    stmt = select(model).where(by_name, by_namespace, visible(model, project_id))
     rows = sorted(session.scalars(stmt), key=lambda r: (order.index(r.namespace), r.project_id != project_id))
     found: dict[str, Any] = {}
     for row in rows:
