@@ -17,7 +17,7 @@ from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo
-from wfq.services import transitions, views
+from wfq.services import snapshots, views
 from wfq.services.context import Services
 
 Locate = Callable[[Session], str | None]
@@ -102,12 +102,12 @@ def _decide(
     actions: dict[str, ActionExecution],
     opts: Options,
 ) -> list[engine.Command]:
-    snap = transitions.snapshot(svc, session, ex, actions=actions)
+    snap = snapshots.snapshot(svc, session, ex, actions=actions)
     if opts.task_actions:
         snap.actions.update(repo.actions_of_task(session, opts.task_actions))
     if opts.item_results:
         snap.actions.update(items_repo.item_results(session, opts.item_results))
-    return transitions.decide(svc, session, snap, event, ex.project_id)
+    return snapshots.decide(svc, session, snap, event, ex.project_id)
 
 
 def _claim_one(svc: Services, session: Session, commands: list[engine.Command], claimant: str) -> ActionExecution | None:

@@ -18,7 +18,7 @@ from wfq.persistence.models import (
 )
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
-from wfq.services import transitions, versions, views
+from wfq.services import snapshots, versions, views
 from wfq.services.context import Services
 from wfq.states import State
 
@@ -243,7 +243,7 @@ def _create_and_start(
         created_at=svc.now(),
     )
     session.add(ex)
-    snap = transitions.snapshot(svc, session, ex, new=True)
-    commands = transitions.decide(svc, session, snap, engine.WorkflowStarted(), project_id)
+    snap = snapshots.snapshot(svc, session, ex, new=True)
+    commands = snapshots.decide(svc, session, snap, engine.WorkflowStarted(), project_id)
     return ex, commands
 
