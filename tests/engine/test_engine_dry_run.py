@@ -158,3 +158,25 @@ def test_with_items_over_many_items_with_a_failing_item_fails_after_every_item_r
     assert len(each["actions"]) == 40
     assert [a["item_index"] for a in each["actions"] if not a["success"]] == [29]
     assert each["result"] == [2 * x if x != 29 else "no double for 29" for x in range(40)]
+
+
+@pytest.mark.parametrize("lanes", [3, 20])
+def test_with_items_over_many_items_retried_runs_every_item_again(lanes: int) -> None:
+    text = MANY_ITEMS.replace("      publish:", "      retry: {count: 1, delay: 10}\n      publish:")
+    outcomes = [{"result": "<% $.x * 2 %>"}] * 80
+    outcomes[29] = {"error": "not this time"}  # the first attempt's item 29
+    report = _run(text, {"tasks": {"each": outcomes}}, {"n": 40, "lanes": lanes})
+    assert report["state"] == "SUCCESS", report["notes"]
+    (each,) = report["tasks"]
+    assert [(a["attempt"], a["item_index"]) for a in each["actions"]] == [
+        (attempt, x) for attempt in (0, 1) for x in range(40)
+    ]
+    assert report["output"] == {"doubled": [2 * x for x in range(40)]}
+
+
+def test_a_dry_run_stops_at_the_bound_of_with_items_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dry_run, "MAX_ITEMS", 25)
+    report = _run(MANY_ITEMS, {"actions": {"corp.double": {"result": 1}}}, {"n": 40, "lanes": 3})
+    assert report["state"] == "RUNNING"
+    assert len(report["tasks"][0]["actions"]) == 25
+    assert report["notes"] == ["stopped after 25 with-items items in this dry run"]
