@@ -90,9 +90,10 @@ def final_context(turn: Turn) -> dict[str, Any]:
 
 def finish(turn: Turn, state: State, state_info: str | None, *, reverts: bool = True) -> None:
     """Put the execution in a terminal state and compute its output. A failure (unless a user
-    forced it: `reverts` False) makes it REVERTING instead when it has tasks to revert. An
-    execution that ended already keeps its end when the table does not let it leave it (a
-    task of a cancelled execution, still running, fails as it completes)."""
+    forced it: `reverts` False) of a RUNNING or PAUSED execution makes it REVERTING instead
+    when it has tasks to revert. An execution that ended already keeps its end when the table
+    does not let it leave it (a task of a cancelled execution, still running, fails as it
+    completes), and never starts reverting."""
     ex = turn.snap.execution
     if ex.state in COMPLETED and not can_transition(ex.state, state):
         return
@@ -114,7 +115,9 @@ def finish(turn: Turn, state: State, state_info: str | None, *, reverts: bool = 
         ex.output = {"result": state_info}
     elif state == State.ERROR:
         ex.output, state_info = _error_output(turn, ctx, state_info)
-        if reverts and revert.wanted(turn):
+        # Only a RUNNING or PAUSED execution starts reverting: one that ended already (a user
+        # forced ERROR, or stopped its reverts) stays ended when a late task fails.
+        if reverts and can_transition(ex.state, State.REVERTING) and revert.wanted(turn):
             revert.begin(turn, state_info)
             return
     elif state == State.CANCELLED:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import dsl
-from wfq.engine import adhoc, completion, conductor, direct, events
+from wfq.engine import adhoc, completion, conductor, direct, events, with_items
 from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
@@ -33,6 +34,8 @@ MAX_EVENTS = 20_000
 MAX_DEPTH = 10
 """Nesting of subworkflows."""
 MAX_RESUMES = 100
+MAX_ITEMS = 10_000
+"""with-items items one whole dry run may run (subworkflows included)."""
 
 
 class Record:
@@ -118,6 +121,7 @@ class World:
     """Action names a mock answers: accepted even when no worker here knows them."""
     counter: itertools.count[int] = field(default_factory=itertools.count)
     events: int = 0
+    items: int = 0
 
     def new_id(self) -> str:
         return f"dry-run-{next(self.counter):05d}"
@@ -157,6 +161,9 @@ class DryRun:
         self.calls: list[dict[str, Any]] = []
         self.children: dict[str, list[dict[str, Any]]] = {}
         self.notes: list[str] = []
+        self.idle: dict[str, deque[ActionRecord]] = {}
+        """Per with-items task, its IDLE items in index order, for the lanes to claim (found
+        again after each engine event, which may create some)."""
         for name, task in spec.tasks.items():
             if name in world.mocks.tasks and isinstance(task.action, str) and task.action:
                 world.mocked_actions.add(task.action.split()[0])
@@ -175,6 +182,7 @@ class DryRun:
 
     def handle(self, event: events.Event) -> None:
         self.world.events += 1
+        self.idle.clear()
         decision = conductor.handle(
             self._snapshot(), event, now=self.world.now, ids=self.world.new_id, actions=_Catalog(self.world)
         )
@@ -185,7 +193,7 @@ class DryRun:
         self.handle(events.WorkflowStarted())
         resumes = 0
         for _ in range(MAX_STEPS):
-            if len(self.tasks) > MAX_TASKS or self.world.events > MAX_EVENTS:
+            if len(self.tasks) > MAX_TASKS or self.world.events > MAX_EVENTS or self.world.items > MAX_ITEMS:
                 break
             if self.todo:
                 self._carry_out(self.todo.pop(0))
@@ -201,6 +209,8 @@ class DryRun:
             self.notes.append(f"stopped after {MAX_TASKS} task executions: does the workflow loop forever?")
         elif self.world.events > MAX_EVENTS:
             self.notes.append(f"stopped after {MAX_EVENTS} engine events in this dry run")
+        elif self.world.items > MAX_ITEMS:
+            self.notes.append(f"stopped after {MAX_ITEMS} with-items items in this dry run")
         elif self.execution.state not in COMPLETED:
             self.notes.append(f"stopped while {self.execution.state}: nothing left to drive it")
         return self
@@ -216,23 +226,68 @@ class DryRun:
             ok, result = self._call(self.actions[command.action_execution_id])
             self.handle(events.ActionCompleted(command.action_execution_id, ok, result))
         elif isinstance(command, cmd.RunItems):
-            self._run_items(command.task_execution_id)
+            self._run_lanes(command)
+        elif isinstance(command, cmd.StartLanes):
+            # What a worker does with it (services.context): the engine starts the lanes due.
+            self.handle(events.ItemsWanted(command.task_execution_id, lanes=True))
         elif isinstance(command, cmd.StartSubworkflow):
             self._subworkflow(command)
         elif isinstance(command, cmd.ScheduleTimer):
             self.timers.append(command)
 
-    def _run_items(self, task_id: str) -> None:
-        items = [a for a in self.actions.values()
-                 if a.task_execution_id == task_id and a.state in (State.RUNNING, State.IDLE)]
-        for action in sorted(items, key=lambda a: a.item_index):
-            if action.state == State.IDLE:
-                change(action, State.RUNNING)  # a lane claims an IDLE item before running it
-            # What a worker's lane does with an item of an ad-hoc action.
-            ok, result = adhoc.apply_output(action.runtime, *self._call(action))
-            change(action, State.SUCCESS if ok else State.ERROR)
-            action.output = {"result": result}
+    def _run_lanes(self, command: cmd.RunItems) -> None:
+        """What the lanes of one `RunItems` do (`services.actions.run_lane`): each runs its item,
+        then claims the task's next IDLE item, asking the engine for the next batch
+        (`ItemsWanted`) when none is left; when every lane has stopped, the chord's callback
+        sends `ItemsCompleted`. The lanes take turns one item at a time, so items run (and take
+        successive mocks) in index order."""
+        task_id = command.task_execution_id
+        lanes = [self.actions[a] for a in command.action_execution_ids if self.actions[a].state == State.RUNNING]
+        while lanes:
+            claimed = []
+            for action in lanes:
+                self.world.items += 1
+                if self.world.items > MAX_ITEMS:
+                    return  # the run loop stops and says so
+                self._run_item(action)
+                nxt = self._claim_next(task_id)
+                if nxt is not None:
+                    claimed.append(nxt)
+            lanes = claimed
         self.handle(events.ItemsCompleted(task_id))
+
+    def _run_item(self, action: ActionRecord) -> None:
+        """What a lane does with one item (the ad-hoc output transformation included)."""
+        ok, result = adhoc.apply_output(action.runtime, *self._call(action))
+        change(action, State.SUCCESS if ok else State.ERROR)
+        action.output = {"result": result}
+
+    def _claim_next(self, task_id: str) -> ActionRecord | None:
+        """The task's next IDLE item, claimed (RUNNING), as `repo.take_idle_item` does; with
+        none left, one of the next batch, which the engine creates on `ItemsWanted`; None when
+        the task has no item left to create (or no longer runs)."""
+        nxt = self._take_idle(task_id)
+        if nxt is None and self._items_to_create(task_id):
+            self.handle(events.ItemsWanted(task_id))
+            nxt = self._take_idle(task_id)
+        return nxt
+
+    def _take_idle(self, task_id: str) -> ActionRecord | None:
+        queue = self.idle.get(task_id)
+        if queue is None:
+            queue = self.idle[task_id] = deque(sorted(
+                (a for a in self.actions.values() if a.task_execution_id == task_id and a.state == State.IDLE),
+                key=lambda a: a.item_index,
+            ))
+        if not queue:
+            return None
+        action = queue.popleft()
+        change(action, State.RUNNING)  # a lane claims an IDLE item before running it
+        return action
+
+    def _items_to_create(self, task_id: str) -> bool:
+        task = next(t for t in self.tasks if t.id == task_id)
+        return task.state == State.RUNNING and bool((task.runtime_context.get(with_items.TODO) or {}).get("ranges"))
 
     def _call(self, action: ActionRecord) -> tuple[bool, Any]:
         task = next(t for t in self.tasks if t.id == action.task_execution_id)
