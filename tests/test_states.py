@@ -78,3 +78,14 @@ def test_a_task_being_completed_may_also_take_the_completing_transitions_and_no_
         change(record, State.IDLE, completing=True)
     assert record.state == "SUCCESS"
     assert set(COMPLETING_TRANSITIONS) <= COMPLETED
+
+
+def test_a_compare_and_set_in_sql_goes_through_the_table_too():
+    # The worker stores an action's result with one UPDATE ... WHERE state = 'RUNNING'; a
+    # target state the table forbids from RUNNING is refused before any statement is sent.
+    from wfq.persistence.repositories import executions as repo
+
+    with pytest.raises(InvalidStateTransition):
+        repo.finish_running_action(None, "no-such-action", "IDLE", None, None)
+    with pytest.raises(InvalidStateTransition):
+        repo.finish_running_actions(None, ["no-such-action"], "WAITING", None, None)
