@@ -2,7 +2,9 @@
 
 One transaction, retried as the database asks: lock the execution row, build its snapshot, let
 the engine decide, save, commit. The caller then carries out the returned commands
-(`work_list.carry_out`). What a caller needs beside that is an option here, not a copy.
+(`work_list.carry_out`). What a caller needs beside that is an option here, not a copy. The
+transaction that creates an execution (services/starting.py) has no row to lock yet; it makes
+its decision with the same `decide_on`.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _transaction(svc: Services, execution: str | Locate, event: engine.Event | N
             opts.edit(ex)
         applied = Applied()
         if event is not None:
-            applied.commands = _decide(svc, session, ex, event, actions, opts)
+            applied.commands = decide_on(svc, session, ex, event, actions, opts)
         if opts.claimant:
             applied.claimed = _claim_one(svc, session, applied.commands, opts.claimant)
         if opts.show:
@@ -94,15 +96,20 @@ def _transaction(svc: Services, execution: str | Locate, event: engine.Event | N
         return applied
 
 
-def _decide(
+def decide_on(
     svc: Services,
     session: Session,
     ex: WorkflowExecution,
     event: engine.Event,
-    actions: dict[str, ActionExecution],
-    opts: Options,
+    actions: dict[str, ActionExecution] | None = None,
+    opts: Options = Options(),
+    *,
+    new: bool = False,
 ) -> list[engine.Command]:
-    snap = snapshots.snapshot(svc, session, ex, actions=actions)
+    """The decision inside `apply_event`'s transaction, on the locked `ex`: snapshot, decide,
+    write back. Also called by the one transaction that creates an execution (`new`: its row
+    was added in this transaction, so it has no task to read and nobody else sees it yet)."""
+    snap = snapshots.snapshot(svc, session, ex, new=new, actions=actions)
     if opts.task_actions:
         snap.actions.update(repo.actions_of_task(session, opts.task_actions))
     if opts.item_results:

@@ -18,7 +18,7 @@ from wfq.persistence.models import (
 )
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
-from wfq.services import snapshots, versions, views
+from wfq.services import apply, versions, views
 from wfq.services.context import Services
 from wfq.states import State
 
@@ -243,7 +243,6 @@ def _create_and_start(
         created_at=svc.now(),
     )
     session.add(ex)
-    snap = snapshots.snapshot(svc, session, ex, new=True)
-    commands = snapshots.decide(svc, session, snap, engine.WorkflowStarted(), project_id)
+    commands = apply.decide_on(svc, session, ex, engine.WorkflowStarted(), new=True)
     return ex, commands
 
