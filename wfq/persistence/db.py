@@ -199,16 +199,18 @@ class Database:
             yield session
 
     @contextlib.contextmanager
-    def single_statement(self) -> Iterator[Session]:
-        """For one statement that is atomic by itself (an `UPDATE ... RETURNING`): PostgreSQL
-        runs it in autocommit, without the BEGIN and COMMIT round trips; SQLite, whose
-        autocommit would not survive its `BEGIN IMMEDIATE` hook, takes a write transaction."""
-        if self.is_sqlite:
-            with self.write() as session:
-                yield session
-        else:
-            with self._unreachable_as_unavailable(), self._read() as session:
-                yield session
+    def single_statement(self) -> Iterator[Connection]:
+        """A plain connection for one statement that is atomic by itself (an `UPDATE ...
+        RETURNING`): no ORM session to build and close, a third of such a statement's CPU.
+        PostgreSQL runs it in autocommit, without the BEGIN and COMMIT round trips; SQLite,
+        whose autocommit would not survive its `BEGIN IMMEDIATE` hook, in a write transaction.
+
+        Raises:
+            Unavailable: the database could not be reached.
+        """
+        engine = self._write_engine if self.is_sqlite else self.engine
+        with self._unreachable_as_unavailable(), engine.begin() as conn:
+            yield conn
 
     @contextlib.contextmanager
     def _unreachable_as_unavailable(self) -> Iterator[None]:

@@ -123,11 +123,11 @@ _CLAIM_COLUMNS = (
 )
 
 
-def claim_unclaimed(session: Session, action_id: str, worker: str, now: Any) -> Any:
+def claim_unclaimed(conn: Connection | Session, action_id: str, worker: str, now: Any) -> Any:
     """Mark a RUNNING action execution that no worker holds yet as `worker`'s, in one
     compare-and-set statement; returns its claim columns, or None when it was not free."""
     params = {"action_id": action_id, "worker": worker, "now": now}
-    return session.execute(_claim(), params).one_or_none()
+    return conn.execute(_claim(), params).one_or_none()
 
 
 @functools.cache
