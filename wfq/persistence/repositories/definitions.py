@@ -16,9 +16,9 @@ SHARED = {WorkflowDefinition: "workflow", Workbook: "workbook"}
 """The models a project may share with another (Mistral's resource members)."""
 
 
-def visible(model: Any, project_id: str) -> Any:
+def visible(model: Any, project_id: Any) -> Any:
     """Rows the project owns, that are public, or (workflows and workbooks) that another
-    project shared with it and it accepted."""
+    project shared with it and it accepted. `project_id`: the id, or a bind parameter."""
     mine_or_public = or_(model.project_id == project_id, model.scope == "public")
     if model not in SHARED:
         return mine_or_public
