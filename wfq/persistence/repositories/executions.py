@@ -10,17 +10,22 @@ from sqlalchemy import and_, bindparam, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from wfq.persistence.listing import ENGINE_ONLY
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 
 
 @functools.cache
 def _by_id(table: Any) -> Any:
-    return select(table).where(table.c.id == bindparam("ident"))
+    hidden = ENGINE_ONLY.get(table.name, ())
+    shown = [c for c in table.c if c.name not in hidden]
+    return select(*shown).where(table.c.id == bindparam("ident"))
 
 
 def columns_by_id(conn: Connection, model: Any, ident: str) -> Any:
     """The columns of one row of `model`'s table as a plain Row (attribute access by column
-    name, no ORM instance), or None."""
+    name, no ORM instance), or None. Without the engine's own columns (`ENGINE_ONLY`): what
+    reads a row this way shows it (GET of one execution, polled by clients) or needs its
+    names and project."""
     return conn.execute(_by_id(model.__table__), {"ident": ident}).first()
 
 
