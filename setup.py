@@ -50,6 +50,13 @@ setup(
             "pytest-timeout>=2.3",
             "ruff>=0.5",
             "import-linter>=2.0",
+            "mypy>=1.10",  # `make lint` type-checks the pure core (files and flags: pyproject.toml)
+            "types-PyYAML",  # type stubs of yaml, jsonschema and regex, which the pure core imports
+            "types-jsonschema",
+            "types-regex",
+            "types-requests",  # ... and of what the actions and services import, for when mypy covers them
+            "types-paramiko",
+            "types-croniter",
             "aiosmtpd>=1.4",  # the SMTP server std.email is tested against
             "cryptography>=42",  # throw-away TLS certificates and SSH keys for the action tests
             "mistral-lib>=2.0",  # actions written for Mistral, run unchanged

@@ -10,7 +10,8 @@ from typing import Any
 
 import psycopg
 
-from benchmarks.stack import Stack, children
+from benchmarks.processes import Proc, children
+from benchmarks.stack import Stack
 
 TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
 
@@ -50,16 +51,9 @@ class CpuMeter:
             for pid in s.api.pids():  # gunicorn: the arbiter and its workers
                 out[pid] = "wfq API"
         for w in s.wfq_workers:
-            if w.proc is None:
-                continue
-            out[w.pid] = "wfq worker main (consumer)"
-            for c in children(w.pid):
-                out[c] = "wfq worker pool (task bodies)"
+            out.update(_worker_roles(w, "wfq"))
         for bare in (s.bare, s.bare_io):
-            if bare is not None and bare.proc is not None:
-                out[bare.pid] = "bare worker main (consumer)"
-                for c in children(bare.pid):
-                    out[c] = "bare worker pool (task bodies)"
+            out.update(_worker_roles(bare, "bare"))
         for pid in self._pg_backends():
             out[pid] = "PostgreSQL backends (bench db)"
         if self.redis_pid:
@@ -127,3 +121,13 @@ BARE_ROLES = (
     "redis-server (shared)",
     "benchmark client",
 )
+
+
+def _worker_roles(worker: Proc | None, side: str) -> dict[int, str]:
+    """The role of a Celery worker's main process and of its pool children (none if stopped)."""
+    if worker is None or worker.proc is None:
+        return {}
+    out = {worker.pid: f"{side} worker main (consumer)"}
+    for c in children(worker.pid):
+        out[c] = f"{side} worker pool (task bodies)"
+    return out

@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 
 from benchmarks import costs, counters, cpu, workflows
+from benchmarks.clients import Api, Db
 from benchmarks.costs_table import table
 from benchmarks.private_services import PrivatePostgres, PrivateRedis
 from benchmarks.stack import Stack
@@ -216,8 +217,6 @@ def start(a: argparse.Namespace) -> tuple[Stack, list[Any]]:
 
 
 def run(a: argparse.Namespace) -> dict[str, Any]:
-    from benchmarks.scenarios import Api, Db
-
     if a.scen == ["get"]:  # a GET needs an execution to read
         a.scen = ["one", "get"]
     res: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from benchmarks.stack import Proc, free_port
+from benchmarks.processes import Proc, free_port
 
 # pg_stat_statements counts every statement as it ends (no statistics flush delay), with its
 # rows and the WAL it wrote; track_utility also counts BEGIN/COMMIT/ROLLBACK.

@@ -154,7 +154,7 @@ PHASES: list[tuple[str, str]] = [
         "lock_execution_with_actions (wfq/persistence/repositories/executions.py)",
         "1 lock execution row (SELECT FOR UPDATE), with the completed action",
     ),
-    ("complete_action (wfq/services/executions.py)", "6 complete_action: other"),
+    ("complete_action (wfq/services/completing.py)", "6 complete_action: other"),
     ("execute (wfq/services/actions.py)", "0b run the action itself"),
     ("claim (wfq/services/actions.py)", "0a claim (lock action row, mark worker, COMMIT)"),
     ("run_action (workers/tasks.py)", "7 task body: other"),
@@ -181,7 +181,7 @@ def phase_of(frames: list[str]) -> str | None:
     if (
         best == "4 flush + COMMIT"
         and any(is_frame(f, "claim (wfq/services/actions.py)") for f in frames)
-        and not any(is_frame(f, "complete_action (wfq/services/executions.py)") for f in frames)
+        and not any(is_frame(f, "complete_action (wfq/services/completing.py)") for f in frames)
     ):
         best = "0a claim (lock action row, mark worker, COMMIT)"
     return best
@@ -260,17 +260,7 @@ def summarize(
     """A text summary of one recording. `per=("task", n)` also gives ms per task."""
     stacks = parse(raw)
     total = sum(n for _, _, n in stacks)
-    idle_note = (
-        "(wall clock: every thread, sleeping or not)"
-        if "idle included" in title
-        else "(non-idle samples: py-spy leaves out threads asleep in a system call, but on a loaded "
-        "machine a thread that is runnable and waits for a CPU counts as busy)"
-    )
-    lines = [
-        f"# {title}",
-        f"source: {raw.name}, {total} samples at {rate} Hz ({total / rate:.1f} s of thread time)",
-        idle_note,
-    ]
+    lines = _header(raw, rate, title, total)
     if not total:
         return "\n".join(lines + ["(no samples)"]) + "\n"
 
@@ -284,30 +274,54 @@ def summarize(
     for procs, _frames, n in stacks:
         roles[child if len(procs) >= 2 else "main process"] += n
     lines += _counted("samples by process", roles, total, ms)
-
     body = [(p, f, n) for p, f, n in stacks if phase_of(f) is not None]
-    nbody = sum(n for _, _, n in body)
     if body:
-        phases: collections.Counter[str] = collections.Counter()
-        for _, f, n in body:
-            phases[phase_of(f) or "?"] += n
-        head = (
-            f"task body (workers/tasks.py run_action): {nbody} samples = {nbody / total:.1%} of all; "
-            "by phase of the transition"
-        )
-        lines.append(f"\n## {head}")
-        lines += [f"  {n / nbody:6.1%}  {ms(n)}  {ph}" for ph, n in sorted(phases.items())]
+        lines += _by_phase(body, total, ms)
     sel = body if task_body_only and body else stacks
+    lines += _by_function(sel, sel is body, ms, top)
+    return "\n".join(lines) + "\n"
+
+
+def _header(raw: Path, rate: int, title: str, total: int) -> list[str]:
+    idle_note = (
+        "(wall clock: every thread, sleeping or not)"
+        if "idle included" in title
+        else "(non-idle samples: py-spy leaves out threads asleep in a system call, but on a loaded "
+        "machine a thread that is runnable and waits for a CPU counts as busy)"
+    )
+    return [
+        f"# {title}",
+        f"source: {raw.name}, {total} samples at {rate} Hz ({total / rate:.1f} s of thread time)",
+        idle_note,
+    ]
+
+
+def _by_phase(body: Stacks, total: int, ms: Any) -> list[str]:
+    """The task body's samples by phase of the transition."""
+    nbody = sum(n for _, _, n in body)
+    phases: collections.Counter[str] = collections.Counter()
+    for _, f, n in body:
+        phases[phase_of(f) or "?"] += n
+    head = (
+        f"task body (workers/tasks.py run_action): {nbody} samples = {nbody / total:.1%} of all; "
+        "by phase of the transition"
+    )
+    return [f"\n## {head}"] + [f"  {n / nbody:6.1%}  {ms(n)}  {ph}" for ph, n in sorted(phases.items())]
+
+
+def _by_function(sel: Stacks, is_body: bool, ms: Any, top: int) -> list[str]:
+    """`sel`'s samples by layer, then its `top` functions by cumulative and by self samples
+    (`is_body`: `sel` is the task body, counted from the task's frame down)."""
     nsel = sum(n for _, _, n in sel)
-    scope = "task body" if sel is body else "all samples"
+    scope = "task body" if is_body else "all samples"
     layers: collections.Counter[str] = collections.Counter()
     for _, f, n in sel:
         layers[layer_of(f)] += n
-    lines += _counted(f"by layer ({scope}; the innermost known frame decides)", layers, nsel, ms)
-    incl, selfc = _functions(sel, from_task=sel is body)
+    lines = _counted(f"by layer ({scope}; the innermost known frame decides)", layers, nsel, ms)
+    incl, selfc = _functions(sel, from_task=is_body)
 
     def skip(fr: str, n: int) -> bool:
-        return sel is stacks and (n >= 0.97 * nsel or any(k in fr for k in _ENTRY_FILES))
+        return not is_body and (n >= 0.97 * nsel or any(k in fr for k in _ENTRY_FILES))
 
     lines += _counted(
         f"top {top} functions by cumulative samples ({scope}; process entry frames left out)",
@@ -318,7 +332,7 @@ def summarize(
         skip,
     )
     lines += _counted(f"top {top} functions by self samples ({scope})", selfc, nsel, ms, top)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 # ---- SVG flame graph -------------------------------------------------------------------------

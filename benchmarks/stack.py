@@ -10,18 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.processes import ROOT, Proc, answers, free_port
 
 # Keys a Celery/kombu client leaves in a Redis database; anything else means the db is in use.
 _OUR_KEY_PREFIXES = (
@@ -35,105 +32,6 @@ _OUR_KEY_PREFIXES = (
     "_kombu",
     "celeryev",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of `pid` (Linux /proc)."""
-    out: list[int] = []
-    with contextlib.suppress(OSError):
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{tid}/children") as f:
-                out += [int(x) for x in f.read().split()]
-    return out
-
-
-def _answers(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def rss_kb(pid: int, field_name: str = "VmRSS") -> int:
-    """Resident set size (or VmHWM, its peak) of `pid` in KiB; 0 when gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field_name + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-@dataclass
-class Proc:
-    """A subprocess started by the benchmark, with its log file."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    log_path: Path
-    ready_text: str | None = None
-    cwd: Path = ROOT
-    proc: subprocess.Popen[bytes] | None = None
-    _log: Any = None
-
-    def start(self, timeout: float = 60.0, ready: Any = None) -> Proc:
-        self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            self.argv,
-            cwd=self.cwd,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited:\n" + self.tail())
-            if self.ready_text and self.ready_text in self.log_path.read_text(errors="replace"):
-                return self
-            if ready is not None and ready():
-                return self
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n" + self.tail())
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def pids(self) -> list[int]:
-        """The process and its direct children (the prefork pool)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return []
-        return [self.pid, *children(self.pid)]
-
-    def tail(self, n: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            # Warm shutdown of the process we started (its pool children follow it).
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
 
 
 @dataclass
@@ -152,6 +50,9 @@ class Stack:
     """threads of the bare Celery baseline of g-i: wfq's default `worker_slots`."""
     baseline: bool = True
     """Start the bare Celery worker of the baseline (a-f); the cost counts need none."""
+    fresh_redis: bool = True
+    """Flush the Redis db at start; False for the second stack of `--compare`, which shares the
+    db (and the bare worker) of the first one: a flush would remove its queues' bindings."""
     api_database_url: str = ""
     """The API's WFQ_DATABASE_URL when it differs from the workers' (another role)."""
     waiting: bool = False
@@ -271,7 +172,27 @@ class Stack:
 
     def start(self) -> Stack:
         self._check_redis_db()
-        self.redis().flushdb()
+        if self.fresh_redis:
+            self.redis().flushdb()
+        self._create_database()
+        if self.waiting:
+            self._start_waiting_parts()
+        for _ in range(self.workers):
+            self.add_worker()
+        self.api_port = self.api_port or free_port()
+        api_env = {**self.wfq_env(), "WFQ_LOG_LEVEL": "WARNING"}
+        if self.api_database_url:
+            api_env["WFQ_DATABASE_URL"] = self.api_database_url
+        argv = self._api_argv()
+        self.api = Proc("api", argv, api_env, self.logdir / "api.log", cwd=self.wfq_root)
+        self.procs.append(self.api)
+        self.api.start(ready=self._api_ready)
+        if self.baseline:
+            self._start_baseline()
+        return self
+
+    def _create_database(self) -> None:
+        """The run's database, its tables created by the code measured (`wfq db upgrade`)."""
         self._admin(f'CREATE DATABASE "{self.db_name}"')
         self.db_created = True
         subprocess.run(
@@ -281,65 +202,23 @@ class Stack:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        if self.waiting:
-            self._start_waiting_parts()
-        for _ in range(self.workers):
-            self.add_worker()
-        self.api_port = self.api_port or free_port()
-        api_env = {**self.wfq_env(), "WFQ_LOG_LEVEL": "WARNING"}
-        if self.api_database_url:
-            api_env["WFQ_DATABASE_URL"] = self.api_database_url
+
+    def _api_argv(self) -> list[str]:
+        """The command line of the API server chosen by `api_server`."""
+        port, workers = str(self.api_port), str(self.api_workers)
         if self.api_server == "granian":
-            argv = [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.api_port),
-                "--workers",
-                str(self.api_workers),
-                "--blocking-threads",
-                "4",
-                "--log-level",
-                "warning",
+            return [
+                sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
+                "--port", port, "--workers", workers, "--blocking-threads", "4",
+                "--log-level", "warning", "wfq.api.wsgi:app",
+            ]  # fmt: skip
+        if self.api_server == "gunicorn":
+            return [
+                sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+                "--workers", workers, "--threads", "4", "--log-level", "warning",
                 "wfq.api.wsgi:app",
-            ]
-        elif self.api_server == "gunicorn":
-            argv = [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{self.api_port}",
-                "--workers",
-                str(self.api_workers),
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-                "wfq.api.wsgi:app",
-            ]
-        else:
-            argv = [
-                sys.executable,
-                "-m",
-                "wfq.cli.main",
-                "server",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.api_port),
-            ]
-        self.api = Proc("api", argv, api_env, self.logdir / "api.log", cwd=self.wfq_root)
-        self.procs.append(self.api)
-        self.api.start(ready=self._api_ready)
-        if self.baseline:
-            self._start_baseline()
-        return self
+            ]  # fmt: skip
+        return [sys.executable, "-m", "wfq.cli.main", "server", "--host", "127.0.0.1", "--port", port]
 
     def _start_baseline(self) -> None:
         self.bare = Proc(
@@ -381,7 +260,7 @@ class Stack:
             self.logdir / "slow-http.log",
         )
         self.procs.append(self.slow_http)
-        self.slow_http.start(ready=lambda: _answers(self.slow_http_port))
+        self.slow_http.start(ready=lambda: answers(self.slow_http_port))
         self.bare_io = Proc(
             "bare-celery-io",
             [sys.executable, "-m", "celery", "-A", "benchmarks.bare_celery", "worker", "-Q",

@@ -114,10 +114,11 @@ def run(
     profile_out: Path | None = None,
 ) -> dict[str, Any]:
     """Drive `chains` chains of `size` std.noop tasks in-process; return the per-phase counts."""
+    # wfq is imported here, not at the top: with --head/--wfq-root, the code measured is put on
+    # sys.path once the options are read, after this module was imported
     from benchmarks import workflows
     from wfq import settings as settings_mod
     from wfq.persistence.db import Database
-    from wfq.services import actions, executions
     from wfq.services.context import Services
 
     s = settings_mod.load(env)
@@ -129,6 +130,35 @@ def run(
     api.put_workflow(workflows.chain(name, size))
     phases: dict[str, PhaseStats] = collections.defaultdict(PhaseStats)
     example: dict[str, list[str]] = {}
+    measured = _measure(counter, phases, example)
+    # warm-up: caches (spec, compiled SQL) as a long-running worker has them
+    _drive(svc, rec, name, lambda ph, fn, *a, **k: fn(*a, **k))
+    t0 = time.perf_counter()
+    for _ in range(chains):
+        _drive(svc, rec, name, measured)
+    wall = time.perf_counter() - t0
+    tasks = chains * size
+    if profile_out is not None:
+        _cprofile(svc, rec, (name, s.default_project), max(1, chains), size, profile_out)
+    svc.db.dispose()
+    examples_text = "\n".join(
+        f"## {ph}\n" + "\n".join("  " + _short(x) for x in stmts) for ph, stmts in example.items()
+    )
+    return {
+        "tasks": tasks,
+        "wall_s": wall,
+        "ms_per_task": wall / tasks * 1000,
+        "phases": {k: v for k, v in phases.items()},
+        "table": "\n".join(v.row(k) for k, v in phases.items()),
+        "examples": examples_text,
+    }
+
+
+def _measure(
+    counter: SqlCounter, phases: dict[str, PhaseStats], example: dict[str, list[str]]
+) -> Any:
+    """A `measured(phase, fn, *args)` that calls `fn` and adds its time and SQL to `phases`
+    (and keeps the statements of the first call of each phase in `example`)."""
 
     def measured(phase: str, fn: Any, *args: Any, **kw: Any) -> Any:
         n0, c0, r0, p0 = counter.snapshot()
@@ -148,68 +178,55 @@ def run(
         example.setdefault(phase, stmts)
         return out
 
-    # warm-up: caches (spec, compiled SQL) as a long-running worker has them
-    _drive(svc, rec, name, lambda ph, fn, *a, **k: fn(*a, **k))
-    t0 = time.perf_counter()
-    for _ in range(chains):
-        _drive(svc, rec, name, measured)
-    wall = time.perf_counter() - t0
-    tasks = chains * size
+    return measured
 
-    prof_text = None
-    if profile_out is not None:
-        prof = cProfile.Profile()
-        n_prof = max(1, chains)
-        ids = []
-        for _ in range(n_prof):
+
+def _cprofile(
+    svc: Any, rec: Recorder, workflow: tuple[str, str], n_prof: int, size: int, out: Path
+) -> None:
+    """cProfile of the worker's task body over `n_prof` executions of `workflow` (name, project):
+    `out` (text, with the own time by layer) and `out`.pstats."""
+    from wfq.services import actions, executions  # the code measured: see run()
+
+    name, project = workflow
+    prof = cProfile.Profile()
+    ids = []
+    for _ in range(n_prof):
+        rec.sent.clear()
+        executions.start_execution(svc, name, project_id=project)
+        ids.append(rec.sent.pop()[0])
+    # one transition per action: claim + run + complete, exactly the worker's task body
+    done = 0
+    while ids:
+        nxt = []
+        for action_id in ids:
             rec.sent.clear()
-            executions.start_execution(svc, name, project_id=s.default_project)
-            ids.append(rec.sent.pop()[0])
-        # one transition per action: claim + run + complete, exactly the worker's task body
-        done = 0
-        while ids:
-            nxt = []
-            for action_id in ids:
-                rec.sent.clear()
-                prof.enable()
-                actions.run_action(svc, action_id)
-                prof.disable()
-                done += 1
-                nxt += [a for a, _ in rec.sent]
-            ids = nxt
-        buf = io.StringIO()
-        st = pstats.Stats(prof, stream=buf)
-        layers_text = _own_time_by_layer(st, done)
-        st.sort_stats("cumulative").print_stats(40)
-        buf2 = io.StringIO()
-        pstats.Stats(prof, stream=buf2).sort_stats("tottime").print_stats(25)
-        prof_text = (
-            f"# cProfile of the worker task body (workers/tasks.py run_action -> "
-            f"wfq.services.actions.run_action), {done} transitions of chains of {size} std.noop\n"
-            f"# in-process, no Celery; times include PostgreSQL round trips. Divide by {done} "
-            f"for one transition.\n\n"
-            + layers_text
-            + "\n## sorted by cumulative time\n"
-            + buf.getvalue()
-            + "\n## sorted by own time\n"
-            + buf2.getvalue()
-        )
-        profile_out.parent.mkdir(parents=True, exist_ok=True)
-        profile_out.write_text(prof_text)
-        prof.dump_stats(str(profile_out.with_suffix(".pstats")))
-
-    svc.db.dispose()
-    examples_text = "\n".join(
-        f"## {ph}\n" + "\n".join("  " + _short(x) for x in stmts) for ph, stmts in example.items()
+            prof.enable()
+            actions.run_action(svc, action_id)
+            prof.disable()
+            done += 1
+            nxt += [a for a, _ in rec.sent]
+        ids = nxt
+    buf = io.StringIO()
+    st = pstats.Stats(prof, stream=buf)
+    layers_text = _own_time_by_layer(st, done)
+    st.sort_stats("cumulative").print_stats(40)
+    buf2 = io.StringIO()
+    pstats.Stats(prof, stream=buf2).sort_stats("tottime").print_stats(25)
+    prof_text = (
+        f"# cProfile of the worker task body (workers/tasks.py run_action -> "
+        f"wfq.services.actions.run_action), {done} transitions of chains of {size} std.noop\n"
+        f"# in-process, no Celery; times include PostgreSQL round trips. Divide by {done} "
+        f"for one transition.\n\n"
+        + layers_text
+        + "\n## sorted by cumulative time\n"
+        + buf.getvalue()
+        + "\n## sorted by own time\n"
+        + buf2.getvalue()
     )
-    return {
-        "tasks": tasks,
-        "wall_s": wall,
-        "ms_per_task": wall / tasks * 1000,
-        "phases": {k: v for k, v in phases.items()},
-        "table": "\n".join(v.row(k) for k, v in phases.items()),
-        "examples": examples_text,
-    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(prof_text)
+    prof.dump_stats(str(out.with_suffix(".pstats")))
 
 
 def _own_time_by_layer(st: pstats.Stats, transitions: int) -> str:
@@ -246,7 +263,7 @@ def _short(stmt: str) -> str:
 
 def _drive(svc: Any, rec: Recorder, name: str, measured: Any) -> None:
     """One chain: start it, then claim/run/complete each dispatched action until none is left."""
-    from wfq.services import actions, executions
+    from wfq.services import actions, completing, executions
 
     rec.sent.clear()
     measured(
@@ -264,7 +281,7 @@ def _drive(svc: Any, rec: Recorder, name: str, measured: Any) -> None:
         ok, result, _sync = measured("run std.noop", actions.execute, svc, claimed)
         measured(
             "complete_action (worker tx 2)",
-            executions.complete_action,
+            completing.complete_action,
             svc,
             action_id,
             ok,

@@ -16,9 +16,9 @@ import concurrent.futures as cf
 import time
 from typing import Any
 
-from benchmarks.report import Row, cpu_row, fmt, med, ok, ratio, xr
-from benchmarks.scenarios import RssSampler
-from benchmarks.stack import rss_kb
+from benchmarks.cells import Row, cpu_row, fmt, med, ok, ratio, xr
+from benchmarks.clients import RssSampler
+from benchmarks.processes import rss_kb
 
 TERMINAL = {"SUCCESS", "ERROR", "CANCELLED"}
 SIZES = {"g": 200, "h": 2000, "h_concurrency": 1000, "i": 5000, "i_seconds": 10}
@@ -191,11 +191,12 @@ def run(ctx: Any, log: Any) -> dict[str, Any]:
         for r in range(a.reps):
             x = ctx.cpu_of(getattr(wfq, key))
             runs["wfq"].append(x)
-            if key != "i" or r == 0:
+            if key != "i" or (r == 0 and a.once_bare):  # i's bare chord lasts a minute
                 y = ctx.cpu_of(getattr(bare, key))
                 runs["bare"].append(y)
+            bare_s = f"{runs['bare'][-1]['wall_s']:.2f}s" if runs["bare"] else "-"
             log(f"{key} rep {r + 1}: wfq {x['wall_s']:.2f}s ({x.get('state') or x.get('success')}) | "
-                f"bare {runs['bare'][-1]['wall_s']:.2f}s")
+                f"bare {bare_s}")
         out[key] = runs
     return out
 
@@ -239,10 +240,12 @@ def rows(res: dict[str, Any]) -> list[Row]:
                         fmt(kb, "KiB", 1), xr(ratio(kw, kb)), ""))
             out.append(("", "  worker RSS start -> peak", _mb(w), _mb(b), "", ""))
         out.append(("", "  worker threads after the run", str(max(x["worker_threads_after"] for x in w)),
-                    str(max(y["worker_threads_after"] for y in b)), "", ""))
+                    str(max((y["worker_threads_after"] for y in b), default="-")), "", ""))
         out.append(cpu_row(w, b, lambda x: x["tasks"], lambda y: y["tasks"], "task"))
     return out
 
 
 def _mb(runs: list[Any]) -> str:
+    if not runs:  # --compare: bare Celery's i ran with the other side only
+        return "-"
     return f"{med([r['rss_start_mb'] for r in runs]):.0f} -> {med([r['rss_peak_mb'] for r in runs]):.0f} MB"

@@ -11,15 +11,13 @@ id comes from the message id). A queue whose last trigger is deleted is deleted 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kombu import Connection, Consumer, Exchange, Queue
 
+from listener.owner import Owner
 from wfq.errors import InvalidInput
 from wfq.services import events
-
-if TYPE_CHECKING:
-    from listener.main import Listener
 
 log = logging.getLogger("wfq.listener")
 PREFETCH = 10
@@ -34,7 +32,7 @@ def queue_name(exchange: str, topic: str) -> str:
 class AmqpSource:
     """One connection, one consumer over the queues of the current triggers."""
 
-    def __init__(self, url: str, owner: Listener) -> None:
+    def __init__(self, url: str, owner: Owner) -> None:
         self.url = url
         self.owner = owner
 

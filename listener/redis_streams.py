@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 
+from listener.owner import Owner
 from wfq.errors import InvalidInput
 from wfq.services import events
 from wfq.services.membership import member_name
-
-if TYPE_CHECKING:
-    from listener.main import Listener
 
 log = logging.getLogger("wfq.listener")
 GROUP = "wfq-listener"
@@ -42,7 +40,7 @@ def stream_name(exchange: str, topic: str) -> str:
 class RedisSource:
     """Reads the streams of the current triggers as one consumer of the group."""
 
-    def __init__(self, url: str, owner: Listener) -> None:
+    def __init__(self, url: str, owner: Owner) -> None:
         self.url = url
         self.owner = owner
         self.consumer = member_name()

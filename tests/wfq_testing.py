@@ -102,12 +102,12 @@ class InlineDispatcher:
         self.queue.append((task_name, args))
 
     def drain(self, limit: int = 10_000) -> int:
-        from wfq.services import actions, executions, notify, recovery
+        from wfq.services import actions, continuing, notify, recovery
 
         handlers = {
             "wfq.run_action": lambda a: actions.run_action(self.services, *a),
             "wfq.run_items": lambda a: actions.run_lane(self.services, *a),
-            "wfq.continue_execution": lambda a: executions.handle_event(self.services, *a),
+            "wfq.continue_execution": lambda a: continuing.continue_execution(self.services, *a),
             "wfq.recover": lambda a: recovery.recover(self.services),
             "wfq.notify": lambda a: notify.deliver(*a, self.services.settings),  # type: ignore[attr-defined]
         }

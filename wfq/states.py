@@ -60,8 +60,10 @@ VALID_TRANSITIONS: dict[State, frozenset[State]] = {
     State.RUNNING_DELAYED: frozenset(
         {State.RUNNING, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED}
     ),
+    # PAUSED -> SUCCESS: the result of a paused asynchronous action arrives (the action ends;
+    # its task completes and what follows waits for the execution to be resumed).
     State.PAUSED: frozenset(
-        {State.RUNNING, State.RUNNING_DELAYED, State.ERROR, State.CANCELLED, State.REVERTING}
+        {State.RUNNING, State.RUNNING_DELAYED, State.SUCCESS, State.ERROR, State.CANCELLED, State.REVERTING}
     ),
     # Only a workflow execution reverts: RUNNING or PAUSED -> REVERTING (a failure, a user),
     # then REVERTED, or ERROR when a revert fails; a user may still cancel or force ERROR.
@@ -69,10 +71,26 @@ VALID_TRANSITIONS: dict[State, frozenset[State]] = {
     State.REVERTED: frozenset(),
     # Terminal states can be left only by a rerun (ERROR -> RUNNING) or a forced state change.
     State.SUCCESS: frozenset(),
-    State.ERROR: frozenset({State.RUNNING, State.SKIPPED}),
+    # ERROR -> IDLE: a rerun task held by `pause-before`.
+    State.ERROR: frozenset({State.RUNNING, State.IDLE, State.SKIPPED}),
     State.CANCELLED: frozenset({State.RUNNING}),
     State.SKIPPED: frozenset(),
 }
+"""Which state may follow which: every state change (`change`) is checked against it."""
+
+COMPLETING_TRANSITIONS: dict[State, frozenset[State]] = {
+    # fail-on, or a publish or transition that cannot be evaluated (a forced failure), fails a
+    # task that just succeeded; retry runs it again at once or after a delay; wait-after delays it.
+    State.SUCCESS: frozenset({State.ERROR, State.RUNNING, State.RUNNING_DELAYED}),
+    # retry delays a task that just failed (a join waits for its inbound tasks again).
+    State.ERROR: frozenset({State.RUNNING_DELAYED, State.WAITING}),
+    # publish-on-skip or a transition of a just-skipped task cannot be evaluated.
+    State.SKIPPED: frozenset({State.ERROR}),
+}
+"""What the engine may still make of a task in the event that completed it. The first outcome
+is what the task's publish, fail-on and retry expressions see (`task().state`, as in Mistral);
+the policies applied after them decide what the event leaves. Nowhere else may a task leave
+SUCCESS, ERROR or SKIPPED this way."""
 
 
 def is_completed(state: State | str) -> bool:
@@ -98,12 +116,16 @@ class HasState(Protocol):
     state: str
 
 
-def change(record: HasState, new: State | str) -> None:
+def change(record: HasState, new: State | str, *, completing: bool = False) -> None:
     """Move `record` to `new` through the transition table (the one way a state is set).
+    `completing`: the record is a task completed in the event being applied, which also
+    allows COMPLETING_TRANSITIONS.
 
     Raises:
         InvalidStateTransition: when the table does not allow `record.state -> new`.
     """
     new = State(new)
-    check_transition(record.state, new)
+    old = State(record.state)
+    if not (completing and new in COMPLETING_TRANSITIONS.get(old, frozenset())):
+        check_transition(old, new)
     record.state = new.value

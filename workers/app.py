@@ -1,77 +1,25 @@
-"""The Celery app of wfq. `make_celery(settings)` builds it; `app` is the one the `celery`
-command line finds (`celery -A workers.app worker -Q wfq,wfq.engine`)."""
+"""The Celery app of wfq. `make_celery(settings)` builds it (a WfqCelery, workers/celery_app.py,
+with wfq's tasks and engine lane); `app` is the one the `celery` command line finds
+(`celery -A workers.app worker -Q wfq,wfq.engine`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from celery import Celery, signals
-from celery.app import backends
-from celery.backends.redis import RedisBackend
+from celery import signals
 
 from wfq import logging_setup
 from wfq import settings as settings_mod
-from wfq.actions.registry import ActionRegistry
 from wfq.dispatch import names
-from wfq.dispatch.celery import CeleryDispatcher
-from wfq.persistence.db import Database
-from wfq.services.context import Services
-from wfq.services.timers import Timers
 from wfq.settings import Settings
-from workers import membership  # noqa: F401 - connects the service-membership signals
+from workers import (
+    engine_lane,
+    membership,  # noqa: F401 - connects the service-membership signals
+    tasks,
+)
+from workers.celery_app import WfqCelery
 
-
-class QuietRedisBackend(RedisBackend):
-    """The Redis result backend, for chords only: wfq never waits on a task's result, so a
-    sender does not subscribe to the result of every chord header task it publishes (neither
-    when it sends it nor when it would wait for it)."""
-
-    def on_task_call(self, producer: Any, task_id: str) -> None:
-        # Celery's Redis backend SUBSCRIBEs to the result of every task sent with a result
-        # (each chord lane) from any process but a worker: the API starting a with-items
-        # subscribed to each first lane, a round trip each, never read nor unsubscribed
-        # (Redis then queues every lane's result for that connection).
-        return None
-
-    def add_pending_result(self, result: Any, weak: bool = False, start_drainer: bool = True) -> Any:
-        return result
-
-    def remove_pending_result(self, result: Any) -> Any:
-        return result
-
-
-class WfqCelery(Celery):
-    """A Celery app that owns the wfq Services of its process (built lazily, after fork)."""
-
-    wfq_settings: Settings
-    _services: Services | None = None
-
-    @property
-    def services(self) -> Services:
-        if self._services is None:
-            s = self.wfq_settings
-            self._services = Services(
-                settings=s,
-                db=Database.from_settings(s),
-                dispatcher=CeleryDispatcher(self, s.queue, s.engine_queue),
-                registry=ActionRegistry.load(s),
-                timers=Timers(s.worker_engine_slots),
-            )
-        return self._services
-
-    def _get_backend(self) -> Any:
-        backend_cls, url = backends.by_url(self.backend_cls or self.conf.result_backend, self.loader)
-        if issubclass(backend_cls, RedisBackend):
-            backend_cls = QuietRedisBackend
-        return backend_cls(app=self, url=url)
-
-    def use_services(self, services: Services) -> None:
-        """Share an existing Services (the embedded mode: API and worker in one process)."""
-        self._services = services
-
-    def reset_services(self) -> None:
-        """Forget the Services (a forked child must open its own connections)."""
-        self._services = None
+__all__ = ["WfqCelery", "app", "make_celery"]
 
 
 def make_celery(settings: Settings) -> WfqCelery:
@@ -80,8 +28,6 @@ def make_celery(settings: Settings) -> WfqCelery:
     A worker's defaults (`wfq worker`, or `celery -A workers.app worker`) are wfq's design, not
     Celery's: a pool of `worker_slots` threads for actions, which mostly wait on the network,
     and an engine lane beside it (workers/engine_lane.py). Why: docs/architecture.md, "Workers"."""
-    from workers import engine_lane, tasks
-
     app = WfqCelery("wfq", broker=settings.broker_url, backend=settings.result_backend or None)
     app.wfq_settings = settings
     app.conf.update(
@@ -120,7 +66,6 @@ def make_celery(settings: Settings) -> WfqCelery:
     app.steps["worker"].add(engine_lane.EngineQueue)
     app.steps["consumer"].add(engine_lane.EngineConsumer)
     return app
-
 
 
 @signals.setup_logging.connect

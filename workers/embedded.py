@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from workers.app import WfqCelery
+from workers.celery_app import WfqCelery
 
 
 class EmbeddedWorker:

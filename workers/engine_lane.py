@@ -26,7 +26,7 @@ from kombu import Consumer
 from wfq.dispatch import names
 
 if TYPE_CHECKING:
-    from workers.app import WfqCelery
+    from workers.celery_app import WfqCelery
 
 log = logging.getLogger("wfq.workers")
 

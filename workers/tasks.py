@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from wfq.dispatch import names
 from wfq.errors import Unavailable
-from wfq.services import actions, cron_firing, executions, notify, recovery
+from wfq.services import actions, continuing, cron_firing, notify, recovery
 
 if TYPE_CHECKING:
-    from workers.app import WfqCelery
+    from workers.celery_app import WfqCelery
 
 
 log = logging.getLogger("wfq.workers")
@@ -45,7 +45,7 @@ def register(app: WfqCelery) -> None:
     @app.task(name=names.CONTINUE_EXECUTION, acks_late=True, ignore_result=True, shared=False)
     def continue_execution(event: dict[str, Any]) -> None:
         """Apply an engine event: a due timer or a with-items completion (idempotent)."""
-        executions.handle_event(app.services, event)
+        continuing.continue_execution(app.services, event)
 
     @app.task(name=names.RUN_ITEMS, acks_late=True, ignore_result=False, shared=False)
     def run_items(action_execution_id: str, notify: bool) -> None:

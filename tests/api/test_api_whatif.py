@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -185,6 +186,62 @@ def test_dry_run_bad_mocks_and_unknown_workflow(client: Any) -> None:
     assert r.status_code == 404
     r = client.post("/v2/executions", json={"workflow_name": "parent", "params": json.dumps({"dry_run": True})})
     assert r.status_code == 400 and "missing=['names']" in r.get_json()["faultstring"]
+
+
+INVERSE = """
+version: '2.0'
+corp.inverse:
+  base: std.echo
+  base-input: {output: <% $.x + 1 %>}
+  input: [x]
+  output: <% 60 / (30 - $) %>
+"""
+
+MANY = """
+version: '2.0'
+many:
+  input: [n]
+  output: {results: <% $.results %>}
+  tasks:
+    each:
+      with-items: x in <% range($.n) %>
+      action: corp.inverse x=<% $.x %>
+      publish: {results: <% task().result %>}
+"""
+
+
+@pytest.mark.parametrize("concurrency", [None, 4, 20])
+@pytest.mark.parametrize("n", [29, 40])  # 40: item 29 fails (its output divides by zero)
+def test_dry_run_of_a_with_items_over_many_items_ends_as_a_real_run(
+    client: Any, svc: Any, concurrency: int | None, n: int
+) -> None:
+    text = MANY if concurrency is None else MANY.replace(
+        "      action: corp.inverse", f"      concurrency: {concurrency}\n      action: corp.inverse")
+    _create(client, text)
+    assert client.post("/v2/actions", data=INVERSE, content_type="text/plain").status_code == 201
+    real = _run(client, svc, "many", {"n": n})
+    real_each = client.get(f"/v2/tasks/{_tasks(client, real['id'])['each']['id']}").get_json()
+    answer = _dry(client, "many", {"n": n})
+    report = answer["dry_run"]
+    (each,) = report["tasks"]
+    expected = "SUCCESS" if n == 29 else "ERROR"
+    assert (real["state"], real_each["state"]) == (expected, expected), real["state_info"]
+    assert (answer["state"], each["state"]) == (expected, expected), report["notes"]
+    assert report["notes"] == []
+    assert each["state_info"] == real_each["state_info"]
+    assert each["result"] == json.loads(real_each["result"])
+    assert each["result"][26:29] == [20, 30, 60]  # in item order
+    assert [a["item_index"] for a in each["actions"]] == list(range(n))
+    if n == 29:
+        assert json.loads(answer["output"]) == json.loads(real["output"]) == {"results": each["result"]}
+    else:
+        assert "division" in each["result"][29]
+        assert _without_ids(report["state_info"]) == _without_ids(real["state_info"])
+    assert svc.dispatcher.queue == []
+
+
+def _without_ids(text: str) -> str:
+    return re.sub(r"(ex_id=)[^,\]]+", r"\1ID", text)
 
 
 # --- rerun preview -------------------------------------------------------------------------

@@ -451,28 +451,38 @@ class PureExecution:
             self.world.after(0, lambda: self.start_child(cmd))
         elif isinstance(cmd, engine.ExecutionCompleted):
             if self.parent is not None and cmd.execution_id == self.execution.id:
-                parent, task_id = self.parent
-                ex = self.execution
-                info, cause = ex.state_info, None
-                summarise = getattr(engine, "child_failure", None)
-                found = summarise(ex, self.tasks) if summarise and ex.state == "ERROR" else None
-                if found:  # as services.executions.notify_parent: the child summarised once
-                    info, cause = found
-                event = subworkflow_completed(task_id, ex.state, ex.output, info,
-                                              execution_id=ex.id, index=ex.params.get("index"),
-                                              attempt=ex.params.get("attempt", 0), cause=cause)
-                self.world.after(0, lambda: parent.handle(event))
+                self.notify_parent(*self.parent)
         elif isinstance(cmd, engine.ExecutionPausedOrResumed):
-            # As services.executions.follow_pause_or_resume: the children, then the parent.
-            other = "RUNNING" if cmd.state == "PAUSED" else "PAUSED"
-            for child in list(self.world.executions.values()):
-                if child.parent and child.parent[0] is self and child.execution.state == other:
-                    child.handle(engine.StateRequested(cmd.state))
-            if self.parent is not None:
-                parent, task_id = self.parent
-                parent.handle(engine.ChildStateChanged(task_id, cmd.state))
+            self.follow_pause_or_resume(cmd.state)
         else:
             raise NotImplementedError(f"the pure runner cannot carry out {kind}")
+
+    def notify_parent(self, parent: PureExecution, task_id: str) -> None:
+        """This subworkflow ended: its parent task learns how (as services.subworkflows does)."""
+        from wfq import engine
+
+        ex = self.execution
+        info, cause = ex.state_info, None
+        summarise = getattr(engine, "child_failure", None)
+        found = summarise(ex, self.tasks) if summarise and ex.state == "ERROR" else None
+        if found:  # as services.subworkflows.notify_parent: the child summarised once
+            info, cause = found
+        event = subworkflow_completed(task_id, ex.state, ex.output, info,
+                                      execution_id=ex.id, index=ex.params.get("index"),
+                                      attempt=ex.params.get("attempt", 0), cause=cause)
+        self.world.after(0, lambda: parent.handle(event))
+
+    def follow_pause_or_resume(self, state: str) -> None:
+        """As services.subworkflows.follow_pause_or_resume: the children, then the parent."""
+        from wfq import engine
+
+        other = "RUNNING" if state == "PAUSED" else "PAUSED"
+        for child in list(self.world.executions.values()):
+            if child.parent and child.parent[0] is self and child.execution.state == other:
+                child.handle(engine.StateRequested(state))
+        if self.parent is not None:
+            parent, task_id = self.parent
+            parent.handle(engine.ChildStateChanged(task_id, state))
 
     def carry_out_items(self, cmd: Any) -> None:
         """Start with-items lanes (RunItems), or have the rest of them started (StartLanes)."""
@@ -563,7 +573,7 @@ class PureExecution:
                       key=lambda a: a.item_index)
 
     def start_child(self, cmd: Any) -> None:
-        """Start the subworkflow a task asked for, as services.executions.start_subworkflow."""
+        """Start the subworkflow a task asked for, as services.subworkflows.start_subworkflow."""
         from wfq import engine
 
         index = cmd.params.get("index")

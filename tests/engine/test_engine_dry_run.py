@@ -111,3 +111,72 @@ loop:
 def test_malformed_mocks_are_refused(mocks: Any) -> None:
     with pytest.raises(InvalidInput):
         Mocks.from_dict(mocks)
+
+
+MANY_ITEMS = """
+version: '2.0'
+many:
+  input: [n, lanes]
+  output: {doubled: <% $.doubled %>}
+  tasks:
+    each:
+      with-items: x in <% range($.n) %>
+      concurrency: <% $.lanes %>
+      action: corp.double x=<% $.x %>
+      publish: {doubled: <% task().result %>}
+"""
+
+UNBOUNDED_ITEMS = MANY_ITEMS.replace("      concurrency: <% $.lanes %>\n", "")
+
+
+@pytest.mark.parametrize(("text", "lanes"), [
+    (UNBOUNDED_ITEMS, None),  # DEFAULT_LANES: 16 lanes sent at once, the rest by StartLanes
+    (MANY_ITEMS, 3),  # fewer lanes than items: lanes ask for more items (ItemsWanted)
+    (MANY_ITEMS, 20),  # more lanes than FIRST_LANES and fewer than the items: both
+])
+def test_with_items_over_more_items_than_first_lanes_runs_every_item_in_order(text: str, lanes: int | None) -> None:
+    report = _run(text, {"actions": {"corp.double": {"result": "<% $.x * 2 %>"}}}, {"n": 40, "lanes": lanes})
+    assert report["state"] == "SUCCESS", report["notes"]
+    assert report["notes"] == []
+    assert report["output"] == {"doubled": [2 * x for x in range(40)]}
+    (each,) = report["tasks"]
+    assert each["state"] == "SUCCESS"
+    assert [(a["item_index"], a["input"]) for a in each["actions"]] == [(x, {"x": x}) for x in range(40)]
+
+
+@pytest.mark.parametrize("lanes", [None, 3, 20])
+def test_with_items_over_many_items_with_a_failing_item_fails_after_every_item_ran(lanes: int | None) -> None:
+    outcomes = [{"result": "<% $.x * 2 %>"}] * 40
+    outcomes[29] = {"error": "no double for <% $.x %>"}  # successive calls: the items, in order
+    text = UNBOUNDED_ITEMS if lanes is None else MANY_ITEMS
+    report = _run(text, {"tasks": {"each": outcomes}}, {"n": 40, "lanes": lanes})
+    assert report["state"] == "ERROR", report["notes"]
+    assert report["notes"] == []
+    (each,) = report["tasks"]
+    assert each["state"] == "ERROR"
+    assert each["state_info"] == "One or more actions had failed."
+    assert len(each["actions"]) == 40
+    assert [a["item_index"] for a in each["actions"] if not a["success"]] == [29]
+    assert each["result"] == [2 * x if x != 29 else "no double for 29" for x in range(40)]
+
+
+@pytest.mark.parametrize("lanes", [3, 20])
+def test_with_items_over_many_items_retried_runs_every_item_again(lanes: int) -> None:
+    text = MANY_ITEMS.replace("      publish:", "      retry: {count: 1, delay: 10}\n      publish:")
+    outcomes = [{"result": "<% $.x * 2 %>"}] * 80
+    outcomes[29] = {"error": "not this time"}  # the first attempt's item 29
+    report = _run(text, {"tasks": {"each": outcomes}}, {"n": 40, "lanes": lanes})
+    assert report["state"] == "SUCCESS", report["notes"]
+    (each,) = report["tasks"]
+    assert [(a["attempt"], a["item_index"]) for a in each["actions"]] == [
+        (attempt, x) for attempt in (0, 1) for x in range(40)
+    ]
+    assert report["output"] == {"doubled": [2 * x for x in range(40)]}
+
+
+def test_a_dry_run_stops_at_the_bound_of_with_items_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dry_run, "MAX_ITEMS", 25)
+    report = _run(MANY_ITEMS, {"actions": {"corp.double": {"result": 1}}}, {"n": 40, "lanes": 3})
+    assert report["state"] == "RUNNING"
+    assert len(report["tasks"][0]["actions"]) == 25
+    assert report["notes"] == ["stopped after 25 with-items items in this dry run"]

@@ -238,3 +238,64 @@ def test_webhooks_hear_of_reverting_and_reverted() -> None:
     wf_events = [e for e in events if e.startswith("WORKFLOW_")]
     assert wf_events == ["WORKFLOW_LAUNCHED", "WORKFLOW_REVERTING", "WORKFLOW_REVERTED"]
     assert events.count("TASK_LAUNCHED") == 5  # a, b, c, b:revert, a:revert
+
+
+# --- an execution already in ERROR never goes REVERTING (RUNNING/PAUSED -> REVERTING only) ---
+
+LATE = CHAIN.replace(
+    "    c:\n      action: std.fail\n",
+    "    c:\n      action: std.async_noop\n      publish: {z: <% task().result.missing %>}\n",
+)
+"""c's action is in flight (asynchronous) when the execution ends; its result breaks c's
+publish, which fails the execution (a forced failure) once more."""
+
+
+def _in_flight_after_a_and_b(text: str) -> tuple[Rehearsal, engine.RunAction]:
+    run = Rehearsal(text)
+    run.handle(engine.WorkflowStarted())
+    for _ in range(2):  # a, b
+        cmd = run.pending.pop(0)
+        ok, result = run.result_of(run.actions[cmd.action_execution_id])
+        run.handle(engine.ActionCompleted(cmd.action_execution_id, ok, result))
+    return run, run.pending.pop(0)
+
+
+def test_an_execution_in_error_cannot_be_asked_to_revert() -> None:
+    run, _ = _in_flight_after_a_and_b(LATE)
+    run.handle(engine.StateRequested("ERROR", "stop"))
+    with pytest.raises(InvalidRequest, match="from ERROR to REVERTING"):
+        run.handle(engine.StateRequested("REVERTING"))
+    assert (run.execution.state, _reverts(run)) == ("ERROR", [])
+
+
+def test_an_execution_whose_revert_failed_cannot_be_asked_to_revert_again() -> None:
+    run = Rehearsal(CHAIN, scripted={"b:revert": [{"error": "cannot undo b"}]}).run()
+    assert run.execution.state == "ERROR"
+    with pytest.raises(InvalidRequest, match="from ERROR to REVERTING"):
+        run.handle(engine.StateRequested("REVERTING"))
+    assert [t.name for t in run.tasks] == ["a", "b", "c", "b:revert"]
+
+
+def test_a_late_failure_in_an_execution_forced_to_error_reverts_nothing() -> None:
+    # The user ended the execution with ERROR (no revert, docs/compensation.md); c's result
+    # then arrives and its publish breaks: the execution stays ERROR and nothing is reverted.
+    run, c_action = _in_flight_after_a_and_b(LATE)
+    run.handle(engine.StateRequested("ERROR", "stop"))
+    run.handle(engine.ActionCompleted(c_action.action_execution_id, True, {"other": 1}))
+    c = run.task("c")
+    assert c.state == "ERROR" and "missing" in c.state_info
+    assert run.execution.state == "ERROR"
+    assert _reverts(run) == [] and not run.pending
+
+
+def test_a_late_failure_after_a_user_stopped_the_reverts_reverts_nothing() -> None:
+    # REVERTING waits for c; the user then forces ERROR to stop the reverts; c's broken
+    # publish must not start them again.
+    run, c_action = _in_flight_after_a_and_b(LATE)
+    run.handle(engine.StateRequested("REVERTING"))
+    assert run.execution.state == "REVERTING" and not run.pending
+    run.handle(engine.StateRequested("ERROR", "stop reverting"))
+    run.handle(engine.ActionCompleted(c_action.action_execution_id, True, {"other": 1}))
+    assert run.task("c").state == "ERROR"
+    assert run.execution.state == "ERROR"
+    assert _reverts(run) == [] and not run.pending

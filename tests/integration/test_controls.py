@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from test_core_workflows import wf
 
-from wfq.services import executions
+from wfq.services import controls
 
 pytestmark = pytest.mark.integration
 P = "<default-project>"
@@ -42,12 +42,12 @@ def test_pause_holds_the_next_task_and_resume_finishes(api: Any, services: Any) 
       publish: {r: <% task().result %>}
 """))[0]["name"]
     ex = api.start(name)
-    paused = executions.update_execution(services, ex["id"], project_id=P, state="PAUSED")
+    paused = controls.update_execution(services, ex["id"], project_id=P, state="PAUSED")
     assert paused["state"] == "PAUSED"
     _wait_task(api, ex["id"], "one", "SUCCESS")
     time.sleep(0.5)
     assert "two" not in api.tasks(ex["id"]) and api.execution(ex["id"])["state"] == "PAUSED"
-    executions.update_execution(services, ex["id"], project_id=P, state="RUNNING")
+    controls.update_execution(services, ex["id"], project_id=P, state="RUNNING")
     done = api.wait(ex["id"])
     assert done["state"] == "SUCCESS" and json.loads(done["output"]) == {"r": "done"}
 
@@ -64,7 +64,7 @@ def test_pause_before_then_resume(api: Any, services: Any) -> None:
     while api.execution(ex["id"])["state"] != "PAUSED" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert api.tasks(ex["id"])["gate"]["state"] == "IDLE"
-    executions.update_execution(services, ex["id"], project_id=P, state="RUNNING")
+    controls.update_execution(services, ex["id"], project_id=P, state="RUNNING")
     assert api.wait(ex["id"])["state"] == "SUCCESS"
 
 
@@ -78,7 +78,7 @@ def test_cancel_stops_scheduling_but_lets_the_running_task_finish(api: Any, serv
       action: std.noop
 """))[0]["name"]
     ex = api.start(name)
-    out = executions.update_execution(services, ex["id"], project_id=P, state="CANCELLED", state_info="stop")
+    out = controls.update_execution(services, ex["id"], project_id=P, state="CANCELLED", state_info="stop")
     assert out["state"] == "CANCELLED" and out["output"] == {"result": "stop"}
     _wait_task(api, ex["id"], "one", "SUCCESS")
     time.sleep(0.3)
@@ -94,7 +94,7 @@ def test_invalid_state_change_is_refused(api: Any, services: Any) -> None:
     from wfq.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest, match="Can't change workflow execution state from SUCCESS to PAUSED"):
-        executions.update_execution(services, ex["id"], project_id=P, state="PAUSED")
+        controls.update_execution(services, ex["id"], project_id=P, state="PAUSED")
 
 
 def test_rerun_a_failed_task_continues_the_execution(api: Any, services: Any) -> None:
@@ -109,7 +109,7 @@ def test_rerun_a_failed_task_continues_the_execution(api: Any, services: Any) ->
 """))
     assert ex["state"] == "ERROR"
     task = api.tasks(ex["id"])["flaky"]
-    executions.rerun_task(services, task["id"], project_id=P, env={"act": "std.noop"})
+    controls.rerun_task(services, task["id"], project_id=P, env={"act": "std.noop"})
     done = api.wait(ex["id"])
     assert done["state"] == "SUCCESS", done["state_info"]
     tasks = api.tasks(ex["id"])
@@ -216,7 +216,7 @@ def test_pause_before_inside_a_subworkflow_pauses_the_parent(api: Any, services:
         time.sleep(0.05)
     assert api.execution(ex["id"])["state"] == "PAUSED"
     assert api.tasks(ex["id"])["call"]["state"] == "PAUSED"
-    executions.update_execution(services, ex["id"], project_id=P, state="RUNNING")
+    controls.update_execution(services, ex["id"], project_id=P, state="RUNNING")
     done = api.wait(ex["id"])
     assert done["state"] == "SUCCESS", done["state_info"]
     assert json.loads(done["output"]) == {"seen": "through"}

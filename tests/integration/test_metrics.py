@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from wfq.services import metrics
+from wfq.dispatch import queue_probe
 
 pytestmark = pytest.mark.integration
 
@@ -88,7 +88,7 @@ def test_queue_depths_count_every_priority_list(integration_settings: Any) -> No
     try:
         client.rpush(queue, "a", "b", "c")
         client.rpush(queue + "\x06\x166", "d")
-        assert metrics.queue_depths(url, [queue, queue + "-empty"]) == {
+        assert queue_probe.queue_depths(url, [queue, queue + "-empty"]) == {
             queue: 4,
             queue + "-empty": 0,
         }

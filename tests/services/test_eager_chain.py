@@ -11,7 +11,7 @@ from wfq_testing import RecordingDispatcher
 
 from wfq.persistence.db import Database
 from wfq.persistence.models import ActionExecution
-from wfq.services import actions, definitions, executions, queries, recovery
+from wfq.services import actions, completing, definitions, executions, queries, recovery
 from wfq.services.context import Services
 from wfq.settings import Settings
 
@@ -112,7 +112,7 @@ def _kept_after_first(svc: Services, safe: bool) -> ActionExecution:
     ex_id = executions.start_execution(svc, "chain2", project_id=P)
     first = _only(svc)
     assert actions.claim(svc, first, "doomed:1") is not None
-    kept = executions.complete_action(svc, first, True, None, execution_id=ex_id, run_here="doomed:1")
+    kept = completing.complete_action(svc, first, True, None, execution_id=ex_id, run_here="doomed:1")
     assert kept is not None and _sent(svc) == []
     with svc.db.read() as session:
         row = session.get(ActionExecution, kept.id)

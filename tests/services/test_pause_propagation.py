@@ -11,7 +11,7 @@ from wfq_testing import inline_services
 
 from wfq.persistence.migrate import upgrade
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
-from wfq.services import definitions, executions, queries
+from wfq.services import completing, controls, definitions, executions, queries
 
 P = "<default-project>"
 
@@ -67,11 +67,11 @@ class Tree:
         return out
 
     def put(self, ex_id: str, state: str) -> None:
-        executions.update_execution(self.svc, ex_id, project_id=P, state=state)
+        controls.update_execution(self.svc, ex_id, project_id=P, state=state)
 
     def finish_actions(self) -> None:
         for action_id in self.action.values():
-            executions.complete_action(self.svc, action_id, True, None)
+            completing.complete_action(self.svc, action_id, True, None)
         self.svc.dispatcher.drain()
 
 
@@ -118,10 +118,10 @@ def test_pausing_the_root_pauses_the_whole_tree_and_resuming_it_finishes(tree: T
 
 
 def test_pausing_an_asynchronous_action_of_a_subworkflow_pauses_the_tree(tree: Tree) -> None:
-    executions.set_action_state(tree.svc, tree.action["right"], "PAUSED", project_id=P)
+    controls.set_action_state(tree.svc, tree.action["right"], "PAUSED", project_id=P)
     assert tree.states() == ALL_PAUSED
 
-    executions.set_action_state(tree.svc, tree.action["right"], "RUNNING", project_id=P)
+    controls.set_action_state(tree.svc, tree.action["right"], "RUNNING", project_id=P)
     # Its task and child run again; the parent stays paused while the left side is.
     assert tree.states() == {**ALL_PAUSED, "right task": "RUNNING", "right child": "RUNNING"}
     tree.put(tree.child["left"], "RUNNING")
@@ -171,13 +171,13 @@ def test_a_child_that_ends_as_it_is_resumed_resumes_its_parent(tmp_path: Any) ->
         task = s.query(TaskExecution).filter_by(workflow_execution_id=root, name="call").one()
         child = s.query(WorkflowExecution).filter_by(task_execution_id=task.id).one().id
         action = s.query(ActionExecution).filter_by(workflow_execution_id=child).one().id
-    executions.update_execution(svc, child, project_id=P, state="PAUSED")
+    controls.update_execution(svc, child, project_id=P, state="PAUSED")
     assert queries.get(svc, "execution", root, project_id=P)["state"] == "PAUSED"
     # Its last task finishes while it is paused: the child stays PAUSED, with nothing left.
-    executions.complete_action(svc, action, True, None)
+    completing.complete_action(svc, action, True, None)
     assert queries.get(svc, "execution", child, project_id=P)["state"] == "PAUSED"
     # Resumed, it ends at once; the parent, paused only for it, goes on and finishes.
-    executions.update_execution(svc, child, project_id=P, state="RUNNING")
+    controls.update_execution(svc, child, project_id=P, state="RUNNING")
     svc.dispatcher.drain()
     assert queries.get(svc, "execution", child, project_id=P)["state"] == "SUCCESS"
     ex = queries.get(svc, "execution", root, project_id=P)

@@ -7,7 +7,8 @@ from celery import chord
 
 from wfq.dispatch import names
 from wfq.settings import Settings
-from workers.app import QuietRedisBackend, make_celery
+from workers.app import make_celery
+from workers.celery_app import QuietRedisBackend
 
 REDIS = "redis://127.0.0.1:6379/11"
 

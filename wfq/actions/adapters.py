@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from wfq.actions.base import Action, ActionContext, params_of
+from wfq.actions.model import Action, ActionContext, params_of
 from wfq.errors import ActionFailed
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 from flask_restx import Api, Model, fields
 
-_JSON = "a JSON-encoded string"
-_TS = "UTC timestamp, 'YYYY-MM-DD HH:MM:SS'"
+from wfq import fields as described
+from wfq.fields import JSON_TEXT, Field, Kind, Resource
+
+_JSON = JSON_TEXT
 
 LIST_PARAMS: dict[str, str] = {
     "marker": "id of the last item of the previous page",
@@ -96,6 +98,50 @@ class AnyValue(fields.Raw):
     __schema_type__ = None  # type: ignore[assignment]
 
 
+_KINDS: dict[tuple[Kind, bool], Any] = {
+    (Kind.STRING, False): fields.String,
+    (Kind.STRING, True): NullableString,
+    (Kind.TIMESTAMP, False): fields.String,
+    (Kind.TIMESTAMP, True): NullableString,
+    (Kind.INTEGER, False): fields.Integer,
+    (Kind.INTEGER, True): NullableInteger,
+    (Kind.BOOLEAN, False): fields.Boolean,
+    (Kind.ANY, False): AnyValue,
+    (Kind.ANY, True): AnyValue,
+}
+
+
+def field_model(field: Field, nested: Model | None = None) -> Any:
+    """The flask-restx field documenting one described field (`nested`: the model of an
+    OBJECT field)."""
+    if field.kind is Kind.OBJECT:
+        return fields.Nested(nested, description=field.doc or None)
+    if field.kind is Kind.STRINGS:
+        kind = NullableList if field.nullable else fields.List
+        return kind(fields.String, description=field.doc or None)
+    if field.kind in (Kind.STRING, Kind.TIMESTAMP):
+        # Strings have always carried a description, empty or not, in the published document.
+        return _KINDS[field.kind, field.nullable](description=field.doc)
+    return _KINDS[field.kind, field.nullable](description=field.doc or None)
+
+
+def properties(
+    resource: Resource, *, without: tuple[str, ...] = (), **nested: Model
+) -> dict[str, Any]:
+    """The properties of a described resource's response model, in Mistral's order.
+
+    Args:
+        resource: the description.
+        without: fields this response kind does not carry.
+        nested: the models of its OBJECT fields, by field name.
+    """
+    return {
+        f.name: field_model(f, nested.get(f.name))
+        for f in resource.shown
+        if f.name not in without
+    }
+
+
 def _str(desc: str = "") -> Any:
     return fields.String(description=desc)
 
@@ -104,52 +150,10 @@ def _null_str(desc: str = "") -> Any:
     return NullableString(description=desc)
 
 
-def _stamps() -> dict[str, Any]:
-    return {"created_at": _str(_TS), "updated_at": _null_str(_TS + "; null until updated")}
-
-
 _FAULT = {
     "faultcode": _str("Client or Server (absent on POST/PUT /v2/workflows)"),
     "faultstring": _str("what went wrong"),
     "debuginfo": _null_str("always null"),
-}
-_WORKFLOW = {
-    "id": _str(),
-    "name": _str(),
-    "namespace": _str(),
-    "input": _str("the input parameters as text, e.g. 'names, greeting=\"hi\"'"),
-    "interface": AnyValue(
-        description="{input, output}: an object in POST/PUT answers, " + _JSON + " in GET answers"
-    ),
-    "definition": _str("the YAML text"),
-    "checksum": _str("md5 of the definition"),
-    "tags": fields.List(fields.String),
-    "scope": _str("private or public"),
-    "project_id": _str(),
-    **_stamps(),
-}
-_EXECUTION = {
-    "id": _str(),
-    "workflow_id": _str(),
-    "workflow_name": _str(),
-    "workflow_namespace": _str(),
-    "description": _str(),
-    "tags": fields.List(fields.String),
-    "params": _str(_JSON),
-    "task_execution_id": _null_str(),
-    "root_execution_id": _null_str(),
-    "state": _str(),
-    "state_info": _null_str(),
-    "input": _str(_JSON),
-    "output": _str(_JSON + " (not in lists)"),
-    "published_global": _str(_JSON + " (GET only)"),
-    "project_id": _str(),
-    "cron_trigger_id": _null_str("the cron trigger that started it, or null"),
-    "workflow_version": NullableInteger(
-        description="wfq extension: the version of the workflow definition it runs "
-        "(null when started before versions were kept)"
-    ),
-    **_stamps(),
 }
 _EXECUTION_CREATE = {
     "workflow_id": _str("id of the workflow (recommended)"),
@@ -164,26 +168,6 @@ _EXECUTION_CREATE = {
         "params.workflow_version works too"
     ),
 }
-_TASK = {
-    "id": _str(),
-    "name": _str(),
-    "type": _str("ACTION or WORKFLOW"),
-    "workflow_name": _str(),
-    "workflow_namespace": _str(),
-    "workflow_id": _str(),
-    "workflow_execution_id": _str(),
-    "tags": fields.List(fields.String),
-    "state": _str(),
-    "state_info": _null_str(),
-    "project_id": _str(),
-    "runtime_context": _str(_JSON),
-    "published": _str(_JSON),
-    "result": _null_str(_JSON + " (GET only)"),
-    "processed": fields.Boolean,
-    "started_at": _null_str(_TS),
-    "finished_at": _null_str(_TS),
-    **_stamps(),
-}
 _ITEMS_PROGRESS = {
     "total": fields.Integer(description="how many items the task has"),
     "done": fields.Integer(description="items finished (succeeded, failed or cancelled)"),
@@ -191,24 +175,6 @@ _ITEMS_PROGRESS = {
     "failed": fields.Integer(description="items that failed (ERROR)"),
     "running": fields.Integer(description="items in flight now"),
     "eta_seconds": NullableFloat(description="estimated seconds left at the pace so far; null until an item is done"),
-}
-_ACTION_EXECUTION = {
-    "id": _null_str("null for a direct run whose result is not saved"),
-    "name": _str(),
-    "workflow_name": _null_str(),
-    "workflow_namespace": _str(),
-    "task_name": _null_str("the task's name (null for a direct run)"),
-    "task_execution_id": _null_str(),
-    "state": _str(),
-    "state_info": _null_str(),
-    "tags": NullableList(fields.String, description="null, as Mistral"),
-    "description": _str(),
-    "project_id": _str(),
-    "accepted": fields.Boolean,
-    "input": _str(_JSON),
-    "output": _null_str(_JSON + ' {"result": ...} (GET only)'),
-    "created_at": _null_str(_TS + "; null for a direct run whose result is not saved"),
-    "updated_at": _null_str(_TS),
 }
 _ACTION_RESULT = {
     "state": _str("SUCCESS, ERROR or CANCELLED (PAUSED and RUNNING: asynchronous actions)"),
@@ -233,59 +199,11 @@ _TASK_UPDATE = {
     "reset": fields.Boolean(description="re-run every item (false: only failed with-items)"),
     "env": fields.Raw(description=_JSON + " or an object merged into the execution's env"),
 }
-_WORKBOOK = {
-    "id": _str(),
-    "name": _str(),
-    "namespace": _str(),
-    "definition": _str("the YAML text"),
-    "tags": fields.List(fields.String),
-    "scope": _str("private or public"),
-    "project_id": _str(),
-    **_stamps(),
-}
-_ACTION = {
-    "id": _str("the name, for a system action"),
-    "name": _str(),
-    "is_system": fields.Boolean(description="true for actions of the registry (std.*)"),
-    "input": _str("the input parameters as text, e.g. 'output, delay=0'"),
-    "description": _str(),
-    "tags": NullableList(fields.String, description="null for a system action"),
-    "definition": _str("the YAML text ('' for a system action)"),
-    "scope": _null_str("null for a system action"),
-    "project_id": _null_str("null for a system action"),
-    "namespace": _str(),
-    **_stamps(),
-}
-_ENVIRONMENT = {
-    "id": _str(),
-    "name": _str(),
-    "description": _str(),
-    "variables": _str(_JSON + " of an object"),
-    "scope": _str("private or public"),
-    "project_id": _str(),
-    **_stamps(),
-}
 _ENVIRONMENT_WRITE = {
     "name": _str(),
     "description": _str(),
     "variables": fields.Raw(description=_JSON + " of an object, or an object"),
     "scope": _str("private or public"),
-}
-_CRON_TRIGGER = {
-    "id": _str(),
-    "name": _str(),
-    "pattern": _str("cron pattern, e.g. '*/5 * * * *'"),
-    "workflow_name": _str(),
-    "workflow_id": _str(),
-    "workflow_input": _str(_JSON),
-    "workflow_params": _str(_JSON),
-    "scope": _str(),
-    "project_id": _str(),
-    "remaining_executions": NullableInteger(description="null: no limit"),
-    "first_execution_time": _null_str(_TS),
-    "next_execution_time": _str(_TS),
-    "status": _str("ACTIVE, or COMPLETED once no execution remains"),
-    **_stamps(),
 }
 _CRON_TRIGGER_CREATE = {
     "name": _str(),
@@ -302,23 +220,15 @@ _CRON_TRIGGER_CREATE = {
 
 def build(api: Api) -> Models:
     """Register every model on `api` and return them."""
-    workflow = api.model("Workflow", _WORKFLOW)
-    execution = api.model("Execution", _EXECUTION)
+    workflow = api.model("Workflow", properties(described.WORKFLOW))
+    execution = api.model("Execution", properties(described.EXECUTION))
     progress = api.model("ItemsProgress", _ITEMS_PROGRESS)
-    task = api.model(
-        "Task",
-        {
-            **_TASK,
-            "progress": fields.Nested(
-                progress, description="wfq extension, with-items tasks only (absent on others): items done of total"
-            ),
-        },
-    )
-    action_execution = api.model("ActionExecution", _ACTION_EXECUTION)
-    workbook = api.model("Workbook", _WORKBOOK)
-    action = api.model("Action", _ACTION)
-    environment = api.model("Environment", _ENVIRONMENT)
-    cron_trigger = api.model("CronTrigger", _CRON_TRIGGER)
+    task = api.model("Task", properties(described.TASK, progress=progress))
+    action_execution = api.model("ActionExecution", properties(described.ACTION_EXECUTION))
+    workbook = api.model("Workbook", properties(described.WORKBOOK))
+    action = api.model("Action", properties(described.ACTION))
+    environment = api.model("Environment", properties(described.ENVIRONMENT))
+    cron_trigger = api.model("CronTrigger", properties(described.CRON_TRIGGER))
     return Models(
         fault=api.model("Fault", _FAULT),
         versions=api.model("Versions", {"versions": fields.List(fields.Raw)}),

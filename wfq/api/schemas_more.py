@@ -8,10 +8,13 @@ from typing import Any
 
 from flask_restx import Api, Model, fields
 
-from wfq.api.schemas import NullableInteger, NullableString
+from wfq import fields as described
+from wfq.api.schemas import NullableInteger, NullableString, field_model, properties
+from wfq.fields import JSON_TEXT, TIMESTAMP_TEXT
+from wfq.fields.base import stamps
 
-_JSON = "a JSON-encoded string"
-_TS = "UTC timestamp, 'YYYY-MM-DD HH:MM:SS'"
+_JSON = JSON_TEXT
+_TS = TIMESTAMP_TEXT
 
 
 def _str(desc: str = "") -> Any:
@@ -23,7 +26,7 @@ def _null_str(desc: str = "") -> Any:
 
 
 def _stamps() -> dict[str, Any]:
-    return {"created_at": _str(_TS), "updated_at": _null_str(_TS + "; null until updated")}
+    return {f.name: field_model(f) for f in stamps()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,32 +52,6 @@ class MoreModels:
     dynamic_action_write: Model
 
 
-_SERVICE = {
-    "name": _str("the process: <host>_<pid>"),
-    "type": _str("api_group, engine_group, executor_group, scheduler_group or event_engine_group"),
-}
-_MEMBER = {
-    "id": _str(),
-    "resource_id": _str("the workflow's or workbook's id"),
-    "resource_type": _str("workflow or workbook"),
-    "project_id": _str("the owner's project"),
-    "member_id": _str("the project it is shared with"),
-    "status": _str("pending, accepted or rejected"),
-    **_stamps(),
-}
-_EVENT_TRIGGER = {
-    "id": _str(),
-    "name": _str(),
-    "workflow_id": _str(),
-    "workflow_input": _str(_JSON),
-    "workflow_params": _str(_JSON),
-    "exchange": _str("e.g. nova"),
-    "topic": _str("e.g. notifications"),
-    "event": _str("the event type, e.g. compute.instance.create.end"),
-    "scope": _str("private or public"),
-    "project_id": _str(),
-    **_stamps(),
-}
 _EVENT_TRIGGER_CREATE = {
     "name": _str(),
     "workflow_id": _str("id of the workflow to start"),
@@ -114,28 +91,6 @@ _STATISTICS = {
     "idle_tasks_count": fields.Integer,
     "paused_tasks_count": fields.Integer,
     "estimated_time": fields.Integer(description="seconds left (-1: unknown, 0: finished)"),
-}
-_CODE_SOURCE = {
-    "id": _str(),
-    "name": _str("the module name"),
-    "namespace": _str(),
-    "content": _str("the Python source"),
-    "version": fields.Integer(description="1, then one more at each update"),
-    "scope": _str("private or public"),
-    "project_id": _str(),
-    "actions": fields.List(fields.String, description="the dynamic actions defined on it"),
-    **_stamps(),
-}
-_DYNAMIC_ACTION = {
-    "id": _str(),
-    "name": _str("the action name workflows use"),
-    "namespace": _str(),
-    "class_name": _str("the class (or function) of the code source"),
-    "code_source_id": _str(),
-    "code_source_name": _str(),
-    "scope": _str("private or public"),
-    "project_id": _str(),
-    **_stamps(),
 }
 _DYNAMIC_ACTION_WRITE = {
     "id": _str("PUT: the action to change (or name)"),
@@ -189,14 +144,14 @@ def _report(api: Api) -> Model:
 
 def build(api: Api) -> MoreModels:
     """Register the models on `api` and return them."""
-    member = api.model("Member", _MEMBER)
-    trigger = api.model("EventTrigger", _EVENT_TRIGGER)
-    code_source = api.model("CodeSource", _CODE_SOURCE)
-    dynamic_action = api.model("DynamicAction", _DYNAMIC_ACTION)
+    member = api.model("Member", properties(described.MEMBER))
+    trigger = api.model("EventTrigger", properties(described.EVENT_TRIGGER))
+    code_source = api.model("CodeSource", properties(described.CODE_SOURCE))
+    dynamic_action = api.model("DynamicAction", properties(described.DYNAMIC_ACTION))
     update = {k: v for k, v in _EVENT_TRIGGER_CREATE.items() if k in ("name", "workflow_input", "workflow_params", "scope")}
     return MoreModels(
         services=api.model(
-            "Services", {"services": fields.List(fields.Nested(api.model("Service", _SERVICE)))}
+            "Services", {"services": fields.List(fields.Nested(api.model("Service", properties(described.SERVICE))))}
         ),
         member=member,
         members=api.model("Members", {"members": fields.List(fields.Nested(member))}),

@@ -1,9 +1,15 @@
 """How each Mistral resource is shown: its fields in Mistral's order, which of them are
-JSON-encoded strings, what lists leave out, and what a list may filter and sort on."""
+JSON-encoded strings, what lists leave out, and what a list may filter and sort on.
+
+Every shape is derived from the resource's description in `wfq.fields`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from wfq import fields as described
+from wfq.fields import Kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,372 +29,45 @@ class Shape:
     always: tuple[str, ...] = ("id",)
 
 
-_STAMPS = ("created_at", "updated_at")
-
-WORKFLOW = Shape(
-    plural="workflows",
-    fields=(
-        "id",
-        "name",
-        "namespace",
-        "input",
-        "interface",
-        "definition",
-        "checksum",
-        "tags",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"interface"}),
-    list_omits=frozenset(),
-    filterable=frozenset(
-        {"id", "name", "namespace", "scope", "project_id", "checksum", "definition", *_STAMPS}
-    ),
-    always=("id", "interface"),
-)
-
-EXECUTION = Shape(
-    plural="executions",
-    fields=(
-        "id",
-        "workflow_id",
-        "workflow_name",
-        "workflow_namespace",
-        "description",
-        "tags",
-        "params",
-        "task_execution_id",
-        "root_execution_id",
-        "state",
-        "state_info",
-        "input",
-        "output",
-        "published_global",
-        "created_at",
-        "updated_at",
-        "project_id",
-        "cron_trigger_id",
-        "workflow_version",
-    ),
-    json_fields=frozenset({"input", "output", "params", "published_global"}),
-    list_omits=frozenset({"output", "published_global"}),
-    filterable=frozenset(
-        {
-            "id",
-            "workflow_id",
-            "workflow_name",
-            "workflow_namespace",
-            "cron_trigger_id",
-            "description",
-            "state",
-            "state_info",
-            "task_execution_id",
-            "root_execution_id",
-            "project_id",
-            "workflow_version",
-            *_STAMPS,
-        }
-    ),
-)
-
-TASK = Shape(
-    plural="tasks",
-    fields=(
-        "id",
-        "name",
-        "type",
-        "workflow_name",
-        "workflow_namespace",
-        "workflow_id",
-        "workflow_execution_id",
-        "tags",
-        "state",
-        "state_info",
-        "project_id",
-        "runtime_context",
-        "published",
-        "result",
-        "processed",
-        "created_at",
-        "updated_at",
-        "started_at",
-        "finished_at",
-        "progress",
-    ),
-    json_fields=frozenset({"published", "runtime_context", "result"}),
-    list_omits=frozenset({"result"}),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "type",
-            "workflow_name",
-            "workflow_namespace",
-            "workflow_id",
-            "workflow_execution_id",
-            "state",
-            "state_info",
-            "project_id",
-            "processed",
-            "started_at",
-            "finished_at",
-            *_STAMPS,
-        }
-    ),
-)
-
-ACTION_EXECUTION = Shape(
-    plural="action_executions",
-    fields=(
-        "id",
-        "workflow_name",
-        "workflow_namespace",
-        "task_name",
-        "task_execution_id",
-        "state",
-        "state_info",
-        "tags",
-        "name",
-        "description",
-        "project_id",
-        "accepted",
-        "input",
-        "output",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"input", "output"}),
-    list_omits=frozenset({"output"}),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "workflow_name",
-            "workflow_namespace",
-            "task_execution_id",
-            "description",
-            "state",
-            "state_info",
-            "project_id",
-            "accepted",
-            *_STAMPS,
-        }
-    ),
-)
+def of(resource: described.Resource) -> Shape:
+    """The shape of a described resource."""
+    shown = resource.shown
+    return Shape(
+        plural=resource.plural,
+        fields=tuple(f.name for f in shown),
+        json_fields=frozenset(f.name for f in shown if f.json),
+        list_omits=frozenset(f.name for f in shown if not f.listed),
+        filterable=resource.filterable,
+        always=("id", *(f.name for f in shown if f.always and f.name != "id")),
+    )
 
 
-WORKBOOK = Shape(
-    plural="workbooks",
-    fields=(
-        "id",
-        "name",
-        "namespace",
-        "definition",
-        "tags",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset(),
-    list_omits=frozenset(),
-    filterable=frozenset({"id", "name", "namespace", "scope", "project_id", *_STAMPS}),
-)
+WORKFLOW = of(described.WORKFLOW)
+EXECUTION = of(described.EXECUTION)
+TASK = of(described.TASK)
+ACTION_EXECUTION = of(described.ACTION_EXECUTION)
+WORKBOOK = of(described.WORKBOOK)
+ACTION = of(described.ACTION)
+ENVIRONMENT = of(described.ENVIRONMENT)
+CRON_TRIGGER = of(described.CRON_TRIGGER)
+MEMBER = of(described.MEMBER)
+EVENT_TRIGGER = of(described.EVENT_TRIGGER)
+CODE_SOURCE = of(described.CODE_SOURCE)
+DYNAMIC_ACTION = of(described.DYNAMIC_ACTION)
 
-ACTION = Shape(
-    plural="actions",
-    fields=(
-        "id",
-        "name",
-        "is_system",
-        "input",
-        "description",
-        "tags",
-        "definition",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-        "namespace",
-    ),
-    json_fields=frozenset(),
-    list_omits=frozenset(),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "is_system",
-            "input",
-            "description",
-            "scope",
-            "project_id",
-            "namespace",
-            *_STAMPS,
-        }
-    ),
-)
 
-ENVIRONMENT = Shape(
-    plural="environments",
-    fields=(
-        "id",
-        "name",
-        "description",
-        "variables",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"variables"}),
-    list_omits=frozenset(),
-    filterable=frozenset({"id", "name", "description", "scope", "project_id", *_STAMPS}),
-)
+def _filterable(kind: Kind) -> frozenset[str]:
+    return frozenset(
+        f.name
+        for resource in described.ALL
+        for f in resource.fields
+        if f.kind is kind and f.name in resource.filterable
+    )
 
-CRON_TRIGGER = Shape(
-    plural="cron_triggers",
-    fields=(
-        "id",
-        "name",
-        "pattern",
-        "workflow_name",
-        "workflow_id",
-        "workflow_input",
-        "workflow_params",
-        "scope",
-        "project_id",
-        "remaining_executions",
-        "first_execution_time",
-        "next_execution_time",
-        "status",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"workflow_input", "workflow_params"}),
-    list_omits=frozenset(),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "pattern",
-            "workflow_name",
-            "workflow_id",
-            "workflow_namespace",
-            "scope",
-            "project_id",
-            "remaining_executions",
-            "first_execution_time",
-            "next_execution_time",
-            "status",
-            *_STAMPS,
-        }
-    ),
-)
 
-MEMBER = Shape(
-    plural="members",
-    fields=(
-        "id",
-        "resource_id",
-        "resource_type",
-        "project_id",
-        "member_id",
-        "status",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset(),
-    list_omits=frozenset(),
-    filterable=frozenset(),
-)
-
-EVENT_TRIGGER = Shape(
-    plural="event_triggers",
-    fields=(
-        "id",
-        "name",
-        "workflow_id",
-        "workflow_input",
-        "workflow_params",
-        "exchange",
-        "topic",
-        "event",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset({"workflow_input", "workflow_params"}),
-    list_omits=frozenset(),
-    filterable=frozenset(
-        {"id", "name", "workflow_id", "exchange", "topic", "event", "scope", "project_id", *_STAMPS}
-    ),
-)
-
-CODE_SOURCE = Shape(
-    plural="code_sources",
-    fields=(
-        "id",
-        "name",
-        "namespace",
-        "content",
-        "version",
-        "scope",
-        "project_id",
-        "actions",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset(),
-    list_omits=frozenset(),
-    filterable=frozenset({"id", "name", "namespace", "scope", "project_id", "version", *_STAMPS}),
-)
-
-DYNAMIC_ACTION = Shape(
-    plural="dynamic_actions",
-    fields=(
-        "id",
-        "name",
-        "namespace",
-        "class_name",
-        "code_source_id",
-        "code_source_name",
-        "scope",
-        "project_id",
-        "created_at",
-        "updated_at",
-    ),
-    json_fields=frozenset(),
-    list_omits=frozenset(),
-    filterable=frozenset(
-        {
-            "id",
-            "name",
-            "namespace",
-            "class_name",
-            "code_source_id",
-            "code_source_name",
-            "scope",
-            "project_id",
-            *_STAMPS,
-        }
-    ),
-)
-
-DATETIME_FIELDS = frozenset(
-    {
-        "created_at",
-        "updated_at",
-        "started_at",
-        "finished_at",
-        "first_execution_time",
-        "next_execution_time",
-    }
-)
+DATETIME_FIELDS = _filterable(Kind.TIMESTAMP)
 """Filter values of these fields are parsed as timestamps."""
-BOOLEAN_FIELDS = frozenset({"processed", "accepted", "is_system"})
+BOOLEAN_FIELDS = _filterable(Kind.BOOLEAN)
 """Filter values of these fields are true or false."""
-INTEGER_FIELDS = frozenset({"remaining_executions", "version", "workflow_version"})
+INTEGER_FIELDS = _filterable(Kind.INTEGER)
 """Filter values of these fields are integers."""

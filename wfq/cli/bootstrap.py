@@ -1,7 +1,7 @@
-"""Wiring one process: settings -> database -> Celery app -> Services (and, embedded, a worker).
+"""Wiring one process of the command line: settings -> Celery app -> Services (built by the
+composition root, wfq/composition.py) and, embedded, a worker and beat's periodic work.
 
-This is the one place in wfq/ that imports workers/: `wfq server`, `wfq run` and `wfq worker`
-start the worker code, so they must know it.
+`wfq server`, `wfq run` and `wfq beat` start worker and beat code, so this module knows them.
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from beat.periodic import Periodic
-from wfq.actions.registry import ActionRegistry
-from wfq.dispatch.celery import CeleryDispatcher
-from wfq.persistence.db import Database
+from wfq.composition import build_services
 from wfq.persistence.migrate import upgrade
 from wfq.services.context import Services
 from wfq.services.membership import Membership
-from wfq.services.timers import Timers
 from wfq.settings import Settings
 from workers.app import WfqCelery, make_celery
 from workers.embedded import EmbeddedWorker
@@ -70,21 +67,16 @@ def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | N
     if migrate:
         upgrade(settings.database_url)
     app = make_celery(settings)
-    services = Services(
-        settings=settings,
-        db=Database.from_settings(settings),
-        dispatcher=CeleryDispatcher(app, settings.queue, settings.engine_queue),
-        registry=ActionRegistry.load(settings),
-    )
+    embedded = settings.embedded if embedded_worker is None else embedded_worker
+    services = build_services(settings, app, engine_lane=embedded)
     app.use_services(services)
     proc = Process(services, app)
-    if settings.embedded if embedded_worker is None else embedded_worker:
+    if embedded:
         log.info(
             "embedded mode: in-process Celery worker on %s, up to %d actions at once (worker_slots);"
             " cron triggers and the integrity check run in this process too",
             settings.broker_url, settings.worker_slots,
         )
-        services.timers = Timers(settings.worker_engine_slots)
         proc.worker = EmbeddedWorker(app, concurrency=settings.worker_slots).start()
         proc.start_periodic_work()
     return proc

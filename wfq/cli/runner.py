@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from wfq.errors import Conflict, WfqError
-from wfq.persistence.listing import ListQuery
 from wfq.services import definitions, executions, queries
+from wfq.services.listing import ListQuery
 from wfq.settings import Settings
 from wfq.states import is_completed
 

@@ -8,32 +8,25 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import amqp
+import redis
 from celery import Celery, chord
 from kombu.exceptions import KombuError
 
 from wfq.dispatch import names
 from wfq.dispatch.base import DispatchFailed
 
-
-def _broker_errors() -> tuple[type[BaseException], ...]:
-    """What a publish raises when the broker (or the chord result backend) is away."""
-    found: list[type[BaseException]] = [KombuError, OSError]
-    try:
-        import redis
-
-        found.append(redis.RedisError)
-    except ImportError:  # pragma: no cover - Redis is optional with RabbitMQ
-        pass
-    try:
-        import amqp
-
-        found.append(amqp.exceptions.AMQPError)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(found)
-
-
-BROKER_ERRORS = _broker_errors()
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    KombuError,
+    OSError,
+    redis.RedisError,
+    amqp.exceptions.AMQPError,
+)
+"""What a publish raises when the broker (or the chord result backend) is away (redis comes
+with celery[redis], amqp with kombu)."""
+CeleryApp = Celery
+"""The type of the app a CeleryDispatcher sends through, for modules that must not import
+celery themselves (the composition root)."""
 
 
 def _publishing(fn: Any) -> Any:

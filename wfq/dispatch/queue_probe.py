@@ -1,6 +1,7 @@
 """What the broker knows about a queue: how many messages wait in it and which live workers
 consume it. Behind the small `QueueProbe` protocol so that a registry of live processes can
-answer instead of Celery's broadcast later.
+answer instead of Celery's broadcast later. `queue_depths` reads a Redis broker directly, for
+/metrics.
 """
 
 from __future__ import annotations
@@ -10,10 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import redis
+
 INSPECT_TIMEOUT_S = 1.0
 """How long a probe waits for workers to say which queues they consume."""
 CACHE_S = 2.0
 """Answers are reused for this long: an explain page polled every second costs one broadcast."""
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+"""Broker URLs whose queues `queue_depths` can read."""
+REDIS_TIMEOUT_S = 2.0
+_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+"""kombu's Redis transport keeps priority levels in lists named `<queue>\\x06\\x16<n>`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +120,25 @@ def probe_for(dispatcher: Any) -> QueueProbe:
         except AttributeError:  # a dispatcher with __slots__: no reuse, still correct
             pass
     return probe
+
+
+def is_redis(url: str) -> bool:
+    """True when `url` names a Redis broker (the one kind `queue_depths` can read)."""
+    return url.startswith(REDIS_SCHEMES)
+
+
+def queue_depths(url: str, queues: Sequence[str]) -> dict[str, int]:
+    """LLEN of each queue (priority sub-lists included) on the Redis broker at `url`."""
+    client = redis.Redis.from_url(
+        url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+    )
+    try:
+        pipe = client.pipeline(transaction=False)
+        for queue in queues:
+            for suffix in _PRIORITY_SUFFIXES:
+                pipe.llen(queue + suffix)
+        counts = pipe.execute()
+    finally:
+        client.close()
+    step = len(_PRIORITY_SUFFIXES)
+    return {q: int(sum(counts[i * step : (i + 1) * step])) for i, q in enumerate(queues)}

@@ -27,8 +27,13 @@ def lint(spec: WorkflowSpec, path: str = "") -> list[Issue]:
     if spec.type == "direct":
         unreachable = _unreachable(spec)
         found += [
-            Issue(join_path(path, "tasks", n), f"Task '{n}' can never run: no transition from a start task leads to it.", "warning")
-            for n in spec.tasks if n in unreachable
+            Issue(
+                join_path(path, "tasks", n),
+                f"Task '{n}' can never run: no transition from a start task leads to it.",
+                "warning",
+            )
+            for n in spec.tasks
+            if n in unreachable
         ]
         found += list(_joins(spec, path, unreachable))
     found += list(_variables(spec, path))
@@ -48,13 +53,20 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def _functions(spec: WorkflowSpec, path: str) -> Iterator[Issue]:
-    sections = [("output", spec.raw.get("output")), ("vars", spec.raw.get("vars")),
-                ("task-defaults", spec.raw.get("task-defaults"))]
+    sections = [
+        ("output", spec.raw.get("output")),
+        ("vars", spec.raw.get("vars")),
+        ("task-defaults", spec.raw.get("task-defaults")),
+    ]
     sections += [(join_path("tasks", n), t.raw) for n, t in spec.tasks.items()]
     for where, raw in sections:
         unknown = sorted({f for s in _strings(raw) for f in references(s).unknown_functions})
         for name in unknown:
-            yield Issue(join_path(path, where), f"Unknown function '{name}': no YAQL or Jinja function has this name.", "warning")
+            yield Issue(
+                join_path(path, where),
+                f"Unknown function '{name}': no YAQL or Jinja function has this name.",
+                "warning",
+            )
 
 
 def _inline_values(spec: WorkflowSpec, path: str) -> Iterator[Issue]:
@@ -64,7 +76,9 @@ def _inline_values(spec: WorkflowSpec, path: str) -> Iterator[Issue]:
             entries = task.raw.get(key)
             entries = entries.get("next") if isinstance(entries, dict) else entries
             for entry in entries if isinstance(entries, list) else [entries]:
-                texts.append((key, next(iter(entry)) if isinstance(entry, dict) and entry else entry))
+                texts.append(
+                    (key, next(iter(entry)) if isinstance(entry, dict) and entry else entry)
+                )
         for key, text in texts:
             if isinstance(text, str):
                 yield from _dropped(text, join_path(path, "tasks", name, key))
@@ -74,14 +88,14 @@ def _dropped(text: str, where: str) -> Iterator[Issue]:
     """`key=value` pairs that Mistral's parameter pattern does not match: silently dropped."""
     kept = list(text)
     for match in PARAMS_PATTERN.finditer(text):
-        kept[match.start():match.end()] = " " * (match.end() - match.start())
+        kept[match.start() : match.end()] = " " * (match.end() - match.start())
     rest = "".join(kept)
     for match in _ASSIGNMENT.finditer(rest):
         key, value = match.groups()
         yield Issue(
             where,
             f"Inline parameter '{key}={value}' is dropped silently (Mistral ignores unquoted values): "
-            f"write {key}=\"{value}\" or move it under input.",
+            f'write {key}="{value}" or move it under input.',
             "warning",
         )
 
@@ -117,7 +131,11 @@ def _joins(spec: WorkflowSpec, path: str, unreachable: set[str]) -> Iterator[Iss
         where = join_path(path, "tasks", name, "join")
         if len(possible) < need:
             dead = [n for n in inbound if n in unreachable]
-            yield Issue(where, f"join of '{name}' can never be released: it needs {need}, but {dead} can never run.", "warning")
+            yield Issue(
+                where,
+                f"join of '{name}' can never be released: it needs {need}, but {dead} can never run.",
+                "warning",
+            )
             continue
         if task.join == "all":
             pair = _exclusive_pair(spec, possible)
@@ -132,7 +150,7 @@ def _joins(spec: WorkflowSpec, path: str, unreachable: set[str]) -> Iterator[Iss
 
 def _exclusive_pair(spec: WorkflowSpec, inbound: list[str]) -> tuple[str, str, str] | None:
     for i, a in enumerate(inbound):
-        for b in inbound[i + 1:]:
+        for b in inbound[i + 1 :]:
             pa, pb = spec.inbound_tasks(a), spec.inbound_tasks(b)
             if len(pa) != 1 or pa != pb:
                 continue
@@ -146,7 +164,11 @@ def _published(spec: WorkflowSpec, name: str) -> tuple[set[str], set[str]]:
     """(branch variables, global variables) task `name` may publish."""
     branch: set[str] = set()
     glob: set[str] = set()
-    for pub in (spec.effective_publish(name, True), spec.effective_publish(name, False), spec.skip_publish(name)):
+    for pub in (
+        spec.effective_publish(name, True),
+        spec.effective_publish(name, False),
+        spec.skip_publish(name),
+    ):
         branch |= {k for k in pub.branch if isinstance(k, str)}
         glob |= {k for k in (*pub.global_, *pub.atomic) if isinstance(k, str)}
     return branch, glob
@@ -172,24 +194,40 @@ def _variables(spec: WorkflowSpec, path: str) -> Iterator[Issue]:
     for name, task in spec.tasks.items():
         known = declared | {v for a in _ancestors(spec, name) for v in publishes[a][0]}
         known |= {var for var, _ in task.with_items}
-        own = {k: v for k, v in task.raw.items() if not k.startswith("on-") and k not in ("publish", "publish-on-error")}
+        own = {
+            k: v
+            for k, v in task.raw.items()
+            if not k.startswith("on-") and k not in ("publish", "publish-on-error")
+        }
         after = {k: v for k, v in task.raw.items() if k.startswith("on-")}
         yield from _check(own, known, anywhere, publishes, join_path(path, "tasks", name))
-        yield from _check(after, known | publishes[name][0], anywhere, publishes, join_path(path, "tasks", name))
+        yield from _check(
+            after, known | publishes[name][0], anywhere, publishes, join_path(path, "tasks", name)
+        )
         pub = {k: task.raw.get(k) for k in ("publish", "publish-on-error")}
         yield from _check(pub, known, anywhere, publishes, join_path(path, "tasks", name))
-    yield from _check(spec.raw.get("output"), declared | anywhere, anywhere, publishes, join_path(path, "output"))
+    yield from _check(
+        spec.raw.get("output"), declared | anywhere, anywhere, publishes, join_path(path, "output")
+    )
 
 
-def _check(raw: Any, known: set[str], anywhere: set[str], publishes: dict[str, tuple[set[str], set[str]]], where: str) -> Iterator[Issue]:
+def _check(
+    raw: Any,
+    known: set[str],
+    anywhere: set[str],
+    publishes: dict[str, tuple[set[str], set[str]]],
+    where: str,
+) -> Iterator[Issue]:
     used = sorted({v for s in _strings(raw) for v in references(s).variables})
     for var in used:
         if var in known or var.startswith("__"):
             continue
         if var in anywhere:
             by = sorted(n for n, (branch, _) in publishes.items() if var in branch)
-            msg = (f"'$.{var}' may not exist here: it is published only by {by}, not upstream of "
-                   "this task (another parallel branch?) and not declared as input.")
+            msg = (
+                f"'$.{var}' may not exist here: it is published only by {by}, not upstream of "
+                "this task (another parallel branch?) and not declared as input."
+            )
         else:
             msg = f"'$.{var}' is not a workflow input, a var, nor published by any task."
         yield Issue(where, msg, "warning")

@@ -9,7 +9,7 @@ NUL or a lone surrogate (the database cannot store them).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -21,14 +21,17 @@ PARSE_ERROR = "Definition could not be parsed: "
 _TOO_DEEP = f"the document nests deeper than {MAX_DEPTH}"
 _LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # CSafeLoader (libyaml) has SafeLoader's interface but is not its subclass
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc]
+class _Loader(_Base):
     """SafeLoader that keeps timestamps as the strings they were written as (JSON has no dates)."""
 
 
-def _timestamp_as_text(loader: Any, node: yaml.ScalarNode) -> str:
+def _timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
@@ -161,7 +164,9 @@ def _check_text(text: str, path: str) -> None:
     if problem:
         where = f"at '{path}'" if path else "at the top"
         kind = "a NUL character (\\u0000)" if problem == NUL_MESSAGE else "a lone UTF-16 surrogate"
-        raise DSLParseError(f"{PARSE_ERROR}a string {where} contains {kind}, which cannot be stored")
+        raise DSLParseError(
+            f"{PARSE_ERROR}a string {where} contains {kind}, which cannot be stored"
+        )
 
 
 def _mapping_entry(node: Any, key: str) -> tuple[Any, Any] | None:

@@ -71,32 +71,7 @@ def parse_retry(raw: Any, path: str, issues: list[Issue]) -> RetrySpec | None:
         raw = inline.parse_params(raw)
     if not isinstance(raw, dict):
         return None  # the schema reports the wrong type
-    found: list[Issue] = []
-    for key in raw:
-        if key not in _KEYS:
-            found.append(
-                Issue(
-                    join_path(path, key),
-                    f"Additional properties are not allowed ('{key}' was unexpected)",
-                )
-            )
-    if "count" not in raw:
-        found.append(Issue(path, "'count' is a required property"))
-    for key in ("count", "delay"):
-        if key in raw and not _is_count(raw[key]):
-            found.append(
-                Issue(
-                    join_path(path, key),
-                    f"retry {key} must be a non-negative integer or an expression, "
-                    f"got {raw[key]!r}",
-                )
-            )
-    for key in ("break-on", "continue-on"):
-        if key in raw and not _is_expression(raw[key]):
-            found.append(
-                Issue(join_path(path, key), f"retry {key} must be an expression, got {raw[key]!r}")
-            )
-    found += _extension_issues(raw, path)
+    found = _key_issues(raw, path) + _value_issues(raw, path) + _extension_issues(raw, path)
     issues.extend(found)
     if found:
         return None
@@ -111,6 +86,39 @@ def parse_retry(raw: Any, path: str, issues: list[Issue]) -> RetrySpec | None:
     )
 
 
+def _key_issues(raw: dict[str, Any], path: str) -> list[Issue]:
+    """Unknown keys and a missing `count`, worded as Mistral's JSON schema words them."""
+    found = [
+        Issue(
+            join_path(path, key), f"Additional properties are not allowed ('{key}' was unexpected)"
+        )
+        for key in raw
+        if key not in _KEYS
+    ]
+    if "count" not in raw:
+        found.append(Issue(path, "'count' is a required property"))
+    return found
+
+
+def _value_issues(raw: dict[str, Any], path: str) -> list[Issue]:
+    """`count` and `delay` take non-negative integers, `break-on` and `continue-on`
+    expressions."""
+    found = [
+        Issue(
+            join_path(path, key),
+            f"retry {key} must be a non-negative integer or an expression, got {raw[key]!r}",
+        )
+        for key in ("count", "delay")
+        if key in raw and not _is_count(raw[key])
+    ]
+    found += [
+        Issue(join_path(path, key), f"retry {key} must be an expression, got {raw[key]!r}")
+        for key in ("break-on", "continue-on")
+        if key in raw and not _is_expression(raw[key])
+    ]
+    return found
+
+
 def _extension_issues(raw: dict[str, Any], path: str) -> list[Issue]:
     found = []
     for key, (low, high, what) in _EXTENSIONS.items():
@@ -119,5 +127,10 @@ def _extension_issues(raw: dict[str, Any], path: str) -> list[Issue]:
             continue
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or value < low or (high is not None and value > high):
-            found.append(Issue(join_path(path, key), f"retry {key} must be {what} or an expression, got {value!r}"))
+            found.append(
+                Issue(
+                    join_path(path, key),
+                    f"retry {key} must be {what} or an expression, got {value!r}",
+                )
+            )
     return found

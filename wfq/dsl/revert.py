@@ -46,7 +46,9 @@ def parse_revert(
     if not present:
         return None
     if len(present) > 1:
-        issues.append(Issue(path, "A task can have either 'revert' or 'on-revert', not both", "semantics"))
+        issues.append(
+            Issue(path, "A task can have either 'revert' or 'on-revert', not both", "semantics")
+        )
     key = present[0]
     where = join_path(path, key)
     value = raw[key]
@@ -59,30 +61,59 @@ def parse_revert(
 
 
 def _from_mapping(
-    value: Mapping[str, Any], key: str, where: str, refs: Mapping[str, Mapping[str, str]], issues: list[Issue]
+    value: Mapping[str, Any],
+    key: str,
+    where: str,
+    refs: Mapping[str, Mapping[str, str]],
+    issues: list[Issue],
 ) -> RevertSpec | None:
     unknown = sorted(str(k) for k in value if k not in ("action", "workflow", "input"))
     if unknown:
-        issues.append(Issue(where, f"Unknown key(s) in '{key}': {', '.join(unknown)} (allowed: action, workflow, input)"))
+        issues.append(
+            Issue(
+                where,
+                f"Unknown key(s) in '{key}': {', '.join(unknown)} (allowed: action, workflow, input)",
+            )
+        )
     kinds = [k for k in ("action", "workflow") if k in value]
     if len(kinds) != 1:
         what = "both" if kinds else "neither"
-        issues.append(Issue(where, f"'{key}' must name exactly one of 'action' or 'workflow' ({what} given)", "semantics"))
+        issues.append(
+            Issue(
+                where,
+                f"'{key}' must name exactly one of 'action' or 'workflow' ({what} given)",
+                "semantics",
+            )
+        )
         return None
     kind = kinds[0]
     name = value[kind]
     if not isinstance(name, str) or not name.strip():
-        issues.append(Issue(join_path(where, kind), f"'{kind}' must be a non-empty string, not {_shown(name)}"))
+        issues.append(
+            Issue(
+                join_path(where, kind), f"'{kind}' must be a non-empty string, not {_shown(name)}"
+            )
+        )
         return None
     given = value.get("input")
     if given is not None and not _input_ok(given):
-        issues.append(Issue(join_path(where, "input"), f"'input' must be a non-empty mapping or an expression, not {_shown(given)}"))
+        issues.append(
+            Issue(
+                join_path(where, "input"),
+                f"'input' must be a non-empty mapping or an expression, not {_shown(given)}",
+            )
+        )
         given = None
     return _named(name, kind, given, where, refs, issues)
 
 
 def _named(
-    text: str, kind: str, given: Any, where: str, refs: Mapping[str, Mapping[str, str]], issues: list[Issue]
+    text: str,
+    kind: str,
+    given: Any,
+    where: str,
+    refs: Mapping[str, Mapping[str, str]],
+    issues: list[Issue],
 ) -> RevertSpec:
     """Split inline parameters off the name, qualify a workbook sibling, merge the input (the
     one under `input:` wins, as for a task)."""
@@ -94,7 +125,12 @@ def _named(
     name = refs.get("actions" if kind == "action" else "workflows", {}).get(name, name)
     if isinstance(given, str):
         if params:
-            issues.append(Issue(join_path(where, "input"), "Inline parameters can't be combined with an 'input' expression"))
+            issues.append(
+                Issue(
+                    join_path(where, "input"),
+                    "Inline parameters can't be combined with an 'input' expression",
+                )
+            )
         merged: dict[str, Any] | str = given
     else:
         merged = {**params, **(given or {})}

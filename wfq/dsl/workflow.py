@@ -85,13 +85,13 @@ class WorkflowSpec:
         """Reverse: the task's `requires` plus task-defaults `requires`, without itself."""
         return self._requires.get(task_name, ())
 
-    def tasks_to_run(self, target: str) -> list[list[str]]:
+    def tasks_to_run(self, target: str | None) -> list[list[str]]:
         """Reverse: the tasks needed for `target` in dependency levels (each level parallel).
 
         Raises:
             InvalidInput: `target` is not a task of this workflow.
         """
-        if target not in self.tasks:
+        if target is None or target not in self.tasks:
             raise InvalidInput(f"Invalid task name [workflow={self.name}, task_name={target}]")
         return graph.dependency_levels(target, self._requires)
 

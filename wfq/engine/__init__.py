@@ -11,8 +11,8 @@ from wfq.engine.commands import (
     StartLanes,
     StartSubworkflow,
 )
+from wfq.engine.completion import child_failure
 from wfq.engine.conductor import Decision, handle
-from wfq.engine.controller import child_failure
 from wfq.engine.events import (
     ActionCompleted,
     ActionStateRequested,

@@ -1,5 +1,6 @@
 """Ad-hoc actions: following a chain of ad-hoc actions down to a registered action, and
-transforming its result back up. Used by workflow tasks and by direct action runs."""
+transforming its result back up (`apply_output`: the one place that does, for workflow tasks,
+with-items lanes, reverts, the dry run and direct action runs)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wfq import expressions
-from wfq.errors import ActionNotFound, InvalidInput
+from wfq.errors import ActionNotFound, ExpressionError, InvalidInput
 from wfq.types import ActionInfo
 
 
@@ -50,6 +51,18 @@ def resolve_chain(
             outputs.append(info.output)
         name = info.base
     raise InvalidInput(f"Ad-hoc action '{name}' nests deeper than {max_depth} levels")
+
+
+def apply_output(runtime: dict[str, Any] | None, success: bool, result: Any) -> tuple[bool, Any]:
+    """The outcome of an action run for an ad-hoc chain: a success gets the chain's `output`
+    transformations (`transform_output`); one that cannot be evaluated makes it a failure
+    whose result is the expression's error text. A failure is returned as it is."""
+    if not success:
+        return False, result
+    try:
+        return True, transform_output(runtime or {}, result)
+    except ExpressionError as exc:
+        return False, str(exc)
 
 
 def transform_output(runtime: dict[str, Any], result: Any) -> Any:

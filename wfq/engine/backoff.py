@@ -22,8 +22,8 @@ import jsonschema
 
 from wfq.dsl import RetrySpec
 from wfq.engine import data_flow
-from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
+from wfq.engine.turn import Turn
 from wfq.errors import ExpressionError
 
 SCHEMA: dict[str, Any] = {
@@ -42,11 +42,11 @@ class BackoffError(Exception):
     """An extension value is not what it must be (after evaluating its expression)."""
 
 
-def next_delay(run: Run, task: TaskRecord, spec: RetrySpec, base: float) -> float:
+def next_delay(turn: Turn, task: TaskRecord, spec: RetrySpec, base: float) -> float:
     """Seconds before the next attempt of `task`, whose `retry_no` retries are done."""
     if spec.backoff is None and spec.max_delay is None and spec.jitter is None:
         return float(base)
-    values = _evaluate(run, task, spec)
+    values = _evaluate(turn, task, spec)
     attempt = int(task.runtime_context.get("retry_no", 0))
     seconds = float(base) * float(values.get("backoff", 1)) ** attempt
     if values.get("max-delay") is not None:
@@ -56,10 +56,10 @@ def next_delay(run: Run, task: TaskRecord, spec: RetrySpec, base: float) -> floa
     return round(seconds, 3)
 
 
-def _evaluate(run: Run, task: TaskRecord, spec: RetrySpec) -> dict[str, Any]:
+def _evaluate(turn: Turn, task: TaskRecord, spec: RetrySpec) -> dict[str, Any]:
     raw = {"backoff": spec.backoff, "max-delay": spec.max_delay, "jitter": spec.jitter}
     try:
-        values = {k: data_flow.evaluate(v, run.snap, task) for k, v in raw.items() if v is not None}
+        values = {k: data_flow.evaluate(v, turn.snap, task) for k, v in raw.items() if v is not None}
     except ExpressionError as exc:
         raise BackoffError(str(exc)) from exc
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(values))

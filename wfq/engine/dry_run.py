@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import dsl
-from wfq.engine import adhoc, conductor, controller, events
+from wfq.engine import adhoc, completion, conductor, direct, events, with_items
 from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
-from wfq.engine.run import Run
-from wfq.engine.snapshot import Snapshot
-from wfq.errors import ExpressionError, WfqError
-from wfq.states import COMPLETED, State
+from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
+from wfq.engine.turn import Turn
+from wfq.errors import WfqError
+from wfq.states import COMPLETED, State, change
 from wfq.types import ActionInfo
 
 MAX_STEPS = 5_000
@@ -33,13 +34,76 @@ MAX_EVENTS = 20_000
 MAX_DEPTH = 10
 """Nesting of subworkflows."""
 MAX_RESUMES = 100
+MAX_ITEMS = 10_000
+"""with-items items one whole dry run may run (subworkflows included)."""
 
 
 class Record:
-    """A record the engine reads and changes: attributes from keyword arguments."""
+    """A record the engine reads and changes: attributes from keyword arguments (the engine
+    passes more than it reads, e.g. the names a stored row keeps)."""
 
     def __init__(self, **kw: Any) -> None:
         self.__dict__.update(kw)
+
+
+class ExecutionRow(Record):
+    """The workflow execution of a dry run (what `snapshot.ExecutionRecord` names)."""
+
+    id: str
+    workflow_id: str
+    workflow_name: str
+    workflow_namespace: str
+    state: str
+    state_info: str | None
+    input: dict[str, Any]
+    output: dict[str, Any]
+    params: dict[str, Any]
+    context: dict[str, Any]
+    published_global: dict[str, Any]
+    task_execution_id: str | None
+    root_execution_id: str | None
+    project_id: str
+    created_at: dt.datetime
+    updated_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class TaskRow(Record):
+    """A task execution of a dry run (what `snapshot.TaskRecord` names)."""
+
+    id: str
+    workflow_execution_id: str
+    name: str
+    type: str
+    state: str
+    state_info: str | None
+    in_context: dict[str, Any]
+    published: dict[str, Any]
+    result: Any
+    runtime_context: dict[str, Any]
+    processed: bool
+    error_handled: bool
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    timer_at: dt.datetime | None
+    with_items_values: Any
+
+
+class ActionRow(Record):
+    """An action execution of a dry run (what `snapshot.ActionRecord` names)."""
+
+    id: str
+    task_execution_id: str | None
+    name: str
+    state: str
+    state_info: str | None
+    input: dict[str, Any]
+    output: Any
+    runtime: dict[str, Any]
+    accepted: bool
+    item_index: int
+    attempt: int
 
 
 @dataclass
@@ -55,8 +119,9 @@ class World:
     now: dt.datetime
     mocked_actions: set[str] = field(default_factory=set)
     """Action names a mock answers: accepted even when no worker here knows them."""
-    counter: Any = field(default_factory=itertools.count)
+    counter: itertools.count[int] = field(default_factory=itertools.count)
     events: int = 0
+    items: int = 0
 
     def new_id(self) -> str:
         return f"dry-run-{next(self.counter):05d}"
@@ -82,38 +147,42 @@ class DryRun:
                  params: dict[str, Any], parent_task_id: str | None = None, depth: int = 0) -> None:
         self.world, self.spec, self.depth = world, spec, depth
         env = params.get("env") or {}
-        self.execution = Record(
+        self.execution = ExecutionRow(
             id=world.new_id(), workflow_id=spec.name, workflow_name=spec.name, workflow_namespace="",
             state=State.IDLE.value, state_info=None, input=wf_input, output={}, params=dict(params),
             context={}, published_global={}, task_execution_id=parent_task_id, root_execution_id=None,
             project_id="", created_at=world.now, updated_at=None, finished_at=None,
         )
         self.env = env
-        self.tasks: list[Any] = []
-        self.actions: dict[str, Any] = {}
+        self.tasks: list[TaskRecord] = []
+        self.actions: dict[str, ActionRecord] = {}
         self.todo: list[cmd.Command] = []
         self.timers: list[cmd.ScheduleTimer] = []
         self.calls: list[dict[str, Any]] = []
         self.children: dict[str, list[dict[str, Any]]] = {}
         self.notes: list[str] = []
+        self.idle: dict[str, deque[ActionRecord]] = {}
+        """Per with-items task, its IDLE items in index order, for the lanes to claim (found
+        again after each engine event, which may create some)."""
         for name, task in spec.tasks.items():
             if name in world.mocks.tasks and isinstance(task.action, str) and task.action:
                 world.mocked_actions.add(task.action.split()[0])
         world.mocked_actions.update(world.mocks.actions)
 
     def _snapshot(self) -> Snapshot:
-        def new_action(**kw: Any) -> Any:
-            rec = Record(worker=None, heartbeat_at=None, **kw)
+        def new_action(**kw: Any) -> ActionRow:
+            rec = ActionRow(worker=None, heartbeat_at=None, **kw)
             self.actions[rec.id] = rec
             return rec
 
         return Snapshot(
             execution=self.execution, spec=self.spec, tasks=self.tasks, actions=self.actions,
-            new_task=lambda **kw: Record(**kw), new_action=new_action, env=self.env,
+            new_task=TaskRow, new_action=new_action, env=self.env,
         )
 
     def handle(self, event: events.Event) -> None:
         self.world.events += 1
+        self.idle.clear()
         decision = conductor.handle(
             self._snapshot(), event, now=self.world.now, ids=self.world.new_id, actions=_Catalog(self.world)
         )
@@ -124,7 +193,7 @@ class DryRun:
         self.handle(events.WorkflowStarted())
         resumes = 0
         for _ in range(MAX_STEPS):
-            if len(self.tasks) > MAX_TASKS or self.world.events > MAX_EVENTS:
+            if len(self.tasks) > MAX_TASKS or self.world.events > MAX_EVENTS or self.world.items > MAX_ITEMS:
                 break
             if self.todo:
                 self._carry_out(self.todo.pop(0))
@@ -140,6 +209,8 @@ class DryRun:
             self.notes.append(f"stopped after {MAX_TASKS} task executions: does the workflow loop forever?")
         elif self.world.events > MAX_EVENTS:
             self.notes.append(f"stopped after {MAX_EVENTS} engine events in this dry run")
+        elif self.world.items > MAX_ITEMS:
+            self.notes.append(f"stopped after {MAX_ITEMS} with-items items in this dry run")
         elif self.execution.state not in COMPLETED:
             self.notes.append(f"stopped while {self.execution.state}: nothing left to drive it")
         return self
@@ -155,27 +226,70 @@ class DryRun:
             ok, result = self._call(self.actions[command.action_execution_id])
             self.handle(events.ActionCompleted(command.action_execution_id, ok, result))
         elif isinstance(command, cmd.RunItems):
-            self._run_items(command.task_execution_id)
+            self._run_lanes(command)
+        elif isinstance(command, cmd.StartLanes):
+            # What a worker does with it (services.context): the engine starts the lanes due.
+            self.handle(events.ItemsWanted(command.task_execution_id, lanes=True))
         elif isinstance(command, cmd.StartSubworkflow):
             self._subworkflow(command)
         elif isinstance(command, cmd.ScheduleTimer):
             self.timers.append(command)
 
-    def _run_items(self, task_id: str) -> None:
-        items = [a for a in self.actions.values()
-                 if a.task_execution_id == task_id and a.state in (State.RUNNING, State.IDLE)]
-        for action in sorted(items, key=lambda a: a.item_index):
-            ok, result = self._call(action)
-            if ok:  # what a worker's lane does with an item of an ad-hoc action
-                try:
-                    result = adhoc.transform_output(action.runtime or {}, result)
-                except ExpressionError as exc:
-                    ok, result = False, str(exc)
-            action.state = (State.SUCCESS if ok else State.ERROR).value
-            action.output = {"result": result}
+    def _run_lanes(self, command: cmd.RunItems) -> None:
+        """What the lanes of one `RunItems` do (`services.actions.run_lane`): each runs its item,
+        then claims the task's next IDLE item, asking the engine for the next batch
+        (`ItemsWanted`) when none is left; when every lane has stopped, the chord's callback
+        sends `ItemsCompleted`. The lanes take turns one item at a time, so items run (and take
+        successive mocks) in index order."""
+        task_id = command.task_execution_id
+        lanes = [self.actions[a] for a in command.action_execution_ids if self.actions[a].state == State.RUNNING]
+        while lanes:
+            claimed = []
+            for action in lanes:
+                self.world.items += 1
+                if self.world.items > MAX_ITEMS:
+                    return  # the run loop stops and says so
+                self._run_item(action)
+                nxt = self._claim_next(task_id)
+                if nxt is not None:
+                    claimed.append(nxt)
+            lanes = claimed
         self.handle(events.ItemsCompleted(task_id))
 
-    def _call(self, action: Any) -> tuple[bool, Any]:
+    def _run_item(self, action: ActionRecord) -> None:
+        """What a lane does with one item (the ad-hoc output transformation included)."""
+        ok, result = adhoc.apply_output(action.runtime, *self._call(action))
+        change(action, State.SUCCESS if ok else State.ERROR)
+        action.output = {"result": result}
+
+    def _claim_next(self, task_id: str) -> ActionRecord | None:
+        """The task's next IDLE item, claimed (RUNNING), as `repo.take_idle_item` does; with
+        none left, one of the next batch, which the engine creates on `ItemsWanted`; None when
+        the task has no item left to create (or no longer runs)."""
+        nxt = self._take_idle(task_id)
+        if nxt is None and self._items_to_create(task_id):
+            self.handle(events.ItemsWanted(task_id))
+            nxt = self._take_idle(task_id)
+        return nxt
+
+    def _take_idle(self, task_id: str) -> ActionRecord | None:
+        queue = self.idle.get(task_id)
+        if queue is None:
+            queue = self.idle[task_id] = deque(sorted(
+                (a for a in self.actions.values() if a.task_execution_id == task_id and a.state == State.IDLE),
+                key=lambda a: a.item_index,
+            ))
+        if not queue:
+            return None
+        action = queue.popleft()
+        change(action, State.RUNNING)  # a lane claims an IDLE item before running it
+        return action
+
+    def _items_to_create(self, task_id: str) -> bool:
+        task = next(t for t in self.tasks if t.id == task_id)
+        return task.state == State.RUNNING and bool((task.runtime_context.get(with_items.TODO) or {}).get("ranges"))
+
+    def _call(self, action: ActionRecord) -> tuple[bool, Any]:
         task = next(t for t in self.tasks if t.id == action.task_execution_id)
         base = (action.runtime or {}).get("action", action.name)
         base_input = (action.runtime or {}).get("input", action.input)
@@ -218,7 +332,7 @@ class DryRun:
         self.children.setdefault(command.task_execution_id, []).append(child.report())
         ex = child.execution
         info, cause = ex.state_info, None
-        found = controller.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
+        found = completion.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
         if found:  # summarised once, as the services do
             info, cause = found
         self.handle(events.SubworkflowCompleted(
@@ -243,7 +357,7 @@ class DryRun:
             "notes": self.notes,
         }
 
-    def _task_report(self, task: Any) -> dict[str, Any]:
+    def _task_report(self, task: TaskRecord) -> dict[str, Any]:
         out = {
             "name": task.name, "task_execution_id": task.id, "state": task.state,
             "state_info": task.state_info, "published": task.published, "result": task.result,
@@ -269,14 +383,15 @@ class DryRun:
         """Transitions followed: the tasks each finished task started (as the engine recorded
         them), plus the engine commands (fail, succeed, pause) whose guards held."""
         taken = set()
-        run = Run(self._snapshot(), self.world.now, self.world.new_id, _Catalog(self.world))
+        snap = self._snapshot()
+        turn = Turn(snap, self.world.now, self.world.new_id, _Catalog(self.world), conductor.flow_of(snap))
         for task in self.tasks:
             for target, event in task.runtime_context.get("next_tasks", []):
                 taken.add((task.name, event, target))
             if task.state not in COMPLETED or not task.processed:
                 continue
             try:
-                chosen = controller.next_transitions(run, task)
+                chosen = direct.next_transitions(turn, task)
             except WfqError:
                 continue
             taken.update((task.name, ev, tr.name) for tr, ev in chosen if tr.is_engine_command)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from wfq.engine import controller
-from wfq.engine.run import Run
+from wfq.engine import conductor, direct
 from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
+from wfq.engine.turn import Turn
 from wfq.states import COMPLETED, State
 
 Reason = dict[str, Any]
@@ -27,11 +27,11 @@ def explain(snap: Snapshot, *, now: dt.datetime) -> list[Reason]:
     a direct workflow that has no execution, why it has not run (or never will).
 
     `snap.actions` must hold the action executions of the unfinished tasks."""
-    run = Run(snap, now, lambda: "", _NoCatalog())
-    reasons = [_waiting(run, t) for t in snap.tasks if _unfinished(run, t)]
+    turn = Turn(snap, now, lambda: "", _NoCatalog(), conductor.flow_of(snap))
+    reasons = [_waiting(turn, t) for t in snap.tasks if _unfinished(turn, t)]
     if snap.spec.type == "direct":
         ran = {t.name for t in snap.tasks}
-        reasons += [_never_ran(run, name) for name in snap.spec.tasks if name not in ran]
+        reasons += [_never_ran(turn, name) for name in snap.spec.tasks if name not in ran]
     return reasons
 
 
@@ -40,11 +40,11 @@ class _NoCatalog:
         return None
 
 
-def _unfinished(run: Run, task: TaskRecord) -> bool:
+def _unfinished(turn: Turn, task: TaskRecord) -> bool:
     if task.state not in COMPLETED:
         return True
     # Finished, but its transitions wait for the execution to be resumed.
-    return run.snap.execution.state == State.PAUSED and not task.processed
+    return turn.snap.execution.state == State.PAUSED and not task.processed
 
 
 def _reason(task: TaskRecord | None, name: str, kind: str, message: str, **details: Any) -> Reason:
@@ -58,31 +58,31 @@ def _reason(task: TaskRecord | None, name: str, kind: str, message: str, **detai
     }
 
 
-def _waiting(run: Run, task: TaskRecord) -> Reason:
+def _waiting(turn: Turn, task: TaskRecord) -> Reason:
     state = task.state
     if state == State.WAITING:
-        return _join(run, task)
+        return _join(turn, task)
     if state == State.RUNNING_DELAYED:
-        return _timer(run, task)
+        return _timer(turn, task)
     if state in COMPLETED:
         return _reason(
             task, task.name, "paused",
             f"{task.name} ended {state}; its transitions run when the execution is resumed.",
         )
     if state == State.IDLE:
-        return _idle(run, task)
-    spec = run.snap.spec.tasks.get(task.name)
+        return _idle(turn, task)
+    spec = turn.snap.spec.tasks.get(task.name)
     if spec is None:  # a revert (`<task>:revert`, docs/compensation.md)
-        return _subworkflow(task) if task.type == "WORKFLOW" else _action(run, task)
+        return _subworkflow(task) if task.type == "WORKFLOW" else _action(turn, task)
     if spec.with_items:
-        return _items(run, task)
+        return _items(turn, task)
     if spec.workflow:
         return _subworkflow(task)
-    return _action(run, task)
+    return _action(turn, task)
 
 
-def _idle(run: Run, task: TaskRecord) -> Reason:
-    if run.snap.execution.state == State.PAUSED and "pause-before" in (task.state_info or ""):
+def _idle(turn: Turn, task: TaskRecord) -> Reason:
+    if turn.snap.execution.state == State.PAUSED and "pause-before" in (task.state_info or ""):
         return _reason(
             task, task.name, "pause-before",
             f"{task.name} has 'pause-before': the execution is PAUSED before it; resume the "
@@ -91,29 +91,26 @@ def _idle(run: Run, task: TaskRecord) -> Reason:
     return _reason(task, task.name, "start", f"{task.name} is created and about to start.")
 
 
-def _join(run: Run, task: TaskRecord) -> Reason:
+def _join(turn: Turn, task: TaskRecord) -> Reason:
     arrived = sorted({a.get("task_name") for a in task.runtime_context.get("triggered_by", [])} - {None})
-    need = controller._join_need(run, task.name)  # the engine's own count of what releases it
-    inbound = run.snap.spec.inbound_tasks(task.name)
-    missing = [
-        {"task": n, "can_still_arrive": controller._can_still_arrive(run, n, task.name, set())}
-        for n in inbound
-        if n not in arrived
-    ]
-    possible = [m["task"] for m in missing if m["can_still_arrive"]]
+    need = direct._join_need(turn, task.name)  # the engine's own count of what releases it
+    inbound = turn.snap.spec.inbound_tasks(task.name)
+    can_arrive = {n: direct._can_still_arrive(turn, n, task.name, set()) for n in inbound if n not in arrived}
+    missing = [{"task": n, "can_still_arrive": ok} for n, ok in can_arrive.items()]
+    possible = [n for n, ok in can_arrive.items() if ok]
     msg = f"join of {task.name}: {len(arrived)} of {need} arrived"
     if missing:
         msg += f"; waiting for {', '.join(possible) or 'none that can still arrive'}"
-    gone = [m["task"] for m in missing if not m["can_still_arrive"]]
+    gone = [n for n, ok in can_arrive.items() if not ok]
     if gone:
         msg += f" ({', '.join(gone)} can no longer arrive)"
     return _reason(
-        task, task.name, "join", msg + ".", join=run.snap.spec.tasks[task.name].join,
+        task, task.name, "join", msg + ".", join=turn.snap.spec.tasks[task.name].join,
         needed=need, arrived=arrived, missing=missing,
     )
 
 
-def _timer(run: Run, task: TaskRecord) -> Reason:
+def _timer(turn: Turn, task: TaskRecord) -> Reason:
     timers = task.runtime_context.get("timers", {})
     kind = next((k for k in TIMER_KINDS if k in timers), None)
     due_on_resume = task.runtime_context.get("due_on_resume", [])
@@ -126,7 +123,7 @@ def _timer(run: Run, task: TaskRecord) -> Reason:
     if kind is None:
         return _reason(task, task.name, "timer", f"{task.name} is delayed ({task.state_info}).")
     due = dt.datetime.fromisoformat(timers[kind]["due"])
-    left = max(0.0, (due - run.now).total_seconds())
+    left = max(0.0, (due - turn.now).total_seconds())
     what = {"retry": f"retry {task.runtime_context.get('retry_no', 0)} delay", "wait-before": "wait-before",
             "wait-after": "wait-after"}[kind]
     return _reason(
@@ -140,15 +137,15 @@ def _timeout(task: TaskRecord) -> dict[str, Any]:
     return {"timeout_at": dt.datetime.fromisoformat(timer["due"]).isoformat(sep=" ")} if timer else {}
 
 
-def _current_actions(run: Run, task: TaskRecord) -> list[ActionRecord]:
+def _current_actions(turn: Turn, task: TaskRecord) -> list[ActionRecord]:
     return sorted(
-        (a for a in run.snap.actions.values() if a.task_execution_id == task.id and a.accepted),
+        (a for a in turn.snap.actions.values() if a.task_execution_id == task.id and a.accepted),
         key=lambda a: (a.item_index, a.attempt),
     )
 
 
-def _action(run: Run, task: TaskRecord) -> Reason:
-    actions = [a for a in _current_actions(run, task) if a.state in (State.RUNNING, State.PAUSED)]
+def _action(turn: Turn, task: TaskRecord) -> Reason:
+    actions = [a for a in _current_actions(turn, task) if a.state in (State.RUNNING, State.PAUSED)]
     if not actions:
         return _reason(task, task.name, "transition", f"{task.name}: its result is being recorded.")
     return _one_action(task, actions[-1])
@@ -188,17 +185,17 @@ def _stamp(value: dt.datetime | None) -> str | None:
     return value.isoformat(sep=" ") if value else None
 
 
-def _items(run: Run, task: TaskRecord) -> Reason:
+def _items(turn: Turn, task: TaskRecord) -> Reason:
     wi = task.runtime_context.get("with_items") or {}
     total, concurrency = int(wi.get("count", 0)), wi.get("capacity")
-    if run.snap.spec.tasks[task.name].workflow:
+    if turn.snap.spec.tasks[task.name].workflow:
         done = len(task.runtime_context.get("sub_results", {}))
         return _reason(
             task, task.name, "subworkflow",
             f"{task.name}: {done} of {total} subworkflows ended; waits for the others.",
-            items=total, done=done, workflow_name=run.snap.spec.tasks[task.name].workflow,
+            items=total, done=done, workflow_name=turn.snap.spec.tasks[task.name].workflow,
         )
-    actions = _current_actions(run, task)
+    actions = _current_actions(turn, task)
     counts = {s: sum(1 for a in actions if a.state == s) for s in ("IDLE", "RUNNING", "SUCCESS", "ERROR")}
     done = counts["SUCCESS"] + counts["ERROR"]
     # Items are created as lanes need them: those not created yet wait for a slot too.
@@ -224,12 +221,12 @@ def _subworkflow(task: TaskRecord) -> Reason:
     )
 
 
-def _never_ran(run: Run, name: str) -> Reason:
+def _never_ran(turn: Turn, name: str) -> Reason:
     """Why task `name` has no execution: for each inbound task, what happened there."""
-    spec = run.snap.spec
+    spec = turn.snap.spec
     inbound = spec.inbound_tasks(name)
-    upstream = [_upstream(run, src, name) for src in inbound]
-    active = run.snap.execution.state not in COMPLETED
+    upstream = [_upstream(turn, src, name) for src in inbound]
+    active = turn.snap.execution.state not in COMPLETED
     if active and any(u["pending"] for u in upstream):
         pending = [u["task"] for u in upstream if u["pending"]]
         return _reason(
@@ -237,15 +234,15 @@ def _never_ran(run: Run, name: str) -> Reason:
             upstream=upstream,
         )
     if not inbound:
-        info = run.snap.execution.state_info or "the execution ended first"
+        info = turn.snap.execution.state_info or "the execution ended first"
         return _reason(None, name, "never-ran", f"{name} never ran: {info}", upstream=[])
     why = "; ".join(u["why"] for u in upstream)
     return _reason(None, name, "never-ran", f"{name} never ran: {why}.", upstream=upstream)
 
 
-def _upstream(run: Run, src: str, target: str) -> dict[str, Any]:
-    execs = run.snap.tasks_named(src)
-    edges = _edges(run, src, target)
+def _upstream(turn: Turn, src: str, target: str) -> dict[str, Any]:
+    execs = turn.snap.tasks_named(src)
+    edges = _edges(turn, src, target)
     if not execs:
         return {"task": src, "state": None, "pending": True, "edges": edges, "why": f"{src} never ran"}
     last = execs[-1]
@@ -260,10 +257,10 @@ def _upstream(run: Run, src: str, target: str) -> dict[str, Any]:
             "state_info": last.state_info, "taken": sorted(taken)}
 
 
-def _edges(run: Run, src: str, target: str) -> list[dict[str, Any]]:
+def _edges(turn: Turn, src: str, target: str) -> list[dict[str, Any]]:
     found = []
     for kind in ("success", "error", "complete", "skip"):
-        clause = run.snap.spec.on_clause(src, kind)
+        clause = turn.snap.spec.on_clause(src, kind)
         for tr in clause.transitions if clause else ():
             if tr.name == target:
                 found.append({"on": f"on-{kind}", "condition": tr.condition})

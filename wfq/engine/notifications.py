@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wfq.engine.commands import Notify
-from wfq.engine.run import Run
+from wfq.engine.turn import Turn
 from wfq.states import State
 
 WORKFLOW_EVENTS = {
@@ -28,11 +28,11 @@ TASK_EVENTS = {
 Seen = tuple[str, dict[str, str]]
 
 
-def before(run: Run) -> Seen | None:
+def before(turn: Turn) -> Seen | None:
     """The states to compare with after the event (None when nobody listens)."""
-    if not run.snap.execution.params.get("notify"):
+    if not turn.snap.execution.params.get("notify"):
         return None
-    return run.snap.execution.state, {t.id: t.state for t in run.snap.tasks}
+    return turn.snap.execution.state, {t.id: t.state for t in turn.snap.tasks}
 
 
 def _workflow_event(old: str, new: str) -> str | None:
@@ -51,16 +51,16 @@ def _task_event(old: str | None, new: str) -> str | None:
     return TASK_EVENTS.get(State(new)) if new in TASK_EVENTS else None
 
 
-def after(run: Run, seen: Seen | None) -> None:
+def after(turn: Turn, seen: Seen | None) -> None:
     """Emit one Notify command with every state change since `before`, in Mistral's order: a
     workflow that starts or resumes first, its tasks, then a workflow that stops."""
     if seen is None:
         return
-    ex = run.snap.execution
-    base = {"execution_id": ex.id, "workflow_name": ex.workflow_name, "timestamp": run.now.isoformat()}
+    ex = turn.snap.execution
+    base = {"execution_id": ex.id, "workflow_name": ex.workflow_name, "timestamp": turn.now.isoformat()}
     old_ex, old_tasks = seen
     events: list[dict[str, Any]] = []
-    for task in run.snap.tasks:
+    for task in turn.snap.tasks:
         kind = _task_event(old_tasks.get(task.id), task.state)
         if kind:
             events.append({**base, "event": kind, "task_execution_id": task.id, "task_name": task.name,
@@ -70,7 +70,7 @@ def after(run: Run, seen: Seen | None) -> None:
         wf_event = {**base, "event": kind, "state": ex.state, "state_info": ex.state_info}
         events.insert(0, wf_event) if kind in ("WORKFLOW_LAUNCHED", "WORKFLOW_RESUMED") else events.append(wf_event)
     if events:
-        run.emit(Notify(tuple(_targets(ex.params.get("notify"))), tuple(events)))
+        turn.emit(Notify(tuple(_targets(ex.params.get("notify"))), tuple(events)))
 
 
 def _targets(notify: Any) -> list[dict[str, Any]]:

@@ -21,8 +21,8 @@ import jsonschema
 from wfq.dsl import Policies
 from wfq.engine import backoff, data_flow
 from wfq.engine.commands import ScheduleTimer
-from wfq.engine.run import Run
 from wfq.engine.snapshot import TaskRecord
+from wfq.engine.turn import Turn
 from wfq.errors import ExpressionError
 from wfq.states import State
 
@@ -58,30 +58,30 @@ class Values:
     retry_delay: float = 0
 
 
-def policies(run: Run, task: TaskRecord) -> Policies:
-    return run.snap.spec.policies(task.name)
+def policies(turn: Turn, task: TaskRecord) -> Policies:
+    return turn.snap.spec.policies(task.name)
 
 
-def evaluate(run: Run, task: TaskRecord) -> Values:
+def evaluate(turn: Turn, task: TaskRecord) -> Values:
     """Evaluate and check every policy of the task, in Mistral's order; raise PolicyError with
     Mistral's message on the first bad value."""
-    pol = policies(run, task)
-    pause = _check("PauseBeforePolicy", expr=_eval(run, task, pol.pause_before)) if pol.pause_before else False
-    wait_before = _check("WaitBeforePolicy", delay=_eval(run, task, pol.wait_before)) if pol.wait_before else 0
-    wait_after = _check("WaitAfterPolicy", delay=_eval(run, task, pol.wait_after)) if pol.wait_after else 0
+    pol = policies(turn, task)
+    pause = _check("PauseBeforePolicy", expr=_eval(turn, task, pol.pause_before)) if pol.pause_before else False
+    wait_before = _check("WaitBeforePolicy", delay=_eval(turn, task, pol.wait_before)) if pol.wait_before else 0
+    wait_after = _check("WaitAfterPolicy", delay=_eval(turn, task, pol.wait_after)) if pol.wait_after else 0
     count, delay = 0, 0
     if pol.retry is not None:
-        fields = {"delay": _eval(run, task, pol.retry.delay), "count": _eval(run, task, pol.retry.count)}
+        fields = {"delay": _eval(turn, task, pol.retry.delay), "count": _eval(turn, task, pol.retry.count)}
         _check("RetryPolicy", **fields)
         count, delay = fields["count"], fields["delay"]
-    timeout = _check("TimeoutPolicy", delay=_eval(run, task, pol.timeout)) if pol.timeout else 0
-    concurrency = _check("ConcurrencyPolicy", concurrency=_eval(run, task, pol.concurrency)) if pol.concurrency else 0
+    timeout = _check("TimeoutPolicy", delay=_eval(turn, task, pol.timeout)) if pol.timeout else 0
+    concurrency = _check("ConcurrencyPolicy", concurrency=_eval(turn, task, pol.concurrency)) if pol.concurrency else 0
     return Values(bool(pause), wait_before, wait_after, timeout, int(concurrency), int(count), delay)
 
 
-def _eval(run: Run, task: TaskRecord, raw: Any, extra: dict[str, Any] | None = None) -> Any:
+def _eval(turn: Turn, task: TaskRecord, raw: Any, extra: dict[str, Any] | None = None) -> Any:
     try:
-        return data_flow.evaluate(raw, run.snap, task, extra=extra)
+        return data_flow.evaluate(raw, turn.snap, task, extra=extra)
     except ExpressionError as exc:
         raise PolicyError(str(exc)) from exc
 
@@ -106,9 +106,9 @@ def _plainly_valid(policy: str, value: Any) -> bool:
     return type(value) is int and value >= 0
 
 
-def value(run: Run, task: TaskRecord, raw: Any, kind: type, name: str, extra: dict[str, Any] | None = None) -> Any:
+def value(turn: Turn, task: TaskRecord, raw: Any, kind: type, name: str, extra: dict[str, Any] | None = None) -> Any:
     """Evaluate one policy-like value (fail-on, break-on, continue-on, with-items concurrency)."""
-    v = _eval(run, task, raw, extra)
+    v = _eval(turn, task, raw, extra)
     if kind is bool:
         return bool(v)
     try:
@@ -122,15 +122,15 @@ def value(run: Run, task: TaskRecord, raw: Any, kind: type, name: str, extra: di
         ) from None
 
 
-def arm(run: Run, task: TaskRecord, kind: str, seconds: float) -> None:
+def arm(turn: Turn, task: TaskRecord, kind: str, seconds: float) -> None:
     """Start a timer of `kind` on the task, replacing an older one of the same kind."""
     timers = dict(task.runtime_context.get("timers", {}))
     token = int(timers.get(kind, {}).get("token", 0)) + 1
-    due = run.now + dt.timedelta(seconds=max(0.0, seconds))
+    due = turn.now + dt.timedelta(seconds=max(0.0, seconds))
     timers[kind] = {"token": token, "due": due.isoformat()}
     task.runtime_context = {**task.runtime_context, "timers": timers}
     _sync_timer_at(task)
-    run.emit(ScheduleTimer(task.id, kind, token, due))
+    turn.emit(ScheduleTimer(task.id, kind, token, due))
 
 
 def disarm(task: TaskRecord, kind: str) -> None:
@@ -158,30 +158,30 @@ def _sync_timer_at(task: TaskRecord) -> None:
     task.timer_at = min(dues) if dues else None
 
 
-def delay(run: Run, task: TaskRecord, kind: str, seconds: float, state: State = State.RUNNING_DELAYED) -> None:
+def delay(turn: Turn, task: TaskRecord, kind: str, seconds: float, state: State = State.RUNNING_DELAYED) -> None:
     """Put the task in DELAYED (a join: WAITING) for `seconds`, with Mistral's state_info."""
-    run.set_task_state(task, state, f"Delayed by '{kind}' policy [delay={_num(seconds)}]")
-    arm(run, task, kind, seconds)
+    turn.set_task_state(task, state, f"Delayed by '{kind}' policy [delay={_num(seconds)}]")
+    arm(turn, task, kind, seconds)
 
 
 def _num(seconds: float) -> Any:
     return int(seconds) if float(seconds).is_integer() else seconds
 
 
-def retry_decision(run: Run, task: TaskRecord, success: bool, values: Values) -> float | None:
+def retry_decision(turn: Turn, task: TaskRecord, success: bool, values: Values) -> float | None:
     """Seconds to wait before the next attempt, or None when the task must not be retried."""
-    spec = policies(run, task).retry
+    spec = policies(turn, task).retry
     if spec is None or values.retry_count == 0:
         return None
     if int(task.runtime_context.get("retry_no", 0)) >= values.retry_count:
         return None
     outbound = data_flow.outbound_context(task)
     if not success and spec.break_on is not None:
-        if value(run, task, spec.break_on, bool, "retry", outbound):
+        if value(turn, task, spec.break_on, bool, "retry", outbound):
             return None
     if spec.continue_on is None:
         if success:
             return None
-    elif not value(run, task, spec.continue_on, bool, "retry", outbound):
+    elif not value(turn, task, spec.continue_on, bool, "retry", outbound):
         return None
-    return backoff.next_delay(run, task, spec, values.retry_delay)
+    return backoff.next_delay(turn, task, spec, values.retry_delay)

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from wfq.engine.snapshot import TaskRecord
+from wfq.engine.snapshot import Snapshot, TaskRecord
+from wfq.states import COMPLETED
 
 Context = tuple[dict[str, Any], dict[str, int]]
 """A context and the version counts of its leaf paths."""
@@ -93,3 +94,19 @@ def _merge(left: dict[str, Any], lv: dict[str, int], right: dict[str, Any], rv: 
             _merge(left[key], lv, value, rv, path)
         elif rv.get(path, 0) > lv.get(path, 0):
             left[key] = value
+
+
+def join_context(snap: Snapshot, task: TaskRecord) -> None:
+    """Set the join's inbound context: the versioned merge of the outbound contexts of every
+    finished inbound task execution that transitioned into it, oldest first (Mistral)."""
+    inbound = set(snap.spec.inbound_tasks(task.name))
+    upstream = [
+        t
+        for t in snap.tasks
+        if t.name in inbound
+        and t.state in COMPLETED
+        and any(n == task.name for n, _ in t.runtime_context.get("next_tasks", []))
+    ]
+    ctx, counts = merge_upstream(upstream)
+    task.in_context = ctx
+    task.runtime_context = {**task.runtime_context, "versions": counts}

@@ -13,14 +13,15 @@ the engine lock the execution for the task: no item completion touches it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from wfq.engine import data_flow, policies
+from wfq.engine import completion, data_flow, inputs, policies
 from wfq.engine.commands import RunItems, StartLanes, StartSubworkflow
 from wfq.engine.events import SubworkflowCompleted
-from wfq.engine.run import Run
+from wfq.engine.items import ItemsError, count_of, item_values, item_vars, ranges_of, take
 from wfq.engine.snapshot import ActionRecord, TaskRecord
+from wfq.engine.turn import Turn
 from wfq.errors import ExpressionError
 from wfq.states import COMPLETED, State
 
@@ -43,93 +44,69 @@ worker is still to start."""
 
 CANCELLED_INFO = "One or more actions was cancelled."
 
-
-class ItemsError(Exception):
-    """The with-items values are not lists of one length."""
+FAILED_INFO = "One or more actions had failed."
 
 
-def item_values(run: Run, task: TaskRecord) -> dict[str, list[Any]]:
-    """The evaluated lists of the task's with-items, by variable: `{x: [1, 2], y: ['a', 'b']}`."""
-    spec = run.snap.spec.tasks[task.name]
-    values: dict[str, list[Any]] = {}
-    for var, expr in spec.with_items:
-        try:
-            v = data_flow.evaluate(expr, run.snap, task)
-        except ExpressionError as exc:
-            raise ItemsError(str(exc)) from exc
-        if isinstance(v, dict):
-            v = list(v)
-        elif isinstance(v, str):
-            v = list(v)
-        elif not isinstance(v, Iterable):
-            raise ItemsError(f"Wrong input format for: {values}. Iterable type is expected for each value.")
-        values[var] = list(v)
-    if len({len(v) for v in values.values()}) > 1:
-        raise ItemsError(f"Wrong input format for: {values}. All arrays must have the same length.")
-    return values
+@dataclass(frozen=True, slots=True)
+class ItemsDone:
+    """The items of a with-items task have all ended: how the task ends. The caller completes
+    the task with it (`tasks.end_items`): this module starts and counts items, it does not
+    follow a task's transitions."""
+
+    success: bool
+    result: Any
+    state_info: str | None = None
+    retry_all: list[ActionRecord] | None = None
+    cancelled: bool = False
 
 
-def count_of(values: dict[str, list[Any]]) -> int:
-    """How many items the lists make."""
-    return len(next(iter(values.values()))) if values else 0
-
-
-def item_vars(values: dict[str, list[Any]], index: int) -> dict[str, Any]:
-    """The item variables of item `index`: `{x: 1, y: 'a'}`."""
-    return {var: vals[index] for var, vals in values.items()}
-
-
-def start(run: Run, task: TaskRecord, name: str) -> None:
-    """Keep the items of `task` and create and send the first lanes' items."""
-    from wfq.engine import tasks
-
-    values, capacity = _values_and_capacity(run, task)
+def start(turn: Turn, task: TaskRecord, name: str) -> ItemsDone | None:
+    """Keep the items of `task` and create and send the first lanes' items; done at once
+    when there are no items or the action is unknown."""
+    values, capacity = _values_and_capacity(turn, task)
     count = count_of(values)
     task.runtime_context = {
         **task.runtime_context,
         "with_items": {"count": count, "capacity": capacity or None},
     }
     if not count:
-        tasks.complete(run, task, success=True, result=[])
-        return
+        return ItemsDone(True, [])
     task.with_items_values = values
     try:
-        _open(run, task, name, [[0, count]], capacity)
-    except tasks.TaskFailure as exc:
+        _open(turn, task, name, [[0, count]], capacity)
+    except inputs.TaskFailure as exc:
         if not str(exc).startswith("Failed to find action"):
             raise
         # Mistral builds with-items actions inside its error handling: an unknown action is an
         # ordinary task failure there, so on-error applies.
-        tasks.complete(run, task, success=False, result=str(exc), state_info=str(exc))
+        return ItemsDone(False, str(exc), str(exc))
+    return None
 
 
-def rerun_failed(run: Run, task: TaskRecord, keep: list[ActionRecord]) -> None:
-    """Run again only the items that did not succeed (a rerun with `reset: false`)."""
-    from wfq.engine import tasks
-
-    spec = run.snap.spec.tasks[task.name]
+def rerun_failed(turn: Turn, task: TaskRecord, keep: list[ActionRecord]) -> ItemsDone | None:
+    """Run again only the items that did not succeed (a rerun with `reset: false`); done at
+    once when none is left to run."""
+    spec = turn.snap.spec.tasks[task.name]
     try:
-        name = data_flow.evaluate(spec.action, run.snap, task)
-        values, capacity = _values_and_capacity(run, task)
+        name = data_flow.evaluate(spec.action, turn.snap, task)
+        values, capacity = _values_and_capacity(turn, task)
         task.with_items_values = values
         done = {a.item_index for a in keep}
         _set_count(task, count_of(values), capacity)
         todo = ranges_of(i for i in range(count_of(values)) if i not in done)
         if not todo:
-            on_items_completed(run, task, keep)
-            return
-        _open(run, task, name, todo, capacity)
-    except (tasks.TaskFailure, ExpressionError) as exc:
-        wf = run.snap.execution.workflow_name
-        tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+            return on_items_completed(turn, task, keep)
+        _open(turn, task, name, todo, capacity)
+    except (inputs.TaskFailure, ExpressionError) as exc:
+        wf = turn.snap.execution.workflow_name
+        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+    return None
 
 
-def more(run: Run, task: TaskRecord, lanes: bool = False) -> None:
+def more(turn: Turn, task: TaskRecord, lanes: bool = False) -> None:
     """A lane found no IDLE item: create the next batch of the task's items (IDLE), if the task
     still runs and has items left to create. With `lanes`: start the lanes still due instead
     (once: a duplicate finds none due)."""
-    from wfq.engine import tasks
-
     todo = task.runtime_context.get(TODO)
     if not todo or task.state != State.RUNNING:
         return
@@ -142,66 +119,32 @@ def more(run: Run, task: TaskRecord, lanes: bool = False) -> None:
         return
     indexes, rest = take(todo["ranges"], n)
     try:
-        ids = _create(run, task, todo, indexes, State.RUNNING if lanes else State.IDLE)
-    except tasks.TaskFailure as exc:
-        wf = run.snap.execution.workflow_name
-        tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        ids = _create(turn, task, todo, indexes, State.RUNNING if lanes else State.IDLE)
+    except inputs.TaskFailure as exc:
+        wf = turn.snap.execution.workflow_name
+        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
         return
     _set_todo(task, {**todo, "lanes_due": 0} if lanes else todo, rest)
     if lanes:
-        label = tasks.label(run, task, todo["action"])
-        run.emit(RunItems(task.id, tuple(ids), todo["delivery"]["queue"], label))
+        label = inputs.label(turn, task, todo["action"])
+        turn.emit(RunItems(task.id, tuple(ids), todo["delivery"]["queue"], label))
 
 
-def stop(run: Run, task: TaskRecord, state: State, state_info: str) -> None:
+def stop(turn: Turn, task: TaskRecord, state: State, state_info: str) -> None:
     """End a running with-items task now (its execution is cancelled): no further item is
     created or started; results of items still in flight are recorded and change nothing."""
-    run.set_task_state(task, state, state_info)
+    turn.set_task_state(task, state, state_info)
     task.runtime_context = {k: v for k, v in task.runtime_context.items() if k != TODO}
     policies.disarm(task, "timeout")
 
 
-def is_items_task(run: Run, task: TaskRecord) -> bool:
-    """True for a task that runs with-items (actions or subworkflows)."""
-    spec = run.snap.spec.tasks.get(task.name)
-    return bool(spec is not None and spec.with_items)
-
-
-def ranges_of(indexes: Iterable[int]) -> list[list[int]]:
-    """Ascending indexes as `[start, end)` ranges: [0, 1, 2, 5] -> [[0, 3], [5, 6]]."""
-    out: list[list[int]] = []
-    for i in indexes:
-        if out and out[-1][1] == i:
-            out[-1][1] = i + 1
-        else:
-            out.append([i, i + 1])
-    return out
-
-
-def take(ranges: list[list[int]], n: int) -> tuple[list[int], list[list[int]]]:
-    """The first `n` indexes of `ranges`, and the ranges left."""
-    taken: list[int] = []
-    rest = [list(r) for r in ranges]
-    while rest and len(taken) < n:
-        start, end = rest[0]
-        upto = min(end, start + n - len(taken))
-        taken.extend(range(start, upto))
-        if upto == end:
-            rest.pop(0)
-        else:
-            rest[0] = [upto, end]
-    return taken, rest
-
-
-def _values_and_capacity(run: Run, task: TaskRecord) -> tuple[dict[str, list[Any]], int]:
-    from wfq.engine import tasks
-
-    pol = policies.policies(run, task)
+def _values_and_capacity(turn: Turn, task: TaskRecord) -> tuple[dict[str, list[Any]], int]:
+    pol = policies.policies(turn, task)
     try:
-        values = item_values(run, task)
-        capacity = policies.value(run, task, pol.concurrency, int, "concurrency") if pol.concurrency else 0
+        values = item_values(turn, task)
+        capacity = policies.value(turn, task, pol.concurrency, int, "concurrency") if pol.concurrency else 0
     except (ItemsError, policies.PolicyError) as exc:
-        raise tasks.TaskFailure(str(exc)) from exc
+        raise inputs.TaskFailure(str(exc)) from exc
     return values, capacity
 
 
@@ -219,11 +162,9 @@ def _set_todo(task: TaskRecord, todo: dict[str, Any], rest: list[list[int]]) -> 
         task.runtime_context = rc
 
 
-def _open(run: Run, task: TaskRecord, name: str, ranges: list[list[int]], capacity: int) -> None:
+def _open(turn: Turn, task: TaskRecord, name: str, ranges: list[list[int]], capacity: int) -> None:
     """Create the first lanes' items (RUNNING) and send them; note the rest as to do."""
-    from wfq.engine import tasks
-
-    where = tasks.delivery(run, task)
+    where = inputs.delivery(turn, task)
     todo = {
         "action": name,
         "delivery": where,
@@ -232,40 +173,38 @@ def _open(run: Run, task: TaskRecord, name: str, ranges: list[list[int]], capaci
     }
     lanes = capacity or DEFAULT_LANES
     first, rest = take(ranges, min(lanes, FIRST_LANES))
-    ids = _create(run, task, todo, first, State.RUNNING)
+    ids = _create(turn, task, todo, first, State.RUNNING)
     _set_todo(task, {**todo, "lanes_due": lanes - len(first)}, rest)
-    run.emit(RunItems(task.id, tuple(ids), where["queue"], tasks.label(run, task, name)))
+    turn.emit(RunItems(task.id, tuple(ids), where["queue"], inputs.label(turn, task, name)))
     if task.runtime_context.get(TODO, {}).get("lanes_due"):
-        run.emit(StartLanes(task.id))
+        turn.emit(StartLanes(task.id))
 
 
-def _create(run: Run, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State) -> list[str]:
+def _create(turn: Turn, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State) -> list[str]:
     """The action executions of these items, their input evaluated with the item variables."""
-    from wfq.engine import tasks
-
     name, values = todo["action"], task.with_items_values or {}
     ids = []
     for index in indexes:
         # An in_context variable of the same name beats the item variable (Mistral).
         extra = {**item_vars(values, index), **task.in_context}
-        action_input = tasks.with_env_defaults(run, name, tasks.task_input(run, task, extra))
-        runtime = tasks.resolve_action(run, task, name, action_input)
+        action_input = inputs.with_env_defaults(turn, name, inputs.task_input(turn, task, extra))
+        runtime = inputs.resolve_action(turn, task, name, action_input)
         runtime.update(todo["delivery"], item=True)
-        action = run.new_action(
-            task, name, action_input, runtime=runtime, item_index=index, attempt=todo["attempt"]
+        action = turn.new_action(
+            task, name, action_input, state, runtime=runtime, item_index=index, attempt=todo["attempt"]
         )
-        action.state = state.value
         ids.append(action.id)
     return ids
 
 
-def start_subworkflows(run: Run, task: TaskRecord, name: str, indexes: list[int] | None = None) -> None:
+def start_subworkflows(
+    turn: Turn, task: TaskRecord, name: str, indexes: list[int] | None = None
+) -> ItemsDone | None:
     """A with-items task that runs a workflow: one child execution per item (`indexes`: only
     those, when rerunning the failed items). Each start is an attempt: a child of an earlier
-    attempt (before a retry or rerun) no longer counts for the task."""
-    from wfq.engine import tasks
-
-    values, capacity = _values_and_capacity(run, task)
+    attempt (before a retry or rerun) no longer counts for the task. Done at once when no
+    item is left to start."""
+    values, capacity = _values_and_capacity(turn, task)
     count = count_of(values)
     attempt = int(task.runtime_context.get("sub_attempt", -1)) + 1
     kept = task.runtime_context.get("sub_results", {}) if indexes is not None else {}
@@ -277,91 +216,70 @@ def start_subworkflows(run: Run, task: TaskRecord, name: str, indexes: list[int]
     }
     todo = list(range(count)) if indexes is None else [i for i in indexes if i < count]
     if not count:
-        tasks.complete(run, task, success=True, result=[])
-        return
+        return ItemsDone(True, [])
     if not todo:
-        _complete_subworkflows(run, task)
-        return
-    base = tasks.subworkflow_params(run)
+        return _subworkflows_done(turn, task)
+    base = inputs.subworkflow_params(turn)
     for index in todo:
-        wf_input = tasks.task_input(run, task, {**item_vars(values, index), **task.in_context})
+        wf_input = inputs.task_input(turn, task, {**item_vars(values, index), **task.in_context})
         params = {**base, "index": index, **({"attempt": attempt} if attempt else {})}
-        run.emit(StartSubworkflow(task.id, name, wf_input, params))
+        turn.emit(StartSubworkflow(task.id, name, wf_input, params))
+    return None
 
 
-def on_subworkflow_item(run: Run, task: TaskRecord, event: SubworkflowCompleted) -> None:
-    """One child of a with-items task ended; when all have, complete the task."""
+def on_subworkflow_item(turn: Turn, task: TaskRecord, event: SubworkflowCompleted) -> ItemsDone | None:
+    """One child of a with-items task ended; done when all have."""
     if event.attempt != int(task.runtime_context.get("sub_attempt", 0)):
-        return  # a child of an earlier attempt (before a rerun or retry)
+        return None  # a child of an earlier attempt (before a rerun or retry)
     results = dict(task.runtime_context.get("sub_results", {}))
     results[str(event.index)] = [event.state, event.output, event.state_info, event.execution_id]
     task.runtime_context = {**task.runtime_context, "sub_results": results}
-    _complete_subworkflows(run, task)
+    return _subworkflows_done(turn, task)
 
 
-def _complete_subworkflows(run: Run, task: TaskRecord) -> None:
-    from wfq.engine import tasks
-
+def _subworkflows_done(turn: Turn, task: TaskRecord) -> ItemsDone | None:
     results = task.runtime_context.get("sub_results", {})
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     if len(results) < count:
-        return
+        return None
     ordered = [results[str(i)] for i in range(count)]
     failed = [(i, r) for i, r in enumerate(ordered) if r[0] != State.SUCCESS]
     values = [r[1] if r[0] == State.SUCCESS else (r[1] or {}).get("result") for r in ordered]
     if failed:
         errors = [[r[3], i, (r[1] or {}).get("result", r[2]), "wf"] for i, r in failed]
         task.runtime_context = {**task.runtime_context, "errors": errors}
-    tasks.complete(
-        run, task, success=not failed, result=values,
-        state_info="One or more actions had failed." if failed else None,
-    )
+    return ItemsDone(not failed, values, FAILED_INFO if failed else None)
 
 
-def rerun_failed_subworkflows(run: Run, task: TaskRecord) -> None:
+def rerun_failed_subworkflows(turn: Turn, task: TaskRecord) -> ItemsDone | None:
     """Start new children only for the items whose child did not succeed (`reset: false`)."""
-    from wfq.engine import tasks
-
-    spec = run.snap.spec.tasks[task.name]
+    spec = turn.snap.spec.tasks[task.name]
     results = task.runtime_context.get("sub_results", {})
     kept = {k: r for k, r in results.items() if r[0] == State.SUCCESS}
     task.runtime_context = {**task.runtime_context, "sub_results": kept}
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     try:
-        name = data_flow.evaluate(spec.workflow, run.snap, task)
-        start_subworkflows(run, task, name, [i for i in range(count) if str(i) not in kept])
-    except (tasks.TaskFailure, ExpressionError) as exc:
-        wf = run.snap.execution.workflow_name
-        tasks.force_fail(run, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        name = data_flow.evaluate(spec.workflow, turn.snap, task)
+        return start_subworkflows(turn, task, name, [i for i in range(count) if str(i) not in kept])
+    except (inputs.TaskFailure, ExpressionError) as exc:
+        wf = turn.snap.execution.workflow_name
+        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+    return None
 
 
-def on_items_completed(run: Run, task: TaskRecord, actions: list[ActionRecord]) -> None:
-    """Every item has a result: complete the task with the ordered list of results."""
-    from wfq.engine import tasks
-
+def on_items_completed(turn: Turn, task: TaskRecord, actions: list[ActionRecord]) -> ItemsDone | None:
+    """Every item has a result: the task is done, with the ordered list of results."""
     if task.runtime_context.get(TODO):
-        return  # items are still to be created
+        return None  # items are still to be created
     current = sorted((a for a in actions if a.accepted), key=lambda a: a.item_index)
     count = task.runtime_context.get("with_items", {}).get("count", 0)
     if len(current) < count or any(a.state not in COMPLETED for a in current):
-        return  # early or duplicate callback: some item is still running
+        return None  # early or duplicate callback: some item is still running
     results = [(a.output or {}).get("result") for a in current]
     if any(a.state == State.CANCELLED for a in current):
-        run.set_task_state(task, State.CANCELLED, CANCELLED_INFO)
-        task.result = results
-        from wfq.engine import controller
-
-        controller.on_task_completed(run, task)
-        return
+        return ItemsDone(False, results, CANCELLED_INFO, cancelled=True)
     failed = any(a.state == State.ERROR for a in current)
     if failed:
         errors = [[a.id, a.item_index, (a.output or {}).get("result")] for a in current if a.state == State.ERROR]
         task.runtime_context = {**task.runtime_context, "errors": errors}
-    tasks.complete(
-        run,
-        task,
-        success=not failed,
-        result=results,
-        state_info="One or more actions had failed." if failed else None,
-        retry_all=current,
-    )
+    return ItemsDone(not failed, results, FAILED_INFO if failed else None, retry_all=current)

@@ -115,7 +115,7 @@ def find_expressions(text: str) -> list[str]:
     return ANY_PATTERN.findall(text) if isinstance(text, str) else []
 
 
-def validate(expression: str) -> list[str]:
+def validate(expression: object) -> list[str]:
     """Syntax problems of every expression embedded in `expression`; [] when all parse.
 
     Non-strings and strings without expressions have no problems.

@@ -86,7 +86,9 @@ class DeadlineExceeded(Exception):
                 "(expression_timeout_s) and were stopped"
             )
         else:
-            text = f"evaluation took longer than {timeout:g} s (expression_timeout_s) and was stopped"
+            text = (
+                f"evaluation took longer than {timeout:g} s (expression_timeout_s) and was stopped"
+            )
         super().__init__(text)
 
 

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import nodes
-from yaql.language import expressions as yaql_nodes  # type: ignore[import-untyped, unused-ignore]
+from yaql.language import expressions as yaql_nodes
 
 from wfq.expressions import jinja_evaluator, yaql_evaluator
 from wfq.expressions.base import JINJA_PATTERN, YAQL_PATTERN
 from wfq.expressions.scope import FUNCTION_NAMES
 
-_JINJA_NAMES = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", *FUNCTION_NAMES})
+_JINJA_NAMES = frozenset(
+    {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", *FUNCTION_NAMES}
+)
 
 
 @dataclass
@@ -96,6 +98,8 @@ def _check_function(name: str, found: References) -> None:
 
 def _walk_jinja(tree: nodes.Node, found: References) -> None:
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        # find_all is typed by the tuple's common base (Expr); only these two have .node
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
         if isinstance(node.node, nodes.Name) and node.node.name == "_":
             key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
             if isinstance(key, str):
@@ -105,6 +109,10 @@ def _walk_jinja(tree: nodes.Node, found: References) -> None:
         if isinstance(call.node, nodes.Name) and call.node.name not in _JINJA_NAMES | assigned:
             found.unknown_functions.add(call.node.name)
     for flt in tree.find_all((nodes.Filter, nodes.Test)):
-        table = jinja_evaluator._ENV.filters if isinstance(flt, nodes.Filter) else jinja_evaluator._ENV.tests
+        table = (
+            jinja_evaluator._ENV.filters
+            if isinstance(flt, nodes.Filter)
+            else jinja_evaluator._ENV.tests
+        )
         if flt.name not in table:
             found.unknown_functions.add(flt.name)

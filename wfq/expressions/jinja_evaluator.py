@@ -14,7 +14,7 @@ import json
 import re
 import string
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import jinja2
 from jinja2 import nodes
@@ -62,8 +62,10 @@ class _Environment(ImmutableSandboxedEnvironment):
         _check_method(scope, obj, args, kwargs)
         return scope.charge_value(super().call(context, obj, *args, **kwargs))
 
-    def _generate(self, source: nodes.Template, name: Any, filename: Any, defer_init: bool = False) -> str:
-        return super()._generate(_Bounded().visit(source), name, filename, defer_init)  # type: ignore[no-any-return]
+    def _generate(
+        self, source: nodes.Template, name: Any, filename: Any, defer_init: bool = False
+    ) -> str:
+        return super()._generate(_Bounded().visit(source), name, filename, defer_init)
 
 
 class _Bounded(NodeTransformer):
@@ -76,7 +78,9 @@ class _Bounded(NodeTransformer):
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
-        node.iter = nodes.Call(nodes.Name(_LOOP, "load"), [node.iter], [], None, None, lineno=node.lineno)
+        node.iter = nodes.Call(
+            nodes.Name(_LOOP, "load"), [node.iter], [], None, None, lineno=node.lineno
+        )
         return node
 
 
@@ -156,7 +160,12 @@ def _check_method(scope: Scope, obj: Any, args: tuple[Any, ...], kwargs: dict[st
     elif method == "expandtabs":
         width = args[0] if args and _is_int(args[0]) else 8
         scope.charge(len(owner) + owner.count("\t") * max(width, 0))
-    elif method == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+    elif (
+        method == "replace"
+        and len(args) >= 2
+        and isinstance(args[0], str)
+        and isinstance(args[1], str)
+    ):
         found = owner.count(args[0]) if args[0] else len(owner) + 1
         scope.charge(len(owner) + found * len(args[1]))
 
@@ -209,7 +218,7 @@ def _check_sum(left: Any, right: Any) -> None:
             raise LimitExceeded(f"result would be longer than {MAX_SEQUENCE_LENGTH}")
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -261,10 +270,16 @@ def _filter_size(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[str,
     return 0
 
 
-def _call_filter(function: Callable[..., Any], context: Context, value: Any, args: Any, kwargs: Any) -> Any:
+def _call_filter(
+    function: Callable[..., Any], context: Context, value: Any, args: Any, kwargs: Any
+) -> Any:
     # What @pass_context / @pass_eval_context / @pass_environment put first.
     passes = getattr(getattr(function, "jinja_pass_arg", None), "name", None)
-    first = {"context": context, "eval_context": context.eval_ctx, "environment": context.environment}.get(passes or "")
+    first = {
+        "context": context,
+        "eval_context": context.eval_ctx,
+        "environment": context.environment,
+    }.get(passes or "")
     if first is not None:
         return function(first, value, *args, **kwargs)
     return function(value, *args, **kwargs)
@@ -275,7 +290,9 @@ def _create_environment() -> _Environment:
     for name, function in list(env.filters.items()):
         env.filters[name] = _bounded_filter(name, function)
     for name in FUNCTION_NAMES:
-        env.filters[name] = _filter(name, uses_value=name not in ("env", "execution", "uuid", "executions"))
+        env.filters[name] = _filter(
+            name, uses_value=name not in ("env", "execution", "uuid", "executions")
+        )
     env.globals[_CONCAT] = _concat
     env.globals[_LOOP] = _loop
     return env

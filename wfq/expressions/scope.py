@@ -28,7 +28,9 @@ from wfq.expressions.limits import DEFAULT_MEMORY, LIMIT_ITERATORS
 
 T = TypeVar("T")
 
-_SHARED: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar("wfq_shared_deadline", default=None)
+_SHARED: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
+    "wfq_shared_deadline", default=None
+)
 """(monotonic deadline, its length in seconds) that every evaluation started in this thread
 shares besides its own, while `shared_deadline` is active."""
 
@@ -45,6 +47,7 @@ def shared_deadline(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         _SHARED.reset(token)
+
 
 FUNCTION_NAMES: tuple[str, ...] = (
     "task",
@@ -71,7 +74,11 @@ class Scope:
     """
 
     def __init__(
-        self, data: Any, runtime: Runtime | None, timeout: float | None, memory: int = DEFAULT_MEMORY
+        self,
+        data: Any,
+        runtime: Runtime | None,
+        timeout: float | None,
+        memory: int = DEFAULT_MEMORY,
     ) -> None:
         self.data = data
         self.prepared: dict[str, Any] = {}  # per-language copies of `data`, made on first use
@@ -100,7 +107,9 @@ class Scope:
     def remaining(self) -> float | None:
         """Seconds left of the time budget (None: unlimited); raises once it is spent."""
         self.check_deadline()
-        ends = [d for d in (self._deadline, self._shared[0] if self._shared else None) if d is not None]
+        ends = [
+            d for d in (self._deadline, self._shared[0] if self._shared else None) if d is not None
+        ]
         return max(0.001, min(ends) - time.monotonic()) if ends else None
 
     def charge(self, size: int) -> None:
@@ -257,9 +266,15 @@ def _optional_time(value: Any) -> str | None:
     if text is None:
         return None
     try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None).isoformat(" ")
+        return (
+            dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            .replace(tzinfo=None)
+            .isoformat(" ")
+        )
     except ValueError:
-        raise FunctionError(f"executions() expects a date and time like 'YYYY-MM-DD HH:MM:SS', not '{text}'") from None
+        raise FunctionError(
+            f"executions() expects a date and time like 'YYYY-MM-DD HH:MM:SS', not '{text}'"
+        ) from None
 
 
 def _check_expanded_size(value: Any) -> None:

@@ -9,13 +9,14 @@ import functools
 import threading
 from typing import Any
 
-from yaql.language import contexts, factory  # type: ignore[import-untyped, unused-ignore]
-from yaql.language import exceptions as yaql_exceptions  # type: ignore[import-untyped, unused-ignore]
+from yaql.language import contexts, factory
+from yaql.language import exceptions as yaql_exceptions
 
 from wfq.expressions.base import YAQL_PATTERN, reraise, to_plain, to_text
 from wfq.expressions.limits import LIMIT_ITERATORS, MEMORY_QUOTA, PARSE_CACHE_SIZE
 from wfq.expressions.scope import Scope
-from wfq.expressions.yaql_functions import SCOPE_KEY, LazyFrozenDict, create_base_context, freeze
+from wfq.expressions.yaql_functions import LazyFrozenDict, create_base_context, freeze
+from wfq.expressions.yaql_regex import SCOPE_KEY
 
 # Mistral's defaults, except that the limits are on and sets come back as lists.
 _ENGINE_OPTIONS = {
@@ -37,7 +38,7 @@ _VERBATIM = (yaql_exceptions.YaqlException,)
 _CONTEXT_VARIABLES = ("__env", "__execution", "__task_execution")
 
 
-class _BudgetedContext(contexts.Context):  # type: ignore[misc]
+class _BudgetedContext(contexts.Context):  # type: ignore[misc]  # yaql is untyped: its Context is Any
     """A context that checks the scope's deadline whenever a function is looked up, which YAQL
     does for every operator and call; children (lambdas, let) inherit the scope."""
 

@@ -6,13 +6,13 @@ shiftBitsLeft, `*`, `+`, concat, join, replace, and the regular expressions of y
 from __future__ import annotations
 
 import collections.abc  # yaql 3.2 needs it imported before yaql itself
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-import yaql  # type: ignore[import-untyped, unused-ignore]
-from yaql.language import exceptions as yaql_exceptions  # type: ignore[import-untyped, unused-ignore]
-from yaql.language import specs, yaqltypes  # type: ignore[import-untyped, unused-ignore]
-from yaql.language import utils as yaql_utils  # type: ignore[import-untyped, unused-ignore]
+import yaql
+from yaql.language import exceptions as yaql_exceptions
+from yaql.language import specs, yaqltypes
+from yaql.language import utils as yaql_utils
 
 from wfq.expressions.base import LimitExceeded, to_plain
 from wfq.expressions.limits import LIMIT_ITERATORS, MAX_INT_BITS, MAX_RANGE, MAX_SEQUENCE_LENGTH
@@ -48,7 +48,7 @@ def freeze(value: Any) -> Any:
     return yaql_utils.convert_input_data(value)
 
 
-class LazyFrozenDict(collections.abc.Mapping):  # type: ignore[type-arg]
+class LazyFrozenDict(collections.abc.Mapping[str, Any]):
     """The top level of `$`, frozen key by key on first access. A with-items task evaluates its
     input once per item against the same large context; freezing only what an expression reads
     keeps that linear instead of quadratic."""
@@ -65,7 +65,7 @@ class LazyFrozenDict(collections.abc.Mapping):  # type: ignore[type-arg]
             self._done[key] = freeze(self._raw[key])
         return self._done[key]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[str]:
         return iter(self._raw)
 
     def __len__(self) -> int:
@@ -77,7 +77,9 @@ class LazyFrozenDict(collections.abc.Mapping):  # type: ignore[type-arg]
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, collections.abc.Mapping) and dict(self.items()) == dict(other.items())
+        return isinstance(other, collections.abc.Mapping) and dict(self.items()) == dict(
+            other.items()
+        )
 
 
 def _call(context: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -342,7 +344,9 @@ def _replace(context: Any, string: str, old: str, new: str, count: int = -1) -> 
     specs.method,
     specs.name("replace"),
 )
-def _replace_many(context: Any, string: str, str_delegate: Any, replacements: Any, count: int = -1) -> str:
+def _replace_many(
+    context: Any, string: str, str_delegate: Any, replacements: Any, count: int = -1
+) -> str:
     """`'ab'.replace({a => x, b => y})`: each pair in turn, each step charged before it is made."""
     for old, new in replacements.items():
         string = _replace(context, string, str_delegate(old), str_delegate(new), count)

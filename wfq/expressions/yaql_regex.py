@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import regex
-from yaql.language import specs, yaqltypes  # type: ignore[import-untyped, unused-ignore]
+from yaql.language import specs, yaqltypes
 
 from wfq.expressions.base import DeadlineExceeded
 from wfq.expressions.limits import PARSE_CACHE_SIZE
@@ -60,7 +60,9 @@ def _spec(*decorators: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]
     specs.parameter("pattern", _TEXT),
     specs.name("regex"),
 )
-def _regex(pattern: str, ignore_case: bool = False, multi_line: bool = False, dot_all: bool = False) -> Any:
+def _regex(
+    pattern: str, ignore_case: bool = False, multi_line: bool = False, dot_all: bool = False
+) -> Any:
     flags = regex.UNICODE
     flags |= regex.IGNORECASE if ignore_case else 0
     flags |= regex.MULTILINE if multi_line else 0
@@ -73,32 +75,54 @@ def _found(context: Any, pattern: Any, string: str) -> bool:
     return _bounded(context, lambda t: compiled.search(string, timeout=t)) is not None
 
 
-@_spec(specs.parameter("regexp", _PATTERN), specs.parameter("string", _TEXT), specs.method, specs.name("matches"))
+@_spec(
+    specs.parameter("regexp", _PATTERN),
+    specs.parameter("string", _TEXT),
+    specs.method,
+    specs.name("matches"),
+)
 def _matches(context: Any, regexp: Any, string: str) -> bool:
     return _found(context, regexp, string)
 
 
-@_spec(specs.parameter("string", _TEXT), specs.parameter("regexp", _TEXT), specs.method, specs.name("matches"))
+@_spec(
+    specs.parameter("string", _TEXT),
+    specs.parameter("regexp", _TEXT),
+    specs.method,
+    specs.name("matches"),
+)
 def _string_matches(context: Any, string: str, regexp: str) -> bool:
     return _found(context, regexp, string)
 
 
-@_spec(specs.parameter("string", _TEXT), specs.parameter("regexp", _PATTERN), specs.name("#operator_=~"))
+@_spec(
+    specs.parameter("string", _TEXT),
+    specs.parameter("regexp", _PATTERN),
+    specs.name("#operator_=~"),
+)
 def _match_operator(context: Any, string: str, regexp: Any) -> bool:
     return _found(context, regexp, string)
 
 
-@_spec(specs.parameter("string", _TEXT), specs.parameter("pattern", _TEXT), specs.name("#operator_=~"))
+@_spec(
+    specs.parameter("string", _TEXT), specs.parameter("pattern", _TEXT), specs.name("#operator_=~")
+)
 def _match_operator_text(context: Any, string: str, pattern: str) -> bool:
     return _found(context, pattern, string)
 
 
-@_spec(specs.parameter("string", _TEXT), specs.parameter("regexp", _PATTERN), specs.name("#operator_!~"))
+@_spec(
+    specs.parameter("string", _TEXT),
+    specs.parameter("regexp", _PATTERN),
+    specs.name("#operator_!~"),
+)
 def _no_match_operator(context: Any, string: str, regexp: Any) -> bool:
     return not _found(context, regexp, string)
 
 
-@_spec(specs.parameter("string", _TEXT), specs.parameter("pattern", _TEXT), specs.name("#operator_!~"))
+@_spec(
+    specs.parameter("string", _TEXT), specs.parameter("pattern", _TEXT), specs.name("#operator_!~")
+)
 def _no_match_operator_text(context: Any, string: str, pattern: str) -> bool:
     return not _found(context, pattern, string)
 
@@ -109,9 +133,17 @@ def _with_match(context: Any, match: Any) -> Any:
     child = context.create_child_context()
     child["$1"] = {"value": match.group(), "start": match.start(), "end": match.end()}
     for number, _ in enumerate(match.groups(), 1):
-        child[f"${number + 1}"] = {"value": match.group(number), "start": match.start(number), "end": match.end(number)}
+        child[f"${number + 1}"] = {
+            "value": match.group(number),
+            "start": match.start(number),
+            "end": match.end(number),
+        }
     for name in match.groupdict():
-        child[f"${name}"] = {"value": match.group(name), "start": match.start(name), "end": match.end(name)}
+        child[f"${name}"] = {
+            "value": match.group(name),
+            "start": match.start(name),
+            "end": match.end(name),
+        }
     return child
 
 

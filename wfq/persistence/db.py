@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+# Session is also the type the services name (they import it from here, not from SQLAlchemy).
 from sqlalchemy.orm import Session, sessionmaker
 
 from wfq.errors import Unavailable

@@ -110,11 +110,8 @@ def _execute_here(
             f"The action raised an exception [action={action.name}, "
             f"action_ex_id={action_id}, msg='{exc}']"
         )
-    try:
-        result = adhoc.transform_output(runtime, result)
-    except ExpressionError as exc:
-        return False, str(exc)
-    return True, json.loads(json.dumps(result, default=str))
+    ok, result = adhoc.apply_output(runtime, True, result)
+    return (True, json.loads(json.dumps(result, default=str))) if ok else (False, result)
 
 
 def run_action(svc: Services, req: RunRequest, *, project_id: str) -> dict[str, Any]:

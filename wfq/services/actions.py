@@ -14,15 +14,14 @@ from typing import Any
 from wfq import storable
 from wfq.actions.base import ActionContext, Wait
 from wfq.dispatch import names
-from wfq.engine import ItemsCompleted, ItemsWanted
-from wfq.engine.adhoc import transform_output
-from wfq.errors import ActionFailed, ExpressionError
+from wfq.engine.adhoc import apply_output
+from wfq.errors import ActionFailed
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.models import ActionExecution
 from wfq.persistence.repositories import executions as repo
-from wfq.persistence.repositories import items as items_repo
-from wfq.services import dynamic_actions, executions, heartbeat, waits
+from wfq.services import completing, dynamic_actions, heartbeat, waits
 from wfq.services.context import Services
+from wfq.services.items import finish_items_check, more_items
 from wfq.states import State
 
 log = logging.getLogger("wfq.actions")
@@ -159,7 +158,7 @@ def run_action(svc: Services, action_id: str) -> None:
     A worker taken from the default queue goes on with the next action its transition starts
     on the default queue (a chain, or one branch of a fork), up to EAGER_RUNS in a row, instead
     of sending it through the broker: the transition stores that action already claimed by
-    this worker (see `executions.complete_action`)."""
+    this worker (see `completing.complete_action`)."""
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
         claimed = svc.db.retrying(claim, svc, action_id)
@@ -184,7 +183,7 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
     if not is_sync:
         svc.db.retrying(mark_async, svc, claimed.id)
         return None
-    return executions.complete_action(
+    return completing.complete_action(
         svc, claimed.id, success, result, execution_id=ex_id,
         run_here=worker_name() if run_here and ex_id is not None else None,
     )
@@ -195,7 +194,7 @@ def _finish_waited(svc: Services, claimed: Claimed, result: Any) -> None:
     with log_context(action_execution_id=claimed.id):
         bind_ids(claimed)
         success, value = _within_limit(svc, claimed, True, result)
-        executions.complete_action(svc, claimed.id, success, value, execution_id=claimed.context.workflow_execution_id)
+        completing.complete_action(svc, claimed.id, success, value, execution_id=claimed.context.workflow_execution_id)
 
 
 def bind_ids(claimed: Claimed) -> None:
@@ -222,11 +221,7 @@ def _finish_item_and_claim_next(
     """Store one item's result (without locking the workflow execution) and, in the same
     transaction, claim the task's next IDLE item for this lane. An asynchronous item keeps its
     slot until its result arrives through the API (`item_slot_freed`): the lane ends there."""
-    if success and claimed.output_exprs:
-        try:
-            result = transform_output({"output": claimed.output_exprs}, result)
-        except ExpressionError as exc:
-            success, result = False, str(exc)
+    success, result = apply_output({"output": claimed.output_exprs}, success, result)
     now = svc.now()
     with svc.db.write() as session:
         if not is_sync:
@@ -301,12 +296,7 @@ def _finish_items_and_release_next(svc: Services, task_id: str, entries: list[tu
 
 def _item_outcome(svc: Services, claimed: Claimed, result: Any) -> tuple[str, Any]:
     """The state and output of an item that ended with `result` (its output transform applied)."""
-    success = True
-    if claimed.output_exprs:
-        try:
-            result = transform_output({"output": claimed.output_exprs}, result)
-        except ExpressionError as exc:
-            success, result = False, str(exc)
+    success, result = apply_output({"output": claimed.output_exprs}, True, result)
     success, result = _within_limit(svc, claimed, success, result)
     return (State.SUCCESS if success else State.ERROR).value, {"result": result}
 def _claim_from_next_batch(svc: Services, task_id: str, after_index: int) -> Claimed | None:
@@ -318,40 +308,3 @@ def _claim_from_next_batch(svc: Services, task_id: str, after_index: int) -> Cla
         if nxt is not None:
             return _claimed(svc, nxt)
     return None
-
-
-def more_items(svc: Services, task_id: str) -> bool:
-    """Have the task's next batch of items created; False when it has none left to create (or
-    no longer runs). Several lanes may ask at once: the first creates the batch, the others
-    find it there."""
-    with svc.db.read() as session:
-        if not items_repo.has_items_to_create(session, task_id):
-            return False
-    executions.handle_event(svc, ItemsWanted(task_id).to_dict())
-    return True
-
-
-def item_slot_freed(svc: Services, task_id: str) -> None:
-    """An item in flight ended outside a lane (an asynchronous item's result came through the
-    API, or its worker was lost): start a lane on the task's next item, or, with none left to
-    run, complete the task if every item has its result."""
-    while True:
-        with svc.db.write() as session:
-            row = repo.claim_idle_item(session, task_id)
-            if row is not None:
-                row.state, row.created_at = State.RUNNING.value, svc.now()
-                lane, queue = row.id, row.runtime.get("queue") or svc.settings.queue
-        if row is not None:
-            svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [lane, True], queue=queue)
-            return
-        if not more_items(svc, task_id):
-            break
-    finish_items_check(svc, task_id)
-
-
-def finish_items_check(svc: Services, task_id: str) -> None:
-    """Send ItemsCompleted when no item of the task is left unfinished."""
-    with svc.db.read() as session:
-        unfinished = repo.count_unfinished_items(session, task_id)
-    if unfinished == 0:
-        executions.handle_event(svc, ItemsCompleted(task_id).to_dict())

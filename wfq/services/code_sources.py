@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from wfq import fields as described
 from wfq.actions import dynamic
 from wfq.errors import Conflict, Forbidden, InvalidInput, NotFound
-from wfq.persistence.db import DuplicateRow
+from wfq.persistence.db import DuplicateRow, Session
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import CodeSource
 from wfq.persistence.repositories import definitions as repo
@@ -56,19 +55,8 @@ def _check_scope(scope: str) -> None:
 
 
 def view(row: CodeSource, actions: list[str]) -> dict[str, Any]:
-    """A code source with Mistral's fields (native values)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "namespace": row.namespace,
-        "content": row.content,
-        "version": row.version,
-        "scope": row.scope,
-        "project_id": row.project_id,
-        "actions": actions,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    """A code source with Mistral's fields (native values); `actions`: its dynamic actions."""
+    return described.view(described.CODE_SOURCE, row, actions=actions)
 
 
 def _view(session: Session, row: CodeSource) -> dict[str, Any]:

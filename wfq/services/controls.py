@@ -3,15 +3,18 @@ end, delete, and rerun a failed task. Children follow their parent; a rerun wake
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from wfq import engine
 from wfq.errors import InvalidRequest, NotFound
+from wfq.logging_setup import log_context
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
-from wfq.services import transitions, views
+from wfq.services import views, work_list
+from wfq.services.apply import apply_event
 from wfq.services.context import Services
-from wfq.states import COMPLETED, State
+from wfq.states import COMPLETED, State, change
 
 CHANGEABLE = {State.PAUSED, State.RUNNING, State.CANCELLED, State.SUCCESS, State.ERROR, State.REVERTING}
 
@@ -34,40 +37,60 @@ def update_execution(
     description: str | None = None,
     env: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Change an execution's description, environment or state (Mistral's PUT)."""
-    _owned(svc, WorkflowExecution, ex_id, project_id, "WorkflowExecution not found [id={}]")
-    if description is not None or env is not None:
-        _set_fields(svc, ex_id, description, env)
-    if state is not None:
-        try:
-            wanted = State(state)
-        except ValueError:
-            raise InvalidRequest(f"Invalid state: {state}") from None
-        if wanted not in CHANGEABLE:
-            raise InvalidRequest(f"Invalid state: {state}")
-        # A pause or resume reaches the subworkflows and the parent through the engine's
-        # ExecutionPausedOrResumed, whatever paused the execution (services.executions).
-        transitions.on_execution(svc, ex_id, engine.StateRequested(wanted.value, state_info))
-        if wanted == State.CANCELLED:
-            # The execution first: once it is cancelled none of its tasks starts a child, so
-            # the children listed now are all there are.
-            for child in _active_children(svc, ex_id):
-                update_execution(svc, child, project_id=project_id, state=state, state_info=state_info)
-    with svc.db.read() as session:
-        return views.execution(session.get(WorkflowExecution, ex_id))
+    """Change an execution's description, environment or state (Mistral's PUT), reading the
+    execution once: the transaction that changes it returns its view."""
+    wanted, invalid = _wanted_state(state)
+    edit = _fields_editor(svc, description, env) if description is not None or env is not None else None
+    # A pause or resume reaches the subworkflows and the parent through the engine's
+    # ExecutionPausedOrResumed, whatever paused the execution (services.subworkflows).
+    event = engine.StateRequested(wanted.value, state_info) if wanted is not None else None
+    with log_context(execution_id=ex_id):
+        applied = apply_event(svc, ex_id, event, project_id=project_id, edit=edit, show=True)
+        work_list.carry_out(svc, applied.commands)
+    if invalid is not None:
+        raise invalid
+    if wanted == State.CANCELLED:
+        _cancel_descendants(svc, ex_id, project_id, state_info)
+    assert applied.view is not None
+    return applied.view
 
 
-def _set_fields(svc: Services, ex_id: str, description: str | None, env: dict[str, Any] | None) -> None:
-    with svc.db.write() as session:
-        ex = repo.lock_execution(session, ex_id)
-        if ex is None:
-            return
+def _cancel_descendants(svc: Services, ex_id: str, project_id: str, state_info: str | None) -> None:
+    """Cancel the subworkflows of a cancelled execution, level after level. Each execution is
+    cancelled before its children are listed: once it is cancelled none of its tasks starts a
+    child, so the children listed then are all there are."""
+    cancelled = [ex_id]
+    while cancelled:
+        for child in _active_children(svc, cancelled.pop()):
+            _apply(svc, child, engine.StateRequested(State.CANCELLED.value, state_info), project_id=project_id)
+            cancelled.append(child)
+
+
+def _wanted_state(state: str | None) -> tuple[State | None, InvalidRequest | None]:
+    """The state a PUT asks for, or the 400 it gets (after its other fields are set)."""
+    if state is None:
+        return None, None
+    try:
+        wanted = State(state)
+    except ValueError:
+        wanted = None
+    if wanted not in CHANGEABLE:
+        return None, InvalidRequest(f"Invalid state: {state}")
+    return wanted, None
+
+
+def _fields_editor(
+    svc: Services, description: str | None, env: dict[str, Any] | None
+) -> Callable[[WorkflowExecution], None]:
+    def edit(ex: WorkflowExecution) -> None:
         if description is not None:
             ex.description = description
         if env is not None:
             merged = {**(ex.params.get("env") or {}), **env}
             ex.params = {**ex.params, "env": merged}
         ex.updated_at = svc.now()
+
+    return edit
 
 
 def _active_children(svc: Services, ex_id: str) -> list[str]:
@@ -96,7 +119,7 @@ def set_action_state(svc: Services, action_id: str, state: str, *, project_id: s
     if action.workflow_execution_id is None:
         _set_standalone(svc, action_id, State(state))
         return
-    transitions.on_execution(
+    _apply(
         svc,
         action.workflow_execution_id,
         engine.ActionStateRequested(action_id, state),
@@ -116,7 +139,7 @@ def _set_standalone(svc: Services, action_id: str, new: State) -> None:
     with svc.db.write() as session:
         row = session.get(ActionExecution, action_id)
         if row is not None and row.state in _STANDALONE_FROM[new]:
-            row.state = new.value
+            change(row, new)
             if new == State.CANCELLED:
                 row.output = {"result": None}
             row.updated_at = svc.now()
@@ -136,19 +159,25 @@ def _go_on_from(
     """Apply a rerun or skip of a failed task (env merged first), wake the parent executions
     of a subworkflow, and return the task as it is now."""
     task = _owned(svc, TaskExecution, task_id, project_id, "Task execution not found [id={}]")
-    if env:
-        _set_fields(svc, task.workflow_execution_id, None, env)
-    transitions.on_execution(svc, task.workflow_execution_id, event, task_actions=task_id)
+    edit = _fields_editor(svc, None, env) if env else None
+    _apply(svc, task.workflow_execution_id, event, task_actions=task_id, edit=edit)
     _wake_parents(svc, task.workflow_execution_id)
     with svc.db.read() as session:
         return views.task(session.get(TaskExecution, task_id))
 
 
 def _wake_parents(svc: Services, ex_id: str) -> None:
-    with svc.db.read() as session:
-        ex = session.get(WorkflowExecution, ex_id)
-        parent_task = session.get(TaskExecution, ex.task_execution_id) if ex and ex.task_execution_id else None
-    if parent_task is None:
-        return
-    transitions.on_execution(svc, parent_task.workflow_execution_id, engine.ChildRerun(parent_task.id, ex_id))
-    _wake_parents(svc, parent_task.workflow_execution_id)
+    """Each parent up the chain of a subworkflow learns that its child runs again."""
+    while True:
+        with svc.db.read() as session:
+            ex = session.get(WorkflowExecution, ex_id)
+            parent_task = session.get(TaskExecution, ex.task_execution_id) if ex and ex.task_execution_id else None
+        if parent_task is None:
+            return
+        _apply(svc, parent_task.workflow_execution_id, engine.ChildRerun(parent_task.id, ex_id))
+        ex_id = parent_task.workflow_execution_id
+
+
+def _apply(svc: Services, ex_id: str, event: engine.Event, **options: Any) -> None:
+    with log_context(execution_id=ex_id):
+        work_list.carry_out(svc, apply_event(svc, ex_id, event, **options).commands)

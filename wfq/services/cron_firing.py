@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass
 
 from croniter import croniter
 
 from wfq.errors import WfqError
 from wfq.persistence.db import DuplicateRow
+from wfq.persistence.ids import cron_execution_id
 from wfq.persistence.repositories import cron_firing as repo
-from wfq.services import executions
+from wfq.services import starting, work_list
 from wfq.services.context import Services
 
 log = logging.getLogger("wfq.cron")
-NAMESPACE = uuid.UUID("5b1f8d2e-7c55-4c1a-9a39-7d0c2f0e6a11")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +46,7 @@ def next_instant(pattern: str, after: dt.datetime) -> dt.datetime:
 
 def execution_id_for(trigger_id: str, instant: dt.datetime) -> str:
     """The id of the execution a trigger starts for an instant (the same in every scheduler)."""
-    return str(uuid.uuid5(NAMESPACE, f"{trigger_id}@{instant.isoformat()}"))
+    return cron_execution_id(trigger_id, instant)
 
 
 MIN_WAIT_S = 0.1
@@ -96,7 +95,7 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
             commands = []
             try:
                 with session.begin_nested():
-                    _, commands = executions.create_and_start(
+                    _, commands = starting.create_and_start(
                         svc,
                         session,
                         trig.workflow_id,
@@ -116,7 +115,7 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
     except DuplicateRow:
         # Another scheduler committed this instant first: nothing to do.
         return Fired("", now, None, "already fired")
-    svc.carry_out(commands)
+    work_list.carry_out(svc, commands)
     if ex_id is not None:
         log.info("cron trigger %s fired for %s: execution %s", name, f"{instant:%Y-%m-%d %H:%M:%S}", ex_id)
     return result

@@ -20,7 +20,7 @@ from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import CronTrigger, WorkflowDefinition
 from wfq.persistence.repositories import definitions as repo
-from wfq.services import executions, naming, views
+from wfq.services import naming, starting, views
 from wfq.services.context import Services
 
 ACTIVE = "ACTIVE"
@@ -115,7 +115,7 @@ def create_cron_trigger(
                 raise NotFound(
                     f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]"
                 )
-            executions.check_input(dsl.workflow_from_dict(wf.spec), wf_input)
+            starting.check_input(dsl.workflow_from_dict(wf.spec), wf_input)
             existing = repo.find_named(session, CronTrigger, name, project_id)
             if existing is not None and existing.project_id == project_id:
                 raise duplicate

@@ -7,6 +7,7 @@ no database at all, for CI). Nothing is stored; no execution appears in any list
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import yaml
@@ -18,10 +19,12 @@ from wfq.engine import dry_run
 from wfq.engine.mocks import Mocks
 from wfq.errors import ActionFailed, DSLValidationError, InvalidInput
 from wfq.persistence.models import WorkflowDefinition
+from wfq.persistence.repositories import definitions as defs_repo
 from wfq.services import replay
 from wfq.services.catalog import StoredCatalog, params_from_spec
 from wfq.services.context import Services
 from wfq.services.dry_run_expect import compare, report_lines
+from wfq.services.starting import check_input, find_workflow, resolve_env
 from wfq.types import ActionInfo
 
 __all__ = ["compare", "rehearse_files", "rehearse_stored", "report_lines"]
@@ -54,8 +57,6 @@ def emulator(registry: ActionRegistry) -> dry_run.Emulator:
 
 
 def _run(world: dry_run.World, spec: dsl.WorkflowSpec, wf_input: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    from wfq.services.executions import check_input
-
     full = check_input(spec, wf_input)
     report = dry_run.DryRun(world, spec, full, params).run().report()
     report["dry_run"] = True
@@ -73,8 +74,6 @@ def rehearse_stored(
 ) -> dict[str, Any]:
     """Dry-run a stored workflow; `params.mocks` and/or `params.replay` (an execution id whose
     action results answer the tasks of the same names) say what the actions return."""
-    from wfq.services.executions import _find_workflow, _resolve_env, check_input
-
     params = dict(params or {})
     mocks = Mocks.from_dict(params.pop("mocks", None))
     replay_id = params.pop("replay", None)
@@ -84,9 +83,9 @@ def rehearse_stored(
             raise InvalidInput("replay must be the id of an execution")
         mocks = replay.merged(replay.mocks_of(svc, replay_id, project_id=project_id), mocks)
     with svc.db.read() as session:
-        row = _find_workflow(session, workflow, namespace, project_id, None)
+        row = find_workflow(session, workflow, namespace, project_id, None)
         spec = dsl.workflow_from_dict(row.spec)
-        params["env"] = _resolve_env(session, params.get("env"), project_id)
+        params["env"] = resolve_env(session, params.get("env"), project_id)
         loaded: dict[str, dsl.WorkflowSpec | None] = {}
 
         def workflows(name: str) -> dsl.WorkflowSpec | None:
@@ -104,8 +103,6 @@ def rehearse_stored(
 
 
 def _lookup(session: Any, name: str, namespace: str, project_id: str, workbook: str | None) -> WorkflowDefinition | None:
-    from wfq.persistence.repositories import definitions as defs_repo
-
     for candidate in ([f"{workbook}.{name}"] if workbook and "." not in name else []) + [name]:
         found = defs_repo.find_by_name_or_id(session, WorkflowDefinition, candidate, namespace, project_id)
         if found is not None:
@@ -161,10 +158,6 @@ def read_mocks_file(text: str) -> dict[str, Any]:
 def rehearse_files(text: str, mocks_text: str, *, workflow: str | None = None) -> dict[str, Any]:
     """`wfq test`: dry-run a workflow file with a mocks file; the report lists `mismatches`
     with what `expect` asked for."""
-    import datetime as dt
-
-    from wfq.services.executions import check_input
-
     data = read_mocks_file(mocks_text)
     specs, actions = _document(text)
     by_name = {s.name: dsl.workflow_from_dict(s.to_dict()) for s in specs}

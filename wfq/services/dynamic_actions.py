@@ -8,12 +8,11 @@ import threading
 import types
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from wfq import fields as described
 from wfq.actions import dynamic
 from wfq.actions.base import Action
 from wfq.errors import Conflict, InvalidInput, NotFound
-from wfq.persistence.db import DuplicateRow
+from wfq.persistence.db import DuplicateRow, Session
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import ActionDefinition, CodeSource, DynamicActionDefinition
 from wfq.persistence.repositories import definitions as repo
@@ -29,18 +28,7 @@ CLASS_PREFIX = "wfq.dynamic"
 
 def view(row: DynamicActionDefinition) -> dict[str, Any]:
     """A dynamic action with Mistral's fields (native values)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "namespace": row.namespace,
-        "class_name": row.class_name,
-        "code_source_id": row.code_source_id,
-        "code_source_name": row.code_source_name,
-        "scope": row.scope,
-        "project_id": row.project_id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return described.view(described.DYNAMIC_ACTION, row)
 
 
 def _not_found(identifier: str, namespace: str) -> NotFound:

@@ -14,7 +14,7 @@ from wfq.errors import ExpressionError, InvalidRequest, NotFound
 from wfq.persistence.models import TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.services.context import Services
-from wfq.services.transitions import StoredTasks
+from wfq.services.snapshots import StoredTasks
 
 CONTEXTS = ("inbound", "outbound")
 """`inbound`: what the task's input and action saw. `outbound`: what its publish made

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from wfq import dsl
+from wfq import fields as described
 from wfq.errors import Conflict, InvalidInput, NotFound
 from wfq.persistence.db import DuplicateRow
 from wfq.persistence.listing import ListQuery, list_rows
 from wfq.persistence.models import EventTrigger, WorkflowDefinition
 from wfq.persistence.repositories import definitions as defs_repo
-from wfq.services import executions, naming
+from wfq.services import naming, starting
 from wfq.services.context import Services
 
 MANDATORY = ("exchange", "topic", "event", "workflow_id")
@@ -30,20 +31,7 @@ NAME_LIMIT = 200
 
 def view(row: EventTrigger) -> dict[str, Any]:
     """A trigger with Mistral's field names (native values)."""
-    return {
-        "id": row.id,
-        "name": row.name,
-        "workflow_id": row.workflow_id,
-        "workflow_input": row.workflow_input,
-        "workflow_params": row.workflow_params,
-        "exchange": row.exchange,
-        "topic": row.topic,
-        "event": row.event,
-        "scope": row.scope,
-        "project_id": row.project_id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return described.view(described.EVENT_TRIGGER, row)
 
 
 def _not_found(identifier: str) -> NotFound:
@@ -77,7 +65,7 @@ def create_event_trigger(svc: Services, values: dict[str, Any], *, project_id: s
             wf = defs_repo.find_by_name_or_id(session, WorkflowDefinition, values["workflow_id"], None, project_id)
             if wf is None:
                 raise NotFound(f"Workflow not found [workflow_identifier={values['workflow_id']}]")
-            executions.check_input(dsl.workflow_from_dict(wf.spec), wf_input)
+            starting.check_input(dsl.workflow_from_dict(wf.spec), wf_input)
             row = EventTrigger(
                 id=svc.new_id(),
                 name=values.get("name") or "",
@@ -136,7 +124,7 @@ def update_event_trigger(
         if values.get("workflow_input") is not None:
             wf = session.get(WorkflowDefinition, row.workflow_id)
             if wf is not None:
-                executions.check_input(dsl.workflow_from_dict(wf.spec), values["workflow_input"])
+                starting.check_input(dsl.workflow_from_dict(wf.spec), values["workflow_input"])
             row.workflow_input = dict(values["workflow_input"])
         if values.get("workflow_params") is not None:
             row.workflow_params = dict(values["workflow_params"])

@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq import dsl, engine
 from wfq.dispatch.queue_probe import QueueProbe, probe_for
 from wfq.engine import explain as engine_explain
 from wfq.errors import NotFound
+from wfq.persistence.db import Session
 from wfq.persistence.models import TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.services.context import Services

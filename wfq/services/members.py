@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wfq import fields as described
 from wfq.errors import Conflict, Forbidden, InvalidInput, InvalidRequest, NotFound
 from wfq.persistence.db import DuplicateRow
 from wfq.persistence.models import ResourceMember, Workbook, WorkflowDefinition
@@ -23,16 +24,7 @@ NEEDS_AUTH = "Resource sharing feature can only be supported with authentication
 
 def view(row: ResourceMember) -> dict[str, Any]:
     """A member with Mistral's field names."""
-    return {
-        "id": row.id,
-        "resource_id": row.resource_id,
-        "resource_type": row.resource_type,
-        "project_id": row.project_id,
-        "member_id": row.member_id,
-        "status": row.status,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
+    return described.view(described.MEMBER, row)
 
 
 def _check(svc: Services, resource_type: str) -> None:

@@ -17,6 +17,7 @@ import socket
 import threading
 from typing import Any
 
+from wfq import fields as described
 from wfq.persistence.db import Database
 from wfq.persistence.repositories import members as repo
 from wfq.services.context import Services, utcnow
@@ -110,4 +111,4 @@ def list_services(svc: Services) -> list[dict[str, Any]]:
     with svc.db.write() as session:
         repo.prune(session, cutoff)
         rows = repo.live(session, cutoff)
-        return [{"name": r.name, "type": r.type} for r in rows]
+        return [described.view(described.SERVICE, r) for r in rows]

@@ -24,10 +24,12 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.exposition import choose_encoder
-from sqlalchemy import case, extract, func, select
 
 import wfq
-from wfq.persistence.models import ActionExecution, CronTrigger, TaskExecution, WorkflowExecution
+from wfq.dispatch import queue_probe
+from wfq.persistence.ids import cron_execution_id
+from wfq.persistence.models import CronTrigger
+from wfq.persistence.repositories import metrics as repo
 from wfq.services.context import Services
 from wfq.settings import Settings
 from wfq.states import COMPLETED, State
@@ -45,8 +47,6 @@ CRON_MAX_INSTANTS = 1000
 """At most this many instants are checked per trigger and scrape."""
 ACTIVE_TASK_STATES = (State.IDLE, State.WAITING, State.RUNNING, State.RUNNING_DELAYED, State.PAUSED)
 _FINISHED = tuple(s.value for s in COMPLETED)
-_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
-"""kombu's Redis transport keeps priority levels in lists named `<queue>\\x06\\x16<n>`."""
 
 PROCESS_REGISTRY = CollectorRegistry(auto_describe=True)
 """Metrics this process measures itself (not in the database)."""
@@ -115,13 +115,7 @@ class DatabaseCollector:
             yield from self._cron(session, now)
 
     def _executions(self, session: Any) -> Iterator[Metric]:
-        ex = WorkflowExecution
-        stmt = (
-            select(ex.workflow_name, ex.state, func.count())
-            .where(ex.project_id == self.project_id)
-            .group_by(ex.workflow_name, ex.state)
-        )
-        rows = session.execute(stmt).all()
+        rows = repo.execution_counts(session, self.project_id)
         current = GaugeMetricFamily(
             "wfq_executions",
             "Workflow executions stored, by workflow and current state.",
@@ -148,75 +142,44 @@ class DatabaseCollector:
         yield from (current, started, finished)
 
     def _tasks(self, session: Any) -> Iterator[Metric]:
-        te = TaskExecution
         states = [s.value for s in ACTIVE_TASK_STATES]
-        stmt = (
-            select(te.workflow_name, te.state, func.count())
-            .where(te.project_id == self.project_id, te.state.in_(states))
-            .group_by(te.workflow_name, te.state)
-        )
         family = GaugeMetricFamily(
             "wfq_tasks_active",
             "Task executions not finished yet, by workflow and state (IDLE, WAITING, RUNNING, "
             "DELAYED, PAUSED).",
             labels=["workflow", "state"],
         )
-        for name, state, count in session.execute(stmt).all():
+        for name, state, count in repo.task_counts(session, self.project_id, states):
             family.add_metric([name, state], count)
         yield family
 
     def _durations(self, session: Any, cutoff: dt.datetime) -> Iterator[Metric]:
-        ex, te, ae = WorkflowExecution, TaskExecution, ActionExecution
         window = f"created in the last {self.window_h:g} h"
+        pid, bounds = self.project_id, DURATION_BUCKETS
         specs = (
             (
                 "wfq_execution_duration_seconds",
                 f"Duration of finished workflow executions {window}, by workflow.",
                 "workflow",
-                ex.workflow_name,
-                ex.created_at,
-                ex.finished_at,
-                (
-                    ex.project_id == self.project_id,
-                    ex.created_at >= cutoff,
-                    ex.finished_at.is_not(None),
-                    ex.state.in_(_FINISHED),
-                ),
+                lambda: repo.execution_durations(session, pid, cutoff, bounds, _FINISHED),
             ),
             (
                 "wfq_task_duration_seconds",
                 f"Duration (started to finished) of finished task executions {window}, by workflow.",
                 "workflow",
-                te.workflow_name,
-                te.started_at,
-                te.finished_at,
-                (
-                    te.project_id == self.project_id,
-                    te.created_at >= cutoff,
-                    te.started_at.is_not(None),
-                    te.finished_at.is_not(None),
-                ),
+                lambda: repo.task_durations(session, pid, cutoff, bounds),
             ),
             (
                 "wfq_action_duration_seconds",
                 f"Duration (created to result, queue wait included) of finished action executions "
                 f"{window}, by action.",
                 "action",
-                ae.name,
-                ae.created_at,
-                ae.updated_at,
-                (
-                    ae.project_id == self.project_id,
-                    ae.created_at >= cutoff,
-                    ae.updated_at.is_not(None),
-                    ae.state.in_(("SUCCESS", "ERROR")),
-                ),
+                lambda: repo.action_durations(session, pid, cutoff, bounds),
             ),
         )
-        for name, doc, label, label_col, start, end, where in specs:
+        for name, doc, label, rows in specs:
             family = GaugeHistogramMetricFamily(name, doc, labels=[label])
-            seconds = self._seconds(end, start)
-            for row in session.execute(_histogram(label_col, seconds, where)).all():
+            for row in rows():
                 value, count, total, *cumulative = row
                 buckets = [
                     (repr(float(b)), int(c or 0))
@@ -226,26 +189,15 @@ class DatabaseCollector:
                 family.add_metric([value or ""], buckets, float(total or 0.0))
             yield family
 
-    def _seconds(self, end: Any, start: Any) -> Any:
-        if self.svc.db.is_sqlite:
-            return (func.julianday(end) - func.julianday(start)) * 86400.0
-        return extract("epoch", end - start)
-
     def _cron(self, session: Any, now: dt.datetime) -> Iterator[Metric]:
-        ct, ex = CronTrigger, WorkflowExecution
-        triggers = list(session.scalars(select(ct).where(ct.project_id == self.project_id)))
+        triggers = repo.cron_triggers(session, self.project_id)
         names = {t.id: t.name for t in triggers}
-        fired_stmt = (
-            select(ex.cron_trigger_id, func.count())
-            .where(ex.project_id == self.project_id, ex.cron_trigger_id.is_not(None))
-            .group_by(ex.cron_trigger_id)
-        )
         firings = CounterMetricFamily(
             "wfq_cron_trigger_firings",
             "Executions started by each cron trigger (stored).",
             labels=["trigger"],
         )
-        for trigger_id, count in session.execute(fired_stmt).all():
+        for trigger_id, count in repo.cron_firing_counts(session, self.project_id):
             firings.add_metric([names.get(trigger_id, trigger_id)], count)
         missed = GaugeMetricFamily(
             "wfq_cron_trigger_missed",
@@ -267,24 +219,11 @@ class DatabaseCollector:
         yield from (firings, missed, overdue)
 
     def _missed(self, session: Any, trigger: CronTrigger, now: dt.datetime) -> int:
-        # Imported here: cron_firing imports the engine's service chain, and the engine's
-        # transitions may import this module for `timed_transition`.
-        from wfq.services.cron_firing import execution_id_for
-
         expected = past_instants(trigger, now - dt.timedelta(hours=CRON_WINDOW_H))
         if not expected:
             return 0
-        ids = [execution_id_for(trigger.id, instant) for instant in expected]
-        found = 0
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            stmt = (
-                select(func.count())
-                .select_from(WorkflowExecution)
-                .where(WorkflowExecution.id.in_(chunk))
-            )
-            found += int(session.execute(stmt).scalar_one())
-        return len(ids) - found
+        ids = [cron_execution_id(trigger.id, instant) for instant in expected]
+        return len(ids) - repo.count_executions(session, ids)
 
 
 def past_instants(trigger: Any, since: dt.datetime) -> list[dt.datetime]:
@@ -308,13 +247,6 @@ def past_instants(trigger: Any, since: dt.datetime) -> list[dt.datetime]:
     return out
 
 
-def _histogram(label_col: Any, seconds: Any, where: Sequence[Any]) -> Any:
-    """One aggregate query: per label, the count, the sum and the cumulative bucket counts."""
-    columns = [label_col, func.count(), func.sum(seconds)]
-    columns += [func.sum(case((seconds <= bound, 1), else_=0)) for bound in DURATION_BUCKETS]
-    return select(*columns).where(*where).group_by(label_col)
-
-
 class QueueCollector:
     """Messages waiting in wfq's Celery queues, when the broker is Redis (LLEN)."""
 
@@ -324,7 +256,7 @@ class QueueCollector:
 
     def collect(self) -> Iterator[Metric]:
         url = self.settings.broker_url
-        if not url.startswith(("redis://", "rediss://", "unix://")):
+        if not queue_probe.is_redis(url):
             return
         up = GaugeMetricFamily("wfq_broker_up", "1 when the Redis broker answered this scrape.")
         depth = GaugeMetricFamily(
@@ -333,7 +265,7 @@ class QueueCollector:
             labels=["queue"],
         )
         try:
-            depths = queue_depths(url, self.queues)
+            depths = queue_probe.queue_depths(url, self.queues)
         except Exception as exc:  # a scrape must answer even when the broker is down
             log.warning("cannot read queue depths from %s: %s", url, exc)
             up.add_metric([], 0)
@@ -343,20 +275,3 @@ class QueueCollector:
         for queue, count in depths.items():
             depth.add_metric([queue], count)
         yield from (up, depth)
-
-
-def queue_depths(url: str, queues: Sequence[str]) -> dict[str, int]:
-    """LLEN of each queue (priority sub-lists included) on the Redis broker at `url`."""
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    try:
-        pipe = client.pipeline(transaction=False)
-        for queue in queues:
-            for suffix in _PRIORITY_SUFFIXES:
-                pipe.llen(queue + suffix)
-        counts = pipe.execute()
-    finally:
-        client.close()
-    step = len(_PRIORITY_SUFFIXES)
-    return {q: int(sum(counts[i * step : (i + 1) * step])) for i, q in enumerate(queues)}

@@ -16,9 +16,9 @@ from typing import Any
 from wfq.dispatch import names
 from wfq.engine import ExecutionCompleted, ItemsWanted, StartSubworkflow, TimerFired, with_items
 from wfq.persistence.repositories import executions as repo
-from wfq.services import actions, executions
+from wfq.services import completing, items, work_list
 from wfq.services.context import Services
-from wfq.states import State
+from wfq.states import State, change
 
 log = logging.getLogger("wfq.recovery")
 
@@ -127,8 +127,7 @@ def _start_missing_children(svc: Services, cutoff: dt.datetime) -> int:
             for t in repo.orphan_workflow_tasks(session, cutoff)
             if (sub := t.runtime_context.get("subworkflow"))
         ]
-    for cmd in starts:
-        executions.start_subworkflow(svc, cmd)
+    work_list.carry_out(svc, starts)
     return len(starts)
 
 
@@ -138,8 +137,7 @@ def _deliver_child_results(svc: Services) -> int:
             ExecutionCompleted(c.id, c.state, c.task_execution_id)
             for c in repo.finished_children_of_running_tasks(session)
         ]
-    for cmd in done:
-        executions.notify_parent(svc, cmd)
+    work_list.carry_out(svc, done)
     return len(done)
 
 
@@ -175,7 +173,7 @@ def _handle_lost_workers(svc: Services, beat_before: dt.datetime) -> dict[str, i
                 items.add(a.task_execution_id)
                 failed += 1
         else:
-            executions.complete_action(svc, a.id, False, msg)
+            completing.complete_action(svc, a.id, False, msg)
             failed += 1
     _send(svc, rerun)
     for task_id in items:
@@ -206,7 +204,8 @@ def _fail_item(svc: Services, action_id: str, beat_before: dt.datetime, msg: str
         row = _lock_if_lost(session, action_id, beat_before)
         if row is None:
             return False
-        row.state, row.output = State.ERROR.value, {"result": msg}
+        change(row, State.ERROR)
+        row.output = {"result": msg}
         return True
 
 
@@ -216,9 +215,9 @@ def _restart_lane_or_finish(svc: Services, task_id: str) -> None:
     with svc.db.read() as session:
         running = repo.count_running_items(session, task_id)
     if running == 0:
-        actions.item_slot_freed(svc, task_id)
+        items.item_slot_freed(svc, task_id)
     else:
-        actions.finish_items_check(svc, task_id)
+        items.finish_items_check(svc, task_id)
 
 
 def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
@@ -233,7 +232,7 @@ def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
     for task_id in lanes_due:  # the message that starts its other lanes was lost
         svc.dispatcher.send(names.CONTINUE_EXECUTION, [ItemsWanted(task_id, lanes=True).to_dict()])
     for task_id in waiting:
-        actions.item_slot_freed(svc, task_id)
+        items.item_slot_freed(svc, task_id)
     return len(waiting) + len(lanes_due)
 
 

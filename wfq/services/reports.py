@@ -15,9 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from wfq.errors import NotFound
+from wfq.persistence.db import Session
 from wfq.persistence.models import WorkflowExecution
 from wfq.persistence.repositories import reads
 from wfq.services.context import Services

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
+from wfq import fields as described
 from wfq.errors import InvalidInput, NotFound
+from wfq.persistence.db import Session
 from wfq.persistence.models import ActionDefinition, DefinitionVersion, Workbook, WorkflowDefinition
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import versions as repo
@@ -72,21 +72,10 @@ def forget(svc: Services, session: Session, kind: str, row: Any) -> None:
 
 
 def view(row: DefinitionVersion, *, full: bool = False) -> dict[str, Any]:
-    """One version as the API shows it (`definition` and `spec` only when `full`)."""
-    out: dict[str, Any] = {
-        "version": row.version,
-        "resource_type": row.resource_type,
-        "resource_id": row.resource_id,
-        "name": row.name,
-        "namespace": row.namespace,
-        "checksum": row.checksum,
-        "created_at": row.created_at,
-        "project_id": row.author_project,
-        "user": row.author_user,
-    }
+    """One version as the API shows it (`definition` only when `full`)."""
     if full:
-        out["definition"] = row.definition
-    return out
+        return described.view(described.VERSION, row, definition=row.definition)
+    return described.view(described.VERSION, row)
 
 
 def _resource(session: Session, kind: str, identifier: str, namespace: str, project_id: str) -> Any:

@@ -14,7 +14,7 @@ from wfq.api.context import ApiContext, refuse_unstorable
 from wfq.api.encoding import ACTION_EXECUTION, encode, json_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput
-from wfq.services import action_runs, executions, queries
+from wfq.services import action_runs, completing, controls, queries
 from wfq.storable import NAME_LIMIT, NUL_MESSAGE, SURROGATE_MESSAGE
 
 SUPPORTED_STATES = ["SUCCESS", "ERROR", "CANCELLED", "PAUSED", "RUNNING"]
@@ -114,11 +114,11 @@ def complete(ctx: ApiContext, action_id: str) -> flask.Response:
         result = _output(body)
         if state == "ERROR" and not result:
             result = "Unknown error"
-        executions.complete_action(svc, action_id, state == "SUCCESS", result)
+        completing.complete_action(svc, action_id, state == "SUCCESS", result)
     elif state == "PAUSED" and action_runs.is_sync(svc, action_id, project_id=project):
         raise InvalidInput(action_runs.PAUSE_SYNC)
     else:
-        executions.set_action_state(svc, action_id, state, project_id=project)
+        controls.set_action_state(svc, action_id, state, project_id=project)
     view = queries.get(svc, "action_execution", action_id, project_id=project)
     return json_response(encode(ACTION_EXECUTION, view))
 

@@ -21,7 +21,7 @@ from wfq.api.encoding import EXECUTION, TASK, empty_response, encode, json_respo
 from wfq.api.resources import insight
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidInput, InvalidRequest, NotFound, SizeLimitExceeded
-from wfq.services import executions, queries
+from wfq.services import controls, executions, queries
 
 _STRING_FIELDS = ("id", "workflow_id", "workflow_name", "workflow_namespace", "description")
 _ACCEPTED = frozenset(
@@ -205,11 +205,11 @@ def parse_update(body: Any) -> dict[str, Any]:
 
 def update(ctx: ApiContext, ex_id: str) -> flask.Response:
     """PUT: pause, resume, cancel, fail or succeed an execution, or change its description or
-    env (`executions.update_execution`)."""
+    env (`controls.update_execution`)."""
     project = ctx.project()
     svc = ctx.services
     queries.get(svc, "execution", ex_id, project_id=project)
-    executions.update_execution(svc, ex_id, project_id=project, **parse_update(ctx.json_body()))
+    controls.update_execution(svc, ex_id, project_id=project, **parse_update(ctx.json_body()))
     return json_response(encode(EXECUTION, queries.get(svc, "execution", ex_id, project_id=project)))
 
 
@@ -217,7 +217,7 @@ def delete(ctx: ApiContext, ex_id: str) -> flask.Response:
     """DELETE one execution (`force=true` also when it is not finished): 204."""
     project = ctx.project()
     queries.get(ctx.services, "execution", ex_id, project_id=project)
-    executions.delete_execution(ctx.services, ex_id, project_id=project, force=ctx.flag("force"))
+    controls.delete_execution(ctx.services, ex_id, project_id=project, force=ctx.flag("force"))
     return empty_response()
 
 

@@ -13,7 +13,7 @@ from wfq.api.context import ApiContext
 from wfq.api.encoding import ACTION_EXECUTION, TASK, encode, json_response
 from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, Models
 from wfq.errors import InvalidRequest
-from wfq.services import executions, preview, queries
+from wfq.services import controls, preview, queries
 
 
 def list_all(ctx: ApiContext) -> flask.Response:
@@ -73,9 +73,9 @@ def rerun(ctx: ApiContext, task_id: str) -> flask.Response:
             return json_response(preview.preview(svc, task_id, project_id=project, **parse_rerun(body, task)))
     changes = parse_rerun(body, task)
     if changes.pop("skip", False):
-        executions.skip_task(svc, task_id, project_id=project, **changes)
+        controls.skip_task(svc, task_id, project_id=project, **changes)
     else:
-        executions.rerun_task(svc, task_id, project_id=project, **changes)
+        controls.rerun_task(svc, task_id, project_id=project, **changes)
     return json_response(encode(TASK, queries.get(svc, "task", task_id, project_id=project)))
 
 

@@ -20,8 +20,9 @@ from flask_restx import Api, Namespace, Resource, fields
 from wfq.api.context import ApiContext
 from wfq.api.encoding import json_response, timestamp
 from wfq.api.resources.workflows import namespace_arg
-from wfq.api.schemas import AnyValue, Models, NullableString
+from wfq.api.schemas import AnyValue, Models, properties
 from wfq.errors import NotFound
+from wfq.fields import VERSION
 from wfq.services import versions
 
 KINDS = {"workflows": "workflow", "workbooks": "workbook", "actions": "action"}
@@ -79,21 +80,8 @@ def diff(ctx: ApiContext, kind: str, identifier: str, old: str, new: str) -> fla
 
 
 def _models(api: Api) -> dict[str, Any]:
-    version = {
-        "version": fields.Integer(
-            description="1 for the definition as created, then +1 per change"
-        ),
-        "resource_type": fields.String(description="workflow, workbook or action"),
-        "resource_id": fields.String(),
-        "name": fields.String(),
-        "namespace": fields.String(),
-        "checksum": fields.String(description="md5 of the definition text"),
-        "created_at": fields.String(description="UTC timestamp, 'YYYY-MM-DD HH:MM:SS'"),
-        "project_id": fields.String(description="the project whose request wrote it"),
-        "user": NullableString(description="X-User-Name or X-User-Id of that request (unverified)"),
-    }
-    listed = api.model("DefinitionVersion", {**version, "current": fields.Boolean})
-    one = api.model("DefinitionVersionText", {**version, "definition": fields.String})
+    listed = api.model("DefinitionVersion", properties(VERSION, without=("definition",)))
+    one = api.model("DefinitionVersionText", properties(VERSION, without=("current",)))
     change = api.model(
         "DefinitionChange",
         {

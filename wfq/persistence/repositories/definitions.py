@@ -73,6 +73,24 @@ def find_in_namespaces(
     return None
 
 
+def find_all_in_namespaces(
+    session: Session, model: Any, names: list[str], namespaces: list[str], project_id: str
+) -> dict[str, Any]:
+    """`find_in_namespaces` for many names in one query: the rows found, by name."""
+    if not names:
+        return {}
+    order = list(dict.fromkeys(namespaces))
+    # `=` rather than IN: an IN list is rendered anew at each execution (SQL cached otherwise).
+    by_name = model.name == names[0] if len(names) == 1 else model.name.in_(names)
+    by_namespace = or_(*(model.namespace == ns for ns in order))
+    stmt = select(model).where(by_name, by_namespace, visible(model, project_id))
+    rows = sorted(session.scalars(stmt), key=lambda r: (order.index(r.namespace), r.project_id != project_id))
+    found: dict[str, Any] = {}
+    for row in rows:
+        found.setdefault(row.name, row)
+    return found
+
+
 def find_named(session: Session, model: Any, name: str, project_id: str) -> Any:
     """The visible row called `name` of a model without namespaces (environments, triggers)."""
     stmt = select(model).where(model.name == name, visible(model, project_id))

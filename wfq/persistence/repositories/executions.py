@@ -6,12 +6,13 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from wfq.persistence.listing import ENGINE_ONLY
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
+from wfq.states import State, check_transition
 
 
 @functools.cache
@@ -277,6 +278,7 @@ def claim_idle_item(session: Session, task_id: str, after_index: int = -1) -> Ac
 def finish_running_action(session: Session, action_id: str, state: str, output: Any, now: Any) -> bool:
     """Store the result of a RUNNING action execution without reading it first; False when it
     was no longer RUNNING (a duplicate, or cancelled meanwhile)."""
+    check_transition(State.RUNNING, state)  # a compare-and-set: RUNNING -> state, by the table
     table = ActionExecution.__table__
     stmt = (
         update(table)
@@ -284,6 +286,11 @@ def finish_running_action(session: Session, action_id: str, state: str, output: 
         .values(state=state, output=output, updated_at=now)
     )
     return bool(session.execute(stmt).rowcount)
+
+
+# Claiming an item is the compare-and-set IDLE -> RUNNING (`WHERE state = 'IDLE'`): the
+# transition table must allow it, checked once here rather than per statement.
+check_transition(State.IDLE, State.RUNNING)
 
 
 def take_idle_item(session: Session, task_id: str, after_index: int, worker: str, now: Any) -> Any:
@@ -312,6 +319,7 @@ def take_idle_item(session: Session, task_id: str, after_index: int, worker: str
 
 def finish_running_actions(session: Session, action_ids: Sequence[str], state: str, output: Any, now: Any) -> int:
     """`finish_running_action` for several actions with the same result, in one statement."""
+    check_transition(State.RUNNING, state)
     table = ActionExecution.__table__
     stmt = (
         update(table)
@@ -374,8 +382,6 @@ def children_of(session: Session, execution_id: str) -> list[WorkflowExecution]:
 
 def delete_execution_tree(session: Session, execution_id: str) -> None:
     """Delete an execution, its tasks and action executions, and its children, recursively."""
-    from sqlalchemy import delete
-
     for child in children_of(session, execution_id):
         delete_execution_tree(session, child.id)
     session.execute(delete(ActionExecution).where(ActionExecution.workflow_execution_id == execution_id))

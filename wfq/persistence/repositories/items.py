@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, load_only
 
 from wfq.persistence.models import ActionExecution, TaskExecution
+from wfq.states import State, check_transition
 
 
 def has_idle_item(session: Session, task_id: str) -> bool:
@@ -25,6 +26,7 @@ def drop_unstarted_items(session: Session, task_ids: Sequence[str], now: Any) ->
     cancel those sent to a lane that no worker has started yet (RUNNING, unclaimed)."""
     if not task_ids:
         return
+    check_transition(State.RUNNING, State.CANCELLED)  # the lane-sent items: a compare-and-set
     mine = ActionExecution.task_execution_id.in_(task_ids)
     session.execute(delete(ActionExecution).where(mine, ActionExecution.state == "IDLE"))
     session.execute(

@@ -1,0 +1,50 @@
+"""with-items tasks between their lanes: have the next batch of items created, give a freed
+slot to the next item, and complete the task once every item has its result."""
+
+from __future__ import annotations
+
+from wfq.dispatch import names
+from wfq.engine import ItemsCompleted, ItemsWanted
+from wfq.persistence.repositories import executions as repo
+from wfq.persistence.repositories import items as items_repo
+from wfq.services.context import Services
+from wfq.services.continuing import continue_execution
+from wfq.states import State, change
+
+
+def more_items(svc: Services, task_id: str) -> bool:
+    """Have the task's next batch of items created; False when it has none left to create (or
+    no longer runs). Several lanes may ask at once: the first creates the batch, the others
+    find it there."""
+    with svc.db.read() as session:
+        if not items_repo.has_items_to_create(session, task_id):
+            return False
+    continue_execution(svc, ItemsWanted(task_id).to_dict())
+    return True
+
+
+def item_slot_freed(svc: Services, task_id: str) -> None:
+    """An item in flight ended outside a lane (an asynchronous item's result came through the
+    API, or its worker was lost): start a lane on the task's next item, or, with none left to
+    run, complete the task if every item has its result."""
+    while True:
+        with svc.db.write() as session:
+            row = repo.claim_idle_item(session, task_id)
+            if row is not None:
+                change(row, State.RUNNING)
+                row.created_at = svc.now()
+                lane, queue = row.id, row.runtime.get("queue") or svc.settings.queue
+        if row is not None:
+            svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [lane, True], queue=queue)
+            return
+        if not more_items(svc, task_id):
+            break
+    finish_items_check(svc, task_id)
+
+
+def finish_items_check(svc: Services, task_id: str) -> None:
+    """Send ItemsCompleted when no item of the task is left unfinished."""
+    with svc.db.read() as session:
+        unfinished = repo.count_unfinished_items(session, task_id)
+    if unfinished == 0:
+        continue_execution(svc, ItemsCompleted(task_id).to_dict())
