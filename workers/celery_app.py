@@ -17,7 +17,15 @@ from wfq.settings import Settings
 
 class QuietRedisBackend(RedisBackend):
     """The Redis result backend, for chords only: wfq never waits on a task's result, so a
-    sender does not subscribe to the result of every chord header task it publishes."""
+    sender does not subscribe to the result of every chord header task it publishes (neither
+    when it sends it nor when it would wait for it)."""
+
+    def on_task_call(self, producer: Any, task_id: str) -> None:
+        # Celery's Redis backend SUBSCRIBEs to the result of every task sent with a result
+        # (each chord lane) from any process but a worker: the API starting a with-items
+        # subscribed to each first lane, a round trip each, never read nor unsubscribed
+        # (Redis then queues every lane's result for that connection).
+        return None
 
     def add_pending_result(
         self, result: Any, weak: bool = False, start_drainer: bool = True

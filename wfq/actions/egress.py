@@ -11,6 +11,7 @@ send them elsewhere."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -100,12 +101,7 @@ class EgressPolicy:
     @classmethod
     def from_values(cls, allowed_hosts: Any, denied_cidrs: Any) -> EgressPolicy:
         """The policy of the two settings' values (comma-separated text or lists)."""
-        allowed = _items(allowed_hosts)
-        return cls(
-            denied=_networks(_items(denied_cidrs), "http_denied_cidrs"),
-            allowed_networks=_networks((a for a in allowed if _is_address(a)), "http_allowed_hosts"),
-            allowed_names=frozenset(a.lower().rstrip(".") for a in allowed if not _is_address(a)),
-        )
+        return _policy(tuple(_items(allowed_hosts)), tuple(_items(denied_cidrs)))
 
     def check_url(self, url: str) -> SplitResult:
         """The parts of `url`; refuses a scheme other than http(s) or a URL without a host."""
@@ -141,6 +137,18 @@ class EgressPolicy:
         if any(v in net for v in variants for net in self.allowed_networks):
             return False
         return any(v in net for v in variants for net in self.denied)
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(allowed: tuple[str, ...], denied: tuple[str, ...]) -> EgressPolicy:
+    """The policy of these setting items, parsed once: every std.http call asks for it, and
+    parsing a dozen networks cost a tenth of a call's CPU. A policy is immutable; a bad entry
+    is not cached and fails every request alike."""
+    return EgressPolicy(
+        denied=_networks(denied, "http_denied_cidrs"),
+        allowed_networks=_networks((a for a in allowed if _is_address(a)), "http_allowed_hosts"),
+        allowed_names=frozenset(a.lower().rstrip(".") for a in allowed if not _is_address(a)),
+    )
 
 
 def connect(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from wfq.errors import InvalidRequest
 
@@ -37,6 +37,16 @@ _OPS = {
 }
 
 
+ENGINE_ONLY = {
+    "workflow_executions": ("spec", "context"),
+    "task_executions": ("in_context",),
+    "action_executions": ("runtime",),
+}
+"""Columns the engine keeps for itself and no resource shows: a list leaves them unread (the
+copy of the workflow spec is the largest JSON of an execution, and polling clients list
+executions many times a second). Read on access, like any deferred column."""
+
+
 def column(model: Any, name: str) -> Any:
     col = getattr(model, name, None)
     if col is None or not hasattr(col, "property") or name.startswith("_"):
@@ -46,7 +56,8 @@ def column(model: Any, name: str) -> Any:
 
 def list_rows(session: Session, model: Any, query: ListQuery, *scope: Any) -> list[Any]:
     """Rows of `model` matching `query` and the extra `scope` conditions, in sort order."""
-    stmt = select(model).where(*scope)
+    hidden = ENGINE_ONLY.get(getattr(model, "__tablename__", ""), ())
+    stmt = select(model).where(*scope).options(*(defer(getattr(model, c)) for c in hidden))
     for name, (op, value) in query.filters.items():
         if op not in _OPS:
             raise InvalidRequest(f"Unknown filter operator '{op}'")

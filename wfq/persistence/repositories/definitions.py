@@ -3,9 +3,10 @@ to a project."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import Workbook, WorkflowDefinition
@@ -15,13 +16,26 @@ SHARED = {WorkflowDefinition: "workflow", Workbook: "workbook"}
 """The models a project may share with another (Mistral's resource members)."""
 
 
-def visible(model: Any, project_id: str) -> Any:
+def visible(model: Any, project_id: Any) -> Any:
     """Rows the project owns, that are public, or (workflows and workbooks) that another
-    project shared with it and it accepted."""
+    project shared with it and it accepted. `project_id`: the id, or a bind parameter."""
     mine_or_public = or_(model.project_id == project_id, model.scope == "public")
     if model not in SHARED:
         return mine_or_public
     return or_(mine_or_public, accepted_by(model.id, SHARED[model], project_id))
+
+
+@functools.cache
+def _by_name_or_id(model: Any) -> Any:
+    """The statement of `find_by_name_or_id`, built once per model: building and hashing a
+    fresh one costs more CPU than the query itself (it runs for every execution started)."""
+    named = and_(
+        model.name == bindparam("identifier"),
+        model.namespace.in_(bindparam("namespaces", expanding=True)),
+    )
+    return select(model).where(
+        or_(model.id == bindparam("identifier"), named), visible(model, bindparam("project_id"))
+    )
 
 
 def find_by_name_or_id(
@@ -32,9 +46,8 @@ def find_by_name_or_id(
     namespaces = [namespace or ""]
     if namespace:
         namespaces.append("")
-    named = and_(model.name == identifier, model.namespace.in_(namespaces))
-    stmt = select(model).where(or_(model.id == identifier, named), visible(model, project_id))
-    rows = list(session.scalars(stmt))
+    params = {"identifier": identifier, "namespaces": namespaces, "project_id": project_id}
+    rows = list(session.scalars(_by_name_or_id(model), params))
     by_id = [r for r in rows if r.id == identifier]
     if by_id:
         return by_id[0]

@@ -10,18 +10,23 @@ from sqlalchemy import and_, bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from wfq.persistence.listing import ENGINE_ONLY
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
 from wfq.states import State, check_transition
 
 
 @functools.cache
 def _by_id(table: Any) -> Any:
-    return select(table).where(table.c.id == bindparam("ident"))
+    hidden = ENGINE_ONLY.get(table.name, ())
+    shown = [c for c in table.c if c.name not in hidden]
+    return select(*shown).where(table.c.id == bindparam("ident"))
 
 
 def columns_by_id(conn: Connection, model: Any, ident: str) -> Any:
     """The columns of one row of `model`'s table as a plain Row (attribute access by column
-    name, no ORM instance), or None."""
+    name, no ORM instance), or None. Without the engine's own columns (`ENGINE_ONLY`): what
+    reads a row this way shows it (GET of one execution, polled by clients) or needs its
+    names and project."""
     return conn.execute(_by_id(model.__table__), {"ident": ident}).first()
 
 
@@ -124,11 +129,11 @@ _CLAIM_COLUMNS = (
 )
 
 
-def claim_unclaimed(session: Session, action_id: str, worker: str, now: Any) -> Any:
+def claim_unclaimed(conn: Connection | Session, action_id: str, worker: str, now: Any) -> Any:
     """Mark a RUNNING action execution that no worker holds yet as `worker`'s, in one
     compare-and-set statement; returns its claim columns, or None when it was not free."""
     params = {"action_id": action_id, "worker": worker, "now": now}
-    return session.execute(_claim(), params).one_or_none()
+    return conn.execute(_claim(), params).one_or_none()
 
 
 @functools.cache

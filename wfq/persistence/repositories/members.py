@@ -34,7 +34,7 @@ def prune(session: Session, before: Any) -> None:
     session.execute(delete(ServiceMember).where(ServiceMember.heartbeat_at < before))
 
 
-def accepted_by(model_id: Any, resource_type: str, project_id: str) -> Any:
+def accepted_by(model_id: Any, resource_type: str, project_id: Any) -> Any:
     """A condition on `model_id` (a column): the resource was shared with `project_id` and
     accepted by it (an EXISTS probing the resource_id index, per candidate row)."""
     return (

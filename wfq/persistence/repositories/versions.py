@@ -4,9 +4,10 @@ deleted definitions."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from wfq.persistence.models import DefinitionVersion
@@ -49,14 +50,21 @@ def numbers(session: Session, kind: str, resource_ids: list[str]) -> dict[str, i
     """The newest version number of each of `resource_ids` that has versions."""
     if not resource_ids:
         return {}
-    stmt = (
+    params = {"kind": kind, "resource_ids": list(resource_ids)}
+    return {rid: int(n) for rid, n in session.execute(_numbers(), params)}
+
+
+@functools.cache
+def _numbers() -> Any:
+    # Built once: `numbers` runs for every execution started (its version number).
+    return (
         select(DefinitionVersion.resource_id, func.max(DefinitionVersion.version))
         .where(
-            DefinitionVersion.resource_type == kind, DefinitionVersion.resource_id.in_(resource_ids)
+            DefinitionVersion.resource_type == bindparam("kind"),
+            DefinitionVersion.resource_id.in_(bindparam("resource_ids", expanding=True)),
         )
         .group_by(DefinitionVersion.resource_id)
     )
-    return {rid: int(n) for rid, n in session.execute(stmt)}
 
 
 def mark_deleted(session: Session, kind: str, resource_id: str, now: dt.datetime) -> None:
