@@ -31,23 +31,20 @@ example: install-run
 services:
 	scripts/services.sh
 
-# Packages kept in `ruff format` style; the rest join as they are reformatted (issue #20).
-FORMATTED = wfq/dsl wfq/expressions
+# The Python trees ruff checks and keeps formatted.
+PY_TREES = wfq workers beat listener tests benchmarks scripts
 
 # ruff (style, complexity <= 10, no import inside a function: ruff.toml), the import contracts
 # (layers, who may import SQLAlchemy and the broker clients: .importlinter), and no import
 # circle inside a package (scripts/check_cycles.py), and one composition root
 # (scripts/check_composition_root.py: only wfq/composition.py builds Services).
 lint: install
-	$(BIN)/ruff check wfq workers beat listener tests benchmarks scripts
-	$(BIN)/ruff format --check $(FORMATTED)
+	$(BIN)/ruff check $(PY_TREES)
+	$(BIN)/ruff format --check $(PY_TREES)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python scripts/check_cycles.py
 	$(BIN)/python scripts/check_composition_root.py
-#	Wanted once the tree is formatted (`ruff format wfq workers beat listener tests`, one commit
-#	by the integrator after the parallel branches are merged: it rewrites ~200 files):
-#	$(BIN)/ruff format --check wfq workers beat listener tests
 
 test: install services lint
 	scripts/install-browser.sh

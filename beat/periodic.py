@@ -43,7 +43,11 @@ class Periodic:
         return self
 
     def _every(
-        self, seconds: float, name: str, fn: Callable[[], object], first: Callable[[], object] | None = None
+        self,
+        seconds: float,
+        name: str,
+        fn: Callable[[], object],
+        first: Callable[[], object] | None = None,
     ) -> None:
         def loop() -> None:
             if first is not None:

@@ -92,10 +92,21 @@ def _rows_exact(tr: dict[str, Any]) -> list[Row]:
     stmts = sum(p["statements"] * p["calls"] for p in phases) / max(tr["tasks"], 1)
     return [
         (
-            "", "  exact, in-process, task sent by message: transactions (claim + complete)",
-            fmt(tx), "", "", f"<= 2 {ok(tx <= 2)}",
+            "",
+            "  exact, in-process, task sent by message: transactions (claim + complete)",
+            fmt(tx),
+            "",
+            "",
+            f"<= 2 {ok(tx <= 2)}",
         ),
-        ("", "  exact, in-process: + the execution's start (POST)", f"{fmt(tx_start)} per execution", "", "", ""),
+        (
+            "",
+            "  exact, in-process: + the execution's start (POST)",
+            f"{fmt(tx_start)} per execution",
+            "",
+            "",
+            "",
+        ),
         ("", "  exact, in-process: + pre-ping SELECT 1", fmt(pings), "", "", ""),
         ("", "  exact, in-process: SQL statements", fmt(stmts, "", 1), "", "", ""),
     ]

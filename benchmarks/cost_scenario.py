@@ -111,9 +111,7 @@ def _wfq_chains(
     return redis_part, pg_part
 
 
-def _pg_idle(
-    a: argparse.Namespace, stack: Stack
-) -> tuple[dict[str, float], dict[str, int], float]:
+def _pg_idle(a: argparse.Namespace, stack: Stack) -> tuple[dict[str, float], dict[str, int], float]:
     """PostgreSQL traffic per second while idle (worker heartbeat threads), measured over one
     settle period; with the statistics and the time it ends at, the start of the next count."""
     time.sleep(costs.PG_STATS_SETTLE_S)

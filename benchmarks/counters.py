@@ -11,8 +11,15 @@ from typing import Any
 
 import psycopg
 
-DB_FIELDS = ("xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_deleted",
-             "tup_returned", "tup_fetched")
+DB_FIELDS = (
+    "xact_commit",
+    "xact_rollback",
+    "tup_inserted",
+    "tup_updated",
+    "tup_deleted",
+    "tup_returned",
+    "tup_fetched",
+)
 
 # The first word of a statement, for pg_stat_statements; BEGIN/COMMIT/ROLLBACK are the
 # transaction brackets of wfq's write transactions (its reads run in autocommit).

@@ -117,7 +117,12 @@ def scenario_j(c: Ctx) -> dict[str, Any]:
     rss = {"wfq workers": stack.worker_pids, "api": lambda: stack.api.pids()}
     log(f"j: with-items over {a.fanout_items} items, concurrency {a.fanout_concurrency}")
     out = c.cpu_of(
-        c.wfq.big_fanout, a.fanout_items, a.fanout_concurrency, a.fanout_seconds, rss, a.fanout_finish
+        c.wfq.big_fanout,
+        a.fanout_items,
+        a.fanout_concurrency,
+        a.fanout_seconds,
+        rss,
+        a.fanout_finish,
     )
     last = out["curve"][-1]
     log(
@@ -137,7 +142,10 @@ def scale(a: argparse.Namespace, stack: Stack, wfq: Any) -> dict[str, Any]:
     control = Celery("bench-control", broker=stack.redis_url)
     queues = [stack.queue, stack.engine_queue]
     out: dict[str, Any] = {
-        "workers": [1, a.scale_workers], "concurrency": a.scale_concurrency, "1": [], str(a.scale_workers): [],
+        "workers": [1, a.scale_workers],
+        "concurrency": a.scale_concurrency,
+        "1": [],
+        str(a.scale_workers): [],
     }
     restart_workers(stack, a.scale_workers, a.scale_concurrency)
     wfq.throughput(100, poll=0.02)  # warm every pool child (each builds its services once)

@@ -48,22 +48,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--items-runs", type=int, default=3, help="with-items executions (default 3)")
     p.add_argument("--items", type=int, default=100, help="items of each (default 100)")
     p.add_argument("--gets", type=int, default=200, help="GET /v2/executions/<id> (default 200)")
-    p.add_argument("--scenarios", default=",".join(SCENARIOS),
-                   help=f"subset of {','.join(SCENARIOS)} (default: all)")
+    p.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"subset of {','.join(SCENARIOS)} (default: all)",
+    )
     p.add_argument("--threads", type=int, default=8, help="client threads submitting (default 8)")
-    p.add_argument("--settle", type=float, default=costs.PG_STATS_SETTLE_S,
-                   help="seconds waited after each scenario for PostgreSQL to publish the "
-                   "statistics of its backends (pg_stat_database; default 11.5: PostgreSQL 15 "
-                   "flushes an idle backend's after up to 10 s). Less makes those counts partial")
-    p.add_argument("--idle", type=float, default=5.0,
-                   help="seconds of idle traffic measured first, subtracted from every scenario")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=costs.PG_STATS_SETTLE_S,
+        help="seconds waited after each scenario for PostgreSQL to publish the "
+        "statistics of its backends (pg_stat_database; default 11.5: PostgreSQL 15 "
+        "flushes an idle backend's after up to 10 s). Less makes those counts partial",
+    )
+    p.add_argument(
+        "--idle",
+        type=float,
+        default=5.0,
+        help="seconds of idle traffic measured first, subtracted from every scenario",
+    )
     p.add_argument("--api", choices=["granian", "gunicorn", "wfq"], default="granian")
     p.add_argument("--api-workers", type=int, default=2)
-    p.add_argument("--shared", action="store_true",
-                   help="use the shared PostgreSQL (--pg-admin) and Redis (--redis, --redis-db) "
-                   "instead of private ones: WAL and Redis commands then include everyone's traffic")
-    p.add_argument("--pg-admin", default=os.environ.get(
-        "WFQ_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    p.add_argument(
+        "--shared",
+        action="store_true",
+        help="use the shared PostgreSQL (--pg-admin) and Redis (--redis, --redis-db) "
+        "instead of private ones: WAL and Redis commands then include everyone's traffic",
+    )
+    p.add_argument(
+        "--pg-admin",
+        default=os.environ.get("WFQ_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     p.add_argument("--redis", default="127.0.0.1:6379")
     p.add_argument("--redis-db", type=int, default=14)
     p.add_argument("--out", default=str(RESULTS / "costs.txt"), help="where the table is written")
@@ -133,8 +149,9 @@ def scenario(b: Bench, key: str, ids_for_get: list[str]) -> dict[str, Any]:
     return {"n": a.gets, "ids": [], "states": {s: got.count(s) for s in set(got)}}
 
 
-def measure(b: Bench, key: str, s0: counters.Snapshot, own0: int, run: Any) -> tuple[
-        dict[str, Any], counters.Snapshot, int]:
+def measure(
+    b: Bench, key: str, s0: counters.Snapshot, own0: int, run: Any
+) -> tuple[dict[str, Any], counters.Snapshot, int]:
     """Run one scenario between two snapshots; returns its figures and the closing snapshot."""
     c0 = b.meter.start()
     t0 = time.monotonic()
@@ -161,10 +178,12 @@ def stored(b: Bench, ids: list[str]) -> dict[str, dict[str, float]]:
 def warm_up(b: Bench) -> None:
     """One of each workflow, so that caches, pools and connections are there before counting."""
     name = f"costs_warm_{b.stack.run_id}"
-    for kind, text, inp in (("one", workflows.noop1(name), None),
-                            ("chain", workflows.chain(name, 10), None),
-                            ("fork", workflows.forkjoin(name, 10), None),
-                            ("items", workflows.fanout(name), {"items": list(range(10))})):
+    for kind, text, inp in (
+        ("one", workflows.noop1(name), None),
+        ("chain", workflows.chain(name, 10), None),
+        ("fork", workflows.forkjoin(name, 10), None),
+        ("items", workflows.fanout(name), {"items": list(range(10))}),
+    ):
         if kind not in b.a.scen:
             continue
         b.api.put_workflow(text)
@@ -177,8 +196,9 @@ def run_all(b: Bench) -> dict[str, Any]:
     warm_up(b)
     time.sleep(a.settle)
     s, own = b.counters.snapshot(), b.own()
-    idle, s, own = measure(b, "idle", s, own, lambda: (time.sleep(a.idle), {
-        "n": 0, "ids": [], "states": {}})[1])
+    idle, s, own = measure(
+        b, "idle", s, own, lambda: (time.sleep(a.idle), {"n": 0, "ids": [], "states": {}})[1]
+    )
     res: dict[str, Any] = {"idle": idle}
     ids_for_get: list[str] = []
     for key in a.scen:
@@ -193,8 +213,13 @@ def run_all(b: Bench) -> dict[str, Any]:
 
 
 def start(a: argparse.Namespace) -> tuple[Stack, list[Any]]:
-    stack = Stack(workers=1, baseline=False, api_server=a.api, api_workers=a.api_workers,
-                  keep_logs=a.keep_logs)
+    stack = Stack(
+        workers=1,
+        baseline=False,
+        api_server=a.api,
+        api_workers=a.api_workers,
+        keep_logs=a.keep_logs,
+    )
     private: list[Any] = []
     if a.shared:
         stack.pg_admin_url, stack.redis_host, stack.redis_db = a.pg_admin, a.redis, a.redis_db
@@ -209,9 +234,12 @@ def start(a: argparse.Namespace) -> tuple[Stack, list[Any]]:
         with psycopg.connect(stack.pg_admin_url, autocommit=True) as conn:
             conn.execute(f"CREATE ROLE {counters.API_ROLE} LOGIN SUPERUSER")
         stack.api_database_url = stack.sqlalchemy_url.replace(
-            "//postgres@", f"//{counters.API_ROLE}@", 1)
-    log(f"starting wfq (database {stack.db_name} on {stack.pg_admin_url.rsplit('/', 1)[0]}, "
-        f"Redis {stack.redis_url}; logs in {stack.logdir})")
+            "//postgres@", f"//{counters.API_ROLE}@", 1
+        )
+    log(
+        f"starting wfq (database {stack.db_name} on {stack.pg_admin_url.rsplit('/', 1)[0]}, "
+        f"Redis {stack.redis_url}; logs in {stack.logdir})"
+    )
     stack.start()
     return stack, private
 
@@ -219,8 +247,11 @@ def start(a: argparse.Namespace) -> tuple[Stack, list[Any]]:
 def run(a: argparse.Namespace) -> dict[str, Any]:
     if a.scen == ["get"]:  # a GET needs an execution to read
         a.scen = ["one", "get"]
-    res: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                           "load_before": os.getloadavg()[0], "cpus": os.cpu_count()}
+    res: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_before": os.getloadavg()[0],
+        "cpus": os.cpu_count(),
+    }
     stack, private = None, []
     try:
         stack, private = start(a)

@@ -95,7 +95,9 @@ def on_term(signum: int, _frame: Any) -> None:
 
 def pool_text(concurrency: int | None) -> str:
     """The worker pool of `--concurrency`, in words."""
-    return f"-c {concurrency}" if concurrency else "default pool: worker_slots threads + engine lane"
+    return (
+        f"-c {concurrency}" if concurrency else "default pool: worker_slots threads + engine lane"
+    )
 
 
 def describe(res: dict[str, Any]) -> str:

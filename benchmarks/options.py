@@ -99,7 +99,10 @@ def _add_scenarios(p: argparse.ArgumentParser) -> None:
         help="worker processes compared with 1 in e (default 2)",
     )
     p.add_argument(
-        "--n-backlog", type=int, default=600, help="executions of the backlog drained in e (default 600)"
+        "--n-backlog",
+        type=int,
+        default=600,
+        help="executions of the backlog drained in e (default 600)",
     )
     p.add_argument(
         "--scale-concurrency",
@@ -109,7 +112,9 @@ def _add_scenarios(p: argparse.ArgumentParser) -> None:
         "of threads, so that 1 worker process is the bottleneck the second one should relieve)",
     )
     p.add_argument(
-        "--scenarios", default="a,b,c,d,e,f,g,h,i,j", help="subset of a,b,c,d,e,f,g,h,i,j (default: all)"
+        "--scenarios",
+        default="a,b,c,d,e,f,g,h,i,j",
+        help="subset of a,b,c,d,e,f,g,h,i,j (default: all)",
     )
     p.add_argument("--no-profile", action="store_true", help="skip the py-spy and cProfile phase")
     p.add_argument(
@@ -119,7 +124,9 @@ def _add_scenarios(p: argparse.ArgumentParser) -> None:
         "--fanout-concurrency", type=int, default=1000, help="j: its concurrency (default 1000)"
     )
     p.add_argument(
-        "--fanout-seconds", type=float, default=60.0,
+        "--fanout-seconds",
+        type=float,
+        default=60.0,
         help="j: how long it runs before it is cancelled (default 60 s)",
     )
     p.add_argument("--fanout-finish", action="store_true", help="j: run it to the end, no cancel")

@@ -88,10 +88,26 @@ class PrivateRedis:
         server = shutil.which("redis-server")
         if server is None:
             raise FileNotFoundError("redis-server not found")
-        argv = [server, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-                "--appendonly", "no", "--daemonize", "no"]
-        self.proc = Proc("redis", argv, dict(os.environ), logdir / "redis.log",
-                         ready_text="Ready to accept connections")
+        argv = [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ]
+        self.proc = Proc(
+            "redis",
+            argv,
+            dict(os.environ),
+            logdir / "redis.log",
+            ready_text="Ready to accept connections",
+        )
 
     @property
     def host(self) -> str:

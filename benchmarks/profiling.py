@@ -269,7 +269,9 @@ def summarize(
             return f"{n / rate * 1000 / per[1]:8.2f} ms/{per[0]}"
         return f"{n / rate:8.2f} s"
 
-    child = "API server worker process" if raw.stem.startswith("api_") else "pool child (runs tasks)"
+    child = (
+        "API server worker process" if raw.stem.startswith("api_") else "pool child (runs tasks)"
+    )
     roles: collections.Counter[str] = collections.Counter()
     for procs, _frames, n in stacks:
         roles[child if len(procs) >= 2 else "main process"] += n
@@ -306,7 +308,9 @@ def _by_phase(body: Stacks, total: int, ms: Any) -> list[str]:
         f"task body (workers/tasks.py run_action): {nbody} samples = {nbody / total:.1%} of all; "
         "by phase of the transition"
     )
-    return [f"\n## {head}"] + [f"  {n / nbody:6.1%}  {ms(n)}  {ph}" for ph, n in sorted(phases.items())]
+    return [f"\n## {head}"] + [
+        f"  {n / nbody:6.1%}  {ms(n)}  {ph}" for ph, n in sorted(phases.items())
+    ]
 
 
 def _by_function(sel: Stacks, is_body: bool, ms: Any, top: int) -> list[str]:

@@ -119,8 +119,14 @@ def rows_j(J: dict[str, Any]) -> list[Row]:
                 "",
                 f"0 {ok(cancel['started_after_cancel'] == 0)}",
             ),
-            ("", f"cancel: PUT, then in-flight items done (task {cancel['task_state']})",
-             f"{cancel['put_s']:.2f}s, {cancel['settle_s']:.2f}s", "", "", ""),
+            (
+                "",
+                f"cancel: PUT, then in-flight items done (task {cancel['task_state']})",
+                f"{cancel['put_s']:.2f}s, {cancel['settle_s']:.2f}s",
+                "",
+                "",
+                "",
+            ),
         ]
     return rows
 

@@ -85,13 +85,21 @@ class WfqScenarios:
             if pending:
                 time.sleep(poll)
         first = self.db.one(
-            "SELECT min(heartbeat_at) FROM action_executions WHERE workflow_execution_id = ANY(%s)", ids
+            "SELECT min(heartbeat_at) FROM action_executions WHERE workflow_execution_id = ANY(%s)",
+            ids,
         )[0]
-        last = self.db.one("SELECT max(finished_at) FROM workflow_executions WHERE id = ANY(%s)", ids)[0]
+        last = self.db.one(
+            "SELECT max(finished_at) FROM workflow_executions WHERE id = ANY(%s)", ids
+        )[0]
         ok = sum(1 for s in self.db.states(ids).values() if s == "SUCCESS")
         span = (last - first).total_seconds() if first and last else None
-        return {"n": len(ids), "success": ok, "db_span_s": span, "rate": ok / span if span else None,
-                "db_rate": ok / span if span else None}
+        return {
+            "n": len(ids),
+            "success": ok,
+            "db_span_s": span,
+            "rate": ok / span if span else None,
+            "db_rate": ok / span if span else None,
+        }
 
     def sequential(
         self, kind: str, runs: int, size: int = 10, poll: float = 0.005, via: str = "api"
@@ -149,7 +157,6 @@ class WfqScenarios:
             "rss_peak_mb": {k: v / 1024 for k, v in sampler.peak.items()},
         }
 
-
     def big_fanout(
         self, n: int, concurrency: int, run_s: float, rss: dict[str, Any], finish: bool = False
     ) -> dict[str, Any]:
@@ -171,8 +178,12 @@ class WfqScenarios:
             rows_after_post = sum(self.db.item_states(task).values())
             curve = self._progress_curve(ex, task, run_s, finish, sampler)
         out = {
-            "items": n, "concurrency": concurrency, "post_s": post_n, "post_one_item_s": post_one,
-            "item_rows_after_post": rows_after_post, "curve": curve,
+            "items": n,
+            "concurrency": concurrency,
+            "post_s": post_n,
+            "post_one_item_s": post_one,
+            "item_rows_after_post": rows_after_post,
+            "curve": curve,
             "rss_start_mb": {k: v / 1024 for k, v in sampler.start_kb.items()},
             "rss_peak_mb": {k: v / 1024 for k, v in sampler.peak.items()},
         }
@@ -184,7 +195,9 @@ class WfqScenarios:
     def _task_of(self, ex_id: str) -> str:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            row = self.db.one("SELECT id FROM task_executions WHERE workflow_execution_id = %s", ex_id)
+            row = self.db.one(
+                "SELECT id FROM task_executions WHERE workflow_execution_id = %s", ex_id
+            )
             if row:
                 return str(row[0])
             time.sleep(0.05)
@@ -199,10 +212,20 @@ class WfqScenarios:
             states = self.db.item_states(task)
             done = sum(v for k, v in states.items() if k in TERMINAL)
             now = {k: v / 1024 for k, v in sampler._sample().items()}
-            curve.append({"s": round(time.monotonic() - t0, 1), "done": done, "rows": sum(states.values()),
-                          "rss_mb": now})
+            curve.append(
+                {
+                    "s": round(time.monotonic() - t0, 1),
+                    "done": done,
+                    "rows": sum(states.values()),
+                    "rss_mb": now,
+                }
+            )
             over = self.db.states([ex])[ex] in TERMINAL
-            if over or (not finish and time.monotonic() - t0 >= run_s) or time.monotonic() - t0 > 3600:
+            if (
+                over
+                or (not finish and time.monotonic() - t0 >= run_s)
+                or time.monotonic() - t0 > 3600
+            ):
                 return curve
             time.sleep(2.0)
 
@@ -219,8 +242,11 @@ class WfqScenarios:
         time.sleep(2.0)
         after = self.db.item_states(task)
         return {
-            "status": status, "put_s": put_s, "settle_s": settle_s,
-            "started_after_cancel": sum(v for k, v in after.items() if k != "IDLE") - started_at_cancel,
+            "status": status,
+            "put_s": put_s,
+            "settle_s": settle_s,
+            "started_after_cancel": sum(v for k, v in after.items() if k != "IDLE")
+            - started_at_cancel,
             "task_state": self.db.one("SELECT state FROM task_executions WHERE id = %s", task)[0],
         }
 

@@ -25,7 +25,9 @@ def snapshot(rev: str) -> tuple[Path, str]:
     if found.returncode != 0:
         raise SystemExit(f"not a commit: {rev} ({found.stderr.strip()})")
     tmp = Path(tempfile.mkdtemp(prefix="wfq-bench-src-"))
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+    )
     subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
     shutil.rmtree(tmp / "benchmarks", ignore_errors=True)
     return tmp, f"git {rev} ({found.stdout.strip()}), snapshot"

@@ -218,7 +218,16 @@ class Stack:
                 "--workers", workers, "--threads", "4", "--log-level", "warning",
                 "wfq.api.wsgi:app",
             ]  # fmt: skip
-        return [sys.executable, "-m", "wfq.cli.main", "server", "--host", "127.0.0.1", "--port", port]
+        return [
+            sys.executable,
+            "-m",
+            "wfq.cli.main",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+        ]
 
     def _start_baseline(self) -> None:
         self.bare = Proc(
@@ -263,9 +272,26 @@ class Stack:
         self.slow_http.start(ready=lambda: answers(self.slow_http_port))
         self.bare_io = Proc(
             "bare-celery-io",
-            [sys.executable, "-m", "celery", "-A", "benchmarks.bare_celery", "worker", "-Q",
-             self.bare_io_queue, "-c", str(self.io_slots), "--pool", "threads", "--loglevel", "INFO",
-             "--without-mingle", "--without-gossip", "-n", f"bare-io-{self.run_id}@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "benchmarks.bare_celery",
+                "worker",
+                "-Q",
+                self.bare_io_queue,
+                "-c",
+                str(self.io_slots),
+                "--pool",
+                "threads",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"bare-io-{self.run_id}@%h",
+            ],
             self.bare_env(),
             self.logdir / "bare-worker-io.log",
             ready_text=" ready.",

@@ -32,7 +32,9 @@ class Recorder:
     def run_actions(self, items: Any, labels: Any = None) -> None:
         self.sent.extend(items)
 
-    def run_items(self, task_execution_id: str, action_ids: Any, queue: str | None, label: str = "") -> None:
+    def run_items(
+        self, task_execution_id: str, action_ids: Any, queue: str | None, label: str = ""
+    ) -> None:
         self.sent.extend((a, queue) for a in action_ids)
 
     def send(

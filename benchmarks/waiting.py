@@ -28,7 +28,7 @@ QUICK = {"g": 50, "h": 400, "h_concurrency": 200, "i": 1000, "i_seconds": 10}
 def chain3(name: str, url: str) -> str:
     tasks = []
     for i, nxt in (("a", "b"), ("b", "c"), ("c", None)):
-        tasks.append(f"    {i}:\n      action: std.http url=\"{url}\"")
+        tasks.append(f'    {i}:\n      action: std.http url="{url}"')
         if nxt:
             tasks.append(f"      on-success: [{nxt}]")
     return f"---\nversion: '2.0'\n{name}:\n  tasks:\n" + "\n".join(tasks) + "\n"
@@ -96,8 +96,15 @@ class Waiting:
         times = self.db.times(ids)
         durations = [(t[1] - t[0]).total_seconds() for t in times.values() if t[1] is not None]
         threads = max((_threads(p) for p in self.stack.worker_pids()), default=0)
-        return {"n": n, "tasks": 3 * n, "success": list(final.values()).count("SUCCESS"), "wall_s": wall,
-                "submit_s": submit, "median_execution_s": med(durations), "worker_threads_after": threads}
+        return {
+            "n": n,
+            "tasks": 3 * n,
+            "success": list(final.values()).count("SUCCESS"),
+            "wall_s": wall,
+            "submit_s": submit,
+            "median_execution_s": med(durations),
+            "worker_threads_after": threads,
+        }
 
     def with_items(self, kind: str, text: str, n: int, rss: bool = False) -> dict[str, Any]:
         name = self._name(kind)
@@ -110,12 +117,21 @@ class Waiting:
             post = time.monotonic() - t0
             final, wall = self._wait_db([ex], t0)
         threads = max((_threads(p) for p in self.stack.worker_pids()), default=0)
-        out = {"n": n, "tasks": n, "state": final.get(ex), "wall_s": wall, "post_s": post,
-               "db_s": self.db.duration(ex), "worker_threads_after": threads}
+        out = {
+            "n": n,
+            "tasks": n,
+            "state": final.get(ex),
+            "wall_s": wall,
+            "post_s": post,
+            "db_s": self.db.duration(ex),
+            "worker_threads_after": threads,
+        }
         if rss:
             start = sum(sampler.start_kb.values()) / 1024
             peak = sum(sampler.peak.values()) / 1024
-            out.update(rss_start_mb=start, rss_peak_mb=peak, kb_per_waiting=(peak - start) * 1024 / n)
+            out.update(
+                rss_start_mb=start, rss_peak_mb=peak, kb_per_waiting=(peak - start) * 1024 / n
+            )
         return out
 
     def h(self) -> dict[str, Any]:
@@ -146,22 +162,37 @@ class BareWaiting:
         sig = self.bc.http_get.si(self.url).set(queue=self.queue)
         rs = ResultSet([chain(sig, sig, sig).apply_async() for _ in range(n)])
         rs.get(timeout=self.timeout)
-        return {"n": n, "tasks": 3 * n, "wall_s": time.monotonic() - t0,
-                "worker_threads_after": _threads(self.stack.bare_io.pid)}
+        return {
+            "n": n,
+            "tasks": 3 * n,
+            "wall_s": time.monotonic() - t0,
+            "worker_threads_after": _threads(self.stack.bare_io.pid),
+        }
 
     def _chord(self, task: Any, n: int, rss: bool = False) -> dict[str, Any]:
         from celery import chord
 
-        sampler = RssSampler({"bare": lambda: self.stack.bare_io.pids()} if rss else {}, interval=0.2)
+        sampler = RssSampler(
+            {"bare": lambda: self.stack.bare_io.pids()} if rss else {}, interval=0.2
+        )
         with sampler:
             t0 = time.monotonic()
-            res = chord([task.set(queue=self.queue) for _ in range(n)])(self.bc.collect.s().set(queue=self.queue))
+            res = chord([task.set(queue=self.queue) for _ in range(n)])(
+                self.bc.collect.s().set(queue=self.queue)
+            )
             res.get(timeout=self.timeout)
             wall = time.monotonic() - t0
-        out = {"n": n, "tasks": n, "wall_s": wall, "worker_threads_after": _threads(self.stack.bare_io.pid)}
+        out = {
+            "n": n,
+            "tasks": n,
+            "wall_s": wall,
+            "worker_threads_after": _threads(self.stack.bare_io.pid),
+        }
         if rss:
             start, peak = sum(sampler.start_kb.values()) / 1024, sum(sampler.peak.values()) / 1024
-            out.update(rss_start_mb=start, rss_peak_mb=peak, kb_per_waiting=(peak - start) * 1024 / n)
+            out.update(
+                rss_start_mb=start, rss_peak_mb=peak, kb_per_waiting=(peak - start) * 1024 / n
+            )
         return out
 
     def h(self) -> dict[str, Any]:
@@ -195,8 +226,10 @@ def run(ctx: Any, log: Any) -> dict[str, Any]:
                 y = ctx.cpu_of(getattr(bare, key))
                 runs["bare"].append(y)
             bare_s = f"{runs['bare'][-1]['wall_s']:.2f}s" if runs["bare"] else "-"
-            log(f"{key} rep {r + 1}: wfq {x['wall_s']:.2f}s ({x.get('state') or x.get('success')}) | "
-                f"bare {bare_s}")
+            log(
+                f"{key} rep {r + 1}: wfq {x['wall_s']:.2f}s ({x.get('state') or x.get('success')}) | "
+                f"bare {bare_s}"
+            )
         out[key] = runs
     return out
 
@@ -221,26 +254,83 @@ def rows(res: dict[str, Any]) -> list[Row]:
         if key not in res:
             continue
         w, b = res[key]["wfq"], res[key]["bare"]
-        tw, tb, wait = med([x["wall_s"] for x in w]), med([y["wall_s"] for y in b]), _wait_s(key, sizes)
+        tw, tb, wait = (
+            med([x["wall_s"] for x in w]),
+            med([y["wall_s"] for y in b]),
+            _wait_s(key, sizes),
+        )
         limit = 15.0 if key == "i" else 2 * wait
         target = f"<= {limit:g} s" + ("" if key == "i" else f" (2x the {wait:g} s wait)")
-        done = all((x.get("state") or "SUCCESS") == "SUCCESS" and x.get("success", x["n"]) == x["n"] for x in w)
-        out.append((titles[key], "time to all SUCCESS (first POST -> last finished)", fmt(tw, "s"), fmt(tb, "s"),
-                    xr(ratio(tw, tb)), f"{target} {ok(bool(tw and tw <= limit and done))}"))
+        done = all(
+            (x.get("state") or "SUCCESS") == "SUCCESS" and x.get("success", x["n"]) == x["n"]
+            for x in w
+        )
+        out.append(
+            (
+                titles[key],
+                "time to all SUCCESS (first POST -> last finished)",
+                fmt(tw, "s"),
+                fmt(tb, "s"),
+                xr(ratio(tw, tb)),
+                f"{target} {ok(bool(tw and tw <= limit and done))}",
+            )
+        )
         out.append(("", "  vs the wait itself", xr(ratio(tw, wait)), xr(ratio(tb, wait)), "", ""))
         if key == "g":
-            out.append(("", "  median execution (db created -> finished)",
-                        fmt(med([x["median_execution_s"] for x in w]), "s"), "", "", ""))
-            out.append(("", "  submit (8 client threads)", fmt(med([x["submit_s"] for x in w]), "s"), "", "", ""))
+            out.append(
+                (
+                    "",
+                    "  median execution (db created -> finished)",
+                    fmt(med([x["median_execution_s"] for x in w]), "s"),
+                    "",
+                    "",
+                    "",
+                )
+            )
+            out.append(
+                (
+                    "",
+                    "  submit (8 client threads)",
+                    fmt(med([x["submit_s"] for x in w]), "s"),
+                    "",
+                    "",
+                    "",
+                )
+            )
         else:
-            out.append(("", "  POST (creates the items)", fmt(med([x["post_s"] for x in w]), "s"), "", "", ""))
+            out.append(
+                (
+                    "",
+                    "  POST (creates the items)",
+                    fmt(med([x["post_s"] for x in w]), "s"),
+                    "",
+                    "",
+                    "",
+                )
+            )
         if key == "i":
             kw, kb = med([x["kb_per_waiting"] for x in w]), med([y["kb_per_waiting"] for y in b])
-            out.append(("", "worker memory per waiting action (RSS peak - start)", fmt(kw, "KiB", 1),
-                        fmt(kb, "KiB", 1), xr(ratio(kw, kb)), ""))
+            out.append(
+                (
+                    "",
+                    "worker memory per waiting action (RSS peak - start)",
+                    fmt(kw, "KiB", 1),
+                    fmt(kb, "KiB", 1),
+                    xr(ratio(kw, kb)),
+                    "",
+                )
+            )
             out.append(("", "  worker RSS start -> peak", _mb(w), _mb(b), "", ""))
-        out.append(("", "  worker threads after the run", str(max(x["worker_threads_after"] for x in w)),
-                    str(max((y["worker_threads_after"] for y in b), default="-")), "", ""))
+        out.append(
+            (
+                "",
+                "  worker threads after the run",
+                str(max(x["worker_threads_after"] for x in w)),
+                str(max((y["worker_threads_after"] for y in b), default="-")),
+                "",
+                "",
+            )
+        )
         out.append(cpu_row(w, b, lambda x: x["tasks"], lambda y: y["tasks"], "task"))
     return out
 

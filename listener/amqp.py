@@ -61,7 +61,9 @@ class AmqpSource:
                     consumer.cancel()
                 _delete_unused(conn, set(current) - set(wanted))
                 queues = [_declare(conn, channel, exchange, topic) for exchange, topic in wanted]
-                consumer = Consumer(channel, queues=queues, on_message=self._on_message, accept=None)
+                consumer = Consumer(
+                    channel, queues=queues, on_message=self._on_message, accept=None
+                )
                 consumer.consume()
                 current = wanted
             _drain(conn, reload_s)

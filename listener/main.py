@@ -34,7 +34,11 @@ class Listener:
         started = events.fire(self.services, event, self.converter)
         log.info(
             "event %s (%s) on %s/%s: executions %s",
-            event.event_type, event.message_id, event.exchange, event.topic, started,
+            event.event_type,
+            event.message_id,
+            event.exchange,
+            event.topic,
+            started,
         )
         return started
 
@@ -48,7 +52,9 @@ class Listener:
         if s.event_amqp_url:
             self._spawn("wfq-listener-amqp", amqp.AmqpSource(s.event_amqp_url, self).run)
         if s.event_redis_url:
-            self._spawn("wfq-listener-redis", redis_streams.RedisSource(s.event_redis_url, self).run)
+            self._spawn(
+                "wfq-listener-redis", redis_streams.RedisSource(s.event_redis_url, self).run
+            )
         return self
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:

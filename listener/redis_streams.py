@@ -71,13 +71,17 @@ class RedisSource:
     def _claim(self, client: redis.Redis, key: str, source: tuple[str, str], idle_ms: int) -> None:
         start = "0-0"
         while True:
-            reply = client.xautoclaim(key, GROUP, self.consumer, idle_ms, start_id=start, count=BATCH)
+            reply = client.xautoclaim(
+                key, GROUP, self.consumer, idle_ms, start_id=start, count=BATCH
+            )
             start, entries = reply[0], reply[1]
             self._handle(client, key, source, entries)
             if not entries or start in (b"0-0", "0-0"):
                 return
 
-    def _read_for(self, client: redis.Redis, keys: dict[str, tuple[str, str]], seconds: float) -> None:
+    def _read_for(
+        self, client: redis.Redis, keys: dict[str, tuple[str, str]], seconds: float
+    ) -> None:
         if not keys:
             self.owner.stopping.wait(seconds)
             return
@@ -88,14 +92,18 @@ class RedisSource:
             name = key.decode() if isinstance(key, bytes) else key
             self._handle(client, name, keys[name], entries)
 
-    def _handle(self, client: redis.Redis, key: str, source: tuple[str, str], entries: list[Any]) -> None:
+    def _handle(
+        self, client: redis.Redis, key: str, source: tuple[str, str], entries: list[Any]
+    ) -> None:
         for entry_id, fields in entries:
             if fields is None:  # trimmed away while pending
                 client.xack(key, GROUP, entry_id)
                 continue
             ident = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
             try:
-                event = events.from_notification(*source, _body(fields), fallback_id=f"{key}:{ident}")
+                event = events.from_notification(
+                    *source, _body(fields), fallback_id=f"{key}:{ident}"
+                )
             except InvalidInput as exc:
                 log.warning("Redis listener: dropping entry %s of %s: %s", ident, key, exc)
             else:

@@ -19,6 +19,7 @@ import grimp
 
 ROOTS = ("wfq", "workers", "beat", "listener")
 
+
 def packages(graph: grimp.ImportGraph) -> Iterator[tuple[str, set[str]]]:
     """(name, modules) of each package whose modules must not import one another in a circle."""
     for root in ROOTS:

@@ -59,7 +59,10 @@ def pg_url() -> Iterator[str]:
 
     name = f"wfq_test_{RUN_ID}"
     _admin_exec(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    url = (
+        PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        + f"/{name}"
+    )
     upgrade(url)
     yield url
     _admin_exec(
@@ -79,7 +82,9 @@ def _purge_queues(broker: str, queues: list[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def integration_env(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def integration_env(
+    pg_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     """Environment variables for wfq processes of this run: PostgreSQL + Redis, own queues."""
     env = {
         **os.environ,
@@ -100,7 +105,9 @@ def integration_env(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="session")
-def celery_worker(integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+def celery_worker(
+    integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
     """One real Celery worker process for the integration session."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     worker = WorkerProcess(integration_env, log).start()

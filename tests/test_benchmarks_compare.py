@@ -10,7 +10,12 @@ from benchmarks import compare, report
 
 def test_repetitions_alternate_which_side_goes_first() -> None:
     assert compare.interleave(3) == [
-        (0, "old"), (0, "new"), (1, "new"), (1, "old"), (2, "old"), (2, "new"),
+        (0, "old"),
+        (0, "new"),
+        (1, "new"),
+        (1, "old"),
+        (2, "old"),
+        (2, "new"),
     ]
     assert compare.interleave(0) == []
 
@@ -18,7 +23,9 @@ def test_repetitions_alternate_which_side_goes_first() -> None:
 def test_repetitions_add_up_and_figures_measured_once_stay() -> None:
     acc: dict = {}
     compare.merge(acc, {"a": {"wfq": [{"rate": 1}], "bare": []}, "e": {"workers": [1, 2]}})
-    compare.merge(acc, {"a": {"wfq": [{"rate": 2}], "bare": [{"rate": 9}]}, "e": {"workers": [1, 2]}})
+    compare.merge(
+        acc, {"a": {"wfq": [{"rate": 2}], "bare": [{"rate": 9}]}, "e": {"workers": [1, 2]}}
+    )
     compare.merge(acc, {"c": {"wfq": [], "big": {"items": 10}}})
     assert acc["a"] == {"wfq": [{"rate": 1}, {"rate": 2}], "bare": [{"rate": 9}]}
     assert acc["e"] == {"workers": [1, 2]}
@@ -67,4 +74,8 @@ def test_the_two_versions_rows_pair_up_by_scenario() -> None:
         ("", "items started after the cancel", "", "0", "", "", "0 PASS"),
     ]
     text = report.compare_table({}, {}, ("old: git HEAD~1", "new: work tree"))
-    assert text.splitlines()[0].split(" | ")[2:5] == ["old: git HEAD~1", "new: work tree", "new/old"]
+    assert text.splitlines()[0].split(" | ")[2:5] == [
+        "old: git HEAD~1",
+        "new: work tree",
+        "new/old",
+    ]

@@ -24,7 +24,9 @@ def test_shipped_config_file_documents_the_defaults() -> None:
 def test_environment_overrides_file_and_is_typed(tmp_path: Path) -> None:
     cfg = tmp_path / "wfq.toml"
     cfg.write_text('[wfq]\napi_port = 9000\nbroker_url = "redis://x"\n')
-    s = settings.load({"WFQ_CONFIG": str(cfg), "WFQ_API_PORT": "9100", "WFQ_AUTH_TOKENS": "t1=p1,t2=p2"})
+    s = settings.load(
+        {"WFQ_CONFIG": str(cfg), "WFQ_API_PORT": "9100", "WFQ_AUTH_TOKENS": "t1=p1,t2=p2"}
+    )
     assert s.api_port == 9100 and s.broker_url == "redis://x" and not s.embedded
     assert s.auth_tokens == {"t1": "p1", "t2": "p2"}
 

@@ -18,8 +18,17 @@ from wfq.states import (
 
 def test_state_strings_are_mistrals_plus_the_revert_extension() -> None:
     assert {s.value for s in State} == {
-        "IDLE", "WAITING", "RUNNING", "DELAYED", "PAUSED", "SUCCESS", "ERROR", "CANCELLED", "SKIPPED",
-        "REVERTING", "REVERTED",
+        "IDLE",
+        "WAITING",
+        "RUNNING",
+        "DELAYED",
+        "PAUSED",
+        "SUCCESS",
+        "ERROR",
+        "CANCELLED",
+        "SKIPPED",
+        "REVERTING",
+        "REVERTED",
     }
 
 

@@ -24,10 +24,14 @@ class RecordingDispatcher:
     def run_actions(self, items: list[tuple[str, str | None]], labels: object = None) -> None:
         self.sent.extend(items)
 
-    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None, label: str = "") -> None:
+    def run_items(
+        self, task_execution_id: str, action_ids: list[str], queue: str | None, label: str = ""
+    ) -> None:
         self.sent.extend((a, queue) for a in action_ids)
 
-    def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:
+    def send(
+        self, task_name: str, args: list[object], queue: str | None = None, eta: object = None
+    ) -> None:
         self.messages.append((task_name, args))
 
 
@@ -37,7 +41,11 @@ class WorkerProcess:
     (e.g. `["--pool", "prefork", "-c", "2"]`)."""
 
     def __init__(
-        self, env: dict[str, str], log_path: Path, concurrency: int | None = None, extra: list[str] | None = None
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        concurrency: int | None = None,
+        extra: list[str] | None = None,
     ) -> None:
         self.env = env
         self.log_path = log_path
@@ -52,10 +60,29 @@ class WorkerProcess:
         if extra:
             queues += "," + extra
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues,
-             *(["-c", str(self.concurrency)] if self.concurrency else []), *self.extra,
-             "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", f"wfq-{uuid.uuid4().hex[:6]}@%h"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers.app",
+                "worker",
+                "-Q",
+                queues,
+                *(["-c", str(self.concurrency)] if self.concurrency else []),
+                *self.extra,
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "-n",
+                f"wfq-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -95,10 +122,14 @@ class InlineDispatcher:
     def run_actions(self, items: list[tuple[str, str | None]], labels: object = None) -> None:
         self.queue.extend(("wfq.run_action", [a]) for a, _ in items)
 
-    def run_items(self, task_execution_id: str, action_ids: list[str], queue: str | None, label: str = "") -> None:
+    def run_items(
+        self, task_execution_id: str, action_ids: list[str], queue: str | None, label: str = ""
+    ) -> None:
         self.queue.extend(("wfq.run_items", [a, True]) for a in action_ids)
 
-    def send(self, task_name: str, args: list[object], queue: str | None = None, eta: object = None) -> None:
+    def send(
+        self, task_name: str, args: list[object], queue: str | None = None, eta: object = None
+    ) -> None:
         self.queue.append((task_name, args))
 
     def drain(self, limit: int = 10_000) -> int:
@@ -126,7 +157,9 @@ def inline_services(url: str, **settings: object):  # type: ignore[no-untyped-de
     from wfq.settings import Settings
 
     dispatcher = InlineDispatcher()
-    svc = Services(settings=Settings(database_url=url, **settings), db=Database(url), dispatcher=dispatcher)
+    svc = Services(
+        settings=Settings(database_url=url, **settings), db=Database(url), dispatcher=dispatcher
+    )
     dispatcher.services = svc
     return svc
 

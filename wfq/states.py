@@ -51,11 +51,25 @@ ACTIVE = frozenset({State.IDLE, State.WAITING, State.RUNNING, State.RUNNING_DELA
 
 VALID_TRANSITIONS: dict[State, frozenset[State]] = {
     State.IDLE: frozenset(
-        {State.RUNNING, State.RUNNING_DELAYED, State.WAITING, State.PAUSED, State.ERROR, State.CANCELLED}
+        {
+            State.RUNNING,
+            State.RUNNING_DELAYED,
+            State.WAITING,
+            State.PAUSED,
+            State.ERROR,
+            State.CANCELLED,
+        }
     ),
     State.WAITING: frozenset({State.RUNNING, State.RUNNING_DELAYED, State.ERROR, State.CANCELLED}),
     State.RUNNING: frozenset(
-        {State.RUNNING_DELAYED, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED, State.REVERTING}
+        {
+            State.RUNNING_DELAYED,
+            State.PAUSED,
+            State.SUCCESS,
+            State.ERROR,
+            State.CANCELLED,
+            State.REVERTING,
+        }
     ),
     State.RUNNING_DELAYED: frozenset(
         {State.RUNNING, State.PAUSED, State.SUCCESS, State.ERROR, State.CANCELLED}
@@ -63,7 +77,14 @@ VALID_TRANSITIONS: dict[State, frozenset[State]] = {
     # PAUSED -> SUCCESS: the result of a paused asynchronous action arrives (the action ends;
     # its task completes and what follows waits for the execution to be resumed).
     State.PAUSED: frozenset(
-        {State.RUNNING, State.RUNNING_DELAYED, State.SUCCESS, State.ERROR, State.CANCELLED, State.REVERTING}
+        {
+            State.RUNNING,
+            State.RUNNING_DELAYED,
+            State.SUCCESS,
+            State.ERROR,
+            State.CANCELLED,
+            State.REVERTING,
+        }
     ),
     # Only a workflow execution reverts: RUNNING or PAUSED -> REVERTING (a failure, a user),
     # then REVERTED, or ERROR when a revert fails; a user may still cancel or force ERROR.

@@ -18,7 +18,8 @@ def cap_text(text: str, limit: int) -> str:
     keep = max(0, limit - len(widest))
     head = keep * 2 // 3
     note = f"\n... [{len(text) - keep} characters cut] ...\n"
-    return text[:head] + note + text[len(text) - (keep - head):]
+    return text[:head] + note + text[len(text) - (keep - head) :]
+
 
 @dataclass(frozen=True, slots=True)
 class Param:

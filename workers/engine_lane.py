@@ -84,7 +84,9 @@ class EngineConsumer(bootsteps.ConsumerStep):
         app: WfqCelery = self.c.app
         headers = message.headers or {}
         name = headers.get("task", "")
-        args, kwargs = (body[0], body[1]) if isinstance(body, list | tuple) and len(body) >= 2 else ([], {})
+        args, kwargs = (
+            (body[0], body[1]) if isinstance(body, list | tuple) and len(body) >= 2 else ([], {})
+        )
         if _past(headers.get("expires")):
             log.info("engine lane: discarding expired %s", name)
             _ack(message)

@@ -60,8 +60,14 @@ def register(app: WfqCelery) -> None:
             cron_firing.fire_due(app.services, app.services.now())
 
     @app.task(
-        name=names.NOTIFY, acks_late=True, ignore_result=True, shared=False,
-        autoretry_for=(notify.DeliveryFailed,), retry_backoff=2, retry_backoff_max=300, max_retries=8,
+        name=names.NOTIFY,
+        acks_late=True,
+        ignore_result=True,
+        shared=False,
+        autoretry_for=(notify.DeliveryFailed,),
+        retry_backoff=2,
+        retry_backoff_max=300,
+        max_retries=8,
     )
     def send_notification(targets: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
         """POST the events of one transition to the execution's webhooks (retried with backoff)."""

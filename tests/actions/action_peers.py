@@ -31,7 +31,9 @@ LOOPBACK = Settings(http_allowed_hosts="127.0.0.1")
 def context(settings: Settings | None = LOOPBACK, **ids: Any) -> ActionContext:
     """An ActionContext as a worker builds it (ids of a made-up execution)."""
     base = dict(
-        action_execution_id="ae-1", task_execution_id="te-1", workflow_execution_id="we-1",
+        action_execution_id="ae-1",
+        task_execution_id="te-1",
+        workflow_execution_id="we-1",
         workflow_name="wf",
     )
     return ActionContext(**{**base, **ids}, settings=settings)
@@ -68,14 +70,21 @@ def make_cert(folder: Path) -> Cert:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wfq.test")])
     now = dt.datetime.now(dt.UTC)
-    san = x509.SubjectAlternativeName([
-        x509.DNSName("wfq.test"), x509.DNSName("localhost"),
-        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-    ])
+    san = x509.SubjectAlternativeName(
+        [
+            x509.DNSName("wfq.test"),
+            x509.DNSName("localhost"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        ]
+    )
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(san, critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
@@ -83,9 +92,13 @@ def make_cert(folder: Path) -> Cert:
     folder.mkdir(parents=True, exist_ok=True)
     out = Cert(folder / "cert.pem", folder / "key.pem")
     out.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    out.key.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
+    out.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return out
 
 
@@ -107,8 +120,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
 
-    def _reply(self, status: int, body: bytes | str | Any, ctype: str = "application/json",
-               headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        self,
+        status: int,
+        body: bytes | str | Any,
+        ctype: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         if not isinstance(body, bytes | str):
             body = json.dumps(body)
         data = body.encode() if isinstance(body, str) else body
@@ -142,10 +160,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "/big":
             self._reply(200, b"x" * int(q["n"]), "text/plain")
         elif route == "/echo":
-            self._reply(200, {
-                "method": self.command, "body": body.decode(errors="replace"),
-                "headers": dict(self.headers.items()), "query": q,
-            })
+            self._reply(
+                200,
+                {
+                    "method": self.command,
+                    "body": body.decode(errors="replace"),
+                    "headers": dict(self.headers.items()),
+                    "query": q,
+                },
+            )
         elif route == "/set-cookie":
             self._reply(200, {"ok": True}, headers={"Set-Cookie": "session=abc; Path=/"})
         else:
@@ -169,7 +192,9 @@ class HttpPeer:
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.seen = []
         if cert is not None:
-            self.server.socket = cert.server_context().wrap_socket(self.server.socket, server_side=True)
+            self.server.socket = cert.server_context().wrap_socket(
+                self.server.socket, server_side=True
+            )
         self.port = self.server.server_address[1]
         self.scheme = "https" if cert else "http"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -205,7 +230,10 @@ class SmtpPeer:
     before any mail."""
 
     def __init__(
-        self, cert: Cert | None = None, user: str = "wfq", password: str = "s3cret",
+        self,
+        cert: Cert | None = None,
+        user: str = "wfq",
+        password: str = "s3cret",
         implicit_tls: bool = False,
     ) -> None:
         from aiosmtpd.controller import Controller
@@ -214,7 +242,9 @@ class SmtpPeer:
         self.mailbox = _Mailbox()
         self.logins: list[str] = []
 
-        def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        def authenticate(
+            server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+        ) -> Any:
             ok = data.login.decode() == user and data.password.decode() == password
             if ok:
                 self.logins.append(data.login.decode())
@@ -226,7 +256,9 @@ class SmtpPeer:
             kwargs = dict(ssl_context=cert.server_context())
         elif cert is not None:
             kwargs = dict(
-                tls_context=cert.server_context(), require_starttls=True, auth_required=True,
+                tls_context=cert.server_context(),
+                require_starttls=True,
+                auth_required=True,
                 authenticator=authenticate,
             )
         self.port = free_port()
@@ -252,9 +284,13 @@ def ed25519_key_file(folder: Path) -> Path:
 
     path = folder / "id_ed25519"
     key = ed25519.Ed25519PrivateKey.generate()
-    path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
-    ))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+    )
     path.chmod(0o600)
     return path
 
@@ -355,13 +391,17 @@ class _SshServer(paramiko.ServerInterface):
     def check_channel_exec_request(self, channel: Any, command: bytes) -> bool:
         cmd = command.decode()
         self.peer.commands.append((channel.get_transport().get_username(), cmd))
-        threading.Thread(target=_execute, args=(channel, cmd, self.peer.workdir), daemon=True).start()
+        threading.Thread(
+            target=_execute, args=(channel, cmd, self.peer.workdir), daemon=True
+        ).start()
         return True
 
 
 def _execute(channel: Any, cmd: str, workdir: Path) -> None:
     time.sleep(0.02)  # let paramiko answer the exec request before the output and exit status
-    proc = subprocess.run(cmd, shell=True, cwd=workdir, capture_output=True, timeout=60, check=False)
+    proc = subprocess.run(
+        cmd, shell=True, cwd=workdir, capture_output=True, timeout=60, check=False
+    )
     channel.sendall(proc.stdout)
     channel.sendall_stderr(proc.stderr)
     channel.send_exit_status(proc.returncode)

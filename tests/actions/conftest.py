@@ -76,10 +76,13 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def ssh_peer(tmp_path_factory: pytest.TempPathFactory, ssh_keys: dict[str, Any]) -> Iterator[SshPeer]:
+def ssh_peer(
+    tmp_path_factory: pytest.TempPathFactory, ssh_keys: dict[str, Any]
+) -> Iterator[SshPeer]:
     workdir: Path = tmp_path_factory.mktemp("ssh-home")
     peer = SshPeer(
-        workdir, passwords={"alice": "wonderland"},
+        workdir,
+        passwords={"alice": "wonderland"},
         keys={"bob": [ssh_keys["ed25519"], ssh_keys["ecdsa"]]},
     )
     yield peer
@@ -96,7 +99,10 @@ def _venv_lists_example_package() -> bool:
     import sys
 
     code = "import importlib.metadata as m; m.version('wfq-example-actions')"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).returncode == 0
+    return (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).returncode
+        == 0
+    )
 
 
 @pytest.fixture(scope="session")
@@ -109,14 +115,29 @@ def example_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     import sys
 
     if _venv_lists_example_package():  # left there by an older test run: take it out
-        subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", "wfq-example-actions"], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "uninstall", "-y", "-q", "wfq-example-actions"],
+            check=True,
+        )
     base = tmp_path_factory.mktemp("pkg")
     src, target = base / "src", base / "site-packages"
     shutil.copytree(EXAMPLE_PACKAGE, src)  # build outside the work tree
-    pip = [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(src)]
+    pip = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "-q",
+        "--target",
+        str(target),
+        str(src),
+    ]
     proc = subprocess.run(pip, capture_output=True, text=True, check=False)
     if proc.returncode != 0:  # no index reachable: build with what the venv has
-        proc = subprocess.run([*pip, "--no-build-isolation"], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [*pip, "--no-build-isolation"], capture_output=True, text=True, check=False
+        )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     sys.path.insert(0, str(target))
     importlib.invalidate_caches()

@@ -14,8 +14,19 @@ from wfq.settings import Settings
 from wfq.types import Param
 
 STANDARD = {
-    "std.async_noop", "std.echo", "std.email", "std.fail", "std.http", "std.javascript", "std.js",
-    "std.mistral_http", "std.noop", "std.sleep", "std.ssh", "std.ssh_proxied", "std.test_dict",
+    "std.async_noop",
+    "std.echo",
+    "std.email",
+    "std.fail",
+    "std.http",
+    "std.javascript",
+    "std.js",
+    "std.mistral_http",
+    "std.noop",
+    "std.sleep",
+    "std.ssh",
+    "std.ssh_proxied",
+    "std.test_dict",
     "std.wait_ssh",
 }
 
@@ -40,7 +51,10 @@ def test_basic_actions_keep_their_behaviour() -> None:
     reg, ctx = ActionRegistry.default(), ActionContext()
     assert reg.get("std.noop").fn(ctx) is None  # type: ignore[union-attr]
     assert reg.get("std.echo").fn(ctx, output={"a": 1}) == {"a": 1}  # type: ignore[union-attr]
-    assert reg.get("std.test_dict").fn(ctx, size=2, key_prefix="k", val="v") == {"k0": "v", "k1": "v"}  # type: ignore[union-attr]
+    assert reg.get("std.test_dict").fn(ctx, size=2, key_prefix="k", val="v") == {
+        "k0": "v",
+        "k1": "v",
+    }  # type: ignore[union-attr]
     assert reg.get("std.sleep").fn(ctx, seconds=0) is None  # type: ignore[union-attr]
     assert reg.get("std.async_noop").is_sync is False  # type: ignore[union-attr]
     with pytest.raises(ActionFailed):
@@ -51,10 +65,19 @@ def test_basic_actions_keep_their_behaviour() -> None:
 
 def test_redact_masks_secret_inputs_at_the_top_and_credentials_below() -> None:
     given = {
-        "host": "db1", "username": "ops", "password": "hunter2", "smtp_password": "x",
-        "private_key": "-----BEGIN", "token": "t", "secret": "s", "api_key": "k", "auth": "u:p",
+        "host": "db1",
+        "username": "ops",
+        "password": "hunter2",
+        "smtp_password": "x",
+        "private_key": "-----BEGIN",
+        "token": "t",
+        "secret": "s",
+        "api_key": "k",
+        "auth": "u:p",
         "headers": {"Authorization": "Bearer abc", "Accept": "json", "X-Api-Key": "k"},
-        "params": [{"access_token": "t", "page": 2}], "none_given": None, "password2": None,
+        "params": [{"access_token": "t", "page": 2}],
+        "none_given": None,
+        "password2": None,
     }
     safe = redact(given)
     assert safe["host"] == "db1" and safe["username"] == "ops"
@@ -78,13 +101,17 @@ def test_std_actions_declare_their_secrets() -> None:
     reg = ActionRegistry.default()
     assert reg.get("std.email").redact({"smtp_password": "p"}) == {"smtp_password": "***"}  # type: ignore[union-attr]
     assert reg.get("std.ssh").redact({"password": "p", "private_key": "k", "cmd": "ls"}) == {  # type: ignore[union-attr]
-        "password": "***", "private_key": "***", "cmd": "ls",
+        "password": "***",
+        "private_key": "***",
+        "cmd": "ls",
     }
     assert reg.get("std.http").redact({"cookies": {"s": "1"}, "url": "u"})["cookies"] == "***"  # type: ignore[union-attr]
 
 
 def test_signature_text_survives_defaults_json_cannot_show() -> None:
-    a = Action(name="x", fn=lambda ctx: None, params=(Param("when", default=object, required=False),))
+    a = Action(
+        name="x", fn=lambda ctx: None, params=(Param("when", default=object, required=False),)
+    )
     assert a.signature_text().startswith("when=<class 'object'>")
 
 
@@ -97,9 +124,13 @@ def test_context_settings_fall_back_to_defaults() -> None:
 def test_settings_from_environment() -> None:
     from wfq import settings
 
-    s: Any = settings.load({
-        "WFQ_HTTP_ALLOWED_HOSTS": "127.0.0.1,localhost", "WFQ_ACTION_PATHS": "/srv/actions",
-        "WFQ_HTTP_DEFAULT_TIMEOUT_S": "5", "WFQ_HTTP_MAX_RESPONSE_KB": "64",
-    })
+    s: Any = settings.load(
+        {
+            "WFQ_HTTP_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "WFQ_ACTION_PATHS": "/srv/actions",
+            "WFQ_HTTP_DEFAULT_TIMEOUT_S": "5",
+            "WFQ_HTTP_MAX_RESPONSE_KB": "64",
+        }
+    )
     assert s.http_allowed_hosts == "127.0.0.1,localhost" and s.action_paths == "/srv/actions"
     assert s.http_default_timeout_s == 5.0 and s.http_max_response_kb == 64

@@ -53,11 +53,16 @@ def test_loopback_is_refused_with_mistrals_message(peer: HttpPeer) -> None:
         ("[fe80::1]", "fe80::1"),
     ],
 )
-def test_every_spelling_of_a_blocked_address_is_refused(peer: HttpPeer, host: str, address: str) -> None:
+def test_every_spelling_of_a_blocked_address_is_refused(
+    peer: HttpPeer, host: str, address: str
+) -> None:
     url = f"http://{host}:{peer.port}/json"
     with pytest.raises(EgressDenied) as err:
         http.fn(context(DEFAULT), url=url)
-    assert str(err.value) == f"URL host '{host.strip('[]')}' resolves to a blocked address ({address})."
+    assert (
+        str(err.value)
+        == f"URL host '{host.strip('[]')}' resolves to a blocked address ({address})."
+    )
     assert peer.seen == []
 
 
@@ -147,7 +152,9 @@ def test_operator_can_empty_the_deny_list(peer: HttpPeer) -> None:
 
 def test_operator_can_deny_more(peer: HttpPeer) -> None:
     ctx = context(Settings(http_denied_cidrs="10.0.0.0/8,192.168.0.0/16"))
-    with pytest.raises(EgressDenied, match=r"URL host '10.1.2.3' resolves to a blocked address \(10.1.2.3\)."):
+    with pytest.raises(
+        EgressDenied, match=r"URL host '10.1.2.3' resolves to a blocked address \(10.1.2.3\)."
+    ):
         http.fn(ctx, url="http://10.1.2.3/")
 
 
@@ -156,8 +163,11 @@ def test_a_proxy_is_checked_too() -> None:
     with pytest.raises(EgressDenied, match="URL host '127.0.0.1'"):
         http.fn(ctx, url="http://93.184.215.14/", proxies={"http": "http://127.0.0.1:3128"})
     with pytest.raises(EgressDenied, match="URL host '169.254.169.254'"):
-        http.fn(context(Settings(http_allowed_hosts="127.0.0.1")), url="http://169.254.169.254/",
-                proxies={"http": "http://127.0.0.1:3128"})
+        http.fn(
+            context(Settings(http_allowed_hosts="127.0.0.1")),
+            url="http://169.254.169.254/",
+            proxies={"http": "http://127.0.0.1:3128"},
+        )
 
 
 def test_list_settings_may_be_lists() -> None:

@@ -88,8 +88,14 @@ def test_ssh_gateway_is_checked(listener: socket.socket, ssh_keys: dict[str, Any
     key = str(ssh_keys["ed25519_file"])
     with pytest.raises(EgressDenied, match="SSH host '127.0.0.1'"):
         ssh_proxied.fn(
-            context(DEFAULT), cmd="id", host="target.invalid", port=22, username="u",
-            private_key_filename=key, gateway_host="127.0.0.1", gateway_port=port,
+            context(DEFAULT),
+            cmd="id",
+            host="target.invalid",
+            port=22,
+            username="u",
+            private_key_filename=key,
+            gateway_host="127.0.0.1",
+            gateway_port=port,
         )
     assert _nobody_connected(listener)
 
@@ -98,12 +104,24 @@ def test_smtp_to_loopback_is_refused_and_works_once_allow_listed() -> None:
     peer = SmtpPeer()
     try:
         with pytest.raises(EgressDenied) as err:
-            email.fn(context(DEFAULT), from_addr="a@example.org", to_addrs=["b@example.org"],
-                     smtp_server=peer.server, body="x")
-        assert str(err.value) == "SMTP server '127.0.0.1' resolves to a blocked address (127.0.0.1)."
+            email.fn(
+                context(DEFAULT),
+                from_addr="a@example.org",
+                to_addrs=["b@example.org"],
+                smtp_server=peer.server,
+                body="x",
+            )
+        assert (
+            str(err.value) == "SMTP server '127.0.0.1' resolves to a blocked address (127.0.0.1)."
+        )
         assert peer.envelopes == []
-        email.fn(context(ALLOW_LOOPBACK), from_addr="a@example.org", to_addrs=["b@example.org"],
-                 smtp_server=peer.server, body="allowed")
+        email.fn(
+            context(ALLOW_LOOPBACK),
+            from_addr="a@example.org",
+            to_addrs=["b@example.org"],
+            smtp_server=peer.server,
+            body="allowed",
+        )
         assert len(peer.envelopes) == 1
     finally:
         peer.close()

@@ -23,9 +23,15 @@ def received(peer: SmtpPeer) -> Any:
 
 def test_text_and_html_message_reaches_every_recipient(ctx: Any, smtp_peer: SmtpPeer) -> None:
     result = email.fn(
-        ctx, from_addr="wfq@example.org", to_addrs=["ops@example.org", "dev@example.org"],
-        cc_addrs=["boss@example.org"], bcc_addrs=["audit@example.org"], reply_to=["noreply@example.org"],
-        smtp_server=smtp_peer.server, subject="Nightly report — ok", body="All 3 volumes backed up.",
+        ctx,
+        from_addr="wfq@example.org",
+        to_addrs=["ops@example.org", "dev@example.org"],
+        cc_addrs=["boss@example.org"],
+        bcc_addrs=["audit@example.org"],
+        reply_to=["noreply@example.org"],
+        smtp_server=smtp_peer.server,
+        subject="Nightly report — ok",
+        body="All 3 volumes backed up.",
         html_body="<p>All <b>3</b> volumes backed up.</p>",
     )
     assert result is None
@@ -44,8 +50,13 @@ def test_text_and_html_message_reaches_every_recipient(ctx: Any, smtp_peer: Smtp
 
 
 def test_text_only_and_a_single_address(ctx: Any, smtp_peer: SmtpPeer) -> None:
-    email.fn(ctx, from_addr="wfq@example.org", to_addrs="ops@example.org",
-             smtp_server=smtp_peer.server, body="hello")
+    email.fn(
+        ctx,
+        from_addr="wfq@example.org",
+        to_addrs="ops@example.org",
+        smtp_server=smtp_peer.server,
+        body="hello",
+    )
     msg = received(smtp_peer)
     assert msg.get_content_type() == "text/plain" and msg.get_content().strip() == "hello"
     assert msg["Subject"] == "<No subject>"  # Mistral's placeholder
@@ -53,9 +64,17 @@ def test_text_only_and_a_single_address(ctx: Any, smtp_peer: SmtpPeer) -> None:
 
 
 def test_starttls_and_login(ctx: Any, smtp_tls_peer: SmtpPeer, cert: Cert) -> None:
-    email.fn(ctx, from_addr="wfq@example.org", to_addrs=["ops@example.org"],
-             smtp_server=smtp_tls_peer.server, smtp_username="wfq", smtp_password="s3cret",
-             subject="secure", body="over TLS", verify=str(cert.cert))
+    email.fn(
+        ctx,
+        from_addr="wfq@example.org",
+        to_addrs=["ops@example.org"],
+        smtp_server=smtp_tls_peer.server,
+        smtp_username="wfq",
+        smtp_password="s3cret",
+        subject="secure",
+        body="over TLS",
+        verify=str(cert.cert),
+    )
     assert smtp_tls_peer.logins == ["wfq"]
     assert received(smtp_tls_peer)["Subject"] == "secure"
 
@@ -65,11 +84,23 @@ def test_starttls_is_used_when_offered_even_without_a_password(ctx: Any, cert: C
     peer = SmtpPeer(cert)
     try:
         with pytest.raises(ActionException, match="530"):  # STARTTLS done, but no login
-            email.fn(ctx, from_addr="a@example.org", to_addrs=["b@example.org"],
-                     smtp_server=peer.server, body="x", verify=str(cert.cert))
+            email.fn(
+                ctx,
+                from_addr="a@example.org",
+                to_addrs=["b@example.org"],
+                smtp_server=peer.server,
+                body="x",
+                verify=str(cert.cert),
+            )
         with pytest.raises(ActionException, match="530 Must issue a STARTTLS command first"):
-            email.fn(ctx, from_addr="a@example.org", to_addrs=["b@example.org"],
-                     smtp_server=peer.server, body="x", starttls=False)
+            email.fn(
+                ctx,
+                from_addr="a@example.org",
+                to_addrs=["b@example.org"],
+                smtp_server=peer.server,
+                body="x",
+                starttls=False,
+            )
     finally:
         peer.close()
 
@@ -77,36 +108,72 @@ def test_starttls_is_used_when_offered_even_without_a_password(ctx: Any, cert: C
 def test_implicit_tls(ctx: Any, cert: Cert) -> None:
     peer = SmtpPeer(cert, implicit_tls=True)
     try:
-        email.fn(ctx, from_addr="wfq@example.org", to_addrs=["ops@example.org"],
-                 smtp_server=peer.server, use_ssl=True, body="tls from the start",
-                 verify=str(cert.cert))
+        email.fn(
+            ctx,
+            from_addr="wfq@example.org",
+            to_addrs=["ops@example.org"],
+            smtp_server=peer.server,
+            use_ssl=True,
+            body="tls from the start",
+            verify=str(cert.cert),
+        )
         assert received(peer).get_content().strip() == "tls from the start"
         with pytest.raises(ActionException, match="CERTIFICATE_VERIFY_FAILED"):
-            email.fn(ctx, from_addr="wfq@example.org", to_addrs=["ops@example.org"],
-                     smtp_server=peer.server, use_ssl=True, body="x")
+            email.fn(
+                ctx,
+                from_addr="wfq@example.org",
+                to_addrs=["ops@example.org"],
+                smtp_server=peer.server,
+                use_ssl=True,
+                body="x",
+            )
     finally:
         peer.close()
 
 
 def test_wrong_password(ctx: Any, smtp_tls_peer: SmtpPeer, cert: Cert) -> None:
     with pytest.raises(ActionException) as err:
-        email.fn(ctx, from_addr="wfq@example.org", to_addrs=["ops@example.org"],
-                 smtp_server=smtp_tls_peer.server, smtp_username="wfq", smtp_password="wrong",
-                 body="x", verify=str(cert.cert))
-    assert str(err.value) == "Failed to send an email message: 535 5.7.8 Authentication credentials invalid"
+        email.fn(
+            ctx,
+            from_addr="wfq@example.org",
+            to_addrs=["ops@example.org"],
+            smtp_server=smtp_tls_peer.server,
+            smtp_username="wfq",
+            smtp_password="wrong",
+            body="x",
+            verify=str(cert.cert),
+        )
+    assert (
+        str(err.value)
+        == "Failed to send an email message: 535 5.7.8 Authentication credentials invalid"
+    )
     assert smtp_tls_peer.envelopes == []
 
 
 def test_untrusted_certificate(ctx: Any, smtp_tls_peer: SmtpPeer) -> None:
-    with pytest.raises(ActionException, match="Failed to send an email message: .*CERTIFICATE_VERIFY_FAILED"):
-        email.fn(ctx, from_addr="wfq@example.org", to_addrs=["ops@example.org"],
-                 smtp_server=smtp_tls_peer.server, smtp_password="s3cret", body="x")
+    with pytest.raises(
+        ActionException, match="Failed to send an email message: .*CERTIFICATE_VERIFY_FAILED"
+    ):
+        email.fn(
+            ctx,
+            from_addr="wfq@example.org",
+            to_addrs=["ops@example.org"],
+            smtp_server=smtp_tls_peer.server,
+            smtp_password="s3cret",
+            body="x",
+        )
 
 
 def test_password_is_never_sent_without_tls(ctx: Any, smtp_peer: SmtpPeer) -> None:
     with pytest.raises(ActionException) as err:
-        email.fn(ctx, from_addr="wfq@example.org", to_addrs=["ops@example.org"],
-                 smtp_server=smtp_peer.server, smtp_password="s3cret", body="x")
+        email.fn(
+            ctx,
+            from_addr="wfq@example.org",
+            to_addrs=["ops@example.org"],
+            smtp_server=smtp_peer.server,
+            smtp_password="s3cret",
+            body="x",
+        )
     assert str(err.value) == (
         "Failed to send an email message: 127.0.0.1 does not offer STARTTLS; refusing to send "
         "credentials or mail in clear (set use_ssl: true, or starttls: false to allow it)"
@@ -116,9 +183,16 @@ def test_password_is_never_sent_without_tls(ctx: Any, smtp_peer: SmtpPeer) -> No
 def test_refused_connection(ctx: Any) -> None:
     port = free_port()
     with pytest.raises(ActionException) as err:
-        email.fn(ctx, from_addr="a@example.org", to_addrs=["b@example.org"],
-                 smtp_server=f"127.0.0.1:{port}", body="x")
-    assert str(err.value) == f"Failed to send an email message: connection refused (127.0.0.1:{port})"
+        email.fn(
+            ctx,
+            from_addr="a@example.org",
+            to_addrs=["b@example.org"],
+            smtp_server=f"127.0.0.1:{port}",
+            body="x",
+        )
+    assert (
+        str(err.value) == f"Failed to send an email message: connection refused (127.0.0.1:{port})"
+    )
 
 
 @pytest.fixture
@@ -134,9 +208,17 @@ def silent_server() -> Iterator[int]:
 def test_timeout(silent_server: int) -> None:
     ctx = context(Settings(http_allowed_hosts="127.0.0.1", smtp_timeout_s=0.3))
     with pytest.raises(ActionException) as err:
-        email.fn(ctx, from_addr="a@example.org", to_addrs=["b@example.org"],
-                 smtp_server=f"127.0.0.1:{silent_server}", body="x")
-    assert str(err.value) == f"Failed to send an email message: timed out talking to 127.0.0.1:{silent_server}"
+        email.fn(
+            ctx,
+            from_addr="a@example.org",
+            to_addrs=["b@example.org"],
+            smtp_server=f"127.0.0.1:{silent_server}",
+            body="x",
+        )
+    assert (
+        str(err.value)
+        == f"Failed to send an email message: timed out talking to 127.0.0.1:{silent_server}"
+    )
 
 
 def test_no_recipient(ctx: Any) -> None:
@@ -146,8 +228,13 @@ def test_no_recipient(ctx: Any) -> None:
 
 @pytest.mark.parametrize(
     "server, expected",
-    [("mail.example.org", ("mail.example.org", 25)), ("mail:2525", ("mail", 2525)),
-     ("[::1]:587", ("::1", 587)), ("[::1]", ("::1", 25)), ("::1", ("::1", 25))],
+    [
+        ("mail.example.org", ("mail.example.org", 25)),
+        ("mail:2525", ("mail", 2525)),
+        ("[::1]:587", ("::1", 587)),
+        ("[::1]", ("::1", 25)),
+        ("::1", ("::1", 25)),
+    ],
 )
 def test_split_server(server: str, expected: tuple[str, int]) -> None:
     assert split_server(server, 25) == expected

@@ -39,8 +39,13 @@ def test_text_response_stays_text(ctx: Any, http_peer: HttpPeer) -> None:
 
 def test_request_parts_reach_the_server(ctx: Any, http_peer: HttpPeer) -> None:
     result = run(
-        ctx, url=http_peer.url("/echo"), method="post", body={"a": 1},
-        headers={"X-Count": 3, "X-Name": "wfq"}, auth="user:pa:ss", cookies={"c": "v"},
+        ctx,
+        url=http_peer.url("/echo"),
+        method="post",
+        body={"a": 1},
+        headers={"X-Count": 3, "X-Name": "wfq"},
+        auth="user:pa:ss",
+        cookies={"c": "v"},
     )
     echoed = result["content"]
     assert echoed["method"] == "POST" and json.loads(echoed["body"]) == {"a": 1}
@@ -51,7 +56,9 @@ def test_request_parts_reach_the_server(ctx: Any, http_peer: HttpPeer) -> None:
 
 
 def test_auth_of_another_shape_is_refused(ctx: Any, http_peer: HttpPeer) -> None:
-    with pytest.raises(ActionException, match=r"auth must be 'user:password' or \[user, password\]"):
+    with pytest.raises(
+        ActionException, match=r"auth must be 'user:password' or \[user, password\]"
+    ):
         run(ctx, url=http_peer.url("/json"), auth={"user": "u"})
 
 
@@ -105,7 +112,10 @@ def test_default_timeout_comes_from_settings(http_peer: HttpPeer) -> None:
 def test_response_larger_than_the_limit_fails(http_peer: HttpPeer) -> None:
     ctx = context(Settings(http_allowed_hosts="127.0.0.1", http_max_response_kb=1))
     assert len(run(ctx, url=http_peer.url("/big?n=1024"))["content"]) == 1024
-    with pytest.raises(ActionException, match=r"HTTP response is too large \(Content-Length=5000, limit=1024 bytes\)"):
+    with pytest.raises(
+        ActionException,
+        match=r"HTTP response is too large \(Content-Length=5000, limit=1024 bytes\)",
+    ):
         run(ctx, url=http_peer.url("/big?n=5000"))
 
 
@@ -121,29 +131,57 @@ def test_redirects_are_not_followed_unless_asked(ctx: Any, http_peer: HttpPeer) 
 
 def test_redirect_303_turns_post_into_get_and_307_keeps_it(ctx: Any, http_peer: HttpPeer) -> None:
     target = http_peer.url("/echo")
-    after_303 = run(ctx, url=http_peer.url(f"/redirect?code=303&to={target}"), method="POST",
-                    json={"a": 1}, allow_redirects=True)
+    after_303 = run(
+        ctx,
+        url=http_peer.url(f"/redirect?code=303&to={target}"),
+        method="POST",
+        json={"a": 1},
+        allow_redirects=True,
+    )
     assert after_303["content"]["method"] == "GET" and after_303["content"]["body"] == ""
-    after_307 = run(ctx, url=http_peer.url(f"/redirect?code=307&to={target}"), method="POST",
-                    json={"a": 1}, allow_redirects=True)
-    assert after_307["content"]["method"] == "POST" and json.loads(after_307["content"]["body"]) == {"a": 1}
+    after_307 = run(
+        ctx,
+        url=http_peer.url(f"/redirect?code=307&to={target}"),
+        method="POST",
+        json={"a": 1},
+        allow_redirects=True,
+    )
+    assert after_307["content"]["method"] == "POST" and json.loads(
+        after_307["content"]["body"]
+    ) == {"a": 1}
 
 
-def test_credentials_do_not_follow_a_redirect_to_another_host(ctx: Any, http_peer: HttpPeer) -> None:
+def test_credentials_do_not_follow_a_redirect_to_another_host(
+    ctx: Any, http_peer: HttpPeer
+) -> None:
     other = http_peer.url("/echo", host="localhost")  # same address, another host name
-    result = run(ctx, url=http_peer.url(f"/redirect?to={other}"), auth="u:p", cookies={"sid": "1"},
-                 headers={"Authorization": "Bearer t"}, allow_redirects=True)
+    result = run(
+        ctx,
+        url=http_peer.url(f"/redirect?to={other}"),
+        auth="u:p",
+        cookies={"sid": "1"},
+        headers={"Authorization": "Bearer t"},
+        allow_redirects=True,
+    )
     assert "Authorization" not in result["content"]["headers"]
     assert "Cookie" not in result["content"]["headers"]
-    same = run(ctx, url=http_peer.url(f"/redirect?to={http_peer.url('/echo')}"), auth="u:p",
-               allow_redirects=True)
+    same = run(
+        ctx,
+        url=http_peer.url(f"/redirect?to={http_peer.url('/echo')}"),
+        auth="u:p",
+        allow_redirects=True,
+    )
     assert same["content"]["headers"]["Authorization"].startswith("Basic ")
 
 
 def test_mistral_http_sends_the_execution_headers(http_peer: HttpPeer) -> None:
     assert mistral_http.is_sync is False  # the called service answers on the callback URL
-    ctx = context(action_execution_id="ae-9", task_execution_id="te-9",
-                  workflow_execution_id="we-9", workflow_name="deploy")
+    ctx = context(
+        action_execution_id="ae-9",
+        task_execution_id="te-9",
+        workflow_execution_id="we-9",
+        workflow_name="deploy",
+    )
     result = mistral_http.fn(ctx, url=http_peer.url("/echo"), headers={"X-Own": "kept"})
     seen = result["content"]["headers"]
     assert seen["Mistral-Workflow-Name"] == "deploy"
@@ -173,7 +211,9 @@ def _resolve_to(monkeypatch: pytest.MonkeyPatch, *answers: str) -> list[str]:
     return asked
 
 
-def test_connects_to_the_checked_address(ctx: Any, http_peer: HttpPeer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connects_to_the_checked_address(
+    ctx: Any, http_peer: HttpPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # DNS rebinding: the name is checked once and the connection goes to that answer; a second
     # lookup would say 169.254.169.254. The name does not exist in real DNS either.
     asked = _resolve_to(monkeypatch, "127.0.0.1", "169.254.169.254")

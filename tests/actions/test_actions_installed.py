@@ -59,7 +59,12 @@ def test_a_later_run_of_wfq_does_not_list_the_test_actions(registry: ActionRegis
     # as in production after `make test`, lists only its own actions.
     assert "example.add" in registry
     proc = subprocess.run(
-        [sys.executable, "-c", LIST_ACTIONS], capture_output=True, text=True, check=True, cwd="/", env={}
+        [sys.executable, "-c", LIST_ACTIONS],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+        env={},
     )
     names = proc.stdout
     assert "std.echo" in names and "example." not in names

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is no
 def test_return_value_with_context(ctx: Any) -> None:
     script = "return {sum: $.numbers.reduce((a, b) => a + b, 0), who: $.name.toUpperCase()}"
     assert javascript.fn(ctx, script=script, context={"numbers": [1, 2, 3], "name": "ops"}) == {
-        "sum": 6, "who": "OPS",
+        "sum": 6,
+        "who": "OPS",
     }
 
 
@@ -59,7 +60,10 @@ def test_endless_script_times_out() -> None:
     ],
 )
 def test_script_cannot_reach_the_worker(ctx: Any, script: str) -> None:
-    with pytest.raises(ActionException, match="JavaScriptAction failed: ReferenceError: (require|process) is not defined"):
+    with pytest.raises(
+        ActionException,
+        match="JavaScriptAction failed: ReferenceError: (require|process) is not defined",
+    ):
         javascript.fn(ctx, script=script, context={"a": 1})
 
 

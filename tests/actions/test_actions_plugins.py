@@ -101,10 +101,17 @@ def test_mistral_context_and_results(tmp_path: Path) -> None:
     write(tmp_path, "services.py", MISTRAL_STYLE)
     restart = load(str(tmp_path)).get("ops.restart")
     assert restart is not None
-    ctx = context(action_execution_id="ae", task_execution_id="te", workflow_execution_id="we",
-                  workflow_name="deploy")
+    ctx = context(
+        action_execution_id="ae",
+        task_execution_id="te",
+        workflow_execution_id="we",
+        workflow_name="deploy",
+    )
     assert restart.fn(ctx, service="web") == {
-        "service": "web", "force": False, "ids": ["we", "te", "ae"], "workflow": "deploy",
+        "service": "web",
+        "force": False,
+        "ids": ["we", "te", "ae"],
+        "workflow": "deploy",
         "callback": "/v2/action_executions/ae",
     }
     with pytest.raises(ActionFailed) as err:
@@ -120,7 +127,9 @@ def test_worker_reports_results_and_errors(tmp_path: Path) -> None:
     svc: Any = SimpleNamespace(registry=load(str(tmp_path)), settings=Settings())
 
     def run(name: str, **given: Any) -> tuple[bool, Any, bool]:
-        return execute(svc, Claimed(id="ae-1", name="t", action=name, input=given, context=context()))
+        return execute(
+            svc, Claimed(id="ae-1", name="t", action=name, input=given, context=context())
+        )
 
     assert run("ops.restart", service="web")[0] is True
     assert run("ops.restart", service="db") == (False, "db may not be restarted", True)
@@ -131,7 +140,11 @@ def test_worker_reports_results_and_errors(tmp_path: Path) -> None:
 def test_single_file_and_dotted_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     file = write(tmp_path / "one", "disk.py", DECORATED)
     write(tmp_path / "pkgroot" / "wfq_test_ops_pkg", "__init__.py", "")
-    write(tmp_path / "pkgroot" / "wfq_test_ops_pkg", "more.py", DECORATED.replace("ops.disk_usage", "ops.more"))
+    write(
+        tmp_path / "pkgroot" / "wfq_test_ops_pkg",
+        "more.py",
+        DECORATED.replace("ops.disk_usage", "ops.more"),
+    )
     monkeypatch.syspath_prepend(str(tmp_path / "pkgroot"))
     reg = load(f"{file}, wfq_test_ops_pkg.more")
     assert "ops.disk_usage" in reg and "ops.more" in reg
@@ -149,7 +162,9 @@ def test_broken_module_is_skipped_alone(tmp_path: Path, caplog: pytest.LogCaptur
     assert "ops.bad" in logged and "missing.py" in logged
 
 
-def test_custom_actions_cannot_replace_standard_ones(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_custom_actions_cannot_replace_standard_ones(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     write(tmp_path, "evil.py", "ACTIONS = {'std.echo': lambda output: 'hijacked'}\n")
     with caplog.at_level(logging.WARNING, logger="wfq.actions"):
         reg = load(str(tmp_path))
@@ -192,7 +207,10 @@ def test_class_without_mistral_lib_gets_the_same_context() -> None:
 
     probe = from_class("ops.probe", Probe)
     assert probe.fn(context(workflow_name="w", action_execution_id="a"), flag=True) == [
-        True, "w", "/v2/action_executions/a", 0,
+        True,
+        "w",
+        "/v2/action_executions/a",
+        0,
     ]
 
 

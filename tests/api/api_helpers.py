@@ -51,10 +51,14 @@ class RecordingDispatcher:
     def run_actions(self, items: Sequence[tuple[str, str | None]], labels: object = None) -> None:
         self.sent.extend(items)
 
-    def run_items(self, task_execution_id: str, action_ids: Sequence[str], queue: str | None, label: str = "") -> None:
+    def run_items(
+        self, task_execution_id: str, action_ids: Sequence[str], queue: str | None, label: str = ""
+    ) -> None:
         self.sent.extend((a, queue) for a in action_ids)
 
-    def send(self, task_name: str, args: list[Any], queue: str | None = None, eta: Any = None) -> None:
+    def send(
+        self, task_name: str, args: list[Any], queue: str | None = None, eta: Any = None
+    ) -> None:
         self.sent.append((task_name, args))
 
 

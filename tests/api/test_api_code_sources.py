@@ -62,10 +62,14 @@ def test_code_source_crud_and_versions(api: Any) -> None:
     cs = created.get_json()
     assert (cs["name"], cs["version"], cs["content"], cs["actions"]) == ("greetings", 1, SOURCE, [])
     assert "Duplicate entry" in fault(_source(api), 409)
-    updated = api.put("/v2/code_sources?identifier=greetings", data=SOURCE + "\n# v2\n", content_type="text/plain")
+    updated = api.put(
+        "/v2/code_sources?identifier=greetings", data=SOURCE + "\n# v2\n", content_type="text/plain"
+    )
     assert updated.get_json()["version"] == 2
     assert api.get(f"/v2/code_sources/{cs['id']}").get_json()["content"].endswith("# v2\n")
-    assert [c["name"] for c in api.get("/v2/code_sources").get_json()["code_sources"]] == ["greetings"]
+    assert [c["name"] for c in api.get("/v2/code_sources").get_json()["code_sources"]] == [
+        "greetings"
+    ]
     assert api.delete("/v2/code_sources/greetings").status_code == 204
     fault(api.get("/v2/code_sources/greetings"), 404)
 
@@ -79,7 +83,10 @@ def test_a_bad_source_is_refused_naming_its_line(api: Any) -> None:
 
 def test_dynamic_actions_run_on_workers_and_follow_source_updates(api: Any, svc: Any) -> None:
     cs = _source(api).get_json()
-    made = api.post("/v2/dynamic_actions", json={"name": "my.greet", "class_name": "Greet", "code_source_id": cs["id"]})
+    made = api.post(
+        "/v2/dynamic_actions",
+        json={"name": "my.greet", "class_name": "Greet", "code_source_id": cs["id"]},
+    )
     assert made.status_code == 201, made.get_json()
     assert made.get_json()["code_source_name"] == "greetings"
     assert api.get("/v2/code_sources/greetings").get_json()["actions"] == ["my.greet"]
@@ -90,7 +97,11 @@ def test_dynamic_actions_run_on_workers_and_follow_source_updates(api: Any, svc:
     assert post_yaml(api, WF).status_code == 201
 
     assert _run(api, svc)["output"] == {"said": "hello ops!"}
-    api.put("/v2/code_sources?identifier=greetings", data=SOURCE.replace('"hello "', '"hi "'), content_type="text/plain")
+    api.put(
+        "/v2/code_sources?identifier=greetings",
+        data=SOURCE.replace('"hello "', '"hi "'),
+        content_type="text/plain",
+    )
     assert _run(api, svc)["output"] == {"said": "hi ops!"}  # the new version, no restart
 
     function = {"name": "my.add", "class_name": "add", "code_source_name": "greetings"}
@@ -98,14 +109,21 @@ def test_dynamic_actions_run_on_workers_and_follow_source_updates(api: Any, svc:
     ran = api.post("/v2/action_executions", json={"name": "my.add", "input": {"a": 40}})
     assert ran.get_json()["state"] == "RUNNING"  # uploaded code never runs in the API process
     svc.dispatcher.drain()
-    done = queries.get(svc, "action_execution", ran.get_json()["id"], project_id="<default-project>")
+    done = queries.get(
+        svc, "action_execution", ran.get_json()["id"], project_id="<default-project>"
+    )
     assert done["output"] == {"result": 42}
-    sync = api.post("/v2/action_executions", json={"name": "my.add", "input": {"a": 1}, "params": {"run_sync": True}})
+    sync = api.post(
+        "/v2/action_executions",
+        json={"name": "my.add", "input": {"a": 1}, "params": {"run_sync": True}},
+    )
     assert "runs on a worker only" in fault(sync, 400)
     renamed = api.put("/v2/dynamic_actions", json={"name": "my.greet", "class_name": "add"})
     assert renamed.get_json()["class_name"] == "add"
     assert api.delete("/v2/dynamic_actions/my.add").status_code == 204
-    assert [a["name"] for a in api.get("/v2/dynamic_actions").get_json()["dynamic_actions"]] == ["my.greet"]
+    assert [a["name"] for a in api.get("/v2/dynamic_actions").get_json()["dynamic_actions"]] == [
+        "my.greet"
+    ]
 
 
 def _run(api: Any, svc: Any) -> dict[str, Any]:
@@ -123,13 +141,25 @@ def test_off_unless_the_operator_names_the_project(make_services: Callable[..., 
         _source(closed),
         closed.get("/v2/code_sources"),
         closed.get("/v2/dynamic_actions"),
-        closed.post("/v2/dynamic_actions", json={"name": "x", "class_name": "y", "code_source_name": "z"}),
+        closed.post(
+            "/v2/dynamic_actions", json={"name": "x", "class_name": "y", "code_source_name": "z"}
+        ),
     ):
         assert "code_source_projects" in fault(response, 403)
     other = make_services(auth_tokens={"a": "proj-a", "b": "proj-b"}, code_source_projects="proj-a")
     client = create_app(other).test_client()
-    allowed = client.post("/v2/code_sources?name=m", data="x = 1\n", content_type="text/plain", headers={"X-Auth-Token": "a"})
+    allowed = client.post(
+        "/v2/code_sources?name=m",
+        data="x = 1\n",
+        content_type="text/plain",
+        headers={"X-Auth-Token": "a"},
+    )
     assert allowed.status_code == 201
-    refused = client.post("/v2/code_sources?name=m", data="x = 1\n", content_type="text/plain", headers={"X-Auth-Token": "b"})
+    refused = client.post(
+        "/v2/code_sources?name=m",
+        data="x = 1\n",
+        content_type="text/plain",
+        headers={"X-Auth-Token": "b"},
+    )
     fault(refused, 403)
     assert client.get("/v2/code_sources/m", headers={"X-Auth-Token": "b"}).status_code == 403

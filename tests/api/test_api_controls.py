@@ -162,7 +162,9 @@ def _finish_running(client: Any, ex_id: str) -> dict[str, Any]:
     for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]:
         if t["state"] == "RUNNING":
             action = _only_action(client, t["id"])
-            client.put(f"/v2/action_executions/{action['id']}", json={"state": "SUCCESS", "output": "ok"})
+            client.put(
+                f"/v2/action_executions/{action['id']}", json={"state": "SUCCESS", "output": "ok"}
+            )
     return dict(client.get(f"/v2/executions/{ex_id}").get_json())
 
 
@@ -170,7 +172,9 @@ def test_skip_a_failed_task_follows_on_skip(client: Any) -> None:
     ex_id, _ = _skip_failed_t(client, with_on_skip=True)
     # on-skip instead of on-success, and on-complete does not run again.
     assert _task_names(client, ex_id) == [
-        ("after_skip", "RUNNING"), ("never_on_skip", "SUCCESS"), ("t", "SKIPPED"),
+        ("after_skip", "RUNNING"),
+        ("never_on_skip", "SUCCESS"),
+        ("t", "SKIPPED"),
     ]
     ex = _finish_running(client, ex_id)
     assert ex["state"] == "SUCCESS"
@@ -180,7 +184,9 @@ def test_skip_a_failed_task_follows_on_skip(client: Any) -> None:
 def test_skip_without_a_firing_on_skip_follows_on_success(client: Any) -> None:
     ex_id, _ = _skip_failed_t(client, with_on_skip=False)
     assert _task_names(client, ex_id) == [
-        ("after_success", "RUNNING"), ("never_on_skip", "SUCCESS"), ("t", "SKIPPED"),
+        ("after_success", "RUNNING"),
+        ("never_on_skip", "SUCCESS"),
+        ("t", "SKIPPED"),
     ]
     assert _finish_running(client, ex_id)["state"] == "SUCCESS"
 

@@ -15,8 +15,15 @@ from wfq.api.app import create_app
 from wfq.services.context import Services
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -28,7 +35,9 @@ class QuietHandler(WSGIRequestHandler):
 def docs_url(make_services: Any) -> Iterator[str]:
     """`/docs` of an API with tokens configured, on a real loopback port."""
     services: Services = make_services(auth_tokens={"t0k3n": "ops"})
-    server = make_server("127.0.0.1", 0, create_app(services), threaded=True, request_handler=QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, create_app(services), threaded=True, request_handler=QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/docs"

@@ -52,11 +52,16 @@ def test_a_database_outage_answers_503_in_mistral_shape() -> None:
 
     # Nothing listens on port 1: every connection is refused, as while PostgreSQL restarts.
     url = "postgresql+psycopg://postgres@127.0.0.1:1/wfq"
-    svc = Services(settings=Settings(database_url=url), db=Database(url, outage_s=0.3),
-                   dispatcher=RecordingDispatcher())
+    svc = Services(
+        settings=Settings(database_url=url),
+        db=Database(url, outage_s=0.3),
+        dispatcher=RecordingDispatcher(),
+    )
     client = create_app(svc).test_client()
-    for r in (client.get("/v2/executions"),
-              client.post("/v2/executions", json={"workflow_name": "wf"})):
+    for r in (
+        client.get("/v2/executions"),
+        client.post("/v2/executions", json={"workflow_name": "wf"}),
+    ):
         assert r.status_code == 503
         assert r.headers["Retry-After"] == "5"
         body = r.get_json()

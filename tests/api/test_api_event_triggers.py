@@ -79,7 +79,12 @@ def test_an_event_starts_one_execution_per_message(client: Any, greet: dict[str,
     assert again.get_json()["executions"] == [ex_id]
     other = client.post("/v2/events", json=_event("m-2")).get_json()["executions"]
     assert len(other) == 1 and other != [ex_id]
-    assert client.post("/v2/events", json=_event("m-3", event_type="other.event")).get_json()["executions"] == []
+    assert (
+        client.post("/v2/events", json=_event("m-3", event_type="other.event")).get_json()[
+            "executions"
+        ]
+        == []
+    )
     runs = client.get(f"/v2/executions?workflow_id={greet['id']}").get_json()["executions"]
     assert sorted(r["id"] for r in runs) == sorted([ex_id, *other])
 
@@ -94,7 +99,11 @@ def test_an_event_starts_one_execution_per_message(client: Any, greet: dict[str,
         "timestamp": "2026-12-07 01:02:03.456789",
     }
     description = json.loads(ex["description"])
-    assert description["triggered_by"] == {"type": "event_trigger", "id": trig["id"], "name": "on_create"}
+    assert description["triggered_by"] == {
+        "type": "event_trigger",
+        "id": trig["id"],
+        "name": "on_create",
+    }
 
 
 def test_an_oslo_envelope_and_event_definitions(
@@ -109,7 +118,12 @@ def test_an_oslo_envelope_and_event_definitions(
     _trigger(client, wf["id"])
     inner = {k: v for k, v in _event("m-9").items() if k not in ("exchange", "topic", "context")}
     inner["_context_project_id"] = "p-1"
-    envelope = {"exchange": "nova", "topic": "notifications", "oslo.version": "2.0", "oslo.message": json.dumps(inner)}
+    envelope = {
+        "exchange": "nova",
+        "topic": "notifications",
+        "oslo.version": "2.0",
+        "oslo.message": json.dumps(inner),
+    }
     (ex_id,) = client.post("/v2/events", json=envelope).get_json()["executions"]
     params = json.loads(client.get(f"/v2/executions/{ex_id}").get_json()["params"])
     assert params["event_params"] == {"instance": "i-1"}
@@ -124,7 +138,9 @@ def test_bad_events(client: Any) -> None:
 
 @pytest.fixture
 def tenant_client(make_services: Callable[..., Any]) -> Any:
-    return create_app(make_services(auth_tokens={"tok-a": "proj-a", "tok-b": "proj-b"})).test_client()
+    return create_app(
+        make_services(auth_tokens={"tok-a": "proj-a", "tok-b": "proj-b"})
+    ).test_client()
 
 
 def test_with_authentication_an_event_fires_its_own_project_s_triggers(tenant_client: Any) -> None:
@@ -133,11 +149,18 @@ def test_with_authentication_an_event_fires_its_own_project_s_triggers(tenant_cl
         wf = post_yaml(tenant_client, GREET, headers=headers).get_json()["workflows"][0]
         assert _trigger(tenant_client, wf["id"], headers=headers).status_code == 201
     # A posted event belongs to the caller's project, whatever its context says.
-    started = tenant_client.post("/v2/events", json=_event("m-1"), headers=a).get_json()["executions"]
+    started = tenant_client.post("/v2/events", json=_event("m-1"), headers=a).get_json()[
+        "executions"
+    ]
     assert len(started) == 1
     assert tenant_client.get(f"/v2/executions/{started[0]}", headers=a).status_code == 200
     assert tenant_client.get(f"/v2/executions/{started[0]}", headers=b).status_code == 404
-    assert tenant_client.get("/v2/event_triggers", headers=b).get_json()["event_triggers"][0]["project_id"] == "proj-b"
+    assert (
+        tenant_client.get("/v2/event_triggers", headers=b).get_json()["event_triggers"][0][
+            "project_id"
+        ]
+        == "proj-b"
+    )
     # Not even inside an oslo envelope can a caller speak for another project.
     inner = {k: v for k, v in _event("m-2").items() if k not in ("exchange", "topic", "context")}
     inner["_context_project_id"] = "proj-b"

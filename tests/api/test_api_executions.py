@@ -77,8 +77,13 @@ def test_start_by_id_with_objects_params_and_description(
 
 
 def test_start_again_from_a_source_execution(client: Any, greet: dict[str, Any]) -> None:
-    source = start(client, "greet", {"name": "y", "greeting": "yo"}, description="first",
-                   params=json.dumps({"env": {"k": "v"}})).get_json()
+    source = start(
+        client,
+        "greet",
+        {"name": "y", "greeting": "yo"},
+        description="first",
+        params=json.dumps({"env": {"k": "v"}}),
+    ).get_json()
     again = client.post("/v2/executions", json={"source_execution_id": source["id"]})
     assert again.status_code == 201, again.get_json()
     ex = again.get_json()
@@ -88,9 +93,14 @@ def test_start_again_from_a_source_execution(client: Any, greet: dict[str, Any])
     assert json.loads(ex["params"])["env"] == {"k": "v"}
     assert ex["description"] == "first"
     # What the body gives wins over the source.
-    mine = client.post("/v2/executions", json={
-        "source_execution_id": source["id"], "input": json.dumps({"name": "z"}), "description": "second",
-    }).get_json()
+    mine = client.post(
+        "/v2/executions",
+        json={
+            "source_execution_id": source["id"],
+            "input": json.dumps({"name": "z"}),
+            "description": "second",
+        },
+    ).get_json()
     assert json.loads(mine["input"]) == {"name": "z", "greeting": "hi"}
     assert mine["description"] == "second"
     unknown = client.post("/v2/executions", json={"source_execution_id": "no-such-execution"})

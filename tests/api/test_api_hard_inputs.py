@@ -26,7 +26,9 @@ NAME_RULE = "names must not contain '/' or control characters"
 
 
 def _workflow(name: str, extra: str = "") -> str:
-    return f"version: '2.0'\n{name}:\n{extra}  input: [a]\n  tasks:\n    t:\n      action: std.noop\n"
+    return (
+        f"version: '2.0'\n{name}:\n{extra}  input: [a]\n  tasks:\n    t:\n      action: std.noop\n"
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -116,8 +118,10 @@ def test_a_lone_surrogate_in_environment_variables_is_a_400(env: Any) -> None:
     ok = client.post("/v2/environments", json={"name": "sur_env", "variables": {}}, headers=a)
     assert ok.status_code == 201
     r = client.put(
-        "/v2/environments", data='{"name": "sur_env", "variables": {"\\udfff": 1}}',
-        content_type="application/json", headers=a,
+        "/v2/environments",
+        data='{"name": "sur_env", "variables": {"\\udfff": 1}}',
+        content_type="application/json",
+        headers=a,
     )
     assert SURROGATE in fault(r, 400)
 
@@ -147,7 +151,9 @@ def test_bad_names_of_definitions_are_a_400(env: Any, case: str) -> None:
     quoted = json.dumps(name)
     r = post_yaml(client, _workflow(quoted), headers=a)
     assert reason in raw_fault(r, 400)
-    r = post_yaml(client, f"version: '2.0'\n{quoted}:\n  base: std.noop\n", url="/v2/actions", headers=a)
+    r = post_yaml(
+        client, f"version: '2.0'\n{quoted}:\n  base: std.noop\n", url="/v2/actions", headers=a
+    )
     assert reason in raw_fault(r, 400)
     wb = f"version: '2.0'\nname: {quoted}\nworkflows:\n  w:\n    tasks:\n      t:\n        action: std.noop\n"
     r = post_yaml(client, wb, url="/v2/workbooks", headers=a)
@@ -159,7 +165,12 @@ def test_bad_names_of_definitions_are_a_400(env: Any, case: str) -> None:
 def test_bad_names_of_environments_and_triggers_are_a_400(env: Any, case: str) -> None:
     client, a, _ = env
     name, reason = BAD_NAMES[case]
-    assert post_yaml(client, "version: '2.0'\nplain:\n  tasks:\n    t:\n      action: std.noop\n", headers=a).status_code == 201
+    assert (
+        post_yaml(
+            client, "version: '2.0'\nplain:\n  tasks:\n    t:\n      action: std.noop\n", headers=a
+        ).status_code
+        == 201
+    )
     r = client.post("/v2/environments", json={"name": name, "variables": {}}, headers=a)
     assert reason in fault(r, 400)
     cron = {"name": name, "workflow_name": "plain", "pattern": "0 * * * *"}
@@ -187,13 +198,19 @@ def test_an_execution_id_of_another_project_is_a_409_that_tells_nothing_more(env
     for headers in (a, b):
         assert post_yaml(client, _workflow("same"), headers=headers).status_code == 201
     ex_id = str(uuid.uuid4())
-    first = client.post("/v2/executions", json={"workflow_name": "same", "id": ex_id, "input": {"a": 1}}, headers=a)
+    first = client.post(
+        "/v2/executions", json={"workflow_name": "same", "id": ex_id, "input": {"a": 1}}, headers=a
+    )
     assert first.status_code == 201
     # In its own project: Mistral's behaviour, the existing execution is returned.
-    again = client.post("/v2/executions", json={"workflow_name": "same", "id": ex_id, "input": {"a": 2}}, headers=a)
+    again = client.post(
+        "/v2/executions", json={"workflow_name": "same", "id": ex_id, "input": {"a": 2}}, headers=a
+    )
     assert again.status_code == 201 and again.get_json()["id"] == ex_id
     assert json.loads(again.get_json()["input"]) == {"a": 1}
-    r = client.post("/v2/executions", json={"workflow_name": "same", "id": ex_id, "input": {"a": 3}}, headers=b)
+    r = client.post(
+        "/v2/executions", json={"workflow_name": "same", "id": ex_id, "input": {"a": 3}}, headers=b
+    )
     text = fault(r, 409)
     assert text == f"Duplicate entry for WorkflowExecution with ID: {ex_id}"
     assert client.get(f"/v2/executions/{ex_id}", headers=b).status_code == 404
@@ -203,14 +220,21 @@ def test_an_execution_id_of_another_project_is_a_409_that_tells_nothing_more(env
 # --- sizes -----------------------------------------------------------------------------------
 
 
-def test_an_environment_larger_than_the_field_limit_is_a_400(make_client: Callable[..., Any]) -> None:
+def test_an_environment_larger_than_the_field_limit_is_a_400(
+    make_client: Callable[..., Any],
+) -> None:
     client, a, _ = make_client(field_size_limit_kb=4)
     big = {"blob": "x" * 5000}
     r = client.post("/v2/environments", json={"name": "big", "variables": big}, headers=a)
     assert fault(r, 400) == (
         "Field size limit exceeded [class=Environment, field=variables, size=4KB, limit=4KB]"
     )
-    assert client.post("/v2/environments", json={"name": "big", "variables": {}}, headers=a).status_code == 201
+    assert (
+        client.post(
+            "/v2/environments", json={"name": "big", "variables": {}}, headers=a
+        ).status_code
+        == 201
+    )
     r = client.put("/v2/environments", json={"name": "big", "variables": big}, headers=a)
     assert "Field size limit exceeded" in fault(r, 400)
 
@@ -229,7 +253,9 @@ def test_the_next_link_is_not_built_from_the_host_header(make_client: Callable[.
     assert [w["name"] for w in rest] == ["n2"]
     client, a, _ = make_client(public_url="https://wfq.example.com/")
     assert post_yaml(client, _workflow("n1"), headers=a).status_code == 201
-    nxt = client.get("/v2/workflows?limit=1", headers={**a, "Host": "evil.example"}).get_json()["next"]
+    nxt = client.get("/v2/workflows?limit=1", headers={**a, "Host": "evil.example"}).get_json()[
+        "next"
+    ]
     assert nxt.startswith("https://wfq.example.com/v2/workflows?")
 
 
@@ -241,14 +267,18 @@ def _run_sync(client: Any, headers: dict[str, str], name: str, action_input: dic
     return client.post("/v2/action_executions", json=body, headers=headers)
 
 
-def test_a_run_sync_action_that_needs_too_much_memory_ends_error(make_client: Callable[..., Any]) -> None:
+def test_a_run_sync_action_that_needs_too_much_memory_ends_error(
+    make_client: Callable[..., Any],
+) -> None:
     import resource
     import time
 
     client, a, _ = make_client(sync_action_memory_mb=64)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
-    r = _run_sync(client, a, "std.test_dict", {"size": 1_000_000, "key_prefix": "key-", "val": "v" * 20})
+    r = _run_sync(
+        client, a, "std.test_dict", {"size": 1_000_000, "key_prefix": "key-", "val": "v" * 20}
+    )
     assert r.status_code == 201 and time.monotonic() - started < 30
     body = r.get_json()
     assert body["state"] == "ERROR"
@@ -267,13 +297,20 @@ def test_a_run_sync_action_that_runs_too_long_is_stopped(make_client: Callable[.
     assert time.monotonic() - started < 10
     body = r.get_json()
     assert body["state"] == "ERROR"
-    assert "it ran longer than 1 s while running in the API request" in json.loads(body["output"])["result"]
-    assert _run_sync(client, a, "std.echo", {"output": "still fine"}).get_json()["state"] == "SUCCESS"
+    assert (
+        "it ran longer than 1 s while running in the API request"
+        in json.loads(body["output"])["result"]
+    )
+    assert (
+        _run_sync(client, a, "std.echo", {"output": "still fine"}).get_json()["state"] == "SUCCESS"
+    )
 
 
 def test_a_run_sync_result_over_the_field_limit_ends_error(make_client: Callable[..., Any]) -> None:
     client, a, _ = make_client(field_size_limit_kb=16)
-    r = _run_sync(client, a, "std.test_dict", {"size": 5000, "key_prefix": "k", "val": "0123456789"})
+    r = _run_sync(
+        client, a, "std.test_dict", {"size": 5000, "key_prefix": "k", "val": "0123456789"}
+    )
     body = r.get_json()
     assert body["state"] == "ERROR"
     assert json.loads(body["output"])["result"].startswith(
@@ -286,7 +323,11 @@ def test_a_run_sync_result_over_the_field_limit_ends_error(make_client: Callable
 
 def test_a_stored_action_run_with_a_namespace_over_255_characters_is_a_400(env: Any) -> None:
     client, a, _ = env
-    body = {"name": "std.echo", "input": {"output": 1}, "workflow_namespace": "n" * 300,
-            "params": {"save_result": True}}
+    body = {
+        "name": "std.echo",
+        "input": {"output": 1},
+        "workflow_namespace": "n" * 300,
+        "params": {"save_result": True},
+    }
     r = client.post("/v2/action_executions", json=body, headers=a)
     assert fault(r, 400) == "The workflow_namespace is longer than 255 characters"

@@ -44,17 +44,32 @@ def _create(client: Any, headers: dict[str, str], kind: str, name: str) -> Any:
         text = f"version: '2.0'\n{key}:\n  tasks:\n    t:\n      action: std.noop\n"
         return post_yaml(client, text, headers=headers)
     if kind == "actions":
-        return post_yaml(client, f"version: '2.0'\n{key}:\n  base: std.noop\n", url="/v2/actions", headers=headers)
+        return post_yaml(
+            client,
+            f"version: '2.0'\n{key}:\n  base: std.noop\n",
+            url="/v2/actions",
+            headers=headers,
+        )
     if kind == "workbooks":
         text = f"version: '2.0'\nname: {key}\nworkflows:\n  w:\n    tasks:\n      t:\n        action: std.noop\n"
         return post_yaml(client, text, url="/v2/workbooks", headers=headers)
     if kind == "environments":
-        return client.post("/v2/environments", json={"name": name, "variables": {}}, headers=headers)
-    trigger = {"name": name, "workflow_name": "target", "pattern": "0 0 * * *", "workflow_input": {"a": 1}}
+        return client.post(
+            "/v2/environments", json={"name": name, "variables": {}}, headers=headers
+        )
+    trigger = {
+        "name": name,
+        "workflow_name": "target",
+        "pattern": "0 0 * * *",
+        "workflow_input": {"a": 1},
+    }
     return client.post("/v2/cron_triggers", json=trigger, headers=headers)
 
 
-@given(name=odd_names, kind=st.sampled_from(["workflows", "actions", "workbooks", "environments", "cron_triggers"]))
+@given(
+    name=odd_names,
+    kind=st.sampled_from(["workflows", "actions", "workbooks", "environments", "cron_triggers"]),
+)
 def test_any_name_is_stored_readable_and_deletable_or_refused(
     pg_client: tuple[Any, dict[str, str]], name: str, kind: str
 ) -> None:

@@ -90,7 +90,10 @@ def _run(client: Any, svc: Any, name: str, wf_input: dict[str, Any]) -> dict[str
 
 
 def _tasks(client: Any, ex_id: str) -> dict[str, dict[str, Any]]:
-    return {t["name"]: t for t in client.get(f"/v2/tasks?workflow_execution_id={ex_id}").get_json()["tasks"]}
+    return {
+        t["name"]: t
+        for t in client.get(f"/v2/tasks?workflow_execution_id={ex_id}").get_json()["tasks"]
+    }
 
 
 def _evaluate(client: Any, task_id: str, expression: str, **extra: Any) -> dict[str, Any]:
@@ -141,7 +144,10 @@ def test_evaluate_sees_the_inbound_context_task_and_its_result(client: Any, svc:
     assert _evaluate(client, boom, "<% task().state_info %>")["value"] == "6 is too many"
     error = _evaluate(client, count, "<% $.doubled %>")
     assert "value" not in error
-    assert error["error"] == "Can not evaluate YAQL expression [expression=$.doubled, error=key 'doubled' not found]"
+    assert (
+        error["error"]
+        == "Can not evaluate YAQL expression [expression=$.doubled, error=key 'doubled' not found]"
+    )
     assert _evaluate(client, count, "<% $.doubled %>", context="outbound")["value"] == 6
 
 
@@ -153,10 +159,17 @@ def test_evaluate_in_a_with_items_task_and_in_a_subworkflow(client: Any, svc: An
     assert ex["state"] == "SUCCESS", ex["state_info"]
     tasks = _tasks(client, ex["id"])
     assert _evaluate(client, tasks["greet"]["id"], "<% task().result.len() %>")["value"] == 2
-    child_id = client.get(f"/v2/executions?task_execution_id={tasks['call_child']['id']}").get_json()["executions"][0]["id"]
+    child_id = client.get(
+        f"/v2/executions?task_execution_id={tasks['call_child']['id']}"
+    ).get_json()["executions"][0]["id"]
     recover = _tasks(client, child_id)["recover"]
-    assert _evaluate(client, recover["id"], "<% $.who %>/<% task(shout).state %>")["value"] == "ann/ERROR"
-    assert _evaluate(client, tasks["call_child"]["id"], "<% task().result.shout %>")["value"].endswith("recovered")
+    assert (
+        _evaluate(client, recover["id"], "<% $.who %>/<% task(shout).state %>")["value"]
+        == "ann/ERROR"
+    )
+    assert _evaluate(client, tasks["call_child"]["id"], "<% task().result.shout %>")[
+        "value"
+    ].endswith("recovered")
 
 
 def test_evaluate_refuses_a_request_without_expression(client: Any, svc: Any) -> None:
@@ -196,7 +209,10 @@ class _Probe:
 def _started(client: Any, svc: Any) -> tuple[str, Any]:
     from wfq.persistence.models import ActionExecution
 
-    _create(client, "version: '2.0'\nlonely:\n  tasks:\n    t:\n      action: std.noop\n      target: edge\n")
+    _create(
+        client,
+        "version: '2.0'\nlonely:\n  tasks:\n    t:\n      action: std.noop\n      target: edge\n",
+    )
     r = client.post("/v2/executions", json={"workflow_name": "lonely"})
     ex_id = r.get_json()["id"]
     with svc.db.read() as session:
@@ -204,11 +220,14 @@ def _started(client: Any, svc: Any) -> tuple[str, Any]:
     return ex_id, action.id
 
 
-@pytest.mark.parametrize(("consumers", "said"), [
-    ([], "no live worker consumes queue edge: start one with `wfq worker -Q edge`"),
-    (None, "no worker answered: none may be alive"),
-    (["w1@host"], "consumed by w1@host"),
-])
+@pytest.mark.parametrize(
+    ("consumers", "said"),
+    [
+        ([], "no live worker consumes queue edge: start one with `wfq worker -Q edge`"),
+        (None, "no worker answered: none may be alive"),
+        (["w1@host"], "consumed by w1@host"),
+    ],
+)
 def test_explain_an_unclaimed_action_with_what_the_broker_says(
     client: Any, svc: Any, consumers: list[str] | None, said: str
 ) -> None:
@@ -234,7 +253,9 @@ def test_explain_a_claimed_action_whose_heartbeat_stopped(client: Any, svc: Any)
     with svc.db.write() as session:
         row = session.get(ActionExecution, action_id)
         row.worker, row.heartbeat_at = "host-a:42", svc.now() - dt.timedelta(seconds=300)
-    answer = explain.explain_execution(svc, ex_id, project_id="<default-project>", probe=_Probe(0, []))
+    answer = explain.explain_execution(
+        svc, ex_id, project_id="<default-project>", probe=_Probe(0, [])
+    )
     (reason,) = answer["tasks"]
     assert reason["waiting_on"] == "action-running"
     assert reason["details"]["worker"] == "host-a:42"

@@ -59,7 +59,10 @@ def _finish_c(client: Any, svc: Any, ex_id: str) -> None:
     publish: a failure of the execution, after it ended."""
     c = _tasks(client, ex_id)["c"]
     (action,) = client.get(f"/v2/tasks/{c['id']}/action_executions").get_json()["action_executions"]
-    r = client.put(f"/v2/action_executions/{action['id']}", json={"state": "SUCCESS", "output": json.dumps({"x": 1})})
+    r = client.put(
+        f"/v2/action_executions/{action['id']}",
+        json={"state": "SUCCESS", "output": json.dumps({"x": 1})},
+    )
     assert r.status_code == 200, r.get_json()
     svc.dispatcher.drain()
 
@@ -69,7 +72,9 @@ def test_put_reverting_on_an_execution_in_error_is_a_400(client: Any, svc: Any) 
     assert _put(client, ex_id, state="ERROR", state_info="stop").get_json()["state"] == "ERROR"
     r = _put(client, ex_id, state="REVERTING")
     assert r.status_code == 400
-    assert r.get_json()["faultstring"].startswith("Can't change workflow execution state from ERROR to REVERTING.")
+    assert r.get_json()["faultstring"].startswith(
+        "Can't change workflow execution state from ERROR to REVERTING."
+    )
     assert client.get(f"/v2/executions/{ex_id}").get_json()["state"] == "ERROR"
 
 

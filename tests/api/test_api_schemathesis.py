@@ -87,7 +87,13 @@ def _seed(client: Any) -> dict[str, str]:
     dyn = {"name": "fuzz_dyn", "class_name": "fuzz", "code_source_name": "fuzz_src"}
     assert client.post("/v2/dynamic_actions", json=dyn).status_code == 201
     wf_id = client.get("/v2/workflows/greet").get_json()["id"]
-    event_trigger = {"name": "fuzz_et", "workflow_id": wf_id, "exchange": "nova", "topic": "n", "event": "e"}
+    event_trigger = {
+        "name": "fuzz_et",
+        "workflow_id": wf_id,
+        "exchange": "nova",
+        "topic": "n",
+        "event": "e",
+    }
     event_trigger["workflow_input"] = json.dumps({"name": "event"})
     made = client.post("/v2/event_triggers", json=event_trigger)
     assert made.status_code == 201, made.get_json()
@@ -195,7 +201,11 @@ _REAL_FIELDS: dict[str, Any] = {
     "PUT /v2/executions/{ex_id}": {"state": "PAUSED"},
     "POST /v2/code_sources": _SOURCE.replace("fuzz(", "fuzz_2("),
     "PUT /v2/code_sources": _SOURCE,
-    "POST /v2/dynamic_actions": {"name": "fuzz_dyn_2", "class_name": "fuzz", "code_source_name": "fuzz_src"},
+    "POST /v2/dynamic_actions": {
+        "name": "fuzz_dyn_2",
+        "class_name": "fuzz",
+        "code_source_name": "fuzz_src",
+    },
     "PUT /v2/dynamic_actions": {"name": "fuzz_dyn", "class_name": "fuzz"},
     "POST /v2/events": {"exchange": "nova", "topic": "n", "event_type": "e"},
     "PUT /v2/tasks/{task_id}": {"state": "RUNNING"},
@@ -213,7 +223,9 @@ _NEW_NAMES = {
 characters, ANSI escapes, '/', more than 255 characters)."""
 
 
-_ODD_VALUES = st.one_of(odd_text, st.lists(odd_text, max_size=3), st.dictionaries(odd_text, odd_text, max_size=2))
+_ODD_VALUES = st.one_of(
+    odd_text, st.lists(odd_text, max_size=3), st.dictionaries(odd_text, odd_text, max_size=2)
+)
 """JSON values made of odd text (schemathesis sends strict JSON: no infinities)."""
 
 

@@ -21,10 +21,13 @@ def _client(make_services: Callable[..., Any], **settings: Any) -> Any:
     return app.test_client()
 
 
-def test_many_start_tasks_with_long_with_items_answer_in_bounded_time(make_services: Callable[..., Any]) -> None:
+def test_many_start_tasks_with_long_with_items_answer_in_bounded_time(
+    make_services: Callable[..., Any],
+) -> None:
     client = _client(make_services, expression_timeout_s=0.5)
     tasks = "".join(
-        f"    t{i:03d}:\n      with-items: x in <% range(0, 100000) %>\n      action: std.noop\n" for i in range(300)
+        f"    t{i:03d}:\n      with-items: x in <% range(0, 100000) %>\n      action: std.noop\n"
+        for i in range(300)
     )
     assert post_yaml(client, f"version: '2.0'\nwide:\n  tasks:\n{tasks}").status_code == 201
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -42,10 +45,18 @@ def test_many_start_tasks_with_long_with_items_answer_in_bounded_time(make_servi
     assert "expression_timeout_s" in body["state_info"]
 
 
-def test_a_start_task_regex_bomb_answers_with_the_execution_in_error(make_services: Callable[..., Any]) -> None:
+def test_a_start_task_regex_bomb_answers_with_the_execution_in_error(
+    make_services: Callable[..., Any],
+) -> None:
     client = _client(make_services, expression_timeout_s=0.5)
     bomb = "<% regex('^(a|aa)+$').matches('" + "a" * 45 + "!') %>"
-    assert post_yaml(client, f"version: '2.0'\nbomb:\n  tasks:\n    t:\n      action: std.echo output=\"{bomb}\"\n").status_code == 201
+    assert (
+        post_yaml(
+            client,
+            f"version: '2.0'\nbomb:\n  tasks:\n    t:\n      action: std.echo output=\"{bomb}\"\n",
+        ).status_code
+        == 201
+    )
     began = time.monotonic()
     r = start(client, "bomb")
     assert time.monotonic() - began < 6  # the regex package checks its clock now and then

@@ -160,7 +160,9 @@ def test_cancelling_an_action_cancels_its_task_and_execution(
     assert ex["state"] == "CANCELLED"
     assert ex["state_info"] == "Cancelled tasks: say"
     # A result arriving afterwards changes nothing.
-    late = client.put(f"/v2/action_executions/{action['id']}", json={"state": "SUCCESS", "output": "x"})
+    late = client.put(
+        f"/v2/action_executions/{action['id']}", json={"state": "SUCCESS", "output": "x"}
+    )
     assert late.get_json()["state"] == "CANCELLED"
 
 
@@ -197,7 +199,10 @@ def test_pause_and_resume_an_asynchronous_action(client: Any) -> None:
     assert client.put(url, json={"state": "RUNNING"}).status_code == 200
     assert _states(client, ex_id, action["id"]) == ("RUNNING", "RUNNING", "RUNNING")
     client.put(url, json={"state": "SUCCESS", "output": "done"})
-    names = {t["name"]: t["state"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]}
+    names = {
+        t["name"]: t["state"]
+        for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]
+    }
     assert names == {"wait": "SUCCESS", "after": "RUNNING"}
 
 
@@ -209,9 +214,14 @@ def test_the_result_of_a_paused_action_waits_for_the_resume(client: Any) -> None
     client.put(url, json={"state": "PAUSED"})
     client.put(url, json={"state": "SUCCESS", "output": "done"})
     assert _states(client, ex_id, action["id"]) == ("SUCCESS", "SUCCESS", "PAUSED")
-    assert [t["name"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]] == ["wait"]
+    assert [t["name"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]] == [
+        "wait"
+    ]
     client.put(f"/v2/executions/{ex_id}", json={"state": "RUNNING"})
-    names = {t["name"]: t["state"] for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]}
+    names = {
+        t["name"]: t["state"]
+        for t in client.get(f"/v2/executions/{ex_id}/tasks").get_json()["tasks"]
+    }
     assert names == {"wait": "SUCCESS", "after": "RUNNING"}
 
 
@@ -231,7 +241,12 @@ def test_with_items_progress_and_items_shown_as_they_start(client: Any) -> None:
     ex_id = start(client, "prog_items").get_json()["id"]
     task = _task(client, ex_id)
     assert task["progress"] == {
-        "total": 5, "done": 0, "succeeded": 0, "failed": 0, "running": 2, "eta_seconds": None,
+        "total": 5,
+        "done": 0,
+        "succeeded": 0,
+        "failed": 0,
+        "running": 2,
+        "eta_seconds": None,
     }
     listed = client.get(f"/v2/tasks/{task['id']}/action_executions").get_json()["action_executions"]
     assert [a["state"] for a in listed] == ["RUNNING", "RUNNING"]
@@ -246,12 +261,20 @@ def test_with_items_progress_and_items_shown_as_they_start(client: Any) -> None:
     assert one["state"] == "RUNNING"
     progress = one["progress"]
     assert {k: progress[k] for k in ("total", "done", "succeeded", "failed", "running")} == {
-        "total": 5, "done": 2, "succeeded": 1, "failed": 1, "running": 2,
+        "total": 5,
+        "done": 2,
+        "succeeded": 1,
+        "failed": 1,
+        "running": 2,
     }
     assert progress["eta_seconds"] is not None and progress["eta_seconds"] >= 0
     # The two freed slots started the next two items; the others are not shown before they start.
-    states = [a["state"] for a in client.get(f"/v2/action_executions?task_execution_id={task['id']}")
-              .get_json()["action_executions"]]
+    states = [
+        a["state"]
+        for a in client.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()[
+            "action_executions"
+        ]
+    ]
     assert sorted(states) == ["ERROR", "RUNNING", "RUNNING", "SUCCESS"]
 
 

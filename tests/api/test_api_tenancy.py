@@ -52,27 +52,43 @@ def objects(client: Any) -> dict[str, Any]:
     assert post_yaml(client, WB, url="/v2/workbooks", headers=A).status_code == 201
     assert post_yaml(client, ACTIONS, url="/v2/actions", headers=A).status_code == 201
     wf = post_yaml(client, WF, headers=A).get_json()["workflows"][0]
-    env = client.post("/v2/environments", json={"name": "env_a", "variables": {"k": "v"}}, headers=A)
+    env = client.post(
+        "/v2/environments", json={"name": "env_a", "variables": {"k": "v"}}, headers=A
+    )
     assert env.status_code == 201, env.get_json()
     trig = client.post(
-        "/v2/cron_triggers", json={"name": "trig_a", "workflow_name": "wf_a", "pattern": "0 0 * * *"}, headers=A
+        "/v2/cron_triggers",
+        json={"name": "trig_a", "workflow_name": "wf_a", "pattern": "0 0 * * *"},
+        headers=A,
     )
     assert trig.status_code == 201, trig.get_json()
     ex = client.post("/v2/executions", json={"workflow_name": "wf_a"}, headers=A).get_json()
-    task = client.get(f"/v2/tasks?workflow_execution_id={ex['id']}", headers=A).get_json()["tasks"][0]
-    action = client.get(f"/v2/action_executions?task_execution_id={task['id']}", headers=A).get_json()
+    task = client.get(f"/v2/tasks?workflow_execution_id={ex['id']}", headers=A).get_json()["tasks"][
+        0
+    ]
+    action = client.get(
+        f"/v2/action_executions?task_execution_id={task['id']}", headers=A
+    ).get_json()
     return {
-        "workflow": wf, "execution": ex, "task": task,
+        "workflow": wf,
+        "execution": ex,
+        "task": task,
         "action_execution": action["action_executions"][0],
     }
 
 
 def test_b_cannot_read_any_of_a_s_objects(client: Any, objects: dict[str, Any]) -> None:
     urls = [
-        "/v2/workbooks/wb_a", "/v2/workflows/wf_a", f"/v2/workflows/{objects['workflow']['id']}",
-        "/v2/workflows/wb_a.inner", "/v2/actions/act_a", "/v2/environments/env_a",
-        "/v2/cron_triggers/trig_a", f"/v2/executions/{objects['execution']['id']}",
-        f"/v2/tasks/{objects['task']['id']}", f"/v2/action_executions/{objects['action_execution']['id']}",
+        "/v2/workbooks/wb_a",
+        "/v2/workflows/wf_a",
+        f"/v2/workflows/{objects['workflow']['id']}",
+        "/v2/workflows/wb_a.inner",
+        "/v2/actions/act_a",
+        "/v2/environments/env_a",
+        "/v2/cron_triggers/trig_a",
+        f"/v2/executions/{objects['execution']['id']}",
+        f"/v2/tasks/{objects['task']['id']}",
+        f"/v2/action_executions/{objects['action_execution']['id']}",
     ]
     for url in urls:
         assert client.get(url, headers=A).status_code == 200, url
@@ -82,15 +98,23 @@ def test_b_cannot_read_any_of_a_s_objects(client: Any, objects: dict[str, Any]) 
 def test_b_s_lists_and_filters_never_show_a_s_objects(client: Any, objects: dict[str, Any]) -> None:
     ex_id, task_id = objects["execution"]["id"], objects["task"]["id"]
     lists = {
-        "/v2/workbooks": "workbooks", "/v2/workflows": "workflows", "/v2/environments": "environments",
-        "/v2/cron_triggers": "cron_triggers", "/v2/executions": "executions", "/v2/tasks": "tasks",
+        "/v2/workbooks": "workbooks",
+        "/v2/workflows": "workflows",
+        "/v2/environments": "environments",
+        "/v2/cron_triggers": "cron_triggers",
+        "/v2/executions": "executions",
+        "/v2/tasks": "tasks",
         "/v2/action_executions": "action_executions",
-        f"/v2/executions?id={ex_id}": "executions", "/v2/executions?workflow_name=wf_a": "executions",
-        "/v2/executions?project_id=proj-a": "executions", f"/v2/tasks?workflow_execution_id={ex_id}": "tasks",
+        f"/v2/executions?id={ex_id}": "executions",
+        "/v2/executions?workflow_name=wf_a": "executions",
+        "/v2/executions?project_id=proj-a": "executions",
+        f"/v2/tasks?workflow_execution_id={ex_id}": "tasks",
         f"/v2/action_executions?task_execution_id={task_id}": "action_executions",
-        "/v2/workflows?name=wf_a": "workflows", "/v2/workflows?project_id=proj-a": "workflows",
+        "/v2/workflows?name=wf_a": "workflows",
+        "/v2/workflows?project_id=proj-a": "workflows",
         # Nested lists answer like Mistral for an unknown parent: an empty list.
-        f"/v2/executions/{ex_id}/tasks": "tasks", f"/v2/tasks/{task_id}/action_executions": "action_executions",
+        f"/v2/executions/{ex_id}/tasks": "tasks",
+        f"/v2/tasks/{task_id}/action_executions": "action_executions",
     }
     for url, key in lists.items():
         assert client.get(url, headers=B).get_json()[key] == [], url
@@ -100,23 +124,48 @@ def test_b_s_lists_and_filters_never_show_a_s_objects(client: Any, objects: dict
 
 def test_b_cannot_change_delete_or_use_a_s_objects(client: Any, objects: dict[str, Any]) -> None:
     ex_id, task_id = objects["execution"]["id"], objects["task"]["id"]
-    assert client.put(f"/v2/executions/{ex_id}", json={"state": "CANCELLED"}, headers=B).status_code == 404
-    assert client.put(f"/v2/tasks/{task_id}", json={"state": "RUNNING", "reset": True}, headers=B).status_code == 404
+    assert (
+        client.put(f"/v2/executions/{ex_id}", json={"state": "CANCELLED"}, headers=B).status_code
+        == 404
+    )
+    assert (
+        client.put(
+            f"/v2/tasks/{task_id}", json={"state": "RUNNING", "reset": True}, headers=B
+        ).status_code
+        == 404
+    )
     action_id = objects["action_execution"]["id"]
-    assert client.put(f"/v2/action_executions/{action_id}", json={"state": "SUCCESS"}, headers=B).status_code == 404
-    for url in ("/v2/workbooks/wb_a", "/v2/workflows/wf_a", "/v2/actions/act_a", "/v2/environments/env_a",
-                "/v2/cron_triggers/trig_a", f"/v2/executions/{ex_id}"):
+    assert (
+        client.put(
+            f"/v2/action_executions/{action_id}", json={"state": "SUCCESS"}, headers=B
+        ).status_code
+        == 404
+    )
+    for url in (
+        "/v2/workbooks/wb_a",
+        "/v2/workflows/wf_a",
+        "/v2/actions/act_a",
+        "/v2/environments/env_a",
+        "/v2/cron_triggers/trig_a",
+        f"/v2/executions/{ex_id}",
+    ):
         assert client.delete(url, headers=B).status_code == 404, url
         assert client.get(url, headers=A).status_code == 200, url
     # Using A's objects by name from B's side finds nothing.
-    assert client.post("/v2/executions", json={"workflow_name": "wf_a"}, headers=B).status_code == 404
+    assert (
+        client.post("/v2/executions", json={"workflow_name": "wf_a"}, headers=B).status_code == 404
+    )
     trig = client.post(
-        "/v2/cron_triggers", json={"name": "t", "workflow_name": "wf_a", "pattern": "0 0 * * *"}, headers=B
+        "/v2/cron_triggers",
+        json={"name": "t", "workflow_name": "wf_a", "pattern": "0 0 * * *"},
+        headers=B,
     )
     assert trig.status_code == 404
     post_yaml(client, WF.replace("wf_a", "wf_b"), headers=B)
     env_by_name = client.post(
-        "/v2/executions", json={"workflow_name": "wf_b", "params": json.dumps({"env": "env_a"})}, headers=B
+        "/v2/executions",
+        json={"workflow_name": "wf_b", "params": json.dumps({"env": "env_a"})},
+        headers=B,
     )
     assert env_by_name.status_code == 404
 
@@ -126,7 +175,9 @@ def _share(client: Any, kind: str, resource_id: str, member: str = "proj-b") -> 
 
 
 def _answer(client: Any, kind: str, resource_id: str, status: str, who: dict[str, str] = B) -> Any:
-    return client.put(f"/v2/{kind}s/{resource_id}/members/proj-b", json={"status": status}, headers=who)
+    return client.put(
+        f"/v2/{kind}s/{resource_id}/members/proj-b", json={"status": status}, headers=who
+    )
 
 
 def _b_sees_workflow(client: Any, wf_id: str) -> dict[str, bool]:
@@ -179,7 +230,12 @@ def test_a_member_cannot_change_delete_or_reshare_a_shared_workflow(
     _share(client, "workflow", wf_id)
     _answer(client, "workflow", wf_id, "accepted")
     changed = WF.replace("secret of A", "changed by B")
-    assert client.put("/v2/workflows", data=changed, headers={**B, "Content-Type": "text/plain"}).status_code == 404
+    assert (
+        client.put(
+            "/v2/workflows", data=changed, headers={**B, "Content-Type": "text/plain"}
+        ).status_code
+        == 404
+    )
     assert client.delete(f"/v2/workflows/{wf_id}", headers=B).status_code == 404
     assert client.delete("/v2/workflows/wf_a", headers=B).status_code == 404
     assert "secret of A" in client.get(f"/v2/workflows/{wf_id}", headers=A).get_json()["definition"]
@@ -194,15 +250,24 @@ def test_a_member_cannot_change_delete_or_reshare_a_shared_workflow(
     assert not any(_b_sees_workflow(client, wf_id).values())
 
 
-def test_sharing_rules(client: Any, objects: dict[str, Any], make_services: Callable[..., Any]) -> None:
+def test_sharing_rules(
+    client: Any, objects: dict[str, Any], make_services: Callable[..., Any]
+) -> None:
     wf_id = objects["workflow"]["id"]
     assert _share(client, "workflow", wf_id).status_code == 201
     assert _share(client, "workflow", wf_id).status_code == 409
     assert client.post(f"/v2/workflows/{wf_id}/members", json={}, headers=A).status_code == 400
-    public = post_yaml(client, WF.replace("wf_a", "wf_pub"), url="/v2/workflows?scope=public", headers=A)
+    public = post_yaml(
+        client, WF.replace("wf_a", "wf_pub"), url="/v2/workflows?scope=public", headers=A
+    )
     pub_id = public.get_json()["workflows"][0]["id"]
     assert "Only private" in _share(client, "workflow", pub_id).get_json()["faultstring"]
-    assert client.post("/v2/workflows/nope/members", json={"member_id": "proj-b"}, headers=A).status_code == 404
+    assert (
+        client.post(
+            "/v2/workflows/nope/members", json={"member_id": "proj-b"}, headers=A
+        ).status_code
+        == 404
+    )
     # Deleting the workflow ends its memberships.
     assert client.delete(f"/v2/workflows/{wf_id}", headers=A).status_code == 204
     assert client.get(f"/v2/workflows/{wf_id}/members", headers=A).get_json()["members"] == []
@@ -215,13 +280,17 @@ def test_sharing_rules(client: Any, objects: dict[str, Any], make_services: Call
     assert "authentication" in refused.get_json()["faultstring"]
 
 
-def test_a_shared_workbook_is_seen_by_the_member_once_accepted(client: Any, objects: dict[str, Any]) -> None:
+def test_a_shared_workbook_is_seen_by_the_member_once_accepted(
+    client: Any, objects: dict[str, Any]
+) -> None:
     wb = client.get("/v2/workbooks/wb_a", headers=A).get_json()
     assert _share(client, "workbook", wb["id"]).status_code == 201
     assert client.get(f"/v2/workbooks/{wb['id']}", headers=B).status_code == 404
     assert _answer(client, "workbook", wb["id"], "accepted").status_code == 200
     assert client.get(f"/v2/workbooks/{wb['id']}", headers=B).status_code == 200
     assert client.get("/v2/workbooks/wb_a", headers=B).get_json()["id"] == wb["id"]
-    assert [w["name"] for w in client.get("/v2/workbooks", headers=B).get_json()["workbooks"]] == ["wb_a"]
+    assert [w["name"] for w in client.get("/v2/workbooks", headers=B).get_json()["workbooks"]] == [
+        "wb_a"
+    ]
     assert client.delete("/v2/workbooks/wb_a", headers=B).status_code == 404
     assert client.get("/v2/workbooks/wb_a", headers=A).status_code == 200

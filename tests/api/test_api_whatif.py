@@ -76,20 +76,24 @@ linted:
 
 def test_lint_warns_of_each_kind_and_stays_valid(client: Any) -> None:
     found = _warnings(client, LINTED)
-    assert sorted(found) == sorted([
-        "linted.tasks.right: Unknown function 'frobnicate': no YAQL or Jinja function has this name.",
-        "linted.tasks.start.action: Inline parameter 'output=done' is dropped silently (Mistral ignores "
-        "unquoted values): write output=\"done\" or move it under input.",
-        "linted.tasks.orphan: Task 'orphan' can never run: no transition from a start task leads to it.",
-        "linted.tasks.j2.join: join of 'j2' can never be released: 'ok' and 'ko' are the on-success and "
-        "on-error branches of 'check', so they never both run.",
-        "linted.tasks.right: '$.res' may not exist here: it is published only by ['left'], not upstream "
-        "of this task (another parallel branch?) and not declared as input.",
-        "linted.output: '$.zzz' is not a workflow input, a var, nor published by any task.",
-    ])
+    assert sorted(found) == sorted(
+        [
+            "linted.tasks.right: Unknown function 'frobnicate': no YAQL or Jinja function has this name.",
+            "linted.tasks.start.action: Inline parameter 'output=done' is dropped silently (Mistral ignores "
+            'unquoted values): write output="done" or move it under input.',
+            "linted.tasks.orphan: Task 'orphan' can never run: no transition from a start task leads to it.",
+            "linted.tasks.j2.join: join of 'j2' can never be released: 'ok' and 'ko' are the on-success and "
+            "on-error branches of 'check', so they never both run.",
+            "linted.tasks.right: '$.res' may not exist here: it is published only by ['left'], not upstream "
+            "of this task (another parallel branch?) and not declared as input.",
+            "linted.output: '$.zzz' is not a workflow input, a var, nor published by any task.",
+        ]
+    )
 
 
-def test_lint_is_quiet_about_with_items_variables_subworkflows_and_upstream_publishes(client: Any) -> None:
+def test_lint_is_quiet_about_with_items_variables_subworkflows_and_upstream_publishes(
+    client: Any,
+) -> None:
     assert _warnings(client, PARENT) == []
 
 
@@ -110,9 +114,15 @@ joins:
       action: std.noop
 """
     found = _warnings(client, text)  # b only follows itself: it never runs
-    assert any("join of 'j' can never be released: it needs 2, but ['b'] can never run." in f for f in found)
-    r = client.post("/v2/workflows/validate", data="version: '2.0'\nbad: {tasks: {t: {action: 1}}}",
-                    content_type="text/plain")
+    assert any(
+        "join of 'j' can never be released: it needs 2, but ['b'] can never run." in f
+        for f in found
+    )
+    r = client.post(
+        "/v2/workflows/validate",
+        data="version: '2.0'\nbad: {tasks: {t: {action: 1}}}",
+        content_type="text/plain",
+    )
     assert r.get_json()["valid"] is False and r.get_json()["warnings"] == []
 
 
@@ -120,29 +130,46 @@ joins:
 
 
 def _dry(client: Any, name: str, wf_input: dict[str, Any], **params: Any) -> dict[str, Any]:
-    body = {"workflow_name": name, "input": json.dumps(wf_input), "params": json.dumps({"dry_run": True, **params})}
+    body = {
+        "workflow_name": name,
+        "input": json.dumps(wf_input),
+        "params": json.dumps({"dry_run": True, **params}),
+    }
     r = client.post("/v2/executions", json=body)
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
 
-def test_dry_run_with_items_subworkflow_and_error_path_stores_nothing(client: Any, svc: Any) -> None:
+def test_dry_run_with_items_subworkflow_and_error_path_stores_nothing(
+    client: Any, svc: Any
+) -> None:
     _create(client, PARENT)
-    answer = _dry(client, "parent", {"names": ["ann", "bob"]},
-                  mocks={"actions": {"corp.shout": {"error": "<% $.text %> is mute"}}})
+    answer = _dry(
+        client,
+        "parent",
+        {"names": ["ann", "bob"]},
+        mocks={"actions": {"corp.shout": {"error": "<% $.text %> is mute"}}},
+    )
     assert answer["id"].startswith("dry-run-")
     assert answer["state"] == "SUCCESS"
     report = answer["dry_run"]
-    assert json.loads(answer["output"]) == report["output"] == {
-        "greetings": ["hi ann", "hi bob"], "child": {"shout": "ann is mute recovered"},
-    }
+    assert (
+        json.loads(answer["output"])
+        == report["output"]
+        == {
+            "greetings": ["hi ann", "hi bob"],
+            "child": {"shout": "ann is mute recovered"},
+        }
+    )
     assert report["path"] == ["greet", "call_child"]
     greet, call = report["tasks"]
     assert [a["mocked_by"] for a in greet["actions"]] == ["emulated", "emulated"]
     child = call["subworkflows"][0]
     assert child["path"] == ["shout", "recover"]
     assert child["tasks"][0]["actions"][0]["mocked_by"] == "action:corp.shout"
-    assert {(t["from"], t["on"], t["to"]): t["taken"] for t in child["transitions"]} == {("shout", "on-error", "recover"): True}
+    assert {(t["from"], t["on"], t["to"]): t["taken"] for t in child["transitions"]} == {
+        ("shout", "on-error", "recover"): True
+    }
     assert client.get("/v2/executions").get_json()["executions"] == []
     assert client.get("/v2/tasks").get_json()["tasks"] == []
     assert svc.dispatcher.queue == []
@@ -150,13 +177,21 @@ def test_dry_run_with_items_subworkflow_and_error_path_stores_nothing(client: An
 
 def test_dry_run_error_outcome_and_uncovered_transitions(client: Any) -> None:
     _create(client, PARENT)
-    answer = _dry(client, "parent", {"names": ["ann"]}, mocks={"tasks": {"greet": {"error": "no echo today"}}})
+    answer = _dry(
+        client, "parent", {"names": ["ann"]}, mocks={"tasks": {"greet": {"error": "no echo today"}}}
+    )
     report = answer["dry_run"]
     assert answer["state"] == "ERROR"
     assert "greet" in report["state_info"] and "no echo today" in report["state_info"]
     assert report["path"] == ["greet"]
     assert report["transitions"] == [
-        {"from": "greet", "on": "on-success", "to": "call_child", "condition": None, "taken": False},
+        {
+            "from": "greet",
+            "on": "on-success",
+            "to": "call_child",
+            "condition": None,
+            "taken": False,
+        },
     ]
 
 
@@ -178,13 +213,20 @@ def test_dry_run_replays_a_past_execution(client: Any, svc: Any) -> None:
 def test_dry_run_bad_mocks_and_unknown_workflow(client: Any) -> None:
     _create(client, PARENT)
     for mocks in ({"tasks": {"greet": {"value": 1}}}, {"steps": {}}, {"tasks": {"greet": []}}):
-        body = {"workflow_name": "parent", "input": json.dumps({"names": []}),
-                "params": json.dumps({"dry_run": True, "mocks": mocks})}
+        body = {
+            "workflow_name": "parent",
+            "input": json.dumps({"names": []}),
+            "params": json.dumps({"dry_run": True, "mocks": mocks}),
+        }
         r = client.post("/v2/executions", json=body)
         assert r.status_code == 400, mocks
-    r = client.post("/v2/executions", json={"workflow_name": "nope", "params": json.dumps({"dry_run": True})})
+    r = client.post(
+        "/v2/executions", json={"workflow_name": "nope", "params": json.dumps({"dry_run": True})}
+    )
     assert r.status_code == 404
-    r = client.post("/v2/executions", json={"workflow_name": "parent", "params": json.dumps({"dry_run": True})})
+    r = client.post(
+        "/v2/executions", json={"workflow_name": "parent", "params": json.dumps({"dry_run": True})}
+    )
     assert r.status_code == 400 and "missing=['names']" in r.get_json()["faultstring"]
 
 
@@ -215,8 +257,14 @@ many:
 def test_dry_run_of_a_with_items_over_many_items_ends_as_a_real_run(
     client: Any, svc: Any, concurrency: int | None, n: int
 ) -> None:
-    text = MANY if concurrency is None else MANY.replace(
-        "      action: corp.inverse", f"      concurrency: {concurrency}\n      action: corp.inverse")
+    text = (
+        MANY
+        if concurrency is None
+        else MANY.replace(
+            "      action: corp.inverse",
+            f"      concurrency: {concurrency}\n      action: corp.inverse",
+        )
+    )
     _create(client, text)
     assert client.post("/v2/actions", data=INVERSE, content_type="text/plain").status_code == 201
     real = _run(client, svc, "many", {"n": n})
@@ -233,7 +281,11 @@ def test_dry_run_of_a_with_items_over_many_items_ends_as_a_real_run(
     assert each["result"][26:29] == [20, 30, 60]  # in item order
     assert [a["item_index"] for a in each["actions"]] == list(range(n))
     if n == 29:
-        assert json.loads(answer["output"]) == json.loads(real["output"]) == {"results": each["result"]}
+        assert (
+            json.loads(answer["output"])
+            == json.loads(real["output"])
+            == {"results": each["result"]}
+        )
     else:
         assert "division" in each["result"][29]
         assert _without_ids(report["state_info"]) == _without_ids(real["state_info"])
@@ -261,30 +313,43 @@ items:
 """
 
 
-def test_rerun_preview_lists_the_items_that_would_run_and_changes_nothing(client: Any, svc: Any) -> None:
+def test_rerun_preview_lists_the_items_that_would_run_and_changes_nothing(
+    client: Any, svc: Any
+) -> None:
     _create(client, ITEMS)
     ex = _run(client, svc, "items", {"n": 2})
     each = _tasks(client, ex["id"])["each"]
-    r = client.put(f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": True, "preview": True})
+    r = client.put(
+        f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": True, "preview": True}
+    )
     assert r.status_code == 200, r.get_json()
     answer = r.get_json()
     assert answer["operation"] == "rerun" and answer["execution_state_after"] == "RUNNING"
     (task,) = answer["tasks"]
-    assert task["task"] == "each" and task["state_now"] == "ERROR" and task["state_after"] == "RUNNING"
+    assert (
+        task["task"] == "each" and task["state_now"] == "ERROR" and task["state_after"] == "RUNNING"
+    )
     assert [a["input"] for a in task["actions"]] == [{"error_data": 0}, {"error_data": 1}]
     assert client.get(f"/v2/executions/{ex['id']}").get_json()["state"] == "ERROR"
     assert _tasks(client, ex["id"])["each"]["state"] == "ERROR"
     assert svc.dispatcher.queue == []
 
 
-def test_rerun_preview_of_failed_items_names_those_that_wait_for_a_lane(client: Any, svc: Any) -> None:
+def test_rerun_preview_of_failed_items_names_those_that_wait_for_a_lane(
+    client: Any, svc: Any
+) -> None:
     # Every item fails; with one lane, a rerun of only the failed items sends item 0 now and
     # items 1 and 2 as the lane frees: they have no action execution yet, `items_later` names them.
-    _create(client, ITEMS.replace("      action: std.fail\n", "      concurrency: 1\n      action: std.fail\n"))
+    _create(
+        client,
+        ITEMS.replace("      action: std.fail\n", "      concurrency: 1\n      action: std.fail\n"),
+    )
     ex = _run(client, svc, "items", {"n": 3})
     each = _tasks(client, ex["id"])["each"]
     assert each["state"] == "ERROR", each
-    r = client.put(f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": False, "preview": True})
+    r = client.put(
+        f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": False, "preview": True}
+    )
     assert r.status_code == 200, r.get_json()
     (task,) = r.get_json()["tasks"]
     assert [(a["item_index"], a["sent_now"]) for a in task["actions"]] == [(0, True)]
@@ -295,10 +360,17 @@ def test_skip_preview_shows_the_next_task_and_its_input(client: Any, svc: Any) -
     _create(client, ITEMS)
     ex = _run(client, svc, "items", {"n": 3})
     each = _tasks(client, ex["id"])["each"]
-    answer = client.put(f"/v2/tasks/{each['id']}", json={"state": "SKIPPED", "preview": True}).get_json()
-    assert [(t["task"], t["state_after"]) for t in answer["tasks"]] == [("each", "SKIPPED"), ("after", "RUNNING")]
+    answer = client.put(
+        f"/v2/tasks/{each['id']}", json={"state": "SKIPPED", "preview": True}
+    ).get_json()
+    assert [(t["task"], t["state_after"]) for t in answer["tasks"]] == [
+        ("each", "SKIPPED"),
+        ("after", "RUNNING"),
+    ]
     assert answer["tasks"][1]["task_execution_id"] is None
-    assert answer["tasks"][1]["actions"] == [{"action": "std.echo", "input": {"output": 3}, "item_index": 0, "sent_now": True}]
+    assert answer["tasks"][1]["actions"] == [
+        {"action": "std.echo", "input": {"output": 3}, "item_index": 0, "sent_now": True}
+    ]
     assert set(_tasks(client, ex["id"])) == {"each"}
 
 
@@ -307,8 +379,12 @@ def test_preview_refuses_what_the_rerun_refuses(client: Any, svc: Any) -> None:
     ex = _run(client, svc, "items", {"n": 0})
     each = _tasks(client, ex["id"])["each"]
     assert each["state"] == "SUCCESS"
-    r = client.put(f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": True, "preview": True})
+    r = client.put(
+        f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": True, "preview": True}
+    )
     assert r.status_code == 400
     assert r.get_json()["faultstring"] == "Rerunning succeeded tasks is not supported."
-    r = client.put(f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": True, "preview": "maybe"})
+    r = client.put(
+        f"/v2/tasks/{each['id']}", json={"state": "RUNNING", "reset": True, "preview": "maybe"}
+    )
     assert r.status_code == 400

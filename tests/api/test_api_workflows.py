@@ -189,6 +189,9 @@ def test_a_malformed_revert_is_refused_with_its_path(client: Any) -> None:
     """`revert:` is wfq's compensation extension (docs/compensation.md)."""
     text = "---\nversion: '2.0'\nrv_wf:\n  tasks:\n    t1:\n      action: std.noop\n      revert: {input: {a: 1}}\n"
     msg = raw_fault(post_yaml(client, text), 400)
-    assert "rv_wf.tasks.t1.revert: 'revert' must name exactly one of 'action' or 'workflow' (neither given)" in msg
+    assert (
+        "rv_wf.tasks.t1.revert: 'revert' must name exactly one of 'action' or 'workflow' (neither given)"
+        in msg
+    )
     ok = post_yaml(client, text.replace("revert: {input: {a: 1}}", "revert: std.echo output=1"))
     assert ok.status_code == 201

@@ -76,7 +76,10 @@ def test_flower_listens_on_loopback_only_by_default(tmp_path: Path) -> None:
     log = (tmp_path / "flower.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "wfq.cli.main", "flower", "--port", str(port)],
-        env={**os.environ, **REDIS}, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        env={**os.environ, **REDIS},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
     )
     try:
         deadline = time.monotonic() + 60

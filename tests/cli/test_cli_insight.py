@@ -84,7 +84,10 @@ def test_wfq_test_passes_when_the_outcome_is_expected(tmp_path: Path) -> None:
 
 
 def test_wfq_test_fails_on_a_different_outcome_and_says_how(tmp_path: Path) -> None:
-    failing = PASSING.replace("std.http: {result:", "std.http: [{result: {content: {id: ok}}}, {error: declined}]\n    unused: {result:")
+    failing = PASSING.replace(
+        "std.http: {result:",
+        "std.http: [{result: {content: {id: ok}}}, {error: declined}]\n    unused: {result:",
+    )
     result = _test(*_files(tmp_path, failing))
     assert result.exit_code == 1
     assert "MISMATCH task pay: expected SUCCESS, got ERROR" in result.output
@@ -127,10 +130,18 @@ why:
     from wfq.persistence.listing import ListQuery
     from wfq.services import queries
 
-    tasks = queries.list_(services, "task", ListQuery(filters={"workflow_execution_id": ("eq", ex_id)}),
-                          project_id="<default-project>")
+    tasks = queries.list_(
+        services,
+        "task",
+        ListQuery(filters={"workflow_execution_id": ("eq", ex_id)}),
+        project_id="<default-project>",
+    )
     first = next(t for t in tasks if t["name"] == "first")
-    assert wfq("explain", first["id"]).output.splitlines()[-1].endswith("first is SUCCESS: it waits for nothing.")
+    assert (
+        wfq("explain", first["id"])
+        .output.splitlines()[-1]
+        .endswith("first is SUCCESS: it waits for nothing.")
+    )
     ok = wfq("evaluate", first["id"], "<% task().result * $.n %>")
     assert ok.exit_code == 0 and ok.stdout.strip() == "25"
     bad = wfq("evaluate", first["id"], "<% $.missing %>")

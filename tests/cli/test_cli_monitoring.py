@@ -200,9 +200,13 @@ def test_watch_counts_failed_items_and_estimates_the_time_left(
     result = wfq("watch", ex, "--interval", "0.05")
     assert result.exit_code == 1
     rows = [line.split()[1:] for line in result.stdout.split("\n")[1:-2]]
-    assert ["each", "ERROR", "[##########]", "5/5", "2", "failed"] in [r[:6] for r in rows], result.output
+    assert ["each", "ERROR", "[##########]", "5/5", "2", "failed"] in [r[:6] for r in rows], (
+        result.output
+    )
     running = [r for r in rows if r[:2] == ["each", "RUNNING"] and r[3] != "0/5"]
-    assert running and all(r[-2].startswith("~") and r[-1] == "left" for r in running), result.output
+    assert running and all(r[-2].startswith("~") and r[-1] == "left" for r in running), (
+        result.output
+    )
 
 
 def test_the_time_left_as_watch_prints_it() -> None:

@@ -16,7 +16,11 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WFQ_")}
     return subprocess.run(
         [sys.executable, "-m", "wfq.cli.main", "run", *args],
-        cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -27,7 +31,7 @@ def test_wfq_run_of_the_shipped_example_succeeds_embedded(tmp_path: Path) -> Non
     assert "execution SUCCESS" in out
     for task in ("snapshot_db", "snapshot_web", "prune", "report"):
         assert f"task {task}" in out
-    output = json.loads(out[out.index("{"):])
+    output = json.loads(out[out.index("{") :])
     assert output["snapshots"] == ["snap-vol-db-01-nightly", "snap-vol-web-01-nightly"]
     assert output["report"] == "backed up 2 volumes, pruned snapshots older than 7 days"
     assert (tmp_path / "wfq.sqlite").exists()
@@ -39,7 +43,9 @@ def test_wfq_run_of_the_shipped_example_succeeds_embedded(tmp_path: Path) -> Non
 
 def test_wfq_run_exits_non_zero_when_the_execution_fails(tmp_path: Path) -> None:
     wf = tmp_path / "bad.yaml"
-    wf.write_text("version: '2.0'\nbad:\n  tasks:\n    t:\n      action: std.fail error_data=\"nope\"\n")
+    wf.write_text(
+        "version: '2.0'\nbad:\n  tasks:\n    t:\n      action: std.fail error_data=\"nope\"\n"
+    )
     p = _run(tmp_path, str(wf))
     assert p.returncode == 1
     assert "execution ERROR" in p.stdout and "nope" in p.stdout

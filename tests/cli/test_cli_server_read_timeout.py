@@ -34,7 +34,10 @@ def server(tmp_path: Path) -> Iterator[int]:
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "wfq.cli.main", "server", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
     )
     try:
         deadline = time.monotonic() + 60
@@ -67,7 +70,7 @@ def test_a_body_shorter_than_its_content_length_is_answered_and_closed(server: i
         started = time.monotonic()
         sock.sendall(
             b"POST /v2/environments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\": "
+            b'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": '
         )
         answer = _read_all(sock)
         elapsed = time.monotonic() - started
@@ -85,5 +88,7 @@ def test_a_connection_that_never_finishes_its_headers_is_closed(server: int) -> 
         assert time.monotonic() - started < 10
     with socket.create_connection(("127.0.0.1", server)) as sock:  # still serving
         sock.settimeout(15)
-        sock.sendall(b"GET /v2/environments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        sock.sendall(
+            b"GET /v2/environments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
         assert _read_all(sock).startswith(b"HTTP/1.1 200")

@@ -21,7 +21,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, list[str]]]:
 
 
 def test_by_default_a_worker_runs_worker_slots_actions_in_threads(started: list[Any]) -> None:
-    result = CliRunner().invoke(cli.main, ["worker"], env={"WFQ_BROKER_URL": "redis://127.0.0.1:6379/15"})
+    result = CliRunner().invoke(
+        cli.main, ["worker"], env={"WFQ_BROKER_URL": "redis://127.0.0.1:6379/15"}
+    )
     assert result.exit_code == 0, result.output
     [(app, argv)] = started
     assert app.conf.worker_pool == "threads"
@@ -37,8 +39,12 @@ def test_slots_and_other_celery_options_are_passed_on(started: list[Any]) -> Non
     assert argv[-2:] == ["--max-tasks-per-child", "50"]
 
 
-@pytest.mark.parametrize("option", [["--pool", "prefork"], ["--pool=prefork"], ["-P", "prefork"], ["-Pprefork"]])
-def test_a_pool_option_chooses_the_pool_and_leaves_the_size_to_celery(started: list[Any], option: list[str]) -> None:
+@pytest.mark.parametrize(
+    "option", [["--pool", "prefork"], ["--pool=prefork"], ["-P", "prefork"], ["-Pprefork"]]
+)
+def test_a_pool_option_chooses_the_pool_and_leaves_the_size_to_celery(
+    started: list[Any], option: list[str]
+) -> None:
     assert CliRunner().invoke(cli.main, ["worker", *option]).exit_code == 0
     [(app, argv)] = started
     assert app.conf.worker_pool == "prefork"  # Celery would otherwise keep the configured threads

@@ -23,15 +23,38 @@ HERE = Path(__file__).resolve().parent
 CASES_DIR = HERE / "cases"
 GAPS_FILE = HERE / "known_gaps.txt"
 RUNNERS = ("engine", "celery")
-CASE_KEYS = frozenset({
-    "description", "definition", "actions", "workflow", "input", "params", "expect", "runners",
-    "skip_reason",
-})
-EXPECT_KEYS = frozenset({
-    "state", "tasks", "output", "output_subset", "output_keys", "published", "result",
-    "state_info", "state_info_contains", "state_info_excludes", "state_info_matches",
-    "task_info", "task_info_contains", "task_info_matches", "action_count",
-})
+CASE_KEYS = frozenset(
+    {
+        "description",
+        "definition",
+        "actions",
+        "workflow",
+        "input",
+        "params",
+        "expect",
+        "runners",
+        "skip_reason",
+    }
+)
+EXPECT_KEYS = frozenset(
+    {
+        "state",
+        "tasks",
+        "output",
+        "output_subset",
+        "output_keys",
+        "published",
+        "result",
+        "state_info",
+        "state_info_contains",
+        "state_info_excludes",
+        "state_info_matches",
+        "task_info",
+        "task_info_contains",
+        "task_info_matches",
+        "action_count",
+    }
+)
 ADHOC_CLASS = "mistral.actions.adhoc.AdHocAction"
 NOW = dt.datetime(2026, 1, 1, 12, 0, 0)
 
@@ -215,7 +238,9 @@ def _check_output(exp: dict[str, Any], out: Outcome, where: str) -> None:
         assert out.output == exp["output"], f"output {out.output!r} != {exp['output']!r}{where}"
     if "output_keys" in exp:
         keys = sorted(out.output) if isinstance(out.output, dict) else out.output
-        assert keys == sorted(exp["output_keys"]), f"output keys {keys} != {exp['output_keys']}{where}"
+        assert keys == sorted(exp["output_keys"]), (
+            f"output keys {keys} != {exp['output_keys']}{where}"
+        )
     for key, value in (exp.get("output_subset") or {}).items():
         assert isinstance(out.output, dict) and key in out.output, f"output lacks {key!r}{where}"
         assert out.output[key] == value, f"output[{key!r}] {out.output[key]!r} != {value!r}{where}"
@@ -243,7 +268,9 @@ def _check_task_infos(exp: dict[str, Any], out: Outcome, where: str) -> None:
             assert text in got, f"state_info of task {name} lacks {text!r}: {got!r}{where}"
     for name, pattern in (exp.get("task_info_matches") or {}).items():
         got = out.single(name).state_info or ""
-        assert re.search(pattern, got, re.S), f"state_info of task {name} {got!r} !~ {pattern!r}{where}"
+        assert re.search(pattern, got, re.S), (
+            f"state_info of task {name} {got!r} !~ {pattern!r}{where}"
+        )
 
 
 # --------------------------------------------------------------------------- pure engine runner
@@ -275,8 +302,12 @@ def adhoc_info(spec: Any) -> Any:
         for p in spec.input
     )
     return ActionInfo(
-        name=spec.name, params=params, class_name=ADHOC_CLASS, base=spec.base,
-        base_input=dict(spec.base_input), output=spec.output,
+        name=spec.name,
+        params=params,
+        class_name=ADHOC_CLASS,
+        base=spec.base,
+        base_input=dict(spec.base_input),
+        output=spec.output,
     )
 
 
@@ -370,24 +401,32 @@ class Record:
         self.__dict__.update(kw)
 
 
-def subworkflow_completed(task_id: str, state: str, output: Any, state_info: str | None,
-                          **extra: Any) -> Any:
+def subworkflow_completed(
+    task_id: str, state: str, output: Any, state_info: str | None, **extra: Any
+) -> Any:
     """engine.SubworkflowCompleted with the optional fields this wfq version knows."""
     import dataclasses
 
     from wfq import engine
 
     known = {f.name for f in dataclasses.fields(engine.SubworkflowCompleted)}
-    return engine.SubworkflowCompleted(task_id, state, output, state_info,
-                                       **{k: v for k, v in extra.items() if k in known})
+    return engine.SubworkflowCompleted(
+        task_id, state, output, state_info, **{k: v for k, v in extra.items() if k in known}
+    )
 
 
 class PureExecution:
     """One workflow execution driven through `wfq.engine.handle`; its commands are carried out
     as the service layer does, on the world's virtual clock."""
 
-    def __init__(self, world: World, spec: Any, wf_input: dict[str, Any], params: dict[str, Any],
-                 parent: tuple[PureExecution, str] | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        spec: Any,
+        wf_input: dict[str, Any],
+        params: dict[str, Any],
+        parent: tuple[PureExecution, str] | None = None,
+    ) -> None:
         self.world = world
         self.spec = spec
         self.parent = parent
@@ -398,13 +437,25 @@ class PureExecution:
         self.env = params.get("env") or {}
         root = (parent[0].execution.root_execution_id or parent[0].execution.id) if parent else None
         self.execution = Record(
-            id=world.new_id(), workflow_id=f"wf-{spec.name}", workflow_name=spec.name,
-            workflow_namespace="", state="IDLE", state_info=None,
+            id=world.new_id(),
+            workflow_id=f"wf-{spec.name}",
+            workflow_name=spec.name,
+            workflow_namespace="",
+            state="IDLE",
+            state_info=None,
             input=check_workflow_input(spec, wf_input),
-            output={}, params={"namespace": "", **params, "env": self.env}, context={},
-            published_global={}, task_execution_id=parent[1] if parent else None,
-            root_execution_id=root, project_id="<default-project>", created_at=NOW,
-            updated_at=None, finished_at=None, description="", spec=spec.to_dict(),
+            output={},
+            params={"namespace": "", **params, "env": self.env},
+            context={},
+            published_global={},
+            task_execution_id=parent[1] if parent else None,
+            root_execution_id=root,
+            project_id="<default-project>",
+            created_at=NOW,
+            updated_at=None,
+            finished_at=None,
+            description="",
+            spec=spec.to_dict(),
             runtime_context={},
         )
         world.executions[self.execution.id] = self
@@ -421,15 +472,23 @@ class PureExecution:
             return rec
 
         return engine.Snapshot(
-            execution=self.execution, spec=self.spec, tasks=self.tasks, actions=self.actions,
-            new_task=new_task, new_action=new_action, env=self.env,
+            execution=self.execution,
+            spec=self.spec,
+            tasks=self.tasks,
+            actions=self.actions,
+            new_task=new_task,
+            new_action=new_action,
+            env=self.env,
         )
 
     def handle(self, event: Any) -> None:
         from wfq import engine
 
         decision = engine.handle(
-            self.snapshot(), event, now=self.world.clock, ids=self.world.new_id,
+            self.snapshot(),
+            event,
+            now=self.world.clock,
+            ids=self.world.new_id,
             actions=self.world.catalog,
         )
         for cmd in decision.commands:
@@ -467,9 +526,16 @@ class PureExecution:
         found = summarise(ex, self.tasks) if summarise and ex.state == "ERROR" else None
         if found:  # as services.subworkflows.notify_parent: the child summarised once
             info, cause = found
-        event = subworkflow_completed(task_id, ex.state, ex.output, info,
-                                      execution_id=ex.id, index=ex.params.get("index"),
-                                      attempt=ex.params.get("attempt", 0), cause=cause)
+        event = subworkflow_completed(
+            task_id,
+            ex.state,
+            ex.output,
+            info,
+            execution_id=ex.id,
+            index=ex.params.get("index"),
+            attempt=ex.params.get("attempt", 0),
+            cause=cause,
+        )
         self.world.after(0, lambda: parent.handle(event))
 
     def follow_pause_or_resume(self, state: str) -> None:
@@ -515,11 +581,16 @@ class PureExecution:
         elif name == "std.sleep" and key not in given:
             given[key] = 0
         values = {
-            "id": action.id, "name": action.name, "action": name, "input": given,
+            "id": action.id,
+            "name": action.name,
+            "action": name,
+            "input": given,
             "output_exprs": tuple(rt.get("output") or ()),
             "context": ActionContext(
-                action_execution_id=action.id, task_execution_id=action.task_execution_id,
-                workflow_execution_id=self.execution.id, workflow_name=self.execution.workflow_name,
+                action_execution_id=action.id,
+                task_execution_id=action.task_execution_id,
+                workflow_execution_id=self.execution.id,
+                workflow_name=self.execution.workflow_name,
             ),
         }
         known = {f.name for f in dataclasses.fields(worker.Claimed)}
@@ -568,9 +639,14 @@ class PureExecution:
             self.handle(engine.ItemsCompleted(task_id))
 
     def idle_items(self, task_id: str) -> list[Any]:
-        return sorted((a for a in self.actions.values()
-                       if a.task_execution_id == task_id and a.state == "IDLE"),
-                      key=lambda a: a.item_index)
+        return sorted(
+            (
+                a
+                for a in self.actions.values()
+                if a.task_execution_id == task_id and a.state == "IDLE"
+            ),
+            key=lambda a: a.item_index,
+        )
 
     def start_child(self, cmd: Any) -> None:
         """Start the subworkflow a task asked for, as services.subworkflows.start_subworkflow."""
@@ -580,8 +656,16 @@ class PureExecution:
         spec = self.world.find_workflow(cmd.workflow_name, self.spec.workbook_name)
         if spec is None:
             msg = f"Failed to find workflow [name={cmd.workflow_name}] [namespace=]"
-            self.handle(subworkflow_completed(cmd.task_execution_id, "ERROR", {"result": msg}, msg,
-                                              index=index, attempt=cmd.params.get("attempt", 0)))
+            self.handle(
+                subworkflow_completed(
+                    cmd.task_execution_id,
+                    "ERROR",
+                    {"result": msg},
+                    msg,
+                    index=index,
+                    attempt=cmd.params.get("attempt", 0),
+                )
+            )
             return
         declared = {p.name for p in spec.input}
         wf_input = {k: v for k, v in cmd.input.items() if k in declared}
@@ -590,8 +674,16 @@ class PureExecution:
             child = PureExecution(self.world, spec, wf_input, params, (self, cmd.task_execution_id))
         except ValueError as exc:
             msg = str(exc)
-            self.handle(subworkflow_completed(cmd.task_execution_id, "ERROR", {"result": msg}, msg,
-                                              index=index, attempt=cmd.params.get("attempt", 0)))
+            self.handle(
+                subworkflow_completed(
+                    cmd.task_execution_id,
+                    "ERROR",
+                    {"result": msg},
+                    msg,
+                    index=index,
+                    attempt=cmd.params.get("attempt", 0),
+                )
+            )
             return
         child.handle(engine.WorkflowStarted())
 
@@ -599,7 +691,10 @@ class PureExecution:
         ex = self.execution
         tasks = [
             TaskOutcome(
-                name=t.name, state=t.state, state_info=t.state_info, published=t.published,
+                name=t.name,
+                state=t.state,
+                state_info=t.state_info,
+                published=t.published,
                 result=t.result,
                 action_count=sum(1 for a in self.actions.values() if a.task_execution_id == t.id),
             )

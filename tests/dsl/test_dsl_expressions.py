@@ -80,7 +80,9 @@ def test_every_expression_place_is_checked(monkeypatch: pytest.MonkeyPatch) -> N
         "<% BAD input default %>: unexpected token",
         "expressions",
     )
-    assert found[-1].message.endswith("Can not evaluate YAQL expression [expression=RAISE, error=raised]")
+    assert found[-1].message.endswith(
+        "Can not evaluate YAQL expression [expression=RAISE, error=raised]"
+    )
     with pytest.raises(DSLValidationError):
         parse_document(DOC)
 

@@ -322,7 +322,10 @@ def test_every_problem_is_reported_at_once() -> None:
         (wf("    t: {action: std.noop, tags: 3}\n"), "wf.tasks.t.tags"),
         (wf("    t: {action: std.noop}\n", extra="  vars: [a]\n"), "wf.vars"),
         (wf("    t: {action: std.noop}\n", extra="  vars: 7\n"), "wf.vars"),
-        ("version: '2.0'\nname: wb\ntags: 1\nworkflows: {w: {tasks: {t: {action: std.noop}}}}\n", "tags"),
+        (
+            "version: '2.0'\nname: wb\ntags: 1\nworkflows: {w: {tasks: {t: {action: std.noop}}}}\n",
+            "tags",
+        ),
         ("version: '2.0'\na: {base: std.echo, tags: 2}\n", "a.tags"),
     ],
 )

@@ -21,7 +21,9 @@ SECONDS = 5.0
 """Longest one parse may take: far above the real cost, far below a hang."""
 
 # No NUL: a definition holding one is refused (the database cannot store it).
-plain_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20).filter(lambda t: not any(d in t for d in ("<%", "{{", "{%")))
+plain_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20
+).filter(lambda t: not any(d in t for d in ("<%", "{{", "{%")))
 plain_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), plain_text),
     lambda inner: st.one_of(

@@ -31,7 +31,9 @@ def test_an_action_with_inline_parameters() -> None:
 
 
 def test_a_mapping_with_an_action_or_a_workflow_and_input() -> None:
-    spec = revert_of(wf("      revert:\n        action: std.echo output=1\n        input: {output: 2, x: 3}\n"))
+    spec = revert_of(
+        wf("      revert:\n        action: std.echo output=1\n        input: {output: 2, x: 3}\n")
+    )
     assert spec == RevertSpec(action="std.echo", input={"output": 2, "x": 3})
     spec = revert_of(wf("      on-revert: {workflow: undo, input: '<% {a => 1} %>'}\n"))
     assert spec == RevertSpec(workflow="undo", input="<% {a => 1} %>")
@@ -54,23 +56,67 @@ def test_a_workbook_sibling_is_qualified() -> None:
 @pytest.mark.parametrize(
     ("value", "issue"),
     [
-        ("3", Issue("wf.tasks.t1.revert", "'revert' must be an action with its inline parameters "
-                    "(a non-empty string) or a mapping with 'action' or 'workflow' and an optional "
-                    "'input', not int 3")),
-        ("''", Issue("wf.tasks.t1.revert", "'revert' must be an action with its inline parameters "
-                     "(a non-empty string) or a mapping with 'action' or 'workflow' and an optional "
-                     "'input', not an empty string")),
-        ("{input: {a: 1}}", Issue("wf.tasks.t1.revert", "'revert' must name exactly one of 'action' "
-                                  "or 'workflow' (neither given)", "semantics")),
-        ("{action: a, workflow: b}", Issue("wf.tasks.t1.revert", "'revert' must name exactly one of "
-                                           "'action' or 'workflow' (both given)", "semantics")),
-        ("{action: [a]}", Issue("wf.tasks.t1.revert.action", "'action' must be a non-empty string, not list ['a']")),
-        ("{action: a, input: [1]}", Issue("wf.tasks.t1.revert.input", "'input' must be a non-empty "
-                                          "mapping or an expression, not list [1]")),
-        ("{action: a, publish: {x: 1}}", Issue("wf.tasks.t1.revert", "Unknown key(s) in 'revert': "
-                                               "publish (allowed: action, workflow, input)")),
-        ("{action: 'a x=1', input: '<% $.y %>'}", Issue("wf.tasks.t1.revert.input", "Inline parameters "
-                                                      "can't be combined with an 'input' expression")),
+        (
+            "3",
+            Issue(
+                "wf.tasks.t1.revert",
+                "'revert' must be an action with its inline parameters "
+                "(a non-empty string) or a mapping with 'action' or 'workflow' and an optional "
+                "'input', not int 3",
+            ),
+        ),
+        (
+            "''",
+            Issue(
+                "wf.tasks.t1.revert",
+                "'revert' must be an action with its inline parameters "
+                "(a non-empty string) or a mapping with 'action' or 'workflow' and an optional "
+                "'input', not an empty string",
+            ),
+        ),
+        (
+            "{input: {a: 1}}",
+            Issue(
+                "wf.tasks.t1.revert",
+                "'revert' must name exactly one of 'action' or 'workflow' (neither given)",
+                "semantics",
+            ),
+        ),
+        (
+            "{action: a, workflow: b}",
+            Issue(
+                "wf.tasks.t1.revert",
+                "'revert' must name exactly one of 'action' or 'workflow' (both given)",
+                "semantics",
+            ),
+        ),
+        (
+            "{action: [a]}",
+            Issue(
+                "wf.tasks.t1.revert.action", "'action' must be a non-empty string, not list ['a']"
+            ),
+        ),
+        (
+            "{action: a, input: [1]}",
+            Issue(
+                "wf.tasks.t1.revert.input",
+                "'input' must be a non-empty mapping or an expression, not list [1]",
+            ),
+        ),
+        (
+            "{action: a, publish: {x: 1}}",
+            Issue(
+                "wf.tasks.t1.revert",
+                "Unknown key(s) in 'revert': publish (allowed: action, workflow, input)",
+            ),
+        ),
+        (
+            "{action: 'a x=1', input: '<% $.y %>'}",
+            Issue(
+                "wf.tasks.t1.revert.input",
+                "Inline parameters can't be combined with an 'input' expression",
+            ),
+        ),
     ],
 )
 def test_malformed_values_are_rejected_precisely(value: str, issue: Issue) -> None:
@@ -79,7 +125,11 @@ def test_malformed_values_are_rejected_precisely(value: str, issue: Issue) -> No
 
 def test_both_spellings_at_once_are_rejected() -> None:
     found = issues_of(wf("      revert: a\n      on-revert: b\n"))
-    assert found == [Issue("wf.tasks.t1", "A task can have either 'revert' or 'on-revert', not both", "semantics")]
+    assert found == [
+        Issue(
+            "wf.tasks.t1", "A task can have either 'revert' or 'on-revert', not both", "semantics"
+        )
+    ]
 
 
 def test_a_bad_expression_in_the_revert_input_is_reported() -> None:
@@ -96,6 +146,11 @@ def test_the_documented_example_is_valid() -> None:
     assert tasks["network"].revert is not None and tasks["network"].revert.action == "std.http"
     assert tasks["volumes"].revert == RevertSpec(
         action="std.http",
-        input={"url": "http://127.0.0.1:8080/volumes/<% task().result.content.id %>", "method": "DELETE"},
+        input={
+            "url": "http://127.0.0.1:8080/volumes/<% task().result.content.id %>",
+            "method": "DELETE",
+        },
     )
-    assert tasks["server"].revert is not None and tasks["server"].revert.workflow == "teardown_server"
+    assert (
+        tasks["server"].revert is not None and tasks["server"].revert.workflow == "teardown_server"
+    )

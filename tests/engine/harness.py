@@ -26,20 +26,31 @@ class Record:
 
 
 class Catalog:
-    def __init__(self, registry: ActionRegistry, adhoc: dict[str, ActionInfo] | None = None) -> None:
+    def __init__(
+        self, registry: ActionRegistry, adhoc: dict[str, ActionInfo] | None = None
+    ) -> None:
         self.registry = registry
         self.adhoc = adhoc or {}
 
-    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+    def get(
+        self, name: str, *, namespace: str = "", workbook: str | None = None
+    ) -> ActionInfo | None:
         return self.registry.info(name) or self.adhoc.get(name)
 
 
 class Rehearsal:
     """Runs one execution to the end, recording the order in which tasks started."""
 
-    def __init__(self, text: str, wf_input: dict[str, Any] | None = None, *,
-                 workflow: str | None = None, scripted: dict[str, list[Any]] | None = None,
-                 env: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        wf_input: dict[str, Any] | None = None,
+        *,
+        workflow: str | None = None,
+        scripted: dict[str, list[Any]] | None = None,
+        env: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         doc = dsl.parse_document(text)
         specs = {w.name: w for w in doc.workflows}
         spec = specs[workflow] if workflow else doc.workflows[0]
@@ -52,10 +63,23 @@ class Rehearsal:
         inputs = {p.name: p.default for p in self.spec.input if p.has_default}
         inputs.update(wf_input or {})
         self.execution = Record(
-            id="ex-1", workflow_id="wf-1", workflow_name=self.spec.name, workflow_namespace="",
-            state="IDLE", state_info=None, input=inputs, output={}, params={"env": env or {}, **(params or {})},
-            context={}, published_global={}, task_execution_id=None, root_execution_id=None,
-            project_id="p", created_at=NOW, updated_at=None, finished_at=None,
+            id="ex-1",
+            workflow_id="wf-1",
+            workflow_name=self.spec.name,
+            workflow_namespace="",
+            state="IDLE",
+            state_info=None,
+            input=inputs,
+            output={},
+            params={"env": env or {}, **(params or {})},
+            context={},
+            published_global={},
+            task_execution_id=None,
+            root_execution_id=None,
+            project_id="p",
+            created_at=NOW,
+            updated_at=None,
+            finished_at=None,
         )
         self.tasks: list[Any] = []
         self.actions: dict[str, Any] = {}
@@ -82,13 +106,20 @@ class Rehearsal:
             return rec
 
         return engine.Snapshot(
-            execution=self.execution, spec=self.spec, tasks=self.tasks, actions=self.actions,
-            new_task=new_task, new_action=new_action, env=self.env,
+            execution=self.execution,
+            spec=self.spec,
+            tasks=self.tasks,
+            actions=self.actions,
+            new_task=new_task,
+            new_action=new_action,
+            env=self.env,
         )
 
     def handle(self, event: engine.Event) -> None:
         before = {t.id for t in self.tasks}
-        decision = engine.handle(self._snapshot(), event, now=NOW, ids=self._ids, actions=self.catalog)
+        decision = engine.handle(
+            self._snapshot(), event, now=NOW, ids=self._ids, actions=self.catalog
+        )
         self.started += [t.name for t in self.tasks if t.id not in before]
         self.commands += decision.commands
         self.pending += [c for c in decision.commands if isinstance(c, engine.RunAction)]
@@ -146,8 +177,11 @@ class Rehearsal:
         self.handle(engine.ItemsCompleted(cmd.task_execution_id))
 
     def run_created_items(self, task_id: str) -> None:
-        items = [a for a in self.actions.values()
-                 if a.task_execution_id == task_id and a.state in ("RUNNING", "IDLE")]
+        items = [
+            a
+            for a in self.actions.values()
+            if a.task_execution_id == task_id and a.state in ("RUNNING", "IDLE")
+        ]
         for a in sorted(items, key=lambda a: a.item_index):
             ok, result = self.result_of(a)
             a.state = "SUCCESS" if ok else "ERROR"

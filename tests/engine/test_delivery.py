@@ -47,6 +47,8 @@ def test_safe_rerun_comes_from_task_defaults_unless_the_task_sets_it() -> None:
 def test_safe_rerun_and_target_expressions_are_evaluated() -> None:
     off = Rehearsal(WF, {"safe": False, "queue": "q1"}).run()
     assert [(r["safe_rerun"], r["queue"]) for r in _runtimes(off, "evaluated")] == [(False, "q1")]
-    assert {(r["safe_rerun"], r["queue"]) for r in _runtimes(off, "with_items")} == {(False, "q1-items")}
+    assert {(r["safe_rerun"], r["queue"]) for r in _runtimes(off, "with_items")} == {
+        (False, "q1-items")
+    }
     on = Rehearsal(WF, {"safe": True, "queue": "q2"}).run()
     assert [(r["safe_rerun"], r["queue"]) for r in _runtimes(on, "evaluated")] == [(True, "q2")]

@@ -52,14 +52,20 @@ bomb:
 def _failed_child(r: Rehearsal, summary: str, cause: str, full_text: str) -> None:
     r.handle(engine.WorkflowStarted())
     task = r.task("call")
-    r.handle(engine.SubworkflowCompleted(task.id, "ERROR", {"result": full_text}, summary, "child-1", None, 0, cause))
+    r.handle(
+        engine.SubworkflowCompleted(
+            task.id, "ERROR", {"result": full_text}, summary, "child-1", None, 0, cause
+        )
+    )
 
 
 def test_a_failed_subworkflow_is_summarised_once_in_its_parent() -> None:
     r = Rehearsal(PARENT)
     leaf = "Action failed: disk full"
     full_text = "Failure caused by error in tasks: t\n\n  t [task_ex_id=x] -> " + leaf * 100 + "\n"
-    summary = f"Failure caused by error in task 't' of subworkflow 'child' [wf_ex_id=child-1]: {leaf}"
+    summary = (
+        f"Failure caused by error in task 't' of subworkflow 'child' [wf_ex_id=child-1]: {leaf}"
+    )
     _failed_child(r, summary, leaf, full_text)
     task = r.task("call")
     assert task.state == "ERROR"

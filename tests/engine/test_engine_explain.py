@@ -24,7 +24,11 @@ def _started(text: str, **kw: Any) -> Rehearsal:
 
 
 def _complete(r: Rehearsal, task: str, ok: bool = True, result: Any = None) -> None:
-    cmd = next(c for c in r.pending if r.actions[c.action_execution_id].task_execution_id == r.task(task).id)
+    cmd = next(
+        c
+        for c in r.pending
+        if r.actions[c.action_execution_id].task_execution_id == r.task(task).id
+    )
     r.pending.remove(cmd)
     r.handle(engine.ActionCompleted(cmd.action_execution_id, ok, result))
 
@@ -58,7 +62,10 @@ def test_a_join_names_the_branches_still_missing_and_those_that_cannot_arrive() 
     assert why["j"]["waiting_on"] == "join"
     assert why["j"]["details"]["arrived"] == ["a"]
     assert why["j"]["details"]["needed"] == 3
-    assert {m["task"]: m["can_still_arrive"] for m in why["j"]["details"]["missing"]} == {"b": True, "c": True}
+    assert {m["task"]: m["can_still_arrive"] for m in why["j"]["details"]["missing"]} == {
+        "b": True,
+        "c": True,
+    }
     assert "1 of 3 arrived; waiting for b, c" in why["j"]["message"]
     assert why["b"]["waiting_on"] == "action-queued"
     assert why["cleanup"]["waiting_on"] == "upstream"
@@ -69,7 +76,10 @@ def test_a_join_names_a_branch_that_can_no_longer_arrive() -> None:
     _complete(r, "a")
     _complete(r, "b", ok=False, result="boom")  # b went to cleanup: it never reaches j
     why = _explain(r)["j"]
-    assert {m["task"]: m["can_still_arrive"] for m in why["details"]["missing"]} == {"b": False, "c": True}
+    assert {m["task"]: m["can_still_arrive"] for m in why["details"]["missing"]} == {
+        "b": False,
+        "c": True,
+    }
     assert "1 of 2 arrived; waiting for c (b can no longer arrive)" in why["message"]
 
 
@@ -164,7 +174,12 @@ items:
     why = _explain(r)["each"]
     assert why["waiting_on"] == "concurrency"
     assert why["details"] | {"oldest_running": None} == {
-        "items": 5, "done": 0, "running": 2, "waiting_for_slot": 3, "failed": 0, "concurrency": 2,
+        "items": 5,
+        "done": 0,
+        "running": 2,
+        "waiting_for_slot": 3,
+        "failed": 0,
+        "concurrency": 2,
         "oldest_running": None,
     }
     assert why["details"]["oldest_running"]["waiting_on"] == "action-queued"

@@ -61,7 +61,9 @@ def test_a_revert_that_fails_ends_the_execution_in_error_naming_it() -> None:
 
 
 def test_a_revert_that_cannot_start_is_its_failure() -> None:
-    text = CHAIN.replace('revert: std.echo output="undo <% task().result %>"', "revert: no.such_action")
+    text = CHAIN.replace(
+        'revert: std.echo output="undo <% task().result %>"', "revert: no.such_action"
+    )
     run = Rehearsal(text).run()
     assert run.task("a:revert").state == "ERROR"
     assert run.execution.state == "ERROR"
@@ -70,7 +72,10 @@ def test_a_revert_that_cannot_start_is_its_failure() -> None:
 
 def test_without_revert_keys_a_failure_is_the_usual_error() -> None:
     text = CHAIN.replace('      revert: std.echo output="undo <% task().result %>"\n', "")
-    text = text.replace("      revert:\n        action: std.echo\n        input:\n          output: <% [task().result, $.x] %>\n", "")
+    text = text.replace(
+        "      revert:\n        action: std.echo\n        input:\n          output: <% [task().result, $.x] %>\n",
+        "",
+    )
     assert "revert" not in text
     run = Rehearsal(text).run()
     assert run.started == ["a", "b", "c"]
@@ -97,7 +102,10 @@ wf:
 
 
 def test_a_handled_error_is_no_failure_and_reverts_nothing() -> None:
-    text = CHAIN.replace("      action: std.fail\n", "      action: std.fail\n      on-error: [d]\n    d: {action: std.noop}\n")
+    text = CHAIN.replace(
+        "      action: std.fail\n",
+        "      action: std.fail\n      on-error: [d]\n    d: {action: std.noop}\n",
+    )
     run = Rehearsal(text).run()
     assert run.execution.state == "SUCCESS"
     assert _reverts(run) == []
@@ -123,7 +131,11 @@ wf:
         ("each:revert", "SUCCESS", "undo 2 20"),
         ("each:revert", "SUCCESS", "undo 1 10"),
     ]
-    assert [t.runtime_context["revert_item"] for t in run.tasks if t.name == "each:revert"] == [2, 1, 0]
+    assert [t.runtime_context["revert_item"] for t in run.tasks if t.name == "each:revert"] == [
+        2,
+        1,
+        0,
+    ]
 
 
 def test_a_failed_with_items_task_reverts_only_its_items_that_succeeded() -> None:
@@ -142,8 +154,10 @@ wf:
 
 
 def test_a_workflow_revert_starts_a_subworkflow_with_its_input() -> None:
-    text = CHAIN.replace('revert: std.echo output="undo <% task().result %>"',
-                         "revert: {workflow: undo_a, input: {what: '<% task().result %>'}}")
+    text = CHAIN.replace(
+        'revert: std.echo output="undo <% task().result %>"',
+        "revert: {workflow: undo_a, input: {what: '<% task().result %>'}}",
+    )
     run = Rehearsal(text, scripted={"b:revert": ["ok"]}).run()
     starts = [c for c in run.commands if isinstance(c, engine.StartSubworkflow)]
     assert len(starts) == 1
@@ -172,7 +186,9 @@ def test_a_duplicate_completion_starts_no_second_revert() -> None:
 
 
 def test_a_user_asks_a_running_execution_to_revert() -> None:
-    text = CHAIN.replace("    c:\n      action: std.fail\n", "    c:\n      action: std.async_noop\n")
+    text = CHAIN.replace(
+        "    c:\n      action: std.fail\n", "    c:\n      action: std.async_noop\n"
+    )
     run = Rehearsal(text)
     run.handle(engine.WorkflowStarted())
     for _ in range(2):  # a, b
@@ -194,7 +210,9 @@ def test_a_user_asks_a_running_execution_to_revert() -> None:
 
 
 def test_reverting_cancels_tasks_that_only_wait() -> None:
-    text = CHAIN.replace("      action: std.fail\n", "      action: std.noop\n      wait-before: 60\n")
+    text = CHAIN.replace(
+        "      action: std.fail\n", "      action: std.noop\n      wait-before: 60\n"
+    )
     run = Rehearsal(text)
     run.handle(engine.WorkflowStarted())
     for _ in range(2):
@@ -203,7 +221,11 @@ def test_reverting_cancels_tasks_that_only_wait() -> None:
     assert run.task("c").state == "DELAYED"
     run.handle(engine.StateRequested("REVERTING"))
     c = run.task("c")
-    assert (c.state, c.state_info, c.timer_at) == ("CANCELLED", "Cancelled: the execution is reverting", None)
+    assert (c.state, c.state_info, c.timer_at) == (
+        "CANCELLED",
+        "Cancelled: the execution is reverting",
+        None,
+    )
     assert run.execution.state == "REVERTING"
     assert [t.name for t in run.tasks][-1] == "b:revert"
 

@@ -34,14 +34,24 @@ wf:
 """
 
 
-def test_the_result_of_a_paused_asynchronous_action_completes_it_and_resuming_ends_the_execution() -> None:
+def test_the_result_of_a_paused_asynchronous_action_completes_it_and_resuming_ends_the_execution() -> (
+    None
+):
     r = Rehearsal(ASYNC)
     r.handle(engine.WorkflowStarted())
     action_id = r.pending.pop(0).action_execution_id
     r.handle(engine.ActionStateRequested(action_id, "PAUSED"))
-    assert (r.execution.state, r.task("a").state, r.actions[action_id].state) == ("PAUSED", "PAUSED", "PAUSED")
+    assert (r.execution.state, r.task("a").state, r.actions[action_id].state) == (
+        "PAUSED",
+        "PAUSED",
+        "PAUSED",
+    )
     r.handle(engine.ActionCompleted(action_id, True, {"x": 1}))  # the action: PAUSED -> SUCCESS
-    assert (r.execution.state, r.task("a").state, r.actions[action_id].state) == ("PAUSED", "SUCCESS", "SUCCESS")
+    assert (r.execution.state, r.task("a").state, r.actions[action_id].state) == (
+        "PAUSED",
+        "SUCCESS",
+        "SUCCESS",
+    )
     r.handle(engine.StateRequested("RUNNING"))
     assert r.execution.state == "SUCCESS"
     assert r.task("a").published == {"got": 1}
@@ -53,7 +63,9 @@ def test_a_succeeded_execution_is_not_reopened_by_a_skip_or_rerun_of_its_handled
 ) -> None:
     r = Rehearsal(HANDLED).run()
     assert (r.execution.state, r.task_states()) == ("SUCCESS", {"a": "ERROR", "b": "SUCCESS"})
-    with pytest.raises(InvalidRequest, match="Can't change workflow execution state from SUCCESS to RUNNING"):
+    with pytest.raises(
+        InvalidRequest, match="Can't change workflow execution state from SUCCESS to RUNNING"
+    ):
         r.handle(event(r.task("a").id))
     assert (r.execution.state, r.task_states()) == ("SUCCESS", {"a": "ERROR", "b": "SUCCESS"})
 
@@ -80,7 +92,9 @@ wf:
     assert r.fired == [("a", "retry"), ("a", "wait-after")]
 
 
-def test_a_task_of_a_cancelled_execution_that_fails_as_it_completes_leaves_the_execution_cancelled() -> None:
+def test_a_task_of_a_cancelled_execution_that_fails_as_it_completes_leaves_the_execution_cancelled() -> (
+    None
+):
     r = Rehearsal(ASYNC)
     r.handle(engine.WorkflowStarted())
     action_id = r.pending.pop(0).action_execution_id

@@ -31,7 +31,10 @@ def _started(n: int, lanes: int) -> Rehearsal:
 
 
 def _items_of(r: Rehearsal, task: Any) -> list[Any]:
-    return sorted((a for a in r.actions.values() if a.task_execution_id == task.id), key=lambda a: a.item_index)
+    return sorted(
+        (a for a in r.actions.values() if a.task_execution_id == task.id),
+        key=lambda a: a.item_index,
+    )
 
 
 def _finish(r: Rehearsal, actions: list[Any]) -> None:
@@ -63,7 +66,9 @@ def test_lanes_beyond_the_first_ones_are_started_by_a_worker_once() -> None:
     r.handle(engine.ItemsWanted(task.id, lanes=True))
     r.handle(engine.ItemsWanted(task.id, lanes=True))  # a duplicate message
     items = _items_of(r, task)
-    assert [a.item_index for a in items] == list(range(40)) and {a.state for a in items} == {"RUNNING"}
+    assert [a.item_index for a in items] == list(range(40)) and {a.state for a in items} == {
+        "RUNNING"
+    }
     assert [len(c.action_execution_ids) for c in r.item_batches] == [16, 24]
     assert task.runtime_context["items_todo"]["ranges"] == [[40, 100_000]]
 
@@ -114,11 +119,13 @@ def test_cancel_stops_the_items_at_once_and_the_task_ends_cancelled() -> None:
 
 
 def test_cancel_stops_a_retry_from_starting_a_new_action() -> None:
-    r = Rehearsal(_wf("""
+    r = Rehearsal(
+        _wf("""
     flaky:
       action: std.fail
       retry: {count: 3, delay: 0}
-"""))
+""")
+    )
     r.handle(engine.WorkflowStarted())
     (cmd,) = r.pending
     r.handle(engine.StateRequested("CANCELLED"))
@@ -151,12 +158,15 @@ def test_an_asynchronous_item_result_does_not_complete_the_task() -> None:
 
 
 def test_rerun_of_failed_action_items_creates_only_those() -> None:
-    r = Rehearsal(_wf("""
+    r = Rehearsal(
+        _wf("""
     each:
       with-items: x in [0, 1, 2, 3]
       action: std.echo output=<% $.x %>
       publish: {all: <% task().result %>}
-"""), scripted={"each": [0, {"error": "bad"}, 2, {"error": "bad"}, 1, 3]}).run()
+"""),
+        scripted={"each": [0, {"error": "bad"}, 2, {"error": "bad"}, 1, 3]},
+    ).run()
     task = r.task("each")
     assert task.state == "ERROR"
     r.handle(engine.RerunRequested(task.id, reset=False))
@@ -187,10 +197,17 @@ child:
 
 def _child_done(r: Rehearsal, task: Any, cmd: engine.StartSubworkflow, state: str, n: int) -> None:
     out = {"x": cmd.input["x"]} if state == "SUCCESS" else {"result": "child failed"}
-    r.handle(engine.SubworkflowCompleted(
-        task.id, state, out, None if state == "SUCCESS" else "child failed", f"child-{n}",
-        cmd.params["index"], cmd.params.get("attempt", 0),
-    ))
+    r.handle(
+        engine.SubworkflowCompleted(
+            task.id,
+            state,
+            out,
+            None if state == "SUCCESS" else "child failed",
+            f"child-{n}",
+            cmd.params["index"],
+            cmd.params.get("attempt", 0),
+        )
+    )
 
 
 def test_rerun_of_failed_subworkflow_items_starts_new_children_for_those_only() -> None:

@@ -57,14 +57,21 @@ def test_jitter_shortens_each_delay_by_at_most_its_fraction_and_is_repeatable() 
 
 
 def test_extension_values_may_be_expressions() -> None:
-    run = Rehearsal(_wf("{count: 2, delay: 3, backoff: <% $.factor %>}", "[factor]"), {"factor": 3}).run()
+    run = Rehearsal(
+        _wf("{count: 2, delay: 3, backoff: <% $.factor %>}", "[factor]"), {"factor": 3}
+    ).run()
     assert run.task("flaky").runtime_context["retry_delays"] == [3, 9]
 
 
 def test_a_bad_evaluated_value_fails_the_task_with_mistrals_policy_wording() -> None:
-    run = Rehearsal(_wf("{count: 2, delay: 1, backoff: <% $.factor %>}", "[factor]"), {"factor": 0.5}).run()
+    run = Rehearsal(
+        _wf("{count: 2, delay: 1, backoff: <% $.factor %>}", "[factor]"), {"factor": 0.5}
+    ).run()
     assert run.execution.state == "ERROR"
-    assert "Invalid data type in RetryPolicy: 0.5 is less than the minimum of 1" in run.execution.state_info
+    assert (
+        "Invalid data type in RetryPolicy: 0.5 is less than the minimum of 1"
+        in run.execution.state_info
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +90,9 @@ def test_bad_literal_values_are_refused_at_upload(retry: str, message: str) -> N
 
 
 def test_the_spec_keeps_the_extension_keys_through_its_stored_form() -> None:
-    spec = dsl.parse_document(_wf("{count: 1, delay: 1, backoff: 2, max-delay: 5, jitter: 0.1}")).workflows[0]
+    spec = dsl.parse_document(
+        _wf("{count: 1, delay: 1, backoff: 2, max-delay: 5, jitter: 0.1}")
+    ).workflows[0]
     again = dsl.workflow_from_dict(spec.to_dict())
     retry = again.policies("flaky").retry
     assert (retry.backoff, retry.max_delay, retry.jitter) == (2, 5, 0.1)

@@ -15,8 +15,13 @@ SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario(path: Path) -> None:
     sc: dict[str, Any] = yaml.safe_load(path.read_text())
-    r = Rehearsal(sc["workflow"], sc.get("input"), scripted=sc.get("scripted"), env=sc.get("env"),
-                  params=sc.get("params")).run()
+    r = Rehearsal(
+        sc["workflow"],
+        sc.get("input"),
+        scripted=sc.get("scripted"),
+        env=sc.get("env"),
+        params=sc.get("params"),
+    ).run()
     expect = sc["expect"]
     ex = r.execution
     assert ex.state == expect["state"], ex.state_info

@@ -10,7 +10,9 @@ from harness import Record
 from wfq.engine import versions
 
 
-def _task(in_context: dict[str, Any], published: dict[str, Any], counts: dict[str, int] | None = None) -> Any:
+def _task(
+    in_context: dict[str, Any], published: dict[str, Any], counts: dict[str, int] | None = None
+) -> Any:
     rc = {"versions": counts} if counts else {}
     return Record(in_context=in_context, published=published, runtime_context=rc)
 
@@ -50,7 +52,12 @@ def test_dicts_from_different_branches_merge_key_by_key() -> None:
 def test_end_tasks_merge_in_batches_of_twenty_with_the_earlier_batches_as_base() -> None:
     tasks = [_task({}, {f"k{i}": i, "v": i}) for i in range(25)]
     merged = versions.merge_in_batches(tasks)
-    assert {k: merged[k] for k in ("k0", "k19", "k20", "k24")} == {"k0": 0, "k19": 19, "k20": 20, "k24": 24}
+    assert {k: merged[k] for k in ("k0", "k19", "k20", "k24")} == {
+        "k0": 0,
+        "k19": 19,
+        "k20": 20,
+        "k24": 24,
+    }
     # Ties everywhere: the first batch's base is its last task (19); later batches merge into it
     # and never win a tie.
     assert merged["v"] == 19

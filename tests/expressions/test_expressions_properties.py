@@ -38,9 +38,7 @@ json_values = st.recursive(
         st.floats(allow_nan=False, allow_infinity=False),
         plain_text,
     ),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=5), st.dictionaries(keys, inner, max_size=5)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(keys, inner, max_size=5)),
     max_leaves=15,
 )
 contexts = st.dictionaries(keys, json_values, max_size=6)

@@ -45,8 +45,14 @@ def group_pids(pgid: int) -> set[int]:
 class Service:
     """One long-running process: started in its own process group, killed with SIGKILL."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], logs: Path,
-                 ready: Callable[[Service], bool]) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        logs: Path,
+        ready: Callable[[Service], bool],
+    ) -> None:
         self.name, self.argv, self.env, self.ready = name, argv, env, ready
         self.log_path = logs / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -58,7 +64,11 @@ class Service:
             log.write(f"\n==== start {self.starts} ====\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                self.argv,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         self.starts += 1
@@ -144,22 +154,54 @@ class Stack:
         self.url = f"http://127.0.0.1:{self.api_port}"
         self.redis = Service(
             "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            self.env, logs, _redis_pings(self.redis_port),
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            self.env,
+            logs,
+            _redis_pings(self.redis_port),
         )
         wfq = [sys.executable, "-m", "wfq.cli.main"]
-        self.api = Service("api", [*wfq, "server", "--port", str(self.api_port)], self.env, logs,
-                           _answers(f"{self.url}/v2"))
+        self.api = Service(
+            "api",
+            [*wfq, "server", "--port", str(self.api_port)],
+            self.env,
+            logs,
+            _answers(f"{self.url}/v2"),
+        )
         self.beat = Service("beat", [*wfq, "beat"], self.env, logs, _log_says("beat ready"))
         queues = f"{env.get('WFQ_QUEUE', 'wfq')},{env.get('WFQ_ENGINE_QUEUE', 'wfq.engine')}"
         self.workers = [
             Service(
                 f"worker{i}",
                 # wfq's default pool: `worker_slots` threads and the engine lane.
-                [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues,
-                 "--loglevel", "INFO", "--without-mingle", "--without-gossip", "-n", f"chaos{i}@%h"],
-                self.env, logs, _log_says("ready."),
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "workers.app",
+                    "worker",
+                    "-Q",
+                    queues,
+                    "--loglevel",
+                    "INFO",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-n",
+                    f"chaos{i}@%h",
+                ],
+                self.env,
+                logs,
+                _log_says("ready."),
             )
             for i in range(workers)
         ]
@@ -213,7 +255,17 @@ class PrivatePostgres:
 
     def start(self) -> PrivatePostgres:
         opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.dir / "server.log"), "-w", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.dir / "server.log"),
+            "-w",
+            "start",
+        )
         return self
 
     def stop(self, mode: str = "fast") -> None:

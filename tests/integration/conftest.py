@@ -41,7 +41,9 @@ class Api:
         assert r.status_code == 201, r.get_json()
         return r.get_json()["workflows"]
 
-    def start(self, name: str, wf_input: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+    def start(
+        self, name: str, wf_input: dict[str, Any] | None = None, **params: Any
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"workflow_name": name, "input": json.dumps(wf_input or {})}
         if params:
             body["params"] = json.dumps(params)
@@ -68,7 +70,9 @@ class Api:
         assert r.status_code == 200, r.get_json()
         return {t["name"]: t for t in r.get_json()["tasks"]}
 
-    def run(self, text: str, wf_input: dict[str, Any] | None = None, **params: Any) -> dict[str, Any]:
+    def run(
+        self, text: str, wf_input: dict[str, Any] | None = None, **params: Any
+    ) -> dict[str, Any]:
         name = self.create_workflow(text)[0]["name"]
         return self.wait(self.start(name, wf_input, **params)["id"])
 

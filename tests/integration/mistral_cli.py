@@ -86,8 +86,20 @@ def wfq_server(
     argv = [sys.executable, "-m", "wfq.cli.main", "server", "--port", str(port)]
     if production:
         argv = [
-            sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "2", "--blocking-threads", "4", "wfq.api.wsgi:app",
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--blocking-threads",
+            "4",
+            "wfq.api.wsgi:app",
         ]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -181,7 +193,10 @@ class Library:
         p = subprocess.run(
             [str(self.python), "-c", script],
             input=json.dumps({"url": self.url, **args}),
-            capture_output=True, text=True, timeout=60, env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
         )
         assert p.returncode == 0, (code, p.stdout, p.stderr[-3000:])
         return json.loads(p.stdout.strip().splitlines()[-1])

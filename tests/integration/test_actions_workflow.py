@@ -63,7 +63,9 @@ actions_end_to_end:
 
 
 @pytest.fixture(scope="module")
-def actions_queue(integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def actions_queue(
+    integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A worker of its own, on its own queue, whose std.http may reach 127.0.0.1."""
     queue = f"wfq-test-actions-{uuid.uuid4().hex[:8]}"
     env = {
@@ -130,7 +132,7 @@ version: '2.0'
 actions_http_error:
   tasks:
     fetch:
-      action: std.http url="{http.url('/status/503')}"
+      action: std.http url="{http.url("/status/503")}"
       target: {actions_queue}
       on-error:
         - note_status: <% task().result.status = 503 %>

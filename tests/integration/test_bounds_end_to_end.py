@@ -28,7 +28,9 @@ def _chain(api: Any, root_id: str) -> list[dict[str, Any]]:
     return r.get_json()["executions"]
 
 
-def test_a_workflow_that_runs_itself_ends_in_error_at_the_maximum_depth(api: Any, services: Any) -> None:
+def test_a_workflow_that_runs_itself_ends_in_error_at_the_maximum_depth(
+    api: Any, services: Any
+) -> None:
     from wfq.services import recovery
 
     name = _name("again")
@@ -42,10 +44,16 @@ def test_a_workflow_that_runs_itself_ends_in_error_at_the_maximum_depth(api: Any
     chain = _chain(api, root["id"])
     assert len(chain) == 32  # the nested executions under the root, and no more
     assert {ex["state"] for ex in chain} == {"ERROR"}
-    deepest = [ex for ex in chain if "would start" in ex["state_info"] and "of subworkflow" not in ex["state_info"]]
+    deepest = [
+        ex
+        for ex in chain
+        if "would start" in ex["state_info"] and "of subworkflow" not in ex["state_info"]
+    ]
     assert len(deepest) == 1 and "at depth 33" in deepest[0]["state_info"]
     # The integrity check finds nothing to start again: the chain does not grow.
-    recovery.recover(dataclasses.replace(services, settings=services.settings.replace(dispatch_grace_s=0)))
+    recovery.recover(
+        dataclasses.replace(services, settings=services.settings.replace(dispatch_grace_s=0))
+    )
     assert len(_chain(api, root["id"])) == 32
 
 
@@ -54,7 +62,9 @@ def test_a_failure_sixteen_levels_down_is_summarised_once(api: Any) -> None:
     text = "version: '2.0'\n"
     for i in range(16):
         text += f"{names[i]}:\n  tasks:\n    call:\n      workflow: {names[i + 1]}\n"
-    text += f"{names[16]}:\n  tasks:\n    leaf:\n      action: std.fail error_data=\"the disk is full\"\n"
+    text += (
+        f'{names[16]}:\n  tasks:\n    leaf:\n      action: std.fail error_data="the disk is full"\n'
+    )
     api.create_workflow(text)
     root = api.wait(api.start(names[0])["id"], timeout=120)
     assert root["state"] == "ERROR"
@@ -105,13 +115,21 @@ def test_a_regex_bomb_on_a_worker_fails_its_task_and_others_run_on(api: Any) -> 
     ("publish", "reason"),
     [
         ("<% range(0, 1000).select('a' * 9000000) %>", "expression_memory_mb"),
-        ('"{% set ns = namespace(s=\'x\' * 1000) %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}'
-         '{% endfor %}{{ ns.s }}"', "expression_memory_mb"),
-        ('"{% set ns = namespace(s=\'x\' * 1000) %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}'
-         '{% endfor %}{{ ns.s }}"', "longer than 10000000"),
+        (
+            "\"{% set ns = namespace(s='x' * 1000) %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+            '{% endfor %}{{ ns.s }}"',
+            "expression_memory_mb",
+        ),
+        (
+            "\"{% set ns = namespace(s='x' * 1000) %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}"
+            '{% endfor %}{{ ns.s }}"',
+            "longer than 10000000",
+        ),
     ],
 )
-def test_a_memory_bomb_on_a_worker_fails_fast_with_the_reason(api: Any, publish: str, reason: str) -> None:
+def test_a_memory_bomb_on_a_worker_fails_fast_with_the_reason(
+    api: Any, publish: str, reason: str
+) -> None:
     name = _name("membomb")
     api.create_workflow(f"""version: '2.0'
 {name}:

@@ -46,7 +46,9 @@ def _reverts(api: Any, ex_id: str) -> list[tuple[str, str, Any]]:
     for t in _tasks(api, ex_id):
         if t["name"].endswith(":revert"):
             full = api.c.get(f"/v2/tasks/{t['id']}").get_json()
-            found.append((t["name"], t["state"], json.loads(full["result"]) if full.get("result") else None))
+            found.append(
+                (t["name"], t["state"], json.loads(full["result"]) if full.get("result") else None)
+            )
     return found
 
 
@@ -79,21 +81,33 @@ def test_a_failed_chain_reverts_b_then_a(api: Any) -> None:
     ex = api.run(wf("revchain", CHAIN))
     assert ex["state"] == "REVERTED", ex["state_info"]
     assert ex["state_info"].startswith("Failure caused by error in tasks: c")
-    assert _reverts(api, ex["id"]) == [("b:revert", "SUCCESS", ["B", 7]), ("a:revert", "SUCCESS", "undo A")]
+    assert _reverts(api, ex["id"]) == [
+        ("b:revert", "SUCCESS", ["B", 7]),
+        ("a:revert", "SUCCESS", "undo A"),
+    ]
     tasks = {t["name"]: t for t in _tasks(api, ex["id"])}
     # One at a time: a's revert starts only once b's (which takes a second) has ended.
-    assert tasks["a:revert"]["created_at"] >= tasks["b:revert"]["updated_at"] > tasks["b:revert"]["created_at"]
+    assert (
+        tasks["a:revert"]["created_at"]
+        >= tasks["b:revert"]["updated_at"]
+        > tasks["b:revert"]["created_at"]
+    )
     rc = json.loads(tasks["a:revert"]["runtime_context"])
     assert rc == {"revert_of": tasks["a"]["id"], "revert_item": None}
     # Each revert ran a real action on a worker.
-    actions = api.c.get(f"/v2/tasks/{tasks['a:revert']['id']}/action_executions").get_json()["action_executions"]
+    actions = api.c.get(f"/v2/tasks/{tasks['a:revert']['id']}/action_executions").get_json()[
+        "action_executions"
+    ]
     assert [(a["name"], a["state"]) for a in actions] == [("std.echo", "SUCCESS")]
 
 
 def test_a_failing_revert_ends_in_error_naming_it_and_earlier_reverts_do_not_run(api: Any) -> None:
     text = CHAIN.replace(
         "      revert:\n        action: std.echo\n", "      revert:\n        action: std.fail\n"
-    ).replace("          output: <% [task().result, $.x] %>\n          delay: 1\n", "          error_data: cannot undo b\n")
+    ).replace(
+        "          output: <% [task().result, $.x] %>\n          delay: 1\n",
+        "          error_data: cannot undo b\n",
+    )
     ex = api.run(wf("revfail", text))
     assert ex["state"] == "ERROR"
     assert ex["state_info"].startswith("Revert failed: task b:revert [task_ex_id=")
@@ -103,7 +117,10 @@ def test_a_failing_revert_ends_in_error_naming_it_and_earlier_reverts_do_not_run
 
 @pytest.mark.parametrize("pause_first", [False, True], ids=["running", "paused"])
 def test_put_reverting_on_a_running_or_paused_execution(api: Any, pause_first: bool) -> None:
-    name = api.create_workflow(wf("revput", """
+    name = api.create_workflow(
+        wf(
+            "revput",
+            """
   tasks:
     a:
       action: std.echo output="A"
@@ -116,7 +133,9 @@ def test_put_reverting_on_a_running_or_paused_execution(api: Any, pause_first: b
     c:
       action: std.echo output="C"
       revert: std.echo output="undo c"
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     _wait_task(api, ex["id"], "b", "RUNNING")
     if pause_first:
@@ -129,11 +148,16 @@ def test_put_reverting_on_a_running_or_paused_execution(api: Any, pause_first: b
     assert done["state_info"] == "Reverting on request"
     names = [t["name"] for t in _tasks(api, ex["id"])]
     assert names == ["a", "b", "b:revert", "a:revert"]
-    assert [r[1:] for r in _reverts(api, ex["id"])] == [("SUCCESS", "undo b"), ("SUCCESS", "undo a")]
+    assert [r[1:] for r in _reverts(api, ex["id"])] == [
+        ("SUCCESS", "undo b"),
+        ("SUCCESS", "undo a"),
+    ]
 
 
 def test_put_reverting_on_a_finished_execution_is_refused(api: Any) -> None:
-    ex = api.run(wf("revdone", "  tasks:\n    a:\n      action: std.noop\n      revert: std.noop\n"))
+    ex = api.run(
+        wf("revdone", "  tasks:\n    a:\n      action: std.noop\n      revert: std.noop\n")
+    )
     assert ex["state"] == "SUCCESS"
     r = api.c.put(f"/v2/executions/{ex['id']}", json={"state": "REVERTING"})
     assert r.status_code == 400
@@ -141,7 +165,10 @@ def test_put_reverting_on_a_finished_execution_is_refused(api: Any) -> None:
 
 
 def test_with_items_reverts_each_completed_item(api: Any) -> None:
-    ex = api.run(wf("revitems", """
+    ex = api.run(
+        wf(
+            "revitems",
+            """
   tasks:
     each:
       with-items: x in [1, 2, 3]
@@ -151,7 +178,9 @@ def test_with_items_reverts_each_completed_item(api: Any) -> None:
       on-success: boom
     boom:
       action: std.fail
-"""))
+""",
+        )
+    )
     assert ex["state"] == "REVERTED", ex["state_info"]
     assert _reverts(api, ex["id"]) == [
         ("each:revert", "SUCCESS", "undo 3 30"),
@@ -161,14 +190,22 @@ def test_with_items_reverts_each_completed_item(api: Any) -> None:
 
 
 def test_a_workflow_valued_revert_runs_a_subworkflow(api: Any) -> None:
-    undo = api.create_workflow(wf("revundo", """
+    undo = api.create_workflow(
+        wf(
+            "revundo",
+            """
   input: [what]
   output: {undone: <% $.what %>}
   tasks:
     u:
       action: std.echo output="<% $.what %>"
-"""))[0]["name"]
-    ex = api.run(wf("revwf", f"""
+""",
+        )
+    )[0]["name"]
+    ex = api.run(
+        wf(
+            "revwf",
+            f"""
   tasks:
     a:
       action: std.echo output="A"
@@ -178,7 +215,9 @@ def test_a_workflow_valued_revert_runs_a_subworkflow(api: Any) -> None:
       on-success: b
     b:
       action: std.fail
-"""))
+""",
+        )
+    )
     assert ex["state"] == "REVERTED", ex["state_info"]
     rv = next(t for t in _tasks(api, ex["id"]) if t["name"] == "a:revert")
     result = json.loads(api.c.get(f"/v2/tasks/{rv['id']}").get_json()["result"])
@@ -192,7 +231,8 @@ def test_a_workflow_valued_revert_runs_a_subworkflow(api: Any) -> None:
 def test_a_file_without_revert_fails_as_before(api: Any) -> None:
     text = CHAIN.replace('      revert: std.echo output="undo <% task().result %>"\n', "").replace(
         "      revert:\n        action: std.echo\n        input:\n          output: <% [task().result, $.x] %>\n"
-        "          delay: 1\n", ""
+        "          delay: 1\n",
+        "",
     )
     assert "revert" not in text
     ex = api.run(wf("revnone", text))
@@ -201,7 +241,10 @@ def test_a_file_without_revert_fails_as_before(api: Any) -> None:
 
 
 def test_a_failed_with_items_task_reverts_only_the_items_that_succeeded(api: Any) -> None:
-    ex = api.run(wf("revsome", """
+    ex = api.run(
+        wf(
+            "revsome",
+            """
   tasks:
     each:
       with-items: x in [1, 2, 3, 4]
@@ -210,6 +253,8 @@ def test_a_failed_with_items_task_reverts_only_the_items_that_succeeded(api: Any
         output: <% $.x %>
         delay: <% $.x = 2 and 'bad' or 0 %>
       revert: std.echo output="undo <% $.x %>"
-"""))
+""",
+        )
+    )
     assert ex["state"] == "REVERTED", ex["state_info"]
     assert [r[2] for r in _reverts(api, ex["id"])] == ["undo 4", "undo 3", "undo 1"]

@@ -51,13 +51,16 @@ class CaseRun:
 
     def _post_text(self, path: str, text: str) -> None:
         r = self.c.post(f"{path}?namespace={self.namespace}", data=text, content_type="text/plain")
-        assert r.status_code == 201, f"POST {path} answered {r.status_code}: {r.get_data(as_text=True)[:500]}"
+        assert r.status_code == 201, (
+            f"POST {path} answered {r.status_code}: {r.get_data(as_text=True)[:500]}"
+        )
 
     def register(self) -> None:
         if self.case.actions:
             self._post_text("/v2/actions", self.case.actions)
-        self._post_text("/v2/workbooks" if self.case.is_workbook else "/v2/workflows",
-                        self.case.definition)
+        self._post_text(
+            "/v2/workbooks" if self.case.is_workbook else "/v2/workflows", self.case.definition
+        )
 
     def start(self) -> str:
         body: dict[str, Any] = {
@@ -73,7 +76,9 @@ class CaseRun:
 
     def get(self, path: str) -> Any:
         r = self.c.get(path)
-        assert r.status_code == 200, f"GET {path} answered {r.status_code}: {r.get_data(as_text=True)[:300]}"
+        assert r.status_code == 200, (
+            f"GET {path} answered {r.status_code}: {r.get_data(as_text=True)[:300]}"
+        )
         return r.get_json()
 
     def task_rows(self, ex_id: str) -> list[dict[str, Any]]:
@@ -91,8 +96,10 @@ class CaseRun:
                     return ex
             if time.monotonic() > deadline:
                 states = {t["name"]: t["state"] for t in self.task_rows(ex_id)}
-                raise AssertionError(f"execution not settled after {SETTLE_TIMEOUT}s: "
-                                     f"{ex['state']} {ex.get('state_info')!r} tasks={states}")
+                raise AssertionError(
+                    f"execution not settled after {SETTLE_TIMEOUT}s: "
+                    f"{ex['state']} {ex.get('state_info')!r} tasks={states}"
+                )
             time.sleep(0.05)
 
     def outcome(self, ex: dict[str, Any]) -> Outcome:
@@ -101,16 +108,24 @@ class CaseRun:
         counted = set(exp.get("action_count") or {})
         tasks = []
         for row in self.task_rows(ex["id"]):
-            t = TaskOutcome(name=row["name"], state=row["state"], state_info=row["state_info"],
-                            published=_json(row.get("published")))
+            t = TaskOutcome(
+                name=row["name"],
+                state=row["state"],
+                state_info=row["state_info"],
+                published=_json(row.get("published")),
+            )
             if row["name"] in detailed:
                 t.result = _json(self.get(f"/v2/tasks/{row['id']}").get("result"))
             if row["name"] in counted:
                 listing = self.get(f"/v2/tasks/{row['id']}/action_executions?limit=1000")
                 t.action_count = len(listing["action_executions"])
             tasks.append(t)
-        return Outcome(state=ex["state"], state_info=ex["state_info"],
-                       output=_json(ex.get("output")), tasks=tasks)
+        return Outcome(
+            state=ex["state"],
+            state_info=ex["state_info"],
+            output=_json(ex.get("output")),
+            tasks=tasks,
+        )
 
 
 @pytest.mark.parametrize("case", params_for(CASES, "celery"))

@@ -32,7 +32,10 @@ def _wait_task(api: Any, ex_id: str, name: str, state: str, timeout: float = 20)
 
 
 def test_pause_holds_the_next_task_and_resume_finishes(api: Any, services: Any) -> None:
-    name = api.create_workflow(wf("pause", """
+    name = api.create_workflow(
+        wf(
+            "pause",
+            """
   tasks:
     one:
       action: std.sleep seconds=1
@@ -40,7 +43,9 @@ def test_pause_holds_the_next_task_and_resume_finishes(api: Any, services: Any) 
     two:
       action: std.echo output="done"
       publish: {r: <% task().result %>}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     paused = controls.update_execution(services, ex["id"], project_id=P, state="PAUSED")
     assert paused["state"] == "PAUSED"
@@ -53,12 +58,17 @@ def test_pause_holds_the_next_task_and_resume_finishes(api: Any, services: Any) 
 
 
 def test_pause_before_then_resume(api: Any, services: Any) -> None:
-    name = api.create_workflow(wf("pb", """
+    name = api.create_workflow(
+        wf(
+            "pb",
+            """
   tasks:
     gate:
       action: std.noop
       pause-before: true
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     deadline = time.monotonic() + 10
     while api.execution(ex["id"])["state"] != "PAUSED" and time.monotonic() < deadline:
@@ -69,16 +79,23 @@ def test_pause_before_then_resume(api: Any, services: Any) -> None:
 
 
 def test_cancel_stops_scheduling_but_lets_the_running_task_finish(api: Any, services: Any) -> None:
-    name = api.create_workflow(wf("cancel", """
+    name = api.create_workflow(
+        wf(
+            "cancel",
+            """
   tasks:
     one:
       action: std.sleep seconds=1
       on-success: [two]
     two:
       action: std.noop
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
-    out = controls.update_execution(services, ex["id"], project_id=P, state="CANCELLED", state_info="stop")
+    out = controls.update_execution(
+        services, ex["id"], project_id=P, state="CANCELLED", state_info="stop"
+    )
     assert out["state"] == "CANCELLED" and out["output"] == {"result": "stop"}
     _wait_task(api, ex["id"], "one", "SUCCESS")
     time.sleep(0.3)
@@ -86,19 +103,29 @@ def test_cancel_stops_scheduling_but_lets_the_running_task_finish(api: Any, serv
 
 
 def test_invalid_state_change_is_refused(api: Any, services: Any) -> None:
-    ex = api.run(wf("done", """
+    ex = api.run(
+        wf(
+            "done",
+            """
   tasks:
     t:
       action: std.noop
-"""))
+""",
+        )
+    )
     from wfq.errors import InvalidRequest
 
-    with pytest.raises(InvalidRequest, match="Can't change workflow execution state from SUCCESS to PAUSED"):
+    with pytest.raises(
+        InvalidRequest, match="Can't change workflow execution state from SUCCESS to PAUSED"
+    ):
         controls.update_execution(services, ex["id"], project_id=P, state="PAUSED")
 
 
 def test_rerun_a_failed_task_continues_the_execution(api: Any, services: Any) -> None:
-    ex = api.run(wf("rerun", """
+    ex = api.run(
+        wf(
+            "rerun",
+            """
   tasks:
     flaky:
       action: <% env().get(act, 'std.fail') %>
@@ -106,7 +133,9 @@ def test_rerun_a_failed_task_continues_the_execution(api: Any, services: Any) ->
     after:
       action: std.echo output="after"
       publish: {r: <% task().result %>}
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     task = api.tasks(ex["id"])["flaky"]
     controls.rerun_task(services, task["id"], project_id=P, env={"act": "std.noop"})
@@ -170,7 +199,10 @@ def test_failing_subworkflow_fails_its_task(api: Any) -> None:
 
 
 def test_reverse_workflow_runs_what_the_target_needs(api: Any) -> None:
-    name = api.create_workflow(wf("rev", """
+    name = api.create_workflow(
+        wf(
+            "rev",
+            """
   type: reverse
   tasks:
     a:
@@ -182,12 +214,16 @@ def test_reverse_workflow_runs_what_the_target_needs(api: Any) -> None:
       requires: [a]
       action: std.echo output="<% $.a %>c"
       publish: {c: <% task().result %>}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.wait(api.start(name, task_name="c")["id"])
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert set(api.tasks(ex["id"])) == {"a", "c"}
     assert json.loads(ex["output"]) == {"a": "a", "c": "ac"}
-    bad = api.c.post("/v2/executions", json={"workflow_name": name, "params": '{"task_name": "zzz"}'})
+    bad = api.c.post(
+        "/v2/executions", json={"workflow_name": name, "params": '{"task_name": "zzz"}'}
+    )
     assert bad.status_code == 400 and "Invalid task name" in bad.get_json()["faultstring"]
 
 

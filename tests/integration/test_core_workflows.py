@@ -22,7 +22,10 @@ def loads(value: str) -> Any:
 
 
 def test_sequence_publishes_and_outputs(api: Any) -> None:
-    ex = api.run(wf("seq", """
+    ex = api.run(
+        wf(
+            "seq",
+            """
   input: [name, {greeting: hello}]
   output: {message: <% $.message %>, shout: <% $.shout %>}
   tasks:
@@ -34,7 +37,10 @@ def test_sequence_publishes_and_outputs(api: Any) -> None:
       action: std.echo
       input: {output: "{{ _.message | upper }}"}
       publish: {shout: <% task().result %>}
-"""), {"name": "ops"})
+""",
+        ),
+        {"name": "ops"},
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert loads(ex["output"]) == {"message": "hello ops", "shout": "HELLO OPS"}
     assert loads(ex["input"]) == {"name": "ops", "greeting": "hello"}
@@ -44,7 +50,10 @@ def test_sequence_publishes_and_outputs(api: Any) -> None:
 
 
 def test_fork_runs_branches_in_parallel_on_the_worker(api: Any) -> None:
-    ex = api.run(wf("fork", """
+    ex = api.run(
+        wf(
+            "fork",
+            """
   tasks:
     start:
       action: std.noop
@@ -55,7 +64,9 @@ def test_fork_runs_branches_in_parallel_on_the_worker(api: Any) -> None:
     right:
       action: std.sleep seconds=1
       publish: {r: done}
-"""))
+""",
+        )
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     tasks = api.tasks(ex["id"])
     left, right = tasks["left"], tasks["right"]
@@ -65,7 +76,10 @@ def test_fork_runs_branches_in_parallel_on_the_worker(api: Any) -> None:
 
 
 def test_join_all_merges_branches(api: Any) -> None:
-    ex = api.run(wf("join", """
+    ex = api.run(
+        wf(
+            "join",
+            """
   output: {sum: <% $.a + $.b %>}
   tasks:
     a:
@@ -79,14 +93,19 @@ def test_join_all_merges_branches(api: Any) -> None:
     total:
       join: all
       action: std.noop
-"""))
+""",
+        )
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert loads(ex["output"]) == {"sum": 3}
     assert api.tasks(ex["id"])["total"]["state"] == "SUCCESS"
 
 
 def test_error_handled_by_on_error(api: Any) -> None:
-    ex = api.run(wf("handled", """
+    ex = api.run(
+        wf(
+            "handled",
+            """
   tasks:
     risky:
       action: std.fail error_data="volume busy"
@@ -98,7 +117,9 @@ def test_error_handled_by_on_error(api: Any) -> None:
       publish: {note: <% task().result %>}
     never:
       action: std.noop
-"""))
+""",
+        )
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     tasks = api.tasks(ex["id"])
     assert tasks["risky"]["state"] == "ERROR" and "never" not in tasks
@@ -107,14 +128,19 @@ def test_error_handled_by_on_error(api: Any) -> None:
 
 
 def test_unhandled_error_fails_the_execution(api: Any) -> None:
-    ex = api.run(wf("unhandled", """
+    ex = api.run(
+        wf(
+            "unhandled",
+            """
   tasks:
     boom:
       action: std.fail
       on-success: [after]
     after:
       action: std.noop
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     assert ex["state_info"].startswith("Failure caused by error in tasks: boom")
     assert "Fail action expected exception." in ex["state_info"]
@@ -123,20 +149,27 @@ def test_unhandled_error_fails_the_execution(api: Any) -> None:
 
 
 def test_on_complete_runs_after_failure_but_does_not_handle_it(api: Any) -> None:
-    ex = api.run(wf("complete", """
+    ex = api.run(
+        wf(
+            "complete",
+            """
   tasks:
     boom:
       action: std.fail
       on-complete: [cleanup]
     cleanup:
       action: std.echo output="cleaned"
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     assert api.tasks(ex["id"])["cleanup"]["state"] == "SUCCESS"
 
 
 def test_conditions_choose_the_branch(api: Any) -> None:
-    text = wf("cond", """
+    text = wf(
+        "cond",
+        """
   input: [size]
   tasks:
     measure:
@@ -150,7 +183,8 @@ def test_conditions_choose_the_branch(api: Any) -> None:
     small:
       action: std.echo output="small"
       publish: {kind: <% task().result %>}
-""")
+""",
+    )
     name = api.create_workflow(text)[0]["name"]
     big = api.wait(api.start(name, {"size": 42})["id"])
     small = api.wait(api.start(name, {"size": 3})["id"])
@@ -159,7 +193,10 @@ def test_conditions_choose_the_branch(api: Any) -> None:
 
 
 def test_engine_fail_command_with_message(api: Any) -> None:
-    ex = api.run(wf("failcmd", """
+    ex = api.run(
+        wf(
+            "failcmd",
+            """
   tasks:
     check:
       action: std.echo output=false
@@ -168,14 +205,19 @@ def test_engine_fail_command_with_message(api: Any) -> None:
         - go: <% task().result %>
     go:
       action: std.noop
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     assert ex["state_info"] == "precondition failed"
     assert set(api.tasks(ex["id"])) == {"check"}
 
 
 def test_inline_parameters_and_task_input(api: Any) -> None:
-    ex = api.run(wf("inline", """
+    ex = api.run(
+        wf(
+            "inline",
+            """
   tasks:
     inline:
       action: std.echo output="hi" delay=0
@@ -188,17 +230,24 @@ def test_inline_parameters_and_task_input(api: Any) -> None:
       input:
         output: {nested: [<% 1 + 1 %>]}
       publish: {c: <% task().result %>}
-"""))
+""",
+        )
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert loads(ex["output"]) == {"a": "hi", "b": [1, 2, 3], "c": {"nested": [2]}}
 
 
 def test_expression_error_fails_task_and_execution_with_a_reason(api: Any) -> None:
-    ex = api.run(wf("exprerr", """
+    ex = api.run(
+        wf(
+            "exprerr",
+            """
   tasks:
     t:
       action: std.echo output="<% $.missing_key %>"
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     assert "missing_key" in ex["state_info"] and "task=t" in ex["state_info"]
     t = api.tasks(ex["id"])["t"]
@@ -206,54 +255,78 @@ def test_expression_error_fails_task_and_execution_with_a_reason(api: Any) -> No
 
 
 def test_unknown_action_fails_at_run_time(api: Any) -> None:
-    ex = api.run(wf("unknown", """
+    ex = api.run(
+        wf(
+            "unknown",
+            """
   tasks:
     t:
       action: nope.nothing
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     assert "Failed to find action [action_name=nope.nothing" in ex["state_info"]
 
 
 def test_vars_env_and_execution_function(api: Any) -> None:
-    ex = api.run(wf("vars", """
+    ex = api.run(
+        wf(
+            "vars",
+            """
   vars: {prefix: "[<% $.zone %>]"}
   input: [zone]
   tasks:
     t:
       action: std.echo output="<% $.prefix %> <% env().cluster %> <% execution().id %>"
       publish: {line: <% task().result %>}
-"""), {"zone": "eu"}, env={"cluster": "c9"})
+""",
+        ),
+        {"zone": "eu"},
+        env={"cluster": "c9"},
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert loads(ex["output"]) == {"line": f"[eu] c9 {ex['id']}"}
     assert loads(ex["params"])["env"] == {"cluster": "c9"}
 
 
 def test_bad_input_is_rejected_with_400_and_nothing_is_stored(api: Any) -> None:
-    name = api.create_workflow(wf("needs", """
+    name = api.create_workflow(
+        wf(
+            "needs",
+            """
   input: [host]
   tasks:
     t:
       action: std.noop
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     before = len(api.c.get(f"/v2/executions?workflow_name={name}").get_json()["executions"])
     missing = api.c.post("/v2/executions", json={"workflow_name": name, "input": "{}"})
     assert missing.status_code == 400
     assert missing.get_json()["faultstring"] == (
         f"Invalid input [name={name}, class=DirectWorkflowSpec, missing=['host']]"
     )
-    extra = api.c.post("/v2/executions", json={"workflow_name": name, "input": '{"host": 1, "port": 2}'})
+    extra = api.c.post(
+        "/v2/executions", json={"workflow_name": name, "input": '{"host": 1, "port": 2}'}
+    )
     assert extra.status_code == 400 and "unexpected=['port']" in extra.get_json()["faultstring"]
     after = len(api.c.get(f"/v2/executions?workflow_name={name}").get_json()["executions"])
     assert after == before
 
 
 def test_action_executions_are_recorded(api: Any) -> None:
-    ex = api.run(wf("actions", """
+    ex = api.run(
+        wf(
+            "actions",
+            """
   tasks:
     t:
       action: std.echo output="x"
-"""))
+""",
+        )
+    )
     task = api.tasks(ex["id"])["t"]
     r = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}")
     (action,) = r.get_json()["action_executions"]
@@ -264,7 +337,10 @@ def test_action_executions_are_recorded(api: Any) -> None:
 
 
 def test_many_executions_in_parallel_all_finish(api: Any) -> None:
-    name = api.create_workflow(wf("many", """
+    name = api.create_workflow(
+        wf(
+            "many",
+            """
   input: [i]
   output: {i: <% $.i %>}
   tasks:
@@ -273,7 +349,9 @@ def test_many_executions_in_parallel_all_finish(api: Any) -> None:
       on-success: [b]
     b:
       action: std.noop
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ids = [api.start(name, {"i": i})["id"] for i in range(20)]
     results = [api.wait(i) for i in ids]
     assert [loads(r["output"])["i"] for r in results] == list(range(20))

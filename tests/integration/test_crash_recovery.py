@@ -28,7 +28,9 @@ def own_worker(integration_env: dict[str, str], tmp_path: Path) -> Any:
 
     def start(pool: str = "threads") -> WorkerProcess:
         own = {**env, "WFQ_WORKER_POOL": pool}
-        worker = WorkerProcess(own, tmp_path / "worker.log", concurrency=2 if pool == "prefork" else None)
+        worker = WorkerProcess(
+            own, tmp_path / "worker.log", concurrency=2 if pool == "prefork" else None
+        )
         started.append(worker)
         return worker.start()
 
@@ -51,7 +53,9 @@ def _wait_action_running(api: Any, services: Any, ex_id: str, task: str) -> None
         t = api.tasks(ex_id).get(task)
         if t:
             with services.db.read() as session:
-                claimed = session.query(ActionExecution).filter_by(task_execution_id=t["id"], state="RUNNING")
+                claimed = session.query(ActionExecution).filter_by(
+                    task_execution_id=t["id"], state="RUNNING"
+                )
                 if any(a.worker for a in claimed):
                     time.sleep(0.8)  # heart-beating
                     return
@@ -71,14 +75,21 @@ def _recover_until_done(api: Any, services: Any, ex_id: str, timeout: float = 30
     raise AssertionError(api.execution(ex_id))
 
 
-def test_lost_worker_fails_the_action_with_a_reason(api: Any, services: Any, own_worker: Any) -> None:
+def test_lost_worker_fails_the_action_with_a_reason(
+    api: Any, services: Any, own_worker: Any
+) -> None:
     queue, worker, _ = own_worker
-    name = api.create_workflow(wf("lost", f"""
+    name = api.create_workflow(
+        wf(
+            "lost",
+            f"""
   tasks:
     slow:
       action: std.sleep seconds=60
       target: {queue}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     _wait_action_running(api, services, ex["id"], "slow")
     worker.stop(kill=True)
@@ -87,16 +98,23 @@ def test_lost_worker_fails_the_action_with_a_reason(api: Any, services: Any, own
     assert "The worker running this action was lost" in done["state_info"]
 
 
-def test_safe_rerun_action_runs_again_on_a_new_worker(api: Any, services: Any, own_worker: Any) -> None:
+def test_safe_rerun_action_runs_again_on_a_new_worker(
+    api: Any, services: Any, own_worker: Any
+) -> None:
     queue, worker, start = own_worker
-    name = api.create_workflow(wf("saferun", f"""
+    name = api.create_workflow(
+        wf(
+            "saferun",
+            f"""
   tasks:
     slow:
       action: std.echo output="ran" delay=2
       safe-rerun: true
       target: {queue}
       publish: {{r: <% task().result %>}}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     _wait_action_running(api, services, ex["id"], "slow")
     worker.stop(kill=True)
@@ -107,7 +125,9 @@ def test_safe_rerun_action_runs_again_on_a_new_worker(api: Any, services: Any, o
         replacement.stop(kill=True)
     assert done["state"] == "SUCCESS", done["state_info"]
     task = api.tasks(ex["id"])["slow"]
-    acts = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()["action_executions"]
+    acts = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()[
+        "action_executions"
+    ]
     assert len(acts) == 1 and acts[0]["state"] == "SUCCESS"
 
 
@@ -124,11 +144,16 @@ def test_unsent_action_is_sent_by_the_integrity_check(api: Any, services: Any) -
 
     from wfq.services import executions
 
-    name = api.create_workflow(wf("unsent", """
+    name = api.create_workflow(
+        wf(
+            "unsent",
+            """
   tasks:
     t:
       action: std.echo output="eventually"
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     dropping = dataclasses.replace(services, dispatcher=Dropping())
     ex_id = executions.start_execution(dropping, name, project_id="<default-project>")
     time.sleep(1.5)
@@ -150,21 +175,31 @@ def test_a_killed_pool_child_is_detected_while_its_siblings_keep_beating(
     queue, worker, start = own_worker
     worker.stop(kill=True)
     worker = start("prefork")
-    name = api.create_workflow(wf("child", f"""
+    name = api.create_workflow(
+        wf(
+            "child",
+            f"""
   tasks:
     slow:
       action: std.sleep seconds=60
       target: {queue}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     _wait_action_running(api, services, ex["id"], "slow")
     with services.db.read() as session:
-        (claimant,) = [a.worker for a in session.query(ActionExecution).filter_by(workflow_execution_id=ex["id"])]
+        (claimant,) = [
+            a.worker
+            for a in session.query(ActionExecution).filter_by(workflow_execution_id=ex["id"])
+        ]
     pid = int(claimant.rsplit(":", 1)[1])
     assert pid != worker.proc.pid  # a pool child, not the main process
     os.kill(pid, 9)
     done = _recover_until_done(api, services, ex["id"])
-    assert done["state"] == "ERROR" and "The worker running this action was lost" in done["state_info"]
+    assert (
+        done["state"] == "ERROR" and "The worker running this action was lost" in done["state_info"]
+    )
 
 
 def test_a_revert_whose_worker_is_killed_runs_again_and_the_execution_ends_reverted(
@@ -175,7 +210,10 @@ def test_a_revert_whose_worker_is_killed_runs_again_and_the_execution_ends_rever
     from wfq import engine
 
     queue, worker, start = own_worker
-    name = api.create_workflow(wf("revkill", f"""
+    name = api.create_workflow(
+        wf(
+            "revkill",
+            f"""
   tasks:
     a:
       action: std.echo output="A"
@@ -184,7 +222,9 @@ def test_a_revert_whose_worker_is_killed_runs_again_and_the_execution_ends_rever
       on-success: b
     b:
       action: std.fail
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     _wait_action_running(api, services, ex["id"], "a:revert")
     assert api.execution(ex["id"])["state"] == "REVERTING"
@@ -199,7 +239,9 @@ def test_a_revert_whose_worker_is_killed_runs_again_and_the_execution_ends_rever
         done = api.execution(ex["id"])
         assert done["state"] == "REVERTED", done["state_info"]
         rv = api.tasks(ex["id"])["a:revert"]
-        acts = api.c.get(f"/v2/action_executions?task_execution_id={rv['id']}").get_json()["action_executions"]
+        acts = api.c.get(f"/v2/action_executions?task_execution_id={rv['id']}").get_json()[
+            "action_executions"
+        ]
         assert [a["state"] for a in acts] == ["SUCCESS"]
         first = api.c.get(f"/v2/action_executions/{acts[0]['id']}").get_json()
         assert json.loads(first["output"]) == {"result": "undo A"}
@@ -208,8 +250,9 @@ def test_a_revert_whose_worker_is_killed_runs_again_and_the_execution_ends_rever
         time.sleep(3)
         again = api.c.get(f"/v2/action_executions/{acts[0]['id']}").get_json()
         assert (again["state"], again["updated_at"]) == ("SUCCESS", first["updated_at"])
-        assert [t["name"] for t in api.c.get(f"/v2/tasks?workflow_execution_id={ex['id']}").get_json()["tasks"]].count(
-            "a:revert"
-        ) == 1
+        assert [
+            t["name"]
+            for t in api.c.get(f"/v2/tasks?workflow_execution_id={ex['id']}").get_json()["tasks"]
+        ].count("a:revert") == 1
     finally:
         replacement.stop(kill=True)

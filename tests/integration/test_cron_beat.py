@@ -39,8 +39,11 @@ def beat_process(integration_env: dict[str, str], tmp_path: Path) -> Any:
 def _beat(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wfq.cli.main", "beat"], cwd=log_path.parent, env=env,
-        stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "wfq.cli.main", "beat"],
+        cwd=log_path.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield proc
@@ -52,14 +55,19 @@ def _beat(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[byte
 
 def _cron_workflow(api: Any) -> tuple[str, str]:
     """A workflow for triggers to start: its name and id."""
-    name = api.create_workflow(wf("cron", """
+    name = api.create_workflow(
+        wf(
+            "cron",
+            """
   input: [who]
   output: {said: <% $.said %>}
   tasks:
     t:
       action: std.echo output="hello <% $.who %>"
       publish: {said: <% task().result %>}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     return name, api.c.get(f"/v2/workflows/{name}").get_json()["id"]
 
 
@@ -68,11 +76,20 @@ def _trigger_in(services: Any, workflow: tuple[str, str], seconds: int) -> tuple
     trig_id = str(uuid.uuid4())
     soon = services.now().replace(microsecond=0) + dt.timedelta(seconds=seconds)
     with services.db.write() as session:
-        session.add(CronTrigger(
-            id=trig_id, name=f"beat-{trig_id[:6]}", pattern="* * * * *", first_execution_time=soon,
-            next_execution_time=soon, remaining_executions=1, workflow_id=workflow[1],
-            workflow_name=workflow[0], workflow_input={"who": "cron"}, project_id="<default-project>",
-        ))
+        session.add(
+            CronTrigger(
+                id=trig_id,
+                name=f"beat-{trig_id[:6]}",
+                pattern="* * * * *",
+                first_execution_time=soon,
+                next_execution_time=soon,
+                remaining_executions=1,
+                workflow_id=workflow[1],
+                workflow_name=workflow[0],
+                workflow_input={"who": "cron"},
+                project_id="<default-project>",
+            )
+        )
     return trig_id, f"beat-{trig_id[:6]}"
 
 
@@ -85,7 +102,9 @@ def _executions_of(api: Any, name: str, timeout: float = 40) -> list[dict[str, A
     return fired
 
 
-def test_beat_fires_a_trigger_and_its_execution_succeeds(api: Any, services: Any, beat_process: Any) -> None:
+def test_beat_fires_a_trigger_and_its_execution_succeeds(
+    api: Any, services: Any, beat_process: Any
+) -> None:
     workflow = _cron_workflow(api)
     trig_id, _ = _trigger_in(services, workflow, 3)
     fired = _executions_of(api, workflow[0])
@@ -120,7 +139,9 @@ def test_beat_logs_each_firing_and_sends_no_message_per_second(
         broker.delete(engine_queue)
     assert "wfq.fire_cron_triggers" not in sent
     log = log_path.read_text()
-    firing = rf"INFO wfq.cron: cron trigger {trigger_name} fired for \S+ \S+: execution {fired[0]['id']}"
+    firing = (
+        rf"INFO wfq.cron: cron trigger {trigger_name} fired for \S+ \S+: execution {fired[0]['id']}"
+    )
     assert re.search(firing, log), log
     # The readiness line and the firing, nothing per tick. (The integrity check's first pass
     # may report work other tests of this database left behind: that is not a tick.)
@@ -141,20 +162,28 @@ def test_worker_restarted_during_wait_before_completes_the_task_once(
     queue = f"wait-{uuid.uuid4().hex[:6]}"
     env = {**integration_env, "WFQ_TEST_EXTRA_QUEUES": queue, "WFQ_ENGINE_QUEUE": f"{queue}.engine"}
     own_services = dataclasses.replace(
-        services, settings=services.settings.replace(dispatch_grace_s=0.5, engine_queue=f"{queue}.engine")
+        services,
+        settings=services.settings.replace(dispatch_grace_s=0.5, engine_queue=f"{queue}.engine"),
     )
     from wfq.dispatch.celery import CeleryDispatcher
 
-    own_services.dispatcher = CeleryDispatcher(services.dispatcher.app, services.settings.queue, f"{queue}.engine")
+    own_services.dispatcher = CeleryDispatcher(
+        services.dispatcher.app, services.settings.queue, f"{queue}.engine"
+    )
     worker = WorkerProcess(env, tmp_path / "w1.log", concurrency=1).start()
-    name = api.create_workflow(wf("waitkill", f"""
+    name = api.create_workflow(
+        wf(
+            "waitkill",
+            f"""
   tasks:
     t:
       action: std.echo output="once"
       wait-before: 3
       target: {queue}
       publish: {{r: <% task().result %>}}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     from wfq.services import executions
 
     ex_id = executions.start_execution(own_services, name, project_id="<default-project>")
@@ -171,7 +200,9 @@ def test_worker_restarted_during_wait_before_completes_the_task_once(
     ex = api.execution(ex_id)
     assert ex["state"] == "SUCCESS", ex["state_info"]
     task = api.tasks(ex_id)["t"]
-    acts = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()["action_executions"]
+    acts = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()[
+        "action_executions"
+    ]
     assert len(acts) == 1
 
 
@@ -184,25 +215,35 @@ def test_beat_is_a_live_service_and_fires_a_timer_that_came_due_while_it_was_dow
     from wfq.persistence.models import TaskExecution
     from wfq.services import executions
 
-    name = api.create_workflow(wf("late_timer", """
+    name = api.create_workflow(
+        wf(
+            "late_timer",
+            """
   tasks:
     t:
       wait-before: 3600
       action: std.echo output="late"
       publish: {r: <% task().result %>}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex_id = executions.start_execution(services, name, project_id="<default-project>")
     task_id = api.tasks(ex_id)["t"]["id"]
     due = services.now() - dt.timedelta(seconds=2)  # it came due while beat was down
     with services.db.write() as session:
         task = session.get(TaskExecution, task_id)
-        timers = {k: {**v, "due": due.isoformat()} for k, v in task.runtime_context["timers"].items()}
+        timers = {
+            k: {**v, "due": due.isoformat()} for k, v in task.runtime_context["timers"].items()
+        }
         task.runtime_context = {**task.runtime_context, "timers": timers}
         task.timer_at = due
     log = (tmp_path / "beat.log").open("wb")
     beat = subprocess.Popen(
-        [sys.executable, "-m", "wfq.cli.main", "beat"], cwd=tmp_path, env=integration_env,
-        stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "wfq.cli.main", "beat"],
+        cwd=tmp_path,
+        env=integration_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 20  # the grace alone is 30 s
@@ -221,5 +262,7 @@ def test_beat_is_a_live_service_and_fires_a_timer_that_came_due_while_it_was_dow
     # The recovery is logged at INFO (expected operation), in words; nothing of the integrity
     # check at WARNING or above, since the check itself did not fail.
     text = (tmp_path / "beat.log").read_text()
-    assert re.search(r" INFO wfq\.recovery: integrity check recovered work: .*\d+ late timer\(s\) fired", text), text
+    assert re.search(
+        r" INFO wfq\.recovery: integrity check recovered work: .*\d+ late timer\(s\) fired", text
+    ), text
     assert not re.search(r" (WARNING|ERROR|CRITICAL) wfq\.(recovery|beat)", text), text

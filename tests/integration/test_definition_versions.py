@@ -49,7 +49,12 @@ def test_an_execution_waiting_on_a_timer_finishes_on_its_old_version(api: Any) -
     api.create_workflow(_doc(name, "v1", wait=3))
     old = api.start(name)
     assert old["workflow_version"] == 1
-    until(lambda: "later" in api.tasks(old["id"]), "the wait-before timer of the old execution", 30, 0.05)
+    until(
+        lambda: "later" in api.tasks(old["id"]),
+        "the wait-before timer of the old execution",
+        30,
+        0.05,
+    )
     _put(api, _doc(name, "v2", wait=0, extra=True))
     new = api.start(name)
     assert new["workflow_version"] == 2
@@ -153,7 +158,12 @@ def test_deleting_a_workbook_keeps_the_actions_and_subworkflows_a_running_execut
 
 def test_versions_of_workflows_workbooks_and_actions_are_listed_shown_and_diffed(api: Any) -> None:
     wb = f"lib_{uuid.uuid4().hex[:6]}"
-    assert api.c.post("/v2/workbooks", data=_workbook(wb, "one"), content_type="text/plain").status_code == 201
+    assert (
+        api.c.post(
+            "/v2/workbooks", data=_workbook(wb, "one"), content_type="text/plain"
+        ).status_code
+        == 201
+    )
     _put(api, _workbook(wb, "two").replace('+ "!"', '+ "?"'), "/v2/workbooks")
     for url, versions in (
         (f"/v2/workbooks/{wb}", [2, 1]),
@@ -165,13 +175,16 @@ def test_versions_of_workflows_workbooks_and_actions_are_listed_shown_and_diffed
         assert [v["version"] for v in listed] == versions, url
         assert listed[0]["current"] and len({v["checksum"] for v in listed}) == len(versions)
         assert all(v["created_at"] and v["project_id"] for v in listed)
-    assert "text=\"one\"" in api.c.get(f"/v2/workflows/{wb}.main/versions/1").get_json()["definition"]
+    assert 'text="one"' in api.c.get(f"/v2/workflows/{wb}.main/versions/1").get_json()["definition"]
     diff = api.c.get(f"/v2/workbooks/{wb}/versions/1/diff/2").get_json()
     assert {c["path"] for c in diff["changes"]} == {
         "actions.shout.base-input.output",
         "workflows.main.tasks.call.action",
     }
-    assert "-        action: shout text=\"one\"\n+        action: shout text=\"two\"\n" in diff["unified_diff"]
+    assert (
+        '-        action: shout text="one"\n+        action: shout text="two"\n'
+        in diff["unified_diff"]
+    )
     action_diff = api.c.get(f"/v2/actions/{wb}.shout/versions/1/diff/2").get_json()
     assert action_diff["changes"][0]["old"] == '<% $.text + "!" %>'
     assert action_diff["changes"][0]["new"] == '<% $.text + "?" %>'
@@ -190,7 +203,9 @@ def test_another_project_sees_no_versions(integration_settings: Any) -> None:
         c = create_app(proc.services).test_client()
         a, b = {"Authorization": "Bearer tok-a"}, {"Authorization": "Bearer tok-b"}
         name = f"secret_{uuid.uuid4().hex[:6]}"
-        wf = c.post("/v2/workflows", data=_doc(name, "1", wait=0), content_type="text/plain", headers=a)
+        wf = c.post(
+            "/v2/workflows", data=_doc(name, "1", wait=0), content_type="text/plain", headers=a
+        )
         wf_id = wf.get_json()["workflows"][0]["id"]
         c.put("/v2/workflows", data=_doc(name, "2", wait=0), content_type="text/plain", headers=a)
         assert len(c.get(f"/v2/workflows/{wf_id}/versions", headers=a).get_json()["versions"]) == 2
@@ -215,7 +230,9 @@ version: '2.0'
 """
 
 
-def test_a_subworkflow_task_runs_the_current_version_of_its_child_or_the_one_it_names(api: Any) -> None:
+def test_a_subworkflow_task_runs_the_current_version_of_its_child_or_the_one_it_names(
+    api: Any,
+) -> None:
     child = f"child_{uuid.uuid4().hex[:6]}"
     api.create_workflow(_child(child, "one"))
     _put(api, _child(child, "two"))
@@ -237,11 +254,15 @@ parent_{uuid.uuid4().hex[:6]}:
 """)
     assert parent["state"] == "SUCCESS", parent["state_info"]
     assert json.loads(parent["output"]) == {"current": "two", "pinned": "one"}
-    children = api.c.get(f"/v2/executions?root_execution_id={parent['id']}").get_json()["executions"]
+    children = api.c.get(f"/v2/executions?root_execution_id={parent['id']}").get_json()[
+        "executions"
+    ]
     assert sorted(c["workflow_version"] for c in children) == [1, 2]
 
 
-def test_concurrent_updates_number_their_versions_one_after_the_other(services: Any, api: Any) -> None:
+def test_concurrent_updates_number_their_versions_one_after_the_other(
+    services: Any, api: Any
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from wfq.api.app import create_app
@@ -251,7 +272,9 @@ def test_concurrent_updates_number_their_versions_one_after_the_other(services: 
     app = create_app(services)
 
     def update(i: int) -> int:
-        r = app.test_client().put("/v2/workflows", data=_doc(name, f"v{i}", wait=0), content_type="text/plain")
+        r = app.test_client().put(
+            "/v2/workflows", data=_doc(name, f"v{i}", wait=0), content_type="text/plain"
+        )
         return int(r.status_code)
 
     with ThreadPoolExecutor(8) as pool:

@@ -55,7 +55,11 @@ class ListenerProcess:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "wfq.cli.main", "listener"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         return self
 
@@ -71,7 +75,9 @@ class ListenerProcess:
 
 
 @pytest.fixture(scope="module")
-def listener(integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[ListenerProcess]:
+def listener(
+    integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ListenerProcess]:
     env = {
         **integration_env,
         "WFQ_EVENT_AMQP_URL": RABBITMQ_URL,
@@ -113,7 +119,10 @@ def _publish_amqp(message_id: str) -> None:
 
 
 def _publish_redis(client: redis.Redis, message_id: str) -> None:
-    envelope = {"oslo.version": "2.0", "oslo.message": json.dumps(_notification(message_id, "redis"))}
+    envelope = {
+        "oslo.version": "2.0",
+        "oslo.message": json.dumps(_notification(message_id, "redis")),
+    }
     client.xadd(STREAM, {"message": json.dumps(envelope)})
 
 
@@ -157,8 +166,12 @@ def test_each_event_starts_one_execution_even_across_listener_restarts(
     trigger = api.c.post(
         "/v2/event_triggers",
         json={
-            "name": f"on_create_{RUN}", "workflow_id": wf["id"], "exchange": EXCHANGE,
-            "topic": TOPIC, "event": EVENT, "workflow_input": {"source": "trigger"},
+            "name": f"on_create_{RUN}",
+            "workflow_id": wf["id"],
+            "exchange": EXCHANGE,
+            "topic": TOPIC,
+            "event": EVENT,
+            "workflow_input": {"source": "trigger"},
         },
     )
     assert trigger.status_code == 201, trigger.get_json()
@@ -170,8 +183,14 @@ def test_each_event_starts_one_execution_even_across_listener_restarts(
     for _ in range(2):
         _publish_amqp(f"amqp-1-{RUN}")
         _publish_redis(r, f"redis-1-{RUN}")
-    http = {"exchange": EXCHANGE, "topic": TOPIC, "event_type": EVENT, "message_id": f"http-1-{RUN}",
-            "publisher_id": "api.host", "context": {"user_id": "user-http"}}
+    http = {
+        "exchange": EXCHANGE,
+        "topic": TOPIC,
+        "event_type": EVENT,
+        "message_id": f"http-1-{RUN}",
+        "publisher_id": "api.host",
+        "context": {"user_id": "user-http"},
+    }
     assert len(api.c.post("/v2/events", json=http).get_json()["executions"]) == 1
     runs = _wait_for(api, wf["id"], 3)
     assert len(runs) == 3

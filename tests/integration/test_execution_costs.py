@@ -18,9 +18,27 @@ def _row(table: str, label: str) -> list[str]:
 def test_cost_command_prints_counted_costs_per_execution(tmp_path: Path) -> None:
     out = tmp_path / "costs.txt"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.execution_costs", "--scenarios", "one,get",
-         "--n", "5", "--gets", "5", "--settle", "1", "--idle", "1", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.execution_costs",
+            "--scenarios",
+            "one,get",
+            "--n",
+            "5",
+            "--gets",
+            "5",
+            "--settle",
+            "1",
+            "--idle",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     table = proc.stdout

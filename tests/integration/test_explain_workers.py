@@ -20,7 +20,9 @@ def _explain(api: Any, ex_id: str) -> dict[str, Any]:
     return r.get_json()
 
 
-def _until(api: Any, ex_id: str, check: Callable[[dict[str, dict[str, Any]]], bool], timeout: float = 60) -> dict[str, dict[str, Any]]:
+def _until(
+    api: Any, ex_id: str, check: Callable[[dict[str, dict[str, Any]]], bool], timeout: float = 60
+) -> dict[str, dict[str, Any]]:
     """Poll explain until `check(reasons by task name)` holds; returns those reasons."""
     deadline = time.monotonic() + timeout
     last: dict[str, Any] = {}
@@ -37,24 +39,36 @@ def _cancel(api: Any, ex_id: str) -> None:
     api.c.put(f"/v2/executions/{ex_id}", json={"state": "CANCELLED"})
 
 
-def test_an_action_sent_to_a_target_nobody_serves(api: Any, integration_env: dict[str, str]) -> None:
+def test_an_action_sent_to_a_target_nobody_serves(
+    api: Any, integration_env: dict[str, str]
+) -> None:
     queue = f"nobody-{uuid.uuid4().hex[:8]}"
-    name = api.create_workflow(wf("target_nobody", f"""
+    name = api.create_workflow(
+        wf(
+            "target_nobody",
+            f"""
   tasks:
     remote:
       action: std.noop
       target: {queue}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     try:
-        why = _until(api, ex["id"], lambda r: r["remote"]["details"].get("consumers") is not None)["remote"]
+        why = _until(api, ex["id"], lambda r: r["remote"]["details"].get("consumers") is not None)[
+            "remote"
+        ]
         assert why["waiting_on"] == "action-queued"
         details = why["details"]
         assert details["queue"] == queue
         assert details["consumers"] == []  # the worker answered, and it does not consume that queue
         assert details["queue_depth"] == 1
         assert details["message_age_s"] >= 0
-        assert f"no live worker consumes queue {queue}: start one with `wfq worker -Q {queue}`" in why["message"]
+        assert (
+            f"no live worker consumes queue {queue}: start one with `wfq worker -Q {queue}`"
+            in why["message"]
+        )
     finally:
         _cancel(api, ex["id"])
         import redis
@@ -62,7 +76,9 @@ def test_an_action_sent_to_a_target_nobody_serves(api: Any, integration_env: dic
         redis.Redis.from_url(integration_env["WFQ_BROKER_URL"]).delete(queue)
 
 
-def test_the_default_queue_is_consumed_by_the_live_worker(services: Any, integration_env: dict[str, str]) -> None:
+def test_the_default_queue_is_consumed_by_the_live_worker(
+    services: Any, integration_env: dict[str, str]
+) -> None:
     from wfq.dispatch.queue_probe import probe_for
 
     queue = integration_env["WFQ_QUEUE"]
@@ -72,7 +88,10 @@ def test_the_default_queue_is_consumed_by_the_live_worker(services: Any, integra
 
 
 def test_a_join_waiting_for_a_branch_and_a_claimed_action_with_its_heartbeat(api: Any) -> None:
-    name = api.create_workflow(wf("join_wait", """
+    name = api.create_workflow(
+        wf(
+            "join_wait",
+            """
   tasks:
     quick:
       action: std.noop
@@ -83,10 +102,18 @@ def test_a_join_waiting_for_a_branch_and_a_claimed_action_with_its_heartbeat(api
     together:
       join: all
       action: std.noop
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
-    why = _until(api, ex["id"], lambda r: r.get("together", {}).get("waiting_on") == "join"
-                 and r.get("slow", {}).get("waiting_on") == "action-running")
+    why = _until(
+        api,
+        ex["id"],
+        lambda r: (
+            r.get("together", {}).get("waiting_on") == "join"
+            and r.get("slow", {}).get("waiting_on") == "action-running"
+        ),
+    )
     join = why["together"]
     assert join["details"]["arrived"] == ["quick"]
     assert join["details"]["missing"] == [{"task": "slow", "can_still_arrive": True}]
@@ -100,12 +127,17 @@ def test_a_join_waiting_for_a_branch_and_a_claimed_action_with_its_heartbeat(api
 
 
 def test_wait_before_says_until_when(api: Any) -> None:
-    name = api.create_workflow(wf("explain_waitb", """
+    name = api.create_workflow(
+        wf(
+            "explain_waitb",
+            """
   tasks:
     later:
       action: std.noop
       wait-before: 120
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     try:
         why = _until(api, ex["id"], lambda r: r["later"]["waiting_on"] == "wait-before")["later"]
@@ -116,7 +148,10 @@ def test_wait_before_says_until_when(api: Any) -> None:
 
 
 def test_pause_before(api: Any) -> None:
-    name = api.create_workflow(wf("explain_pauseb", """
+    name = api.create_workflow(
+        wf(
+            "explain_pauseb",
+            """
   tasks:
     first:
       action: std.noop
@@ -124,7 +159,9 @@ def test_pause_before(api: Any) -> None:
     gate:
       action: std.noop
       pause-before: true
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     try:
         why = _until(api, ex["id"], lambda r: r.get("gate", {}).get("waiting_on") == "pause-before")
@@ -137,11 +174,16 @@ def test_pause_before(api: Any) -> None:
 
 
 def test_an_asynchronous_action_waiting_for_its_result(api: Any) -> None:
-    name = api.create_workflow(wf("explain_async", """
+    name = api.create_workflow(
+        wf(
+            "explain_async",
+            """
   tasks:
     callback:
       action: std.async_noop
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     why = _until(api, ex["id"], lambda r: r["callback"]["waiting_on"] == "async-action")["callback"]
     action_id = why["details"]["action_execution_id"]
@@ -152,20 +194,32 @@ def test_an_asynchronous_action_waiting_for_its_result(api: Any) -> None:
 
 
 def test_a_subworkflow_and_what_it_waits_on(api: Any) -> None:
-    child = api.create_workflow(wf("explain_child", """
+    child = api.create_workflow(
+        wf(
+            "explain_child",
+            """
   tasks:
     nap:
       action: std.noop
       wait-before: 120
-"""))[0]["name"]
-    name = api.create_workflow(wf("explain_parent", f"""
+""",
+        )
+    )[0]["name"]
+    name = api.create_workflow(
+        wf(
+            "explain_parent",
+            f"""
   tasks:
     call:
       workflow: {child}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
     try:
-        why = _until(api, ex["id"], lambda r: r["call"]["details"].get("explain", {}).get("tasks"))["call"]
+        why = _until(api, ex["id"], lambda r: r["call"]["details"].get("explain", {}).get("tasks"))[
+            "call"
+        ]
         assert why["waiting_on"] == "subworkflow"
         assert why["details"]["execution_state"] == "RUNNING"
         inner = why["details"]["explain"]["tasks"][0]
@@ -176,16 +230,24 @@ def test_a_subworkflow_and_what_it_waits_on(api: Any) -> None:
 
 
 def test_with_items_waiting_for_a_concurrency_slot(api: Any) -> None:
-    name = api.create_workflow(wf("explain_slots", """
+    name = api.create_workflow(
+        wf(
+            "explain_slots",
+            """
   tasks:
     each:
       with-items: i in [1, 2, 3]
       concurrency: 1
       action: std.sleep seconds=1.5
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex = api.start(name)
-    why = _until(api, ex["id"], lambda r: r["each"]["waiting_on"] == "concurrency"
-                 and r["each"]["details"]["running"] == 1)["each"]
+    why = _until(
+        api,
+        ex["id"],
+        lambda r: r["each"]["waiting_on"] == "concurrency" and r["each"]["details"]["running"] == 1,
+    )["each"]
     details = why["details"]
     assert details["items"] == 3 and details["concurrency"] == 1
     assert details["waiting_for_slot"] >= 1

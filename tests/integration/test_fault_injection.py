@@ -118,10 +118,21 @@ workflows:
 
 # kind -> (workflow, input of number n, expected output of n)
 KINDS: dict[str, tuple[str, Any, Any]] = {
-    "chain": ("chaos.chain", lambda n: {"n": n, "safe": True}, lambda n: {"result": (n + 1) * 2 + 3}),
-    "fragile": ("chaos.chain", lambda n: {"n": n, "safe": False, "seconds": 0.4}, lambda n: {"result": (n + 1) * 2 + 3}),
-    "items": ("chaos.items", lambda n: {"n": 6 + n % 10},
-              lambda n: {"total": sum(x * x for x in range(6 + n % 10))}),
+    "chain": (
+        "chaos.chain",
+        lambda n: {"n": n, "safe": True},
+        lambda n: {"result": (n + 1) * 2 + 3},
+    ),
+    "fragile": (
+        "chaos.chain",
+        lambda n: {"n": n, "safe": False, "seconds": 0.4},
+        lambda n: {"result": (n + 1) * 2 + 3},
+    ),
+    "items": (
+        "chaos.items",
+        lambda n: {"n": 6 + n % 10},
+        lambda n: {"total": sum(x * x for x in range(6 + n % 10))},
+    ),
     "join": ("chaos.join", lambda n: {"n": n}, lambda n: {"total": n * 111}),
     "parent": ("chaos.parent", lambda n: {"n": n}, lambda n: {"result": (n + 1) * 2 + 3}),
 }
@@ -133,8 +144,9 @@ class Load:
     restarts: a request that fails is sent again (it may have been committed: then two
     executions exist, and both must finish)."""
 
-    def __init__(self, url: str, seconds: float, rate: float, threads: int = 4,
-                 mix: list[str] | None = None) -> None:
+    def __init__(
+        self, url: str, seconds: float, rate: float, threads: int = 4, mix: list[str] | None = None
+    ) -> None:
         self.url, self.seconds, self.rate, self.threads = url, seconds, rate, threads
         self.mix = mix or MIX
         self.accepted: dict[str, tuple[str, int]] = {}
@@ -194,7 +206,12 @@ class Load:
 
 
 def _post(url: str, path: str, body: Any, **kw: Any) -> dict[str, Any]:
-    r = requests.post(f"{url}{path}", timeout=10, **kw, **({"json": body} if not isinstance(body, str) else {"data": body}))
+    r = requests.post(
+        f"{url}{path}",
+        timeout=10,
+        **kw,
+        **({"json": body} if not isinstance(body, str) else {"data": body}),
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
@@ -206,10 +223,12 @@ def _wait_until_running_fragile(engine: sa.Engine, worker: Any, timeout: float) 
     while time.monotonic() < deadline:
         pids = {str(p) for p in group_pids(worker.proc.pid)}
         with engine.connect() as conn:
-            running = conn.execute(sa.text(
-                "SELECT worker, runtime FROM action_executions WHERE state = 'RUNNING' "
-                "AND worker IS NOT NULL AND name = 'chaos.work'"
-            )).all()
+            running = conn.execute(
+                sa.text(
+                    "SELECT worker, runtime FROM action_executions WHERE state = 'RUNNING' "
+                    "AND worker IS NOT NULL AND name = 'chaos.work'"
+                )
+            ).all()
         for claimant, runtime in running:
             if claimant.rsplit(":", 1)[1] in pids and not (runtime or {}).get("safe_rerun"):
                 return 1
@@ -219,7 +238,9 @@ def _wait_until_running_fragile(engine: sa.Engine, worker: Any, timeout: float) 
 
 def _read_runs(log: Path) -> dict[str, dict[str, Any]]:
     """Per action execution id: how often it started and ended, and whether it was safe-rerun."""
-    runs: dict[str, dict[str, Any]] = collections.defaultdict(lambda: {"start": 0, "end": 0, "safe": True})
+    runs: dict[str, dict[str, Any]] = collections.defaultdict(
+        lambda: {"start": 0, "end": 0, "safe": True}
+    )
     if log.exists():
         for line in log.read_text().splitlines():
             what, action_id, safe, _pid = line.split()
@@ -261,7 +282,9 @@ def chaos_db() -> Any:
     upgrade(url)
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        conn.execute(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
@@ -277,16 +300,24 @@ def _wait_all_terminal(engine: sa.Engine, timeout: float) -> list[Any]:
     deadline = time.monotonic() + timeout
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT id, state, state_info, output, workflow_name, task_execution_id, cron_trigger_id "
-                "FROM workflow_executions"
-            )).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.text(
+                        "SELECT id, state, state_info, output, workflow_name, task_execution_id, cron_trigger_id "
+                        "FROM workflow_executions"
+                    )
+                )
+                .mappings()
+                .all()
+            )
         if all(r["state"] in TERMINAL for r in rows) or time.monotonic() > deadline:
             return list(rows)
         time.sleep(1)
 
 
-def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_db: str, tmp_path: Path) -> None:
+def test_nothing_is_lost_or_stuck_when_processes_are_killed(
+    stack: Stack, chaos_db: str, tmp_path: Path
+) -> None:
     url = stack.url
     _post(url, "/v2/workbooks", WORKBOOK, headers={"Content-Type": "text/plain"})
     # Cron triggers due during the chaos, each to fire exactly once (the earliest allowed
@@ -295,8 +326,12 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
     triggers = {}
     for i in range(6):
         first = start + dt.timedelta(seconds=62 + i)
-        body = {"name": f"chaos-{i}", "workflow_name": "chaos.cron", "remaining_executions": 1,
-                "first_execution_time": first.strftime("%Y-%m-%d %H:%M:%S")}
+        body = {
+            "name": f"chaos-{i}",
+            "workflow_name": "chaos.cron",
+            "remaining_executions": 1,
+            "first_execution_time": first.strftime("%Y-%m-%d %H:%M:%S"),
+        }
         triggers[_post(url, "/v2/cron_triggers", body)["id"]] = first
 
     load = Load(url, seconds=LOAD_S, rate=4.0)
@@ -309,8 +344,18 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
     w0, w1 = stack.workers
     kills: list[tuple[float, str]] = []
     plan = [
-        (5, w0), (12, stack.api), (18, w1), (24, w0), (29, stack.redis), (36, stack.api),
-        (42, w1), (49, stack.beat), (55, w0), (60, stack.beat), (63, stack.redis), (67, w1),
+        (5, w0),
+        (12, stack.api),
+        (18, w1),
+        (24, w0),
+        (29, stack.redis),
+        (36, stack.api),
+        (42, w1),
+        (49, stack.beat),
+        (55, w0),
+        (60, stack.beat),
+        (63, stack.redis),
+        (67, w1),
     ]
     engine = sa.create_engine(chaos_db)
     cut = 0
@@ -330,10 +375,15 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
 
     with engine.connect() as conn:
         actions = {
-            r["id"]: r for r in conn.execute(sa.text(
-                "SELECT a.id, a.state, a.worker, a.output, a.workflow_execution_id "
-                "FROM action_executions a"
-            )).mappings().all()
+            r["id"]: r
+            for r in conn.execute(
+                sa.text(
+                    "SELECT a.id, a.state, a.worker, a.output, a.workflow_execution_id "
+                    "FROM action_executions a"
+                )
+            )
+            .mappings()
+            .all()
         }
     engine.dispose()
     runs = _read_runs(tmp_path / "runs.log")
@@ -354,11 +404,16 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
             continue
         # A failure is only right for a fragile (not safe-rerun) action whose worker process
         # was one of those killed while it ran.
-        failed = [a for a in actions.values()
-                  if a["workflow_execution_id"] == ex_id and a["state"] == "ERROR"]
+        failed = [
+            a
+            for a in actions.values()
+            if a["workflow_execution_id"] == ex_id and a["state"] == "ERROR"
+        ]
         explained = (
-            kind == "fragile" and LOST_WORKER in (row["state_info"] or "")
-            and failed and all(int(a["worker"].rsplit(":", 1)[1]) in killed_pids for a in failed)
+            kind == "fragile"
+            and LOST_WORKER in (row["state_info"] or "")
+            and failed
+            and all(int(a["worker"].rsplit(":", 1)[1]) in killed_pids for a in failed)
         )
         if explained:
             lost_worker_errors += 1
@@ -375,7 +430,9 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
         "children": sum(1 for r in rows if r["task_execution_id"]),
         "cron_executions": sum(cron_runs.values()),
         "actions_run": sum(r["start"] for r in runs.values()),
-        "actions_run_again_safe_rerun": sum(r["start"] - 1 for r in runs.values() if r["safe"] and r["start"] > 1),
+        "actions_run_again_safe_rerun": sum(
+            r["start"] - 1 for r in runs.values() if r["safe"] and r["start"] > 1
+        ),
         "posts_refused_or_cut": load.failed_posts,
         "processes_killed": len(kills),
         "kills": kills,
@@ -392,9 +449,16 @@ def test_nothing_is_lost_or_stuck_when_processes_are_killed(stack: Stack, chaos_
     }
     (tmp_path / "chaos-report.json").write_text(json.dumps(report, indent=2))
     print("\nfault injection:", json.dumps(report))
-    details = {"lost": lost[:5], "stuck": stuck[:5], "wrong": wrong[:5], "false": false_failures[:5],
-               "twice": twice[:5], "cron": cron_wrong, "cron_failed": cron_failed[:5],
-               "server_errors": load.server_errors[:3]}
+    details = {
+        "lost": lost[:5],
+        "stuck": stuck[:5],
+        "wrong": wrong[:5],
+        "false": false_failures[:5],
+        "twice": twice[:5],
+        "cron": cron_wrong,
+        "cron_failed": cron_failed[:5],
+        "server_errors": load.server_errors[:3],
+    }
     assert len(load.accepted) >= 200, report
     assert not lost and not stuck and not wrong and not false_failures and not twice, details
     assert not cron_wrong and not cron_failed, details
@@ -410,7 +474,9 @@ def private_pg() -> Any:
     pg.destroy()
 
 
-def test_a_postgresql_restart_under_load_fails_nothing(private_pg: PrivatePostgres, tmp_path: Path) -> None:
+def test_a_postgresql_restart_under_load_fails_nothing(
+    private_pg: PrivatePostgres, tmp_path: Path
+) -> None:
     """PostgreSQL crashes (kill of every backend, no checkpoint) and later restarts cleanly
     while executions run: state changes wait for it and go on; the API answers 201 or a clean
     503, never 500; every execution succeeds with the right result, none fails, and no action
@@ -425,7 +491,12 @@ def test_a_postgresql_restart_under_load_fails_nothing(private_pg: PrivatePostgr
     stack = Stack(url, tmp_path, env).start()
     try:
         _post(stack.url, "/v2/workbooks", WORKBOOK, headers={"Content-Type": "text/plain"})
-        load = Load(stack.url, seconds=24, rate=3.0, mix=["chain", "fragile", "fragile", "items", "join", "parent"])
+        load = Load(
+            stack.url,
+            seconds=24,
+            rate=3.0,
+            mix=["chain", "fragile", "fragile", "items", "join", "parent"],
+        )
         t0 = time.monotonic()
         loader = load.run()
         time.sleep(max(0.0, t0 + 6 - time.monotonic()))
@@ -452,15 +523,23 @@ def test_a_postgresql_restart_under_load_fails_nothing(private_pg: PrivatePostgr
         "lost": sum(1 for ex_id in load.accepted if ex_id not in by_id),
         "stuck": sum(1 for r in rows if r["state"] not in TERMINAL),
         "not_success": sum(1 for r in rows if r["state"] != "SUCCESS"),
-        "non_safe_rerun_ran_twice": sum(1 for r in runs.values() if not r["safe"] and r["start"] > 1),
+        "non_safe_rerun_ran_twice": sum(
+            1 for r in runs.values() if not r["safe"] and r["start"] > 1
+        ),
     }
     print("\npostgresql restarts:", json.dumps(report))
     assert len(load.accepted) >= 60, report
     assert not load.server_errors, load.server_errors[:3]
     failed = [(r["id"], r["state"], r["state_info"]) for r in rows if r["state"] != "SUCCESS"]
-    assert report["lost"] == 0 and not failed and report["non_safe_rerun_ran_twice"] == 0, (report, failed[:5])
-    wrong = [(ex_id, kind, n, by_id[ex_id]["output"]) for ex_id, (kind, n) in load.accepted.items()
-             if by_id[ex_id]["output"] != KINDS[kind][2](n)]
+    assert report["lost"] == 0 and not failed and report["non_safe_rerun_ran_twice"] == 0, (
+        report,
+        failed[:5],
+    )
+    wrong = [
+        (ex_id, kind, n, by_id[ex_id]["output"])
+        for ex_id, (kind, n) in load.accepted.items()
+        if by_id[ex_id]["output"] != KINDS[kind][2](n)
+    ]
     assert not wrong, wrong[:5]
 
 
@@ -485,9 +564,15 @@ workflows:
 
 def _claims(engine: sa.Engine) -> list[Any]:
     with engine.connect() as conn:
-        return list(conn.execute(sa.text(
-            "SELECT id, name, state, worker, runtime, workflow_execution_id FROM action_executions"
-        )).mappings().all())
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT id, name, state, worker, runtime, workflow_execution_id FROM action_executions"
+                )
+            )
+            .mappings()
+            .all()
+        )
 
 
 def _pid(claimant: str | None) -> int:
@@ -513,7 +598,10 @@ def test_many_actions_in_flight_on_a_killed_worker_are_resolved_within_the_heart
             if n % 3 == 2:
                 body = {"workflow_name": "hold.sleep", "input": json.dumps({"seconds": seconds})}
             else:
-                body = {"workflow_name": "hold.work", "input": json.dumps({"n": n, "safe": n % 3 == 0, "seconds": seconds})}
+                body = {
+                    "workflow_name": "hold.work",
+                    "input": json.dumps({"n": n, "safe": n % 3 == 0, "seconds": seconds}),
+                }
             kinds[_post(stack.url, "/v2/executions", body)["id"]] = n % 3
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -535,10 +623,16 @@ def test_many_actions_in_flight_on_a_killed_worker_are_resolved_within_the_heart
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
             now = {r["id"]: r for r in _claims(engine)}
-            pending = [a for a in doomed if now[a]["state"] == "RUNNING" and _pid(now[a]["worker"]) in victim_pids]
+            pending = [
+                a
+                for a in doomed
+                if now[a]["state"] == "RUNNING" and _pid(now[a]["worker"]) in victim_pids
+            ]
             if not pending:
                 # Running actions of the same batch: on the surviving worker, or the reruns.
-                resolved_while_survivor_busy = sum(1 for r in now.values() if r["state"] == "RUNNING")
+                resolved_while_survivor_busy = sum(
+                    1 for r in now.values() if r["state"] == "RUNNING"
+                )
                 resolved_after = time.monotonic() - killed_at
                 break
             time.sleep(0.5)
@@ -561,15 +655,26 @@ def test_many_actions_in_flight_on_a_killed_worker_are_resolved_within_the_heart
         if not safe and not (ex["state"] == "ERROR" and LOST_WORKER in (ex["state_info"] or "")):
             wrong.append((action_id, "not failed as lost", ex["state"], ex["state_info"]))
     survivors_ok = [states[actions[a]["workflow_execution_id"]]["state"] for a in kept]
-    survivor_errors = [states[actions[a]["workflow_execution_id"]]["state_info"] for a in kept
-                       if states[actions[a]["workflow_execution_id"]]["state"] != "SUCCESS"]
-    report = {"in_flight_on_killed_worker": len(doomed), "on_survivor": len(kept),
-              "batch_actions_still_running_when_all_resolved": resolved_while_survivor_busy,
-              "resolved_seconds_after_kill": round(resolved_after, 1),
-              "stuck": len(stuck), "wrong": len(wrong), "ran_twice": len(twice)}
+    survivor_errors = [
+        states[actions[a]["workflow_execution_id"]]["state_info"]
+        for a in kept
+        if states[actions[a]["workflow_execution_id"]]["state"] != "SUCCESS"
+    ]
+    report = {
+        "in_flight_on_killed_worker": len(doomed),
+        "on_survivor": len(kept),
+        "batch_actions_still_running_when_all_resolved": resolved_while_survivor_busy,
+        "resolved_seconds_after_kill": round(resolved_after, 1),
+        "stuck": len(stuck),
+        "wrong": len(wrong),
+        "ran_twice": len(twice),
+    }
     print("\nmany in flight:", json.dumps(report))
     assert not stuck and not wrong and not twice, (report, wrong[:5], stuck[:5])
-    assert all(s == "SUCCESS" for s in survivors_ok), (collections.Counter(survivors_ok), survivor_errors[:3])
+    assert all(s == "SUCCESS" for s in survivors_ok), (
+        collections.Counter(survivors_ok),
+        survivor_errors[:3],
+    )
     # Resolved while actions of the same batch (the survivor's, the reruns) still ran: the check
     # ran on time, not once the load was over.
     assert resolved_while_survivor_busy, report

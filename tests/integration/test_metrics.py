@@ -63,9 +63,12 @@ def test_execution_task_and_action_metrics_after_known_executions(api: Any, clie
     assert get(s, "wfq_execution_duration_seconds_bucket", workflow="metrics_ok", le="60.0") == 3
     assert get(s, "wfq_task_duration_seconds_bucket", workflow="metrics_ok", le="+Inf") == 6
     assert get(s, "wfq_task_duration_seconds_gsum", workflow="metrics_ok") >= 3  # type: ignore[operator]
+
     def grew(sample: dict[Any, float], le: str) -> float:
         now = get(sample, "wfq_action_duration_seconds_bucket", action="std.sleep", le=le) or 0
-        return now - (get(before, "wfq_action_duration_seconds_bucket", action="std.sleep", le=le) or 0)
+        return now - (
+            get(before, "wfq_action_duration_seconds_bucket", action="std.sleep", le=le) or 0
+        )
 
     assert grew(s, "+Inf") == 3
     assert grew(s, "0.5") == 0

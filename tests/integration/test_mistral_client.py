@@ -213,7 +213,10 @@ def test_reverting_is_refused_by_the_cli_but_the_library_sends_it(
     cli("workflow-create", _write(tmp_path, "revert.yaml", REVERTIBLE.format(name=name)))
     ex = cli("execution-create", name)
     deadline = time.monotonic() + 20
-    while "hold" not in {t["Name"] for t in cli("task-list", ex["ID"])} and time.monotonic() < deadline:
+    while (
+        "hold" not in {t["Name"] for t in cli("task-list", ex["ID"])}
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
     refused = cli("execution-update", ex["ID"], "-s", "REVERTING", fmt="text", ok=False)
     assert "invalid choice: 'REVERTING'" in refused
@@ -412,13 +415,26 @@ def test_execution_report_command(cli: Cli, wait: Callable[..., Any], tmp_path: 
     assert wait(ex["ID"])["state"] == "ERROR"
     full = cli("execution-get-report", ex["ID"], "--no-errors-only", fmt="text")
     assert f"workflow '{name}' [ERROR] {ex['ID']}" in full
-    for line in ("task 'first' [SUCCESS]", "action 'std.noop' [SUCCESS]", f"workflow '{name}_child' [ERROR]",
-                 "task 'fine' [SUCCESS]", "task 'broken' [ERROR]", "action 'std.fail' [ERROR]",
-                 "Number of tasks in SUCCESS state: 2", "Number of tasks in ERROR state: 2"):
+    for line in (
+        "task 'first' [SUCCESS]",
+        "action 'std.noop' [SUCCESS]",
+        f"workflow '{name}_child' [ERROR]",
+        "task 'fine' [SUCCESS]",
+        "task 'broken' [ERROR]",
+        "action 'std.fail' [ERROR]",
+        "Number of tasks in SUCCESS state: 2",
+        "Number of tasks in ERROR state: 2",
+    ):
         assert line in full, (line, full)
     errors = cli("execution-get-report", ex["ID"], fmt="text")  # the client's default: errors only
-    assert "task 'broken' [ERROR]" in errors and "task 'first'" not in errors and "task 'fine'" not in errors
-    shallow = cli("execution-get-report", ex["ID"], "--no-errors-only", "--max-depth", "0", fmt="text")
+    assert (
+        "task 'broken' [ERROR]" in errors
+        and "task 'first'" not in errors
+        and "task 'fine'" not in errors
+    )
+    shallow = cli(
+        "execution-get-report", ex["ID"], "--no-errors-only", "--max-depth", "0", fmt="text"
+    )
     assert f"workflow '{name}_child' [ERROR]" in shallow and "task 'fine'" not in shallow
 
 
@@ -478,21 +494,39 @@ def test_code_source_and_dynamic_action_commands(
     assert "not found" in cli("code-source-get", source, ok=False)
 
 
-def test_event_trigger_commands(cli: Cli, server_url: str, wait: Callable[..., Any], tmp_path: Path) -> None:
+def test_event_trigger_commands(
+    cli: Cli, server_url: str, wait: Callable[..., Any], tmp_path: Path
+) -> None:
     wf = f"it_evwf_{SFX}"
     (created,) = cli("workflow-create", _write(tmp_path, "wf.yaml", HELLO.format(name=wf)))
     name, exchange = f"it_et_{SFX}", f"nova_{SFX}"
     trig = cli(
-        "event-trigger-create", name, created["ID"], exchange, "notifications",
-        "compute.instance.create.end", json.dumps({"who": "event"}), "--params", json.dumps({"env": {}}),
+        "event-trigger-create",
+        name,
+        created["ID"],
+        exchange,
+        "notifications",
+        "compute.instance.create.end",
+        json.dumps({"who": "event"}),
+        "--params",
+        json.dumps({"env": {}}),
     )
-    assert trig["Name"] == name and trig["Exchange"] == exchange and trig["Workflow ID"] == created["ID"]
-    assert trig["Event"] == "compute.instance.create.end" and json.loads(trig["Params"]) == {"env": {}}
+    assert (
+        trig["Name"] == name
+        and trig["Exchange"] == exchange
+        and trig["Workflow ID"] == created["ID"]
+    )
+    assert trig["Event"] == "compute.instance.create.end" and json.loads(trig["Params"]) == {
+        "env": {}
+    }
     assert trig["ID"] in {t["ID"] for t in cli("event-trigger-list")}
     assert cli("event-trigger-get", trig["ID"])["Topic"] == "notifications"
     event = {
-        "exchange": exchange, "topic": "notifications", "event_type": "compute.instance.create.end",
-        "message_id": f"m-{SFX}", "publisher_id": "compute.host1",
+        "exchange": exchange,
+        "topic": "notifications",
+        "event_type": "compute.instance.create.end",
+        "message_id": f"m-{SFX}",
+        "publisher_id": "compute.host1",
     }
     (ex_id,) = _post(f"{server_url}/events", event)["executions"]
     assert json.loads(wait(ex_id)["output"]) == {"said": "hello event"}
@@ -505,7 +539,10 @@ def _post(url: str, body: dict[str, Any]) -> Any:
     import urllib.request
 
     req = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
@@ -606,7 +643,9 @@ def test_execution_create_on_an_older_version(
     cli("workflow-create", path)
     _write(tmp_path, "wf.yaml", HELLO.format(name=name).replace("hello", "hi"))
     cli("workflow-update", path)
-    old = cli("execution-create", name, json.dumps({"who": "v1"}), json.dumps({"workflow_version": 1}))
+    old = cli(
+        "execution-create", name, json.dumps({"who": "v1"}), json.dumps({"workflow_version": 1})
+    )
     new = cli("execution-create", name, json.dumps({"who": "v2"}))
     wait(old["ID"])
     wait(new["ID"])

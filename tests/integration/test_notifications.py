@@ -39,14 +39,20 @@ def receiver() -> Any:
 
 def test_webhook_sees_workflow_and_task_events_in_order(api: Any, receiver: Any) -> None:
     url, seen = receiver
-    ex = api.run(wf("notify", """
+    ex = api.run(
+        wf(
+            "notify",
+            """
   tasks:
     first:
       action: std.noop
       on-success: [second]
     second:
       action: std.fail
-"""), notify=[{"type": "webhook", "url": url}])
+""",
+        ),
+        notify=[{"type": "webhook", "url": url}],
+    )
     assert ex["state"] == "ERROR"
     deadline = time.monotonic() + 10
     while len(seen) < 6 and time.monotonic() < deadline:
@@ -65,11 +71,17 @@ def test_webhook_sees_workflow_and_task_events_in_order(api: Any, receiver: Any)
 
 def test_event_types_filter_what_is_sent(api: Any, receiver: Any) -> None:
     url, seen = receiver
-    ex = api.run(wf("notify2", """
+    ex = api.run(
+        wf(
+            "notify2",
+            """
   tasks:
     only:
       action: std.noop
-"""), notify=[{"type": "webhook", "url": url, "event_types": ["WORKFLOW_SUCCEEDED"]}])
+""",
+        ),
+        notify=[{"type": "webhook", "url": url, "event_types": ["WORKFLOW_SUCCEEDED"]}],
+    )
     assert ex["state"] == "SUCCESS"
     deadline = time.monotonic() + 10
     while not seen and time.monotonic() < deadline:

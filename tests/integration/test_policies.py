@@ -18,7 +18,10 @@ def _ts(value: str) -> dt.datetime:
 
 
 def test_wait_before_delays_the_action(api: Any) -> None:
-    ex = api.run(wf("waitb", """
+    ex = api.run(
+        wf(
+            "waitb",
+            """
   tasks:
     first:
       action: std.noop
@@ -26,28 +29,42 @@ def test_wait_before_delays_the_action(api: Any) -> None:
     later:
       action: std.echo output="late"
       wait-before: 2
-"""))
+""",
+        )
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     tasks = api.tasks(ex["id"])
-    assert (_ts(tasks["later"]["finished_at"]) - _ts(tasks["first"]["finished_at"])).total_seconds() >= 1
+    assert (
+        _ts(tasks["later"]["finished_at"]) - _ts(tasks["first"]["finished_at"])
+    ).total_seconds() >= 1
 
 
 def test_retry_runs_again_then_fails_with_the_last_error(api: Any) -> None:
-    ex = api.run(wf("retry", """
+    ex = api.run(
+        wf(
+            "retry",
+            """
   tasks:
     flaky:
       action: std.fail error_data="still broken"
       retry: {count: 2, delay: 0}
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     task = api.tasks(ex["id"])["flaky"]
-    actions = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()["action_executions"]
+    actions = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()[
+        "action_executions"
+    ]
     assert len(actions) == 3
     assert sorted(a["accepted"] for a in actions) == [False, False, True]
 
 
 def test_timeout_fails_a_slow_task_and_on_error_handles_it(api: Any) -> None:
-    ex = api.run(wf("timeout", """
+    ex = api.run(
+        wf(
+            "timeout",
+            """
   tasks:
     slow:
       action: std.sleep seconds=3
@@ -56,7 +73,9 @@ def test_timeout_fails_a_slow_task_and_on_error_handles_it(api: Any) -> None:
     handled:
       action: std.echo output="<% task(slow).state_info %>"
       publish: {why: <% task().result %>}
-"""))
+""",
+        )
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert json.loads(ex["output"]) == {"why": "Task timed out [timeout(s)=1]."}
     assert api.tasks(ex["id"])["slow"]["state"] == "ERROR"
@@ -65,12 +84,17 @@ def test_timeout_fails_a_slow_task_and_on_error_handles_it(api: Any) -> None:
 def test_retry_backoff_delays_grow_are_durable_timers_and_are_recorded(api: Any) -> None:
     """wfq extension: `backoff` multiplies the delay at each retry; each wait is a stored timer
     (visible on the task while it waits) and the delays are kept in its runtime_context."""
-    name = api.create_workflow(wf("backoff", """
+    name = api.create_workflow(
+        wf(
+            "backoff",
+            """
   tasks:
     flaky:
       action: std.fail error_data="down"
       retry: {count: 2, delay: 1, backoff: 3, max-delay: 60}
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     ex_id = api.start(name)["id"]
     deadline = time.monotonic() + 30
     seen_second_wait = None
@@ -88,7 +112,9 @@ def test_retry_backoff_delays_grow_are_durable_timers_and_are_recorded(api: Any)
     assert ex["state"] == "ERROR"
     task = api.tasks(ex_id)["flaky"]
     assert json.loads(task["runtime_context"])["retry_delays"] == [1, 3]
-    actions = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()["action_executions"]
+    actions = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}").get_json()[
+        "action_executions"
+    ]
     started = sorted(_ts(a["created_at"]) for a in actions)
     assert len(started) == 3
     # Second-granular timestamps: a 3 s wait shows as at least 2 s.

@@ -23,7 +23,9 @@ def test_the_mistral_client_works_against_the_production_server(
         assert get_json(url + "/") == {"uri": url}
         done = subprocess.run(
             [sys.executable, str(CHECK_SCRIPT), url, str(mistral_bin)],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
     lines = done.stdout.splitlines()
     failures = [line for line in lines if line.startswith("FAIL")]

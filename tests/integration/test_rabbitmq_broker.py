@@ -45,7 +45,9 @@ rabbit_items:
 
 
 @pytest.fixture(scope="module")
-def rabbit(integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def rabbit(
+    integration_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     from wfq import settings as settings_mod
     from wfq.cli.bootstrap import build
     from wfq.services import definitions
@@ -79,7 +81,9 @@ def _delete_queues(names: list[str]) -> None:
 def _run(services: Any, workflow: str, **wf_input: Any) -> dict[str, Any]:
     from wfq.services import executions, queries
 
-    ex_id = executions.start_execution(services, workflow, project_id="<default-project>", wf_input=wf_input)
+    ex_id = executions.start_execution(
+        services, workflow, project_id="<default-project>", wf_input=wf_input
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         ex = queries.get(services, "execution", ex_id, project_id="<default-project>")

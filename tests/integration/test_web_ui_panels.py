@@ -46,7 +46,9 @@ def _select(page: Any, task: str) -> None:
     page.wait_for_selector(f"#task-panel .panel-head h2:text-is('{task}')")
 
 
-def test_explain_says_what_each_task_waits_on(api: Any, page: Any, live_url: str, integration_env: dict[str, str]) -> None:
+def test_explain_says_what_each_task_waits_on(
+    api: Any, page: Any, live_url: str, integration_env: dict[str, str]
+) -> None:
     tag = uuid.uuid4().hex[:6]
     queue = f"ui-nobody-{tag}"
     name = f"ui_stuck_{tag}"
@@ -88,6 +90,7 @@ version: '2.0'
 """)
     ex = api.start(name)
     try:
+
         def all_waiting() -> dict[str, dict[str, Any]] | None:
             r = _explained(api, ex["id"])
             ready = (
@@ -112,9 +115,13 @@ version: '2.0'
         _select(page, "together")
         join = _reason(page, "join")
         assert re.search(r"arrived\s+1 of 6", join.inner_text())
-        missing = page.eval_on_selector_all("#task-panel .explain .missing li", "els => els.map(e => e.dataset.task)")
+        missing = page.eval_on_selector_all(
+            "#task-panel .explain .missing li", "els => els.map(e => e.dataset.task)"
+        )
         assert sorted(missing) == ["call", "callback", "later", "remote", "slow"]
-        assert "can still arrive" in page.inner_text('#task-panel .explain .missing li[data-task="remote"]')
+        assert "can still arrive" in page.inner_text(
+            '#task-panel .explain .missing li[data-task="remote"]'
+        )
         screenshot(page, "task-explain")
 
         # Sent to a queue nobody serves: message age, queue depth, no live consumer.
@@ -165,7 +172,10 @@ version: '2.0'
 """)
     ex = api.start(name)
     try:
-        until(lambda: _explained(api, ex["id"]).get("gate", {}).get("waiting_on") == "pause-before", "the pause")
+        until(
+            lambda: _explained(api, ex["id"]).get("gate", {}).get("waiting_on") == "pause-before",
+            "the pause",
+        )
         _open_task(page, live_url, ex["id"], "gate")
         assert "Resume the execution to go on." in _reason(page, "pause-before").inner_text()
     finally:
@@ -200,7 +210,10 @@ def test_never_ran_and_evaluate_console(api: Any, page: Any, live_url: str) -> N
     # A finished execution: why a task never ran. Names and messages are text, not markup.
     _open_task(page, live_url, ex["id"], "never")
     never = _reason(page, "never-ran")
-    assert "boom ended ERROR: 4 is <b>too</b> many, so its on-success was not taken" in never.inner_text()
+    assert (
+        "boom ended ERROR: 4 is <b>too</b> many, so its on-success was not taken"
+        in never.inner_text()
+    )
     assert page.locator("#task-panel i, #task-panel b").count() == 0
     assert "boom" in never.locator('.upstream li[data-task="boom"]').inner_text()
 
@@ -216,12 +229,16 @@ def test_never_ran_and_evaluate_console(api: Any, page: Any, live_url: str) -> N
         page.press("#evaluate-input", "Enter")
         page.wait_for_function(
             "e => { const p = document.querySelector('#task-panel .eval-answer pre');"
-            " return p && p.dataset.for === e; }", arg=expression)
+            " return p && p.dataset.for === e; }",
+            arg=expression,
+        )
         return page.inner_text("#task-panel .eval-answer pre")
 
     assert evaluate("<% task().result * $.n %>") == "4"
     error = evaluate("<% $.doubled %>")
-    expected = api.c.post(f"/v2/tasks/{task_id}/evaluate", json={"expression": "<% $.doubled %>"}).get_json()
+    expected = api.c.post(
+        f"/v2/tasks/{task_id}/evaluate", json={"expression": "<% $.doubled %>"}
+    ).get_json()
     assert error == expected["error"] and "doubled" in error
     assert page.locator("#task-panel .eval-answer.bad").count() == 1
     page.check("#evaluate-outbound")
@@ -233,7 +250,8 @@ def test_never_ran_and_evaluate_console(api: Any, page: Any, live_url: str) -> N
     assert evaluate(f"<% '{HOSTILE}' %>") == json.dumps(HOSTILE)
     assert page.locator("#task-panel img").count() == 0
     assert evaluate("<% dict(doubled => $.n * 2, list => [1, 2]) %>") == json.dumps(
-        {"doubled": 4, "list": [1, 2]}, indent=2)
+        {"doubled": 4, "list": [1, 2]}, indent=2
+    )
     screenshot(page, "task-evaluate")
 
 
@@ -250,7 +268,9 @@ version: '2.0'
 """
 
 
-def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, page: Any, live_url: str) -> None:
+def test_with_items_progress_and_rerun_of_failed_items_with_preview(
+    api: Any, page: Any, live_url: str
+) -> None:
     name = f"ui_items_{uuid.uuid4().hex[:6]}"
     api.create_workflow(ITEMS.format(name=name))
     ex = api.start(name, None, env={"bad": [1, 3]})
@@ -259,7 +279,8 @@ def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, pa
     # While it runs: items done of total and an estimate of the time left.
     page.wait_for_function(
         "() => { const e = document.querySelector('#task-panel .items-eta');"
-        " return e && e.textContent.startsWith('~'); }")
+        " return e && e.textContent.startsWith('~'); }"
+    )
     done = page.inner_text("#task-panel .items-done")
     assert re.fullmatch(r"[1-7] of 8", done), done
     screenshot(page, "with-items-progress")
@@ -267,8 +288,11 @@ def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, pa
     # The panel renders again as items finish: what the reader types in the console stays, focused.
     page.fill("#evaluate-input", "<% task().state %>")
     page.wait_for_function(
-        "d => document.querySelector('#task-panel .items-done').textContent !== d", arg=done)
-    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'evaluate-input'")
+        "d => document.querySelector('#task-panel .items-done').textContent !== d", arg=done
+    )
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'evaluate-input'"
+    )
     assert page.input_value("#evaluate-input") == "<% task().state %>"
 
     assert api.wait(ex["id"])["state"] == "ERROR"
@@ -280,11 +304,16 @@ def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, pa
 
     # The preview first: what would run again, and nothing changes.
     task_id = api.tasks(ex["id"])["each"]["id"]
-    actions = lambda: api.c.get(f"/v2/tasks/{task_id}/action_executions").get_json()["action_executions"]  # noqa: E731
+
+    def actions() -> list[dict]:
+        return api.c.get(f"/v2/tasks/{task_id}/action_executions").get_json()["action_executions"]
+
     before = len(actions())
     page.click("#rerun-items")
     page.wait_for_selector("#rerun-preview")
-    items = page.eval_on_selector_all('#rerun-preview .preview-task[data-task="each"] li', "els => els.map(e => e.dataset.item)")
+    items = page.eval_on_selector_all(
+        '#rerun-preview .preview-task[data-task="each"] li', "els => els.map(e => e.dataset.item)"
+    )
     assert items == ["1", "3"]
     assert '"delay": "bad"' in page.inner_text("#rerun-preview")
     assert api.tasks(ex["id"])["each"]["state"] == "ERROR" and len(actions()) == before
@@ -293,9 +322,11 @@ def test_with_items_progress_and_rerun_of_failed_items_with_preview(api: Any, pa
     page.fill("#rerun-env", '{"bad": []}')
     assert page.is_disabled("#rerun-items-confirm")
     page.click("#rerun-items-preview")
-    page.wait_for_selector("#rerun-preview >> text=\"delay\": 2")
+    page.wait_for_selector('#rerun-preview >> text="delay": 2')
     assert page.inner_text("#rerun-items-confirm") == "Rerun 2 failed items"
-    page.evaluate("() => { document.querySelector('#task-panel .items').scrollIntoView(); window.scrollTo(0, 0); }")
+    page.evaluate(
+        "() => { document.querySelector('#task-panel .items').scrollIntoView(); window.scrollTo(0, 0); }"
+    )
     screenshot(page, "with-items-rerun-preview")
     page.click("#rerun-items-confirm")
     until(lambda: api.execution(ex["id"])["state"] == "SUCCESS", "the rerun to succeed")
@@ -335,12 +366,15 @@ def test_lint_warnings_beside_the_validation(api: Any, page: Any, live_url: str)
     page.fill("#definition-input", LINTED)
     page.wait_for_selector("#lint-warnings:not(.hidden)")
     page.wait_for_selector("#validation.ok")
-    expected = api.c.post("/v2/workflows/validate", data=LINTED, content_type="text/plain").get_json()["warnings"]
+    expected = api.c.post(
+        "/v2/workflows/validate", data=LINTED, content_type="text/plain"
+    ).get_json()["warnings"]
     assert len(expected) >= 3
     shown = page.eval_on_selector_all(
         "#lint-warnings .lint-item",
         "els => els.map(e => [e.dataset.path, e.querySelector('.lint-message').textContent,"
-        " (e.querySelector('.lint-line') || {}).textContent])")
+        " (e.querySelector('.lint-line') || {}).textContent])",
+    )
     assert [[p, m] for p, m, _ in shown] == [[w["path"], w["message"]] for w in expected]
     assert "Unknown function 'frobnicate'" in page.inner_text("#lint-warnings")
     lines = {p: line for p, _, line in shown}
@@ -348,10 +382,14 @@ def test_lint_warnings_beside_the_validation(api: Any, page: Any, live_url: str)
     assert lines["ui_linted.tasks.right"] == "line 13"
     assert page.inner_text("#lint-warnings .lint-head").startswith(f"⚠ {len(expected)} warnings")
     # The warned lines are marked in the gutter, and a warning's line can be shown.
-    assert page.eval_on_selector_all(".gutter span.warn", "els => els.map(e => e.textContent)") == ["7", "13"]
+    assert page.eval_on_selector_all(".gutter span.warn", "els => els.map(e => e.textContent)") == [
+        "7",
+        "13",
+    ]
     page.click('#lint-warnings .lint-item[data-path="ui_linted.tasks.start.action"] .lint-line')
     selected = page.eval_on_selector(
-        "#definition-input", "a => a.value.slice(a.selectionStart, a.selectionEnd)")
+        "#definition-input", "a => a.value.slice(a.selectionStart, a.selectionEnd)"
+    )
     assert selected == "      action: std.echo output=done"
     # Warnings never block saving a valid definition.
     assert page.is_enabled("#save")
@@ -364,8 +402,12 @@ def test_lint_warnings_beside_the_validation(api: Any, page: Any, live_url: str)
     clean = LINTED.replace("output=done", 'output="done"').replace(" <% frobnicate($.n) %>", "")
     page.fill("#definition-input", clean)
     page.wait_for_selector("#validation.ok")
-    page.wait_for_function("() => document.querySelector('#lint-warnings').dataset.count !== undefined")
-    remaining = api.c.post("/v2/workflows/validate", data=clean, content_type="text/plain").get_json()["warnings"]
+    page.wait_for_function(
+        "() => document.querySelector('#lint-warnings').dataset.count !== undefined"
+    )
+    remaining = api.c.post(
+        "/v2/workflows/validate", data=clean, content_type="text/plain"
+    ).get_json()["warnings"]
     assert page.get_attribute("#lint-warnings", "data-count") == str(len(remaining))
     assert len(remaining) < len(expected)
 
@@ -395,9 +437,13 @@ version: '2.0'
 """)
     ex = api.start(name)
     try:
+
         def both_delayed() -> bool:
             r = _explained(api, ex["id"])
-            return r.get("flaky", {}).get("waiting_on") == "retry" and r.get("settle", {}).get("waiting_on") == "wait-after"
+            return (
+                r.get("flaky", {}).get("waiting_on") == "retry"
+                and r.get("settle", {}).get("waiting_on") == "wait-after"
+            )
 
         until(both_delayed, "both delays")
         _open_task(page, live_url, ex["id"], "flaky")

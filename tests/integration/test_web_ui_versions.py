@@ -26,11 +26,14 @@ version: '2.0'
     ship:
       action: std.echo output="ship to <% $.target %>"
 """
-V2 = V1.replace("ship to", "deploy to") + """\
+V2 = (
+    V1.replace("ship to", "deploy to")
+    + """\
       on-success: [notify]
     notify:
       action: std.noop
 """
+)
 
 
 def test_a_workflow_page_lists_versions_and_diffs_two(api: Any, page: Any, live_url: str) -> None:
@@ -101,7 +104,9 @@ workflows:
 def test_a_workbook_page_lists_its_versions(api: Any, page: Any, live_url: str) -> None:
     name = f"ui_wbver_{uuid.uuid4().hex[:6]}"
     for word, call in (("hello", api.c.post), ("bonjour", api.c.put)):
-        r = call("/v2/workbooks", data=WORKBOOK.format(name=name, word=word), content_type="text/plain")
+        r = call(
+            "/v2/workbooks", data=WORKBOOK.format(name=name, word=word), content_type="text/plain"
+        )
         assert r.status_code in (200, 201), r.get_json()
     page.goto(f"{live_url}/ui/#/workbooks/{name}")
     page.wait_for_selector("#versions-table tbody tr[data-id='1']")

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.integration
 
 
 def test_items_results_are_ordered_and_published(api: Any) -> None:
-    ex = api.run(wf("items", """
+    ex = api.run(
+        wf(
+            "items",
+            """
   input: [names]
   output: {all: <% $.all %>}
   tasks:
@@ -22,17 +25,25 @@ def test_items_results_are_ordered_and_published(api: Any) -> None:
       with-items: name in <% $.names %>
       action: std.echo output="hello <% $.name %>"
       publish: {all: <% task().result %>}
-"""), {"names": [f"n{i}" for i in range(40)]})
+""",
+        ),
+        {"names": [f"n{i}" for i in range(40)]},
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert json.loads(ex["output"]) == {"all": [f"hello n{i}" for i in range(40)]}
     task = api.tasks(ex["id"])["each"]
     assert json.loads(task["runtime_context"])["with_items"] == {"count": 40, "capacity": None}
-    actions = api.c.get(f"/v2/action_executions?task_execution_id={task['id']}&limit=100").get_json()
+    actions = api.c.get(
+        f"/v2/action_executions?task_execution_id={task['id']}&limit=100"
+    ).get_json()
     assert len(actions["action_executions"]) == 40
 
 
 def test_concurrency_and_a_failing_item(api: Any) -> None:
-    ex = api.run(wf("itemsfail", """
+    ex = api.run(
+        wf(
+            "itemsfail",
+            """
   tasks:
     each:
       with-items: n in <% range(0, 12) %>
@@ -40,7 +51,9 @@ def test_concurrency_and_a_failing_item(api: Any) -> None:
       action: std.fail
       input:
         error_data: <% $.n = 7 and 'seven is bad' or '' %>
-"""))
+""",
+        )
+    )
     assert ex["state"] == "ERROR"
     task = api.tasks(ex["id"])["each"]
     assert task["state"] == "ERROR" and task["state_info"] == "One or more actions had failed."
@@ -48,13 +61,18 @@ def test_concurrency_and_a_failing_item(api: Any) -> None:
 
 
 def test_a_thousand_items(api: Any) -> None:
-    ex = api.run(wf("kitems", """
+    ex = api.run(
+        wf(
+            "kitems",
+            """
   tasks:
     each:
       with-items: n in <% range(0, 1000) %>
       action: std.echo output=<% $.n %>
       publish: {total: <% task().result.sum() %>}
-"""))
+""",
+        )
+    )
     assert ex["state"] == "SUCCESS", ex["state_info"]
     assert json.loads(ex["output"]) == {"total": sum(range(1000))}
 
@@ -69,7 +87,9 @@ def _item_rows(services: Any, task_id: str) -> dict[str, int]:
     from wfq.persistence.models import ActionExecution as AE
 
     with services.db.read() as session:
-        stmt = select(AE.state, func.count()).where(AE.task_execution_id == task_id).group_by(AE.state)
+        stmt = (
+            select(AE.state, func.count()).where(AE.task_execution_id == task_id).group_by(AE.state)
+        )
         return {state: n for state, n in session.execute(stmt)}
 
 
@@ -86,17 +106,29 @@ def _started_task(api: Any, text: str, wf_input: dict[str, Any] | None = None) -
     return ex["id"], task["id"]
 
 
-def test_a_hundred_thousand_items_start_without_creating_their_rows(api: Any, services: Any) -> None:
-    ex_id, task_id = _started_task(api, wf("bigitems", """
+def test_a_hundred_thousand_items_start_without_creating_their_rows(
+    api: Any, services: Any
+) -> None:
+    ex_id, task_id = _started_task(
+        api,
+        wf(
+            "bigitems",
+            """
   tasks:
     each:
       with-items: n in <% range(0, 100000) %>
       concurrency: 8
       action: std.echo output=<% $.n %>
-"""))
+""",
+        ),
+    )
     rows = sum(_item_rows(services, task_id).values())
-    assert rows <= 20_000, f"{rows} item rows exist right after the start: they were created eagerly"
-    progress = until(lambda: (p := _task(api, task_id)["progress"])["done"] >= 50 and p, "progress", 120)
+    assert rows <= 20_000, (
+        f"{rows} item rows exist right after the start: they were created eagerly"
+    )
+    progress = until(
+        lambda: (p := _task(api, task_id)["progress"])["done"] >= 50 and p, "progress", 120
+    )
     assert progress["total"] == 100_000 and progress["failed"] == 0
     assert progress["eta_seconds"] is not None and progress["eta_seconds"] > 0
     listed = api.c.get(f"/v2/action_executions?task_execution_id={task_id}&limit=1000").get_json()
@@ -108,13 +140,19 @@ def test_a_hundred_thousand_items_start_without_creating_their_rows(api: Any, se
 
 
 def test_cancel_starts_no_further_item_and_the_task_ends_cancelled(api: Any, services: Any) -> None:
-    ex_id, task_id = _started_task(api, wf("cancelitems", """
+    ex_id, task_id = _started_task(
+        api,
+        wf(
+            "cancelitems",
+            """
   tasks:
     each:
       with-items: n in <% range(0, 3000) %>
       concurrency: 4
       action: std.sleep seconds=0.02
-"""))
+""",
+        ),
+    )
     until(lambda: _item_rows(services, task_id).get("SUCCESS", 0) >= 30, "30 items done", 60)
     r = api.c.put(f"/v2/executions/{ex_id}", json={"state": "CANCELLED", "state_info": "enough"})
     assert r.status_code == 200 and r.get_json()["state"] == "CANCELLED"
@@ -127,14 +165,22 @@ def test_cancel_starts_no_further_item_and_the_task_ends_cancelled(api: Any, ser
     # started yet are cancelled (never run).
     assert set(after) <= {"SUCCESS", "CANCELLED"} and after.get("SUCCESS"), after
     task = _task(api, task_id)
-    assert task["state"] == "CANCELLED" and task["state_info"] == "One or more actions was cancelled."
+    assert (
+        task["state"] == "CANCELLED" and task["state_info"] == "One or more actions was cancelled."
+    )
     ex = api.execution(ex_id)
     assert ex["state"] == "CANCELLED" and ex["state_info"] == "enough"
     assert at_cancel < 3000
 
 
-def test_asynchronous_items_complete_the_task_only_when_all_have_results(api: Any, services: Any) -> None:
-    ex_id, task_id = _started_task(api, wf("asyncitems", """
+def test_asynchronous_items_complete_the_task_only_when_all_have_results(
+    api: Any, services: Any
+) -> None:
+    ex_id, task_id = _started_task(
+        api,
+        wf(
+            "asyncitems",
+            """
   tasks:
     each:
       with-items: n in [1, 2, 3]
@@ -142,7 +188,9 @@ def test_asynchronous_items_complete_the_task_only_when_all_have_results(api: An
       action: std.async_noop
       publish: {all: <% task().result %>}
   output: {all: <% $.all %>}
-"""))
+""",
+        ),
+    )
 
     def listed() -> list[dict[str, Any]]:
         body = api.c.get(f"/v2/tasks/{task_id}/action_executions").get_json()
@@ -150,7 +198,10 @@ def test_asynchronous_items_complete_the_task_only_when_all_have_results(api: An
 
     def answer(action_id: str) -> None:
         value = "abc"[_item_index(services, action_id)]
-        r = api.c.put(f"/v2/action_executions/{action_id}", json={"state": "SUCCESS", "output": json.dumps(value)})
+        r = api.c.put(
+            f"/v2/action_executions/{action_id}",
+            json={"state": "SUCCESS", "output": json.dumps(value)},
+        )
         assert r.status_code == 200, r.get_json()
 
     first = until(lambda: len(got := listed()) == 2 and got, "two items started", 30)
@@ -191,10 +242,15 @@ RERUN_ITEMS = """
 """
 
 
-def test_rerun_of_failed_items_works_for_action_and_subworkflow_items(api: Any, services: Any) -> None:
+def test_rerun_of_failed_items_works_for_action_and_subworkflow_items(
+    api: Any, services: Any
+) -> None:
     from wfq.services import recovery
 
-    child = api.create_workflow(wf("child", """
+    child = api.create_workflow(
+        wf(
+            "child",
+            """
   input: [n]
   output: {n: <% $.n %>}
   tasks:
@@ -204,7 +260,9 @@ def test_rerun_of_failed_items_works_for_action_and_subworkflow_items(api: Any, 
         - boom: <% $.n in env().bad %>
     boom:
       action: std.fail
-"""))[0]["name"]
+""",
+        )
+    )[0]["name"]
     name = api.create_workflow(wf("rerunitems", RERUN_ITEMS.replace("{child}", child)))[0]["name"]
     ex = api.wait(api.start(name, None, env={"bad": [1, 3]})["id"])
     assert ex["state"] == "ERROR"
@@ -219,10 +277,16 @@ def test_rerun_of_failed_items_works_for_action_and_subworkflow_items(api: Any, 
 
     # Items 1 and 3 run again; item 2 is not rerun although env now calls it bad: it succeeded.
     rerun("actions", [2])
-    until(lambda: api.tasks(ex["id"]).get("children", {}).get("state") == "ERROR", "children to fail", 60)
+    until(
+        lambda: api.tasks(ex["id"]).get("children", {}).get("state") == "ERROR",
+        "children to fail",
+        60,
+    )
     children = api.tasks(ex["id"])["children"]
     assert children["state_info"] == "One or more actions had failed."
-    before = api.c.get(f"/v2/executions?task_execution_id={children['id']}").get_json()["executions"]
+    before = api.c.get(f"/v2/executions?task_execution_id={children['id']}").get_json()[
+        "executions"
+    ]
     assert sorted(json.loads(c["params"])["index"] for c in before) == [0, 1, 2, 3]
     rerun("children", [])
     done = api.wait(ex["id"])

@@ -22,7 +22,9 @@ def _start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes
     with log.open("wb") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "wfq.cli.main", "worker", "-c", "1", *args],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -59,7 +61,9 @@ def _answering(settings: Any, names: list[str]) -> set[str]:
         app.close()
 
 
-def test_two_workers_on_one_host_have_distinct_node_names(integration_env: dict[str, str], tmp_path: Path) -> None:
+def test_two_workers_on_one_host_have_distinct_node_names(
+    integration_env: dict[str, str], tmp_path: Path
+) -> None:
     from wfq import settings
 
     queue = f"wfq-names-{uuid.uuid4().hex[:6]}"
@@ -83,4 +87,3 @@ def test_two_workers_on_one_host_have_distinct_node_names(integration_env: dict[
         for p in procs:
             p.wait(timeout=30)
     assert not any("DuplicateNodenameWarning" in log.read_text() for log in logs)
-

@@ -30,8 +30,11 @@ def test_a_start_survives_the_broker_and_the_integrity_check_sends_later(
     """... and says so at INFO (expected operation, not a warning), in words."""
     import logging
 
-    svc = Services(settings=Settings(database_url=sqlite_url, dispatch_grace_s=0),
-                   db=Database(sqlite_url), dispatcher=BrokerDown())
+    svc = Services(
+        settings=Settings(database_url=sqlite_url, dispatch_grace_s=0),
+        db=Database(sqlite_url),
+        dispatcher=BrokerDown(),
+    )
     definitions.create_workflows(svc, WF, project_id=P)
     ex_id = executions.start_execution(svc, "wf", project_id=P)
     assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "RUNNING"
@@ -70,8 +73,11 @@ def test_an_unclaimed_action_is_sent_again_with_a_doubling_delay(
     from wfq.services import actions
 
     sent = RecordingDispatcher()
-    svc = Services(settings=Settings(database_url=sqlite_url, dispatch_grace_s=30),
-                   db=Database(sqlite_url), dispatcher=sent)
+    svc = Services(
+        settings=Settings(database_url=sqlite_url, dispatch_grace_s=30),
+        db=Database(sqlite_url),
+        dispatcher=sent,
+    )
     definitions.create_workflows(svc, WF, project_id=P)
     start = Services.now()
     executions.start_execution(svc, "wf", project_id=P)
@@ -80,13 +86,26 @@ def test_an_unclaimed_action_is_sent_again_with_a_doubling_delay(
     def passes_at(*seconds: float) -> list[int]:
         out = []
         for s in seconds:
-            monkeypatch.setattr(Services, "now", staticmethod(lambda s=s: start + dt.timedelta(seconds=s)))
+            monkeypatch.setattr(
+                Services, "now", staticmethod(lambda s=s: start + dt.timedelta(seconds=s))
+            )
             out.append(recovery.recover(svc).actions)
         return out
 
     # Checks every 10 s: sent again at 30 s (the grace), 90 s (+60) and 210 s (+120), not between.
     assert passes_at(10, 20, 31, 41, 51, 61, 71, 81, 92, 102, 200, 213) == [
-        0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        1,
     ]
     # Claimed at last: never sent again, however late.
     assert actions.claim(svc, action_id, "host:1") is not None

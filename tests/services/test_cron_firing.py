@@ -26,17 +26,32 @@ tick:
 T0 = dt.datetime(2026, 11, 23, 2, 0, 0)
 
 
-def _trigger(svc: Any, *, pattern: str = "* * * * *", remaining: int | None = None,
-             first: dt.datetime | None = None, workflow: str = "tick") -> str:
+def _trigger(
+    svc: Any,
+    *,
+    pattern: str = "* * * * *",
+    remaining: int | None = None,
+    first: dt.datetime | None = None,
+    workflow: str = "tick",
+) -> str:
     wf = definitions.get_workflow(svc, workflow, project_id=P)
     trig_id = svc.new_id()
     nxt = first or cron_firing.next_instant(pattern, T0 - dt.timedelta(seconds=1))
     with svc.db.write() as session:
-        session.add(CronTrigger(
-            id=trig_id, name=f"trig-{trig_id[-6:]}", pattern=pattern, first_execution_time=first,
-            next_execution_time=nxt, remaining_executions=remaining, workflow_id=wf["id"],
-            workflow_name=workflow, workflow_input={"n": 1}, project_id=P,
-        ))
+        session.add(
+            CronTrigger(
+                id=trig_id,
+                name=f"trig-{trig_id[-6:]}",
+                pattern=pattern,
+                first_execution_time=first,
+                next_execution_time=nxt,
+                remaining_executions=remaining,
+                workflow_id=wf["id"],
+                workflow_name=workflow,
+                workflow_input={"n": 1},
+                project_id=P,
+            )
+        )
     return trig_id
 
 
@@ -75,7 +90,11 @@ def test_count_exhausted_keeps_the_trigger_completed(svc: Any) -> None:
     assert len(cron_firing.fire_due(svc, T0 + dt.timedelta(minutes=1))) == 1
     assert cron_firing.fire_due(svc, T0 + dt.timedelta(minutes=2)) == []
     row = _trigger_row(svc, trig)
-    assert row.status == "COMPLETED" and row.remaining_executions == 0 and row.next_execution_time is None
+    assert (
+        row.status == "COMPLETED"
+        and row.remaining_executions == 0
+        and row.next_execution_time is None
+    )
     assert len(_executions(svc, trig)) == 2
 
 
@@ -113,7 +132,10 @@ def test_tick_fires_only_what_is_due_and_says_how_long_to_wait(svc: Any, caplog:
     with caplog.at_level("INFO", logger="wfq.cron"):
         assert cron_firing.tick(svc, T0, poll_s=1.0) == 1.0
     (ex,) = _executions(svc, trig)
-    assert f"cron trigger trig-{trig[-6:]} fired for 2026-11-23 02:00:00: execution {ex['id']}" in caplog.text
+    assert (
+        f"cron trigger trig-{trig[-6:]} fired for 2026-11-23 02:00:00: execution {ex['id']}"
+        in caplog.text
+    )
     assert _trigger_row(svc, trig).next_execution_time == T0 + dt.timedelta(minutes=1)
 
 

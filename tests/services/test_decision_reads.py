@@ -140,7 +140,9 @@ def test_a_read_that_changes_at_every_round_still_gets_its_answer(svc: Any) -> N
     assert ex["output"] == {"n": 0}
 
 
-def test_execution_function_in_the_first_transition(svc: Any, statements_in_decisions: list[str]) -> None:
+def test_execution_function_in_the_first_transition(
+    svc: Any, statements_in_decisions: list[str]
+) -> None:
     definitions.create_workflows(
         svc,
         "version: '2.0'\nfirst:\n  output:\n    same: <% $.same %>\n  tasks:\n    t:\n"
@@ -154,7 +156,9 @@ def test_execution_function_in_the_first_transition(svc: Any, statements_in_deci
     assert statements_in_decisions == []
 
 
-def test_starting_several_ad_hoc_actions_reads_them_together(svc: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_starting_several_ad_hoc_actions_reads_them_together(
+    svc: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     definitions.create_workflows(
         svc,
         "version: '2.0'\nfork:\n  tasks:\n    a:\n      action: loud\n      input: {who: a}\n"
@@ -186,10 +190,19 @@ def test_plain_copies_share_values_and_write_back_only_what_changed(sqlite_url: 
     from wfq.persistence.models import TaskExecution
 
     with Session(create_engine(sqlite_url)) as session:
-        session.add(TaskExecution(
-            id="t1", workflow_execution_id="e1", name="t", state="RUNNING", in_context={"big": [1] * 1000},
-            workflow_id="w", workflow_name="w", project_id=P, with_items_values={"x": [1, 2]},
-        ))
+        session.add(
+            TaskExecution(
+                id="t1",
+                workflow_execution_id="e1",
+                name="t",
+                state="RUNNING",
+                in_context={"big": [1] * 1000},
+                workflow_id="w",
+                workflow_name="w",
+                project_id=P,
+                with_items_values={"x": [1, 2]},
+            )
+        )
         session.commit()
         row = session.get(TaskExecution, "t1")
         assert row is not None

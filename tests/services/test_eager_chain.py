@@ -20,7 +20,11 @@ P = "<default-project>"
 
 @pytest.fixture
 def svc(sqlite_url: str) -> Services:
-    return Services(settings=Settings(database_url=sqlite_url), db=Database(sqlite_url), dispatcher=RecordingDispatcher())
+    return Services(
+        settings=Settings(database_url=sqlite_url),
+        db=Database(sqlite_url),
+        dispatcher=RecordingDispatcher(),
+    )
 
 
 def _sent(svc: Services) -> list[tuple[str, str | None]]:
@@ -73,7 +77,9 @@ def test_a_targeted_action_is_sent_to_its_queue(svc: Services) -> None:
 
 
 def test_a_fork_keeps_one_branch_and_sends_the_others(svc: Services) -> None:
-    definitions.create_workflows(svc, """version: '2.0'
+    definitions.create_workflows(
+        svc,
+        """version: '2.0'
 fork:
   tasks:
     start:
@@ -85,7 +91,9 @@ fork:
       action: std.noop
     c:
       action: std.noop
-""", project_id=P)
+""",
+        project_id=P,
+    )
     executions.start_execution(svc, "fork", project_id=P)
     first = _only(svc)
     actions.run_action(svc, first)
@@ -106,13 +114,20 @@ def test_eager_runs_are_bounded(svc: Services, monkeypatch: Any) -> None:
 
 def _kept_after_first(svc: Services, safe: bool) -> ActionExecution:
     """Complete the first action of a 2-chain as a worker that keeps the next one, then dies."""
-    text = _chain(2).replace("      on-success: [t1]", f"      on-success: [t1]\n      safe-rerun: {str(safe).lower()}")
-    text = text.replace("    t1:\n      action: std.noop", f"    t1:\n      action: std.noop\n      safe-rerun: {str(safe).lower()}")
+    text = _chain(2).replace(
+        "      on-success: [t1]", f"      on-success: [t1]\n      safe-rerun: {str(safe).lower()}"
+    )
+    text = text.replace(
+        "    t1:\n      action: std.noop",
+        f"    t1:\n      action: std.noop\n      safe-rerun: {str(safe).lower()}",
+    )
     definitions.create_workflows(svc, text, project_id=P)
     ex_id = executions.start_execution(svc, "chain2", project_id=P)
     first = _only(svc)
     assert actions.claim(svc, first, "doomed:1") is not None
-    kept = completing.complete_action(svc, first, True, None, execution_id=ex_id, run_here="doomed:1")
+    kept = completing.complete_action(
+        svc, first, True, None, execution_id=ex_id, run_here="doomed:1"
+    )
     assert kept is not None and _sent(svc) == []
     with svc.db.read() as session:
         row = session.get(ActionExecution, kept.id)

@@ -75,7 +75,9 @@ def test_any_expression_ends_in_success_or_error_and_harms_no_other_execution(
 ) -> None:
     name = next(_names)
     try:
-        definitions.create_workflows(svc, yaml.safe_dump({"version": "2.0", name: body}), project_id=P)
+        definitions.create_workflows(
+            svc, yaml.safe_dump({"version": "2.0", name: body}), project_id=P
+        )
     except DSLValidationError:
         event("refused by validation")
         return  # refused at the door, with every issue listed (tests/dsl covers the messages)
@@ -87,4 +89,7 @@ def test_any_expression_ends_in_success_or_error_and_harms_no_other_execution(
     event(f"ran: {ended['state']}")
     if ended["state"] == "ERROR":
         assert ended["state_info"]
-    assert (_state(svc, steady)["state"], _state(svc, steady)["output"]) == ("SUCCESS", {"doubled": 42})
+    assert (_state(svc, steady)["state"], _state(svc, steady)["output"]) == (
+        "SUCCESS",
+        {"doubled": 42},
+    )

@@ -86,7 +86,10 @@ def test_published_values_over_the_field_size_limit_fail_the_task(svc: Any) -> N
     tasks = _tasks(svc, big["id"])
     assert set(tasks) == {"make"}  # it failed: `after` never ran
     info = tasks["make"]["state_info"]
-    assert "Field size limit exceeded [class=TaskExecution, field=published, size=4KB, limit=4KB]" in info  # 5,000 bytes
+    assert (
+        "Field size limit exceeded [class=TaskExecution, field=published, size=4KB, limit=4KB]"
+        in info
+    )  # 5,000 bytes
     assert tasks["make"]["published"] == {}
 
 
@@ -95,7 +98,10 @@ def test_a_workflow_output_over_the_field_size_limit_fails_the_execution(svc: An
     assert _run(svc, "output_thrice", {"n": 100})["state"] == "SUCCESS"
     big = _run(svc, "output_thrice", {"n": 250})
     assert big["state"] == "ERROR"
-    assert "Field size limit exceeded [class=WorkflowExecution, field=output, size=7KB, limit=4KB]" in big["state_info"]
+    assert (
+        "Field size limit exceeded [class=WorkflowExecution, field=output, size=7KB, limit=4KB]"
+        in big["state_info"]
+    )
     assert big["output"] == {"result": big["state_info"]}
 
 
@@ -114,10 +120,18 @@ def test_heartbeat_touches_only_this_workers_running_actions(svc: Any) -> None:
     from wfq.persistence.models import ActionExecution
 
     with svc.db.write() as session:
-        session.add(ActionExecution(id="a1", name="std.noop", state="RUNNING", worker="w1", project_id=P))
-        session.add(ActionExecution(id="a2", name="std.noop", state="RUNNING", worker="w2", project_id=P))
-        session.add(ActionExecution(id="a3", name="std.noop", state="SUCCESS", worker="w1", project_id=P))
-        session.add(ActionExecution(id="a4", name="std.noop", state="RUNNING", worker="w1", project_id=P))
+        session.add(
+            ActionExecution(id="a1", name="std.noop", state="RUNNING", worker="w1", project_id=P)
+        )
+        session.add(
+            ActionExecution(id="a2", name="std.noop", state="RUNNING", worker="w2", project_id=P)
+        )
+        session.add(
+            ActionExecution(id="a3", name="std.noop", state="SUCCESS", worker="w1", project_id=P)
+        )
+        session.add(
+            ActionExecution(id="a4", name="std.noop", state="RUNNING", worker="w1", project_id=P)
+        )
     assert Heartbeat(svc, "w1").beat() == 0  # nothing runs in this process yet
     with running("a1"), running("a2"), running("a3"):
         assert Heartbeat(svc, "w1").beat() == 1

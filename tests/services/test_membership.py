@@ -51,7 +51,12 @@ def _dead_member(svc: Any, beat_age_s: float) -> None:
     with svc.db.write() as session:
         session.add(
             ServiceMember(
-                id="executor_group/gone_1", name="gone_1", type="executor_group", host="gone",
-                pid=1, started_at=old, heartbeat_at=old,
+                id="executor_group/gone_1",
+                name="gone_1",
+                type="executor_group",
+                host="gone",
+                pid=1,
+                started_at=old,
+                heartbeat_at=old,
             )
         )

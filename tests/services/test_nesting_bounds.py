@@ -23,7 +23,6 @@ again:
 """
 
 
-
 def _nested(levels: int, leaf_error: str | None) -> str:
     """Workflows l0 (the root) .. l{levels}: each calls the next as its first task; the last
     one fails with `leaf_error` (None: succeeds)."""
@@ -54,8 +53,12 @@ def test_a_workflow_that_runs_itself_ends_in_error_at_the_maximum_depth(sqlite_u
     chain = _rows(svc, WorkflowExecution)
     assert len(chain) == 9  # the root and 8 nested executions, no more
     assert {ex.state for ex in chain} == {"ERROR"}
-    deepest = next(ex for ex in chain if "Maximum subworkflow depth 8 exceeded" in (ex.state_info or "")
-                   and "of subworkflow" not in ex.state_info)
+    deepest = next(
+        ex
+        for ex in chain
+        if "Maximum subworkflow depth 8 exceeded" in (ex.state_info or "")
+        and "of subworkflow" not in ex.state_info
+    )
     assert "would start 'again' at depth 9" in deepest.state_info
     assert "max_subworkflow_depth" in deepest.state_info
     # The root names the depth once, in a short text.
@@ -96,9 +99,13 @@ def test_a_failure_deep_down_is_summarised_once_at_each_level(sqlite_url: str) -
     assert len(info) < 1000
     assert "Failure caused by error in task 'call1' of subworkflow 'l1'" in info
     tasks = {t.name: t for t in _rows(svc, TaskExecution)}
-    assert tasks["call0"].state_info.startswith("Failure caused by error in task 'call1' of subworkflow 'l1'")
+    assert tasks["call0"].state_info.startswith(
+        "Failure caused by error in task 'call1' of subworkflow 'l1'"
+    )
     assert tasks["call0"].state_info.endswith(cause)
-    assert tasks["call11"].state_info.startswith("Failure caused by error in task 'leaf' of subworkflow 'l12'")
+    assert tasks["call11"].state_info.startswith(
+        "Failure caused by error in task 'leaf' of subworkflow 'l12'"
+    )
 
 
 @pytest.mark.parametrize("model", [WorkflowExecution, TaskExecution])

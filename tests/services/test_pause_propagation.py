@@ -46,14 +46,20 @@ class Tree:
         self.root = executions.start_execution(svc, "parent", project_id=P)
         svc.dispatcher.drain()
         with svc.db.read() as s:
-            tasks = {t.name: t.id for t in s.query(TaskExecution).filter_by(workflow_execution_id=self.root)}
+            tasks = {
+                t.name: t.id
+                for t in s.query(TaskExecution).filter_by(workflow_execution_id=self.root)
+            }
             self.task = tasks
             self.child = {
                 name: s.query(WorkflowExecution).filter_by(task_execution_id=tid).one().id
                 for name, tid in tasks.items()
             }
             self.action = {
-                name: s.query(ActionExecution).filter_by(workflow_execution_id=ex, state="RUNNING").one().id
+                name: s.query(ActionExecution)
+                .filter_by(workflow_execution_id=ex, state="RUNNING")
+                .one()
+                .id
                 for name, ex in self.child.items()
             }
 
@@ -85,8 +91,11 @@ def tree(tmp_path: Any) -> Tree:
 
 
 ALL_RUNNING = {
-    "parent": "RUNNING", "left task": "RUNNING", "left child": "RUNNING",
-    "right task": "RUNNING", "right child": "RUNNING",
+    "parent": "RUNNING",
+    "left task": "RUNNING",
+    "left child": "RUNNING",
+    "right task": "RUNNING",
+    "right child": "RUNNING",
 }
 ALL_PAUSED = {k: "PAUSED" for k in ALL_RUNNING}
 

@@ -65,7 +65,9 @@ class HeldTimers(Timers):
 @pytest.fixture
 def svc(sqlite_url: str) -> Iterator[Services]:
     yield Services(
-        settings=Settings(database_url=sqlite_url), db=Database(sqlite_url), dispatcher=RecordingDispatcher(),
+        settings=Settings(database_url=sqlite_url),
+        db=Database(sqlite_url),
+        dispatcher=RecordingDispatcher(),
         timers=HeldTimers(),
     )
 
@@ -110,8 +112,11 @@ def test_a_sleeping_action_frees_its_thread_and_ends_like_a_sleep(svc: Services)
 
 
 def test_without_an_engine_lane_the_sleep_happens_in_place(sqlite_url: str) -> None:
-    inline = Services(settings=Settings(database_url=sqlite_url), db=Database(sqlite_url),
-                      dispatcher=RecordingDispatcher())
+    inline = Services(
+        settings=Settings(database_url=sqlite_url),
+        db=Database(sqlite_url),
+        dispatcher=RecordingDispatcher(),
+    )
     definitions.create_workflows(inline, SLEEP_THEN_ECHO, project_id=P)
     executions.start_execution(inline, "nap", project_id=P)
     [(sleep_id, _)] = inline.dispatcher.sent  # type: ignore[attr-defined]
@@ -119,7 +124,9 @@ def test_without_an_engine_lane_the_sleep_happens_in_place(sqlite_url: str) -> N
     assert _action(inline, sleep_id).state == "SUCCESS"
 
 
-def test_sleeping_items_keep_the_concurrency_and_the_last_one_completes_the_task(svc: Services) -> None:
+def test_sleeping_items_keep_the_concurrency_and_the_last_one_completes_the_task(
+    svc: Services,
+) -> None:
     definitions.create_workflows(svc, SLEEPY_ITEMS, project_id=P)
     ex_id = executions.start_execution(svc, "naps", project_id=P)
     lanes = [a for a, _ in svc.dispatcher.sent]  # type: ignore[attr-defined]
@@ -127,7 +134,9 @@ def test_sleeping_items_keep_the_concurrency_and_the_last_one_completes_the_task
     for lane in lanes:
         actions.run_lane(svc, lane, False)  # both park at once; the chord would call back early
     with svc.db.read() as session:
-        states = sorted(a.state for a in session.query(ActionExecution).filter_by(workflow_execution_id=ex_id))
+        states = sorted(
+            a.state for a in session.query(ActionExecution).filter_by(workflow_execution_id=ex_id)
+        )
     assert states == ["RUNNING", "RUNNING"]  # the third item is created when a lane needs it
     # The wake-ups: the first has the third item created and hands it to the action slots by a
     # lane message, the second finds nothing left to start.
@@ -144,7 +153,9 @@ def test_sleeping_items_keep_the_concurrency_and_the_last_one_completes_the_task
 
 
 def test_a_parked_action_of_a_dead_process_is_failed_as_lost(svc: Services) -> None:
-    definitions.create_workflows(svc, SLEEP_THEN_ECHO.replace("seconds=1", "seconds=60"), project_id=P)
+    definitions.create_workflows(
+        svc, SLEEP_THEN_ECHO.replace("seconds=1", "seconds=60"), project_id=P
+    )
     ex_id = executions.start_execution(svc, "nap", project_id=P)
     [(sleep_id, _)] = svc.dispatcher.sent  # type: ignore[attr-defined]
     actions.run_action(svc, sleep_id)

@@ -37,7 +37,9 @@ class HeldTimers(Timers):
 def lane(monkeypatch: pytest.MonkeyPatch) -> Any:
     app = make_celery(Settings(broker_url="memory://", queue="q", engine_queue="q.engine"))
     timers = HeldTimers()
-    monkeypatch.setattr(type(app), "services", property(lambda self: type("S", (), {"timers": timers})()))
+    monkeypatch.setattr(
+        type(app), "services", property(lambda self: type("S", (), {"timers": timers})())
+    )
     ran: list[Any] = []
     monkeypatch.setattr(app.tasks[names.CONTINUE_EXECUTION], "run", lambda event: ran.append(event))
     sent: list[Any] = []

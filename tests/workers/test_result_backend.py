@@ -16,7 +16,9 @@ REDIS = "redis://127.0.0.1:6379/11"
 def test_sending_a_chord_subscribes_to_no_result() -> None:
     # The API (not a Celery worker) sends the first lanes of a with-items as a chord: Celery's
     # Redis backend would SUBSCRIBE to each lane's result, a round trip each, never read.
-    app = make_celery(Settings(broker_url="memory://", result_backend=REDIS, queue="q", engine_queue="q.e"))
+    app = make_celery(
+        Settings(broker_url="memory://", result_backend=REDIS, queue="q", engine_queue="q.e")
+    )
     backend = app.backend
     assert isinstance(backend, QuietRedisBackend)
     sent: list[str] = []

@@ -182,7 +182,9 @@ def host_header(parts: SplitResult) -> str:
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:
-    return isinstance(getattr(exc.args[0] if exc.args else None, "reason", None), NewConnectionError)
+    return isinstance(
+        getattr(exc.args[0] if exc.args else None, "reason", None), NewConnectionError
+    )
 
 
 class PinnedAdapter(HTTPAdapter):
@@ -231,7 +233,9 @@ class PinnedAdapter(HTTPAdapter):
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
         if self._pin is not None:
             addr, name = self._pin
             host_params["host"] = addr

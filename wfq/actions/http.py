@@ -62,7 +62,7 @@ class HttpCall:
 
 
 def _basic_auth(auth: Any) -> tuple[str, str] | None:
-    """"user:password" (the password may hold colons) or [user, password]."""
+    """ "user:password" (the password may hold colons) or [user, password]."""
     if not auth:
         return None
     if isinstance(auth, str) and ":" in auth:
@@ -98,15 +98,28 @@ def http(
     with that same dict as its error. Loopback and link-local destinations are refused unless
     the operator allows them (settings http_allowed_hosts / http_denied_cidrs)."""
     call = HttpCall.of(
-        url, method, params=params, body=body, json=json, headers=headers, cookies=cookies,
-        auth=auth, timeout=timeout, allow_redirects=allow_redirects, proxies=proxies,
+        url,
+        method,
+        params=params,
+        body=body,
+        json=json,
+        headers=headers,
+        cookies=cookies,
+        auth=auth,
+        timeout=timeout,
+        allow_redirects=allow_redirects,
+        proxies=proxies,
         verify=verify,
     )
     return fetch(ctx, call)
 
 
-@action("std.mistral_http", is_sync=False, class_name=f"{_MISTRAL}.MistralHTTPAction",
-        secret=("auth", "cookies"))
+@action(
+    "std.mistral_http",
+    is_sync=False,
+    class_name=f"{_MISTRAL}.MistralHTTPAction",
+    secret=("auth", "cookies"),
+)
 def mistral_http(
     ctx: ActionContext,
     url: str,
@@ -133,10 +146,18 @@ def mistral_http(
         "Mistral-Callback-URL": ctx.callback_url,
     }
     call = HttpCall.of(
-        url, method, params=params, body=body, json=json,
+        url,
+        method,
+        params=params,
+        body=body,
+        json=json,
         headers={**(headers or {}), **{k: v for k, v in extra.items() if v}},
-        cookies=cookies, auth=auth, timeout=timeout, allow_redirects=allow_redirects,
-        proxies=proxies, verify=verify,
+        cookies=cookies,
+        auth=auth,
+        timeout=timeout,
+        allow_redirects=allow_redirects,
+        proxies=proxies,
+        verify=verify,
     )
     return fetch(ctx, call)
 
@@ -148,12 +169,20 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
     policy.check_url(call.url)
     timeout = call.timeout if call.timeout is not None else ctx.setting("http_default_timeout_s")
     limit = int(ctx.setting("http_max_response_kb")) * 1024
-    log.info("std.http %s %s://%s%s", call.method, start.scheme, start.netloc.rpartition("@")[2], start.path)
+    log.info(
+        "std.http %s %s://%s%s",
+        call.method,
+        start.scheme,
+        start.netloc.rpartition("@")[2],
+        start.path,
+    )
     began = time.monotonic()
     with requests.Session() as session:
         session.trust_env = False  # proxies come from the input only, never the environment
         session.adapters.clear()
-        session.mount("", PinnedAdapter(policy))  # every scheme, so a redirect to file:// is refused
+        session.mount(
+            "", PinnedAdapter(policy)
+        )  # every scheme, so a redirect to file:// is refused
         try:
             resp, history = _follow(session, call, timeout)
             content = _read(resp, limit)
@@ -184,9 +213,18 @@ def _follow(
     history: list[dict[str, Any]] = []
     for _ in range(MAX_REDIRECTS + 1):
         resp = session.request(
-            method, url, params=params, data=body, json=json_body, headers=headers,
-            cookies=cookies, auth=auth, timeout=timeout, allow_redirects=False,
-            proxies=call.proxies, verify=call.verify if call.verify is not None else True,
+            method,
+            url,
+            params=params,
+            data=body,
+            json=json_body,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=False,
+            proxies=call.proxies,
+            verify=call.verify if call.verify is not None else True,
             stream=True,
         )
         if not (call.allow_redirects and resp.is_redirect):
@@ -197,7 +235,11 @@ def _follow(
         methods = _GET_AFTER.get(resp.status_code, ())
         if method != "HEAD" and (methods is None or method in methods):
             method, body, json_body = "GET", None, None
-            headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type", "content-length")}
+            headers = {
+                k: v
+                for k, v in headers.items()
+                if k.lower() not in ("content-type", "content-length")
+            }
         hop = urlsplit(url)
         if hop.hostname != origin.hostname or (origin.scheme == "https" and hop.scheme != "https"):
             auth = cookies = None  # credentials stay with the host they were given for

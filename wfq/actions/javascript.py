@@ -52,12 +52,25 @@ def evaluate(ctx: ActionContext, script: str, context: Any) -> Any:
         {"script": script, "context": context, "timeout_ms": max(1, int(timeout * 1000))},
         default=str,
     )
-    args = [node, "--experimental-permission", "--no-warnings", "--max-old-space-size=256", "-e", RUNNER]
+    args = [
+        node,
+        "--experimental-permission",
+        "--no-warnings",
+        "--max-old-space-size=256",
+        "-e",
+        RUNNER,
+    ]
     try:
         with tempfile.TemporaryDirectory(prefix="wfq-js-") as cwd:
             proc = subprocess.run(
-                args, input=payload, capture_output=True, text=True, timeout=timeout + 5,
-                cwd=cwd, env={}, check=False,
+                args,
+                input=payload,
+                capture_output=True,
+                text=True,
+                timeout=timeout + 5,
+                cwd=cwd,
+                env={},
+                check=False,
             )
     except FileNotFoundError as exc:
         raise ActionException(
@@ -65,7 +78,9 @@ def evaluate(ctx: ActionContext, script: str, context: Any) -> Any:
             "found; install node or set js_node_path)"
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        raise ActionException(f"JavaScriptAction failed: the script ran longer than {timeout} s") from exc
+        raise ActionException(
+            f"JavaScriptAction failed: the script ran longer than {timeout} s"
+        ) from exc
     if proc.returncode != 0:
         message = proc.stderr.strip() or f"node exited with status {proc.returncode}"
         if "Script execution timed out" in message:
@@ -74,7 +89,9 @@ def evaluate(ctx: ActionContext, script: str, context: Any) -> Any:
     try:
         return json.loads(proc.stdout or "null")
     except ValueError as exc:
-        raise ActionException(f"JavaScriptAction failed: unreadable result {proc.stdout[:200]!r}") from exc
+        raise ActionException(
+            f"JavaScriptAction failed: unreadable result {proc.stdout[:200]!r}"
+        ) from exc
 
 
 @action("std.javascript", class_name=f"{_MISTRAL}.JavaScriptAction")

@@ -50,8 +50,13 @@ def tls_context(verify: Any) -> ssl.SSLContext:
 
 
 def build_message(
-    from_addr: str, to: list[str], cc: list[str], reply_to: list[str],
-    subject: str, body: str, html_body: str | None,
+    from_addr: str,
+    to: list[str],
+    cc: list[str],
+    reply_to: list[str],
+    subject: str,
+    body: str,
+    html_body: str | None,
 ) -> EmailMessage:
     """The message as Mistral builds it: text, or text + HTML as multipart/alternative."""
     msg = EmailMessage()
@@ -98,11 +103,23 @@ def email(
     if not to:
         raise ActionException("Failed to send an email message: no recipient in to_addrs")
     msg = build_message(
-        from_addr, to, cc, _addresses(reply_to), subject or "<No subject>", body or "<No body>",
+        from_addr,
+        to,
+        cc,
+        _addresses(reply_to),
+        subject or "<No subject>",
+        body or "<No body>",
         html_body,
     )
     host, port = split_server(smtp_server, 465 if use_ssl else 25)
-    log.info("std.email from %s to %s via %s:%s subject %r", from_addr, to + cc + bcc, host, port, msg["Subject"])
+    log.info(
+        "std.email from %s to %s via %s:%s subject %r",
+        from_addr,
+        to + cc + bcc,
+        host,
+        port,
+        msg["Subject"],
+    )
     timeout = float(ctx.setting("smtp_timeout_s"))
     policy = egress.EgressPolicy.from_context(ctx)
     try:
@@ -119,10 +136,16 @@ def email(
                 smtp.login(smtp_username or from_addr, smtp_password)
             refused = smtp.send_message(msg, from_addr=from_addr, to_addrs=to + cc + bcc)
     except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        text = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else exc.smtp_error
+        )
         raise ActionException(f"Failed to send an email message: {exc.smtp_code} {text}") from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise ActionException(f"Failed to send an email message: {_describe(exc, host, port)}") from exc
+        raise ActionException(
+            f"Failed to send an email message: {_describe(exc, host, port)}"
+        ) from exc
     if refused:
         log.warning("std.email: the server refused some recipients: %s", sorted(refused))
 

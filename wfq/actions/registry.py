@@ -55,7 +55,9 @@ class ActionRegistry:
     def add_custom(self, action: Action, source: str = "custom") -> bool:
         """Register a custom action unless it would shadow a standard one; True if added."""
         if action.name in _STANDARD_NAMES:
-            log.warning("ignoring %s action %s: a standard action has that name", source, action.name)
+            log.warning(
+                "ignoring %s action %s: a standard action has that name", source, action.name
+            )
             return False
         if action.name in self._actions:
             log.warning("%s action %s replaces an earlier one of that name", source, action.name)

@@ -48,7 +48,12 @@ class NoAnswer(Exception):
 
 
 def _connect(
-    ctx: ActionContext, host: str, port: int, username: str, password: str | None, pkey: Any,
+    ctx: ActionContext,
+    host: str,
+    port: int,
+    username: str,
+    password: str | None,
+    pkey: Any,
     sock: Any = None,
 ) -> Any:
     import paramiko
@@ -63,9 +68,17 @@ def _connect(
         )
     try:
         client.connect(
-            host, port=int(port), username=username, password=password or None, pkey=pkey,
-            sock=sock, timeout=timeout, banner_timeout=timeout, auth_timeout=timeout,
-            allow_agent=False, look_for_keys=False,
+            host,
+            port=int(port),
+            username=username,
+            password=password or None,
+            pkey=pkey,
+            sock=sock,
+            timeout=timeout,
+            banner_timeout=timeout,
+            auth_timeout=timeout,
+            allow_agent=False,
+            look_for_keys=False,
         )
     except paramiko.SSHException as exc:
         transport = client.get_transport()
@@ -130,7 +143,11 @@ def _refused(exc: BaseException) -> bool:
 
 
 def _on_hosts(
-    host: Any, cmd: str, port: int, username: str, return_result_on_error: bool,
+    host: Any,
+    cmd: str,
+    port: int,
+    username: str,
+    return_result_on_error: bool,
     connect: Callable[[str], Any],
 ) -> Any:
     """Run `cmd` on one host (its stdout) or a list of hosts (a list of stdouts)."""
@@ -179,7 +196,11 @@ def ssh(
     pkey = load_private_key(private_key_filename, private_key, password)
     log.info("std.ssh %s@%s:%s %r", username, host, port, cmd)
     return _on_hosts(
-        host, cmd, port, username, return_result_on_error,
+        host,
+        cmd,
+        port,
+        username,
+        return_result_on_error,
         lambda name: _connect(ctx, name, port, username, password, pkey),
     )
 
@@ -203,7 +224,9 @@ def ssh_proxied(
     `username`, with the same key), and reaches `host`:`port` through a forwarded channel.
     `proxy_command` is refused: it would run a local command on the worker."""
     if proxy_command:
-        raise ActionException("proxy_command is not supported: it would run a command on the worker")
+        raise ActionException(
+            "proxy_command is not supported: it would run a command on the worker"
+        )
     pkey = load_private_key(private_key_filename, private_key, password)
     log.info("std.ssh_proxied %s@%s:%s via %s %r", username, host, port, gateway_host, cmd)
     gw_user = gateway_username or username
@@ -219,7 +242,9 @@ def ssh_proxied(
             raise _failure(cmd, gateway_host, gateway_port, gw_user, exc) from exc
         try:
             channel = gateway.get_transport().open_channel(
-                "direct-tcpip", (name, int(port)), ("127.0.0.1", 0),
+                "direct-tcpip",
+                (name, int(port)),
+                ("127.0.0.1", 0),
                 timeout=float(ctx.setting("ssh_timeout_s")),
             )
             client = _connect(ctx, name, port, username, password, pkey, sock=channel)
@@ -251,8 +276,14 @@ def wait_ssh(
     """Succeeds once `host` accepts an SSH login and runs `ls -l` (Mistral's ad-hoc action over
     std.ssh); use it with a `retry` policy to wait for a machine to come up."""
     return ssh.fn(
-        ctx, cmd="ls -l", host=host, username=username, password=password,
-        private_key_filename=private_key_filename, private_key=private_key, port=port,
+        ctx,
+        cmd="ls -l",
+        host=host,
+        username=username,
+        password=password,
+        private_key_filename=private_key_filename,
+        private_key=private_key,
+        port=port,
     )
 
 

@@ -59,7 +59,9 @@ def async_noop(ctx: ActionContext) -> None:
 
 
 @action("std.test_dict", class_name=f"{_MISTRAL}.TestDictAction")
-def test_dict(ctx: ActionContext, size: int = 0, key_prefix: str = "", val: str = "") -> dict[str, str]:
+def test_dict(
+    ctx: ActionContext, size: int = 0, key_prefix: str = "", val: str = ""
+) -> dict[str, str]:
     """Returns a dict of `size` entries `key_prefix<i>: val`."""
     return {f"{key_prefix}{i}": val for i in range(int(size))}
 

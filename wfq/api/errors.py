@@ -44,9 +44,7 @@ STATUS: dict[type[Exception], int] = {
 
 MALFORMED_JSON = "Request is not in valid JSON format"
 SERVER_ERROR = "Internal server error; the traceback is in the wfq API log"
-BODY_CUT_SHORT = (
-    "The request body ended before its Content-Length, or did not arrive in time"
-)
+BODY_CUT_SHORT = "The request body ended before its Content-Length, or did not arrive in time"
 JSON_TYPE = "application/json"
 RAW_JSON_TYPE = "application/json;charset=utf-8"
 

@@ -136,9 +136,7 @@ def properties(
         nested: the models of its OBJECT fields, by field name.
     """
     return {
-        f.name: field_model(f, nested.get(f.name))
-        for f in resource.shown
-        if f.name not in without
+        f.name: field_model(f, nested.get(f.name)) for f in resource.shown if f.name not in without
     }
 
 
@@ -174,7 +172,9 @@ _ITEMS_PROGRESS = {
     "succeeded": fields.Integer(description="items that succeeded"),
     "failed": fields.Integer(description="items that failed (ERROR)"),
     "running": fields.Integer(description="items in flight now"),
-    "eta_seconds": NullableFloat(description="estimated seconds left at the pace so far; null until an item is done"),
+    "eta_seconds": NullableFloat(
+        description="estimated seconds left at the pace so far; null until an item is done"
+    ),
 }
 _ACTION_RESULT = {
     "state": _str("SUCCESS, ERROR or CANCELLED (PAUSED and RUNNING: asynchronous actions)"),
@@ -189,7 +189,9 @@ _ACTION_RUN = {
     "description": _str(),
 }
 _EXECUTION_UPDATE = {
-    "state": _str("PAUSED, RUNNING (resume), CANCELLED, SUCCESS, ERROR or REVERTING (wfq: run the reverts)"),
+    "state": _str(
+        "PAUSED, RUNNING (resume), CANCELLED, SUCCESS, ERROR or REVERTING (wfq: run the reverts)"
+    ),
     "state_info": _str(),
     "description": _str("a new description (not together with state)"),
     "params": fields.Raw(description=_JSON + ' or an object: {"env": {...}}'),
@@ -234,10 +236,16 @@ def build(api: Api) -> Models:
         versions=api.model("Versions", {"versions": fields.List(fields.Raw)}),
         workflow=workflow,
         workflows=_listing(api, "Workflows", "workflows", workflow),
-        validation=api.model("Validation", {
-            "valid": fields.Boolean, "error": _null_str(),
-            "warnings": fields.List(fields.Raw, description="wfq: {path, message} about a valid workflow"),
-        }),
+        validation=api.model(
+            "Validation",
+            {
+                "valid": fields.Boolean,
+                "error": _null_str(),
+                "warnings": fields.List(
+                    fields.Raw, description="wfq: {path, message} about a valid workflow"
+                ),
+            },
+        ),
         execution=execution,
         execution_create=api.model("ExecutionCreate", _EXECUTION_CREATE),
         executions=_listing(api, "Executions", "executions", execution),

@@ -148,17 +148,24 @@ def build(api: Api) -> MoreModels:
     trigger = api.model("EventTrigger", properties(described.EVENT_TRIGGER))
     code_source = api.model("CodeSource", properties(described.CODE_SOURCE))
     dynamic_action = api.model("DynamicAction", properties(described.DYNAMIC_ACTION))
-    update = {k: v for k, v in _EVENT_TRIGGER_CREATE.items() if k in ("name", "workflow_input", "workflow_params", "scope")}
+    update = {
+        k: v
+        for k, v in _EVENT_TRIGGER_CREATE.items()
+        if k in ("name", "workflow_input", "workflow_params", "scope")
+    }
     return MoreModels(
         services=api.model(
-            "Services", {"services": fields.List(fields.Nested(api.model("Service", properties(described.SERVICE))))}
+            "Services",
+            {
+                "services": fields.List(
+                    fields.Nested(api.model("Service", properties(described.SERVICE)))
+                )
+            },
         ),
         member=member,
         members=api.model("Members", {"members": fields.List(fields.Nested(member))}),
         member_create=api.model("MemberCreate", {"member_id": _str("the project to share with")}),
-        member_update=api.model(
-            "MemberUpdate", {"status": _str("accepted or rejected (pending)")}
-        ),
+        member_update=api.model("MemberUpdate", {"status": _str("accepted or rejected (pending)")}),
         event_trigger=trigger,
         event_triggers=_listing(api, "EventTriggers", "event_triggers", trigger),
         event_trigger_create=api.model("EventTriggerCreate", _EVENT_TRIGGER_CREATE),

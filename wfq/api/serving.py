@@ -26,6 +26,10 @@ def handler_class(read_timeout_s: float) -> type[WSGIRequestHandler]:
 def serve(app: Any, host: str, port: int, *, read_timeout_s: float) -> None:
     """Serve `app` on host:port, one thread per connection, until interrupted."""
     run_simple(
-        host, port, app, threaded=True, use_reloader=False,
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=False,
         request_handler=handler_class(read_timeout_s),
     )

@@ -61,7 +61,9 @@ class Process:
         self.periodic = Periodic(self.services).start()
 
 
-def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | None = None) -> Process:
+def build(
+    settings: Settings, *, migrate: bool = True, embedded_worker: bool | None = None
+) -> Process:
     """Services for this process. With the embedded broker (or `embedded_worker=True`) an
     in-process worker runs the actions."""
     if migrate:
@@ -75,7 +77,8 @@ def build(settings: Settings, *, migrate: bool = True, embedded_worker: bool | N
         log.info(
             "embedded mode: in-process Celery worker on %s, up to %d actions at once (worker_slots);"
             " cron triggers and the integrity check run in this process too",
-            settings.broker_url, settings.worker_slots,
+            settings.broker_url,
+            settings.worker_slots,
         )
         proc.worker = EmbeddedWorker(app, concurrency=settings.worker_slots).start()
         proc.start_periodic_work()

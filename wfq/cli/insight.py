@@ -20,7 +20,9 @@ def explanation_lines(answer: dict[str, Any], indent: str = "") -> list[str]:
     lines.append(f"{indent}  {answer.get('summary', '')}")
     for reason in answer.get("tasks", [answer] if "waiting_on" in answer else []):
         state = reason.get("state") or "not run"
-        lines.append(f"{indent}  - {reason['task']} [{state}] {reason.get('waiting_on') or ''}: {reason['message']}")
+        lines.append(
+            f"{indent}  - {reason['task']} [{state}] {reason.get('waiting_on') or ''}: {reason['message']}"
+        )
         inner = (reason.get("details") or {}).get("explain")
         if inner:
             lines += explanation_lines(inner, indent + "      ")
@@ -53,8 +55,12 @@ def explain_cmd(ident: str, url: str, token: str | None, as_json: bool) -> None:
 @click.argument("task_id")
 @click.argument("expression")
 @api_options
-@click.option("--outbound", is_flag=True, help="Evaluate after the task's publish (what its transitions saw).")
-def evaluate_cmd(task_id: str, expression: str, url: str, token: str | None, outbound: bool) -> None:
+@click.option(
+    "--outbound", is_flag=True, help="Evaluate after the task's publish (what its transitions saw)."
+)
+def evaluate_cmd(
+    task_id: str, expression: str, url: str, token: str | None, outbound: bool
+) -> None:
     """Evaluate EXPRESSION against the context task execution TASK_ID saw; exit 1 on an error."""
     body = {"expression": expression, "context": "outbound" if outbound else "inbound"}
     try:
@@ -69,9 +75,16 @@ def evaluate_cmd(task_id: str, expression: str, url: str, token: str | None, out
 
 @click.command("test")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--mocks", "mocks_file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="YAML: the mocked action results, the input, and the expected outcome.")
-@click.option("--workflow", "-w", default=None, help="Which workflow of FILE (default: MOCKS' or the first).")
+@click.option(
+    "--mocks",
+    "mocks_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML: the mocked action results, the input, and the expected outcome.",
+)
+@click.option(
+    "--workflow", "-w", default=None, help="Which workflow of FILE (default: MOCKS' or the first)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole dry-run report as JSON.")
 def test_cmd(file: str, mocks_file: str, workflow: str | None, as_json: bool) -> None:
     """Dry-run FILE's workflow with every action mocked (nothing runs, nothing is stored);

@@ -67,7 +67,9 @@ def server(s: settings_mod.Settings, host: str | None, port: int | None) -> None
             roles += (membership.EVENT_ENGINE,)
     proc.join(roles)
     host, port = host or s.api_host, port or s.api_port
-    click.echo(f"wfq API on http://{host}:{port}/v2 (database {s.database_url}, broker {s.broker_url})")
+    click.echo(
+        f"wfq API on http://{host}:{port}/v2 (database {s.database_url}, broker {s.broker_url})"
+    )
     click.echo(f"web page on http://{host}:{port}/ui/, metrics on http://{host}:{port}/metrics")
     try:
         serve(app, host, port, read_timeout_s=s.api_read_timeout_s)
@@ -85,16 +87,23 @@ def default_node_name() -> str:
     options_metavar="[OPTIONS] [CELERY WORKER OPTIONS]...",
 )
 @click.option(
-    "--concurrency", "-c", default=None, type=int,
+    "--concurrency",
+    "-c",
+    default=None,
+    type=int,
     help="Actions run at once (threads; default: worker_slots, 1000).",
 )
 @click.option("--queues", "-Q", default=None, help="Queues to consume (default: wfq,wfq.engine).")
 @click.option(
-    "--hostname", "-n", default=None,
+    "--hostname",
+    "-n",
+    default=None,
     help="Celery node name (default wfq-<pid>@<host>: unique for each worker on a host).",
 )
 @click.pass_context
-def worker(ctx: click.Context, concurrency: int | None, queues: str | None, hostname: str | None) -> None:
+def worker(
+    ctx: click.Context, concurrency: int | None, queues: str | None, hostname: str | None
+) -> None:
     """Run a Celery worker that executes actions (needs a real broker).
 
     By default one process runs up to `worker_slots` (1000) actions at once in threads, and
@@ -175,11 +184,15 @@ def listener(s: settings_mod.Settings) -> None:
     proc = build(s, embedded_worker=False)
     events = Listener(proc.services)
     if not events.configured:
-        raise click.UsageError("set event_amqp_url and/or event_redis_url (WFQ_EVENT_AMQP_URL, ...)")
+        raise click.UsageError(
+            "set event_amqp_url and/or event_redis_url (WFQ_EVENT_AMQP_URL, ...)"
+        )
     proc.listener = events.start()
     proc.join((EVENT_ENGINE,))
     signal.signal(signal.SIGTERM, lambda *_: proc.stopping.set())
-    click.echo(f"wfq listener on {s.event_amqp_url or '-'} (AMQP) and {s.event_redis_url or '-'} (Redis)")
+    click.echo(
+        f"wfq listener on {s.event_amqp_url or '-'} (AMQP) and {s.event_redis_url or '-'} (Redis)"
+    )
     try:
         while not proc.stopping.wait(1.0):
             pass
@@ -213,12 +226,19 @@ def db_upgrade(s: settings_mod.Settings) -> None:
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--input", "input_", default="{}", help="Workflow input as a JSON object.")
-@click.option("--workflow", "-w", default=None, help="Which workflow of the file (default: the first).")
+@click.option(
+    "--workflow", "-w", default=None, help="Which workflow of the file (default: the first)."
+)
 @click.option("--env", default=None, help="Environment as a JSON object.")
 @click.option("--timeout", default=3600.0, type=float, help="Give up after this many seconds.")
 @click.pass_obj
 def run(
-    s: settings_mod.Settings, file: str, input_: str, workflow: str | None, env: str | None, timeout: float
+    s: settings_mod.Settings,
+    file: str,
+    input_: str,
+    workflow: str | None,
+    env: str | None,
+    timeout: float,
 ) -> None:
     """Run a workflow file to the end, showing task progress; exit 1 if it fails."""
     from wfq.cli import runner

@@ -51,7 +51,9 @@ def run_file(
     return str(ex["state"])
 
 
-def _follow(svc: Any, ex_id: str, project: str, timeout: float, echo: Callable[[str], None]) -> dict[str, Any]:
+def _follow(
+    svc: Any, ex_id: str, project: str, timeout: float, echo: Callable[[str], None]
+) -> dict[str, Any]:
     seen: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     query = ListQuery(filters={"workflow_execution_id": ("eq", ex_id)})

@@ -97,7 +97,15 @@ def execution_rows(
     ]
 
 
-EXECUTION_HEADERS = ("ID", "WORKFLOW", "VERSION", "STATE", "STARTED (UTC)", "DURATION", "STATE INFO")
+EXECUTION_HEADERS = (
+    "ID",
+    "WORKFLOW",
+    "VERSION",
+    "STATE",
+    "STARTED (UTC)",
+    "DURATION",
+    "STATE INFO",
+)
 TASK_HEADERS = ("ID", "TASK", "STATE", "STARTED (UTC)", "DURATION", "STATE INFO")
 
 

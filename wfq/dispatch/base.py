@@ -27,6 +27,10 @@ class Dispatcher(Protocol):
         """Start with-items lanes and make sure `ItemsCompleted` follows the last of them."""
 
     def send(
-        self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None
+        self,
+        task_name: str,
+        args: list[Any],
+        queue: str | None = None,
+        eta: dt.datetime | None = None,
     ) -> None:
         """Send any named engine message, optionally not before `eta` (naive UTC)."""

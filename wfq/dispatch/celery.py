@@ -76,7 +76,9 @@ class CeleryDispatcher:
         callback = {"type": "ItemsCompleted", "task_execution_id": task_execution_id}
         if self.app.conf.result_backend:
             header = [
-                self.app.signature(names.RUN_ITEMS, args=[a, False], queue=q, **display([a, False], label))
+                self.app.signature(
+                    names.RUN_ITEMS, args=[a, False], queue=q, **display([a, False], label)
+                )
                 for a in action_ids
             ]
             body = self.app.signature(
@@ -88,13 +90,21 @@ class CeleryDispatcher:
         with self.app.producer_or_acquire() as producer, _batch(producer, len(action_ids)):
             for a in action_ids:
                 self.app.send_task(
-                    names.RUN_ITEMS, args=[a, True], queue=q, producer=producer, ignore_result=True,
+                    names.RUN_ITEMS,
+                    args=[a, True],
+                    queue=q,
+                    producer=producer,
+                    ignore_result=True,
                     **display([a, True], label),
                 )
 
     @_publishing
     def send(
-        self, task_name: str, args: list[Any], queue: str | None = None, eta: dt.datetime | None = None
+        self,
+        task_name: str,
+        args: list[Any],
+        queue: str | None = None,
+        eta: dt.datetime | None = None,
     ) -> None:
         when = eta.replace(tzinfo=dt.UTC) if eta is not None else None
         self.app.send_task(

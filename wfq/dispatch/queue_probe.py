@@ -61,7 +61,9 @@ class CeleryQueueProbe:
         consumers = self._consumers()
         depths = self._depths(queues)
         return {
-            q: QueueFacts(q, depths.get(q), None if consumers is None else sorted(consumers.get(q, [])))
+            q: QueueFacts(
+                q, depths.get(q), None if consumers is None else sorted(consumers.get(q, []))
+            )
             for q in queues
         }
 

@@ -59,7 +59,9 @@ def next_delay(turn: Turn, task: TaskRecord, spec: RetrySpec, base: float) -> fl
 def _evaluate(turn: Turn, task: TaskRecord, spec: RetrySpec) -> dict[str, Any]:
     raw = {"backoff": spec.backoff, "max-delay": spec.max_delay, "jitter": spec.jitter}
     try:
-        values = {k: data_flow.evaluate(v, turn.snap, task) for k, v in raw.items() if v is not None}
+        values = {
+            k: data_flow.evaluate(v, turn.snap, task) for k, v in raw.items() if v is not None
+        }
     except ExpressionError as exc:
         raise BackoffError(str(exc)) from exc
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(values))

@@ -14,5 +14,7 @@ __all__ = ["ActionCatalog", "ActionInfo", "Param"]
 class ActionCatalog(Protocol):
     """Finds actions by the name a task uses."""
 
-    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+    def get(
+        self, name: str, *, namespace: str = "", workbook: str | None = None
+    ) -> ActionInfo | None:
         """The action called `name`, or None when no action has that name."""

@@ -18,7 +18,9 @@ from wfq.states import ACTIVE, COMPLETED, State, can_transition, change
 def check_completion(turn: Turn) -> None:
     """End the execution when no task is left to run."""
     # A PAUSED task (its asynchronous action or subworkflow paused) holds the execution open.
-    if not turn.running or any(t.state in ACTIVE or t.state == State.PAUSED for t in turn.snap.tasks):
+    if not turn.running or any(
+        t.state in ACTIVE or t.state == State.PAUSED for t in turn.snap.tasks
+    ):
         return
     cancelled = sorted(t.name for t in turn.snap.tasks if t.state == State.CANCELLED)
     if cancelled:
@@ -40,7 +42,11 @@ def _failure_info(turn: Turn) -> str:
     """Mistral's text: the failed tasks that have no on-error clause at all, by name."""
     spec = turn.snap.spec
     failed = sorted(
-        (t for t in turn.snap.tasks if t.state == State.ERROR and spec.on_clause(t.name, "error") is None),
+        (
+            t
+            for t in turn.snap.tasks
+            if t.state == State.ERROR and spec.on_clause(t.name, "error") is None
+        ),
         key=lambda t: t.name,
     )
     text = f"Failure caused by error in tasks: {', '.join(t.name for t in failed)}\n"
@@ -84,7 +90,11 @@ def final_context(turn: Turn) -> dict[str, Any]:
     if turn.snap.spec.type == "reverse":
         execs = turn.snap.tasks_named(turn.snap.execution.params.get("task_name"))
         return data_flow.outbound_context(execs[-1]) if execs else {}
-    ends = [t for t in turn.snap.tasks if t.state in COMPLETED and not t.runtime_context.get("next_tasks")]
+    ends = [
+        t
+        for t in turn.snap.tasks
+        if t.state in COMPLETED and not t.runtime_context.get("next_tasks")
+    ]
     return versions.merge_in_batches(ends)
 
 
@@ -101,13 +111,13 @@ def finish(turn: Turn, state: State, state_info: str | None, *, reverts: bool = 
     ctx = final_context(turn)
     if state == State.SUCCESS:
         try:
-            output = data_flow.evaluate(spec.output, turn.snap, None, extra=ctx) if spec.output else None
+            output = (
+                data_flow.evaluate(spec.output, turn.snap, None, extra=ctx) if spec.output else None
+            )
             ex.output = output or ctx
         except ExpressionError as exc:
             state = State.ERROR
-            state_info = (
-                f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {exc}"
-            )
+            state_info = f"Failed to check and complete [wf_ex_id={ex.id}, wf_name={ex.workflow_name}]: {exc}"
     too_big = data_flow.oversize(turn.snap, ex.output, "WorkflowExecution", "output")
     if state == State.SUCCESS and too_big:
         state = State.ERROR
@@ -128,7 +138,9 @@ def finish(turn: Turn, state: State, state_info: str | None, *, reverts: bool = 
     turn.emit(ExecutionCompleted(ex.id, state.value, ex.task_execution_id))
 
 
-def _error_output(turn: Turn, ctx: dict[str, Any], state_info: str | None) -> tuple[dict[str, Any], str | None]:
+def _error_output(
+    turn: Turn, ctx: dict[str, Any], state_info: str | None
+) -> tuple[dict[str, Any], str | None]:
     spec = turn.snap.spec
     if not spec.output_on_error:
         return data_flow.merge_dicts({"result": state_info}, ctx), state_info

@@ -138,7 +138,8 @@ def _on_action_completed(turn: Turn, event: ActionCompleted) -> None:
             # A broken output transformation fails the execution at once (Mistral).
             wf = turn.snap.execution.workflow_name
             completion.force_fail(
-                turn, task,
+                turn,
+                task,
                 f"Failed to handle action completion [error={result}, wf={wf}, task={task.name}, "
                 f"action={action.name}]",
             )
@@ -149,7 +150,13 @@ def _on_action_completed(turn: Turn, event: ActionCompleted) -> None:
         errors = [*task.runtime_context.get("errors", []), [action.id, action.attempt, result]]
         task.runtime_context = {**task.runtime_context, "errors": errors}
     tasks.complete(
-        turn, task, success=success, result=result, state_info=info, action_name=action.name, action=action
+        turn,
+        task,
+        success=success,
+        result=result,
+        state_info=info,
+        action_name=action.name,
+        action=action,
     )
 
 
@@ -184,7 +191,10 @@ def _first_news_of(task: TaskRecord, event: SubworkflowCompleted) -> bool:
     if event.execution_id:
         if event.execution_id in done:
             return False
-        task.runtime_context = {**task.runtime_context, "children_done": [*done, event.execution_id]}
+        task.runtime_context = {
+            **task.runtime_context,
+            "children_done": [*done, event.execution_id],
+        }
     return True
 
 

@@ -107,7 +107,11 @@ def workflow_spec_view(spec: WorkflowSpec) -> dict[str, Any]:
     """The workflow's spec as Mistral stores it: its keys plus `name` (inside a workbook the
     short name), `version`, and every task with its defaults (`spec_view`)."""
     short = spec.name.split(".", 1)[1] if spec.workbook_name else spec.name
-    tasks = {n: spec_view(n, t, spec.type) for n, t in (spec.raw.get("tasks") or {}).items() if isinstance(t, dict)}
+    tasks = {
+        n: spec_view(n, t, spec.type)
+        for n, t in (spec.raw.get("tasks") or {}).items()
+        if isinstance(t, dict)
+    }
     return {**spec.raw, "name": short, "version": "2.0", "tasks": tasks}
 
 
@@ -141,7 +145,9 @@ def task_view_with_spec(task: Any, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def data_for(snap: Snapshot, task: TaskRecord | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def data_for(
+    snap: Snapshot, task: TaskRecord | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """`$` for expressions of `task` (or of the workflow when None), lowest layer first: input,
     vars and globals with `__execution: {id}`, the variables published on the branch that led
     to the task, `extra` (e.g. with-items vars), then `__env` (the root execution's env) and
@@ -158,11 +164,15 @@ def data_for(snap: Snapshot, task: TaskRecord | None, extra: dict[str, Any] | No
     return data
 
 
-def evaluate(value: Any, snap: Snapshot, task: TaskRecord | None, extra: dict[str, Any] | None = None) -> Any:
+def evaluate(
+    value: Any, snap: Snapshot, task: TaskRecord | None, extra: dict[str, Any] | None = None
+) -> Any:
     """Evaluate `value` (recursively) for `task`; `extra` overlays `$` (e.g. with-items vars)."""
     if not _has_expression(value):
         return value
-    return expressions.evaluate_recursively(value, data_for(snap, task, extra), EngineRuntime(snap, task))
+    return expressions.evaluate_recursively(
+        value, data_for(snap, task, extra), EngineRuntime(snap, task)
+    )
 
 
 def oversize(snap: Snapshot, value: Any, cls: str, field_name: str) -> str | None:

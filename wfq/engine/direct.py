@@ -29,7 +29,9 @@ def schedule(
     if spec.join:
         _arrive_at_join(turn, name, source)
         return
-    rc: dict[str, Any] = {"triggered_by": [{"task_id": source.id, "event": event}]} if source else {}
+    rc: dict[str, Any] = (
+        {"triggered_by": [{"task_id": source.id, "event": event}]} if source else {}
+    )
     counts = versions.outbound(source)[1] if source is not None else {}
     if counts:
         rc["versions"] = counts
@@ -71,7 +73,8 @@ def on_task_completed(turn: Turn, task: TaskRecord) -> None:
         wf = turn.snap.execution.workflow_name
         action = turn.snap.spec.tasks[task.name].action
         completion.force_fail(
-            turn, task,
+            turn,
+            task,
             f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}, action={action}]",
         )
         return
@@ -110,7 +113,11 @@ def _engine_command(turn: Turn, task: TaskRecord, tr: Transition, outbound: dict
         params = data_flow.evaluate(dict(tr.params), turn.snap, task, extra=outbound)
     except ExpressionError as exc:
         wf = turn.snap.execution.workflow_name
-        completion.force_fail(turn, task, f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(
+            turn,
+            task,
+            f"Failed to handle action completion [error={exc}, wf={wf}, task={task.name}]",
+        )
         return
     msg = params.get("msg")
     msg = None if msg is None else str(msg)
@@ -156,7 +163,9 @@ def evaluate_join(turn: Turn, task: TaskRecord) -> None:
         tasks.start(turn, task)
         return
     inbound = turn.snap.spec.inbound_tasks(task.name)
-    waiting = [n for n in inbound if n not in arrived and _can_still_arrive(turn, n, task.name, set())]
+    waiting = [
+        n for n in inbound if n not in arrived and _can_still_arrive(turn, n, task.name, set())
+    ]
     if len(arrived) + len(waiting) < need:
         dead = [n for n in inbound if n not in arrived and n not in waiting]
         info = f"Failed by tasks: {dead}"
@@ -174,11 +183,17 @@ def _can_still_arrive(turn: Turn, name: str, join_name: str, seen: set[str]) -> 
         if last.state not in COMPLETED or not last.processed:
             return True
         return any(n == join_name for n, _ in last.runtime_context.get("next_tasks", []))
-    return any(_can_still_arrive(turn, n, join_name, seen) for n in turn.snap.spec.inbound_tasks(name))
+    return any(
+        _can_still_arrive(turn, n, join_name, seen) for n in turn.snap.spec.inbound_tasks(name)
+    )
 
 
 def _check_joins(turn: Turn) -> None:
     for task in list(turn.snap.tasks):
         # A join waiting out its retry delay is looked at again when the delay is over.
-        if task.state == State.WAITING and turn.running and "retry" not in task.runtime_context.get("timers", {}):
+        if (
+            task.state == State.WAITING
+            and turn.running
+            and "retry" not in task.runtime_context.get("timers", {})
+        ):
             evaluate_join(turn, task)

@@ -133,7 +133,9 @@ class _Catalog:
     def __init__(self, world: World) -> None:
         self.world = world
 
-    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+    def get(
+        self, name: str, *, namespace: str = "", workbook: str | None = None
+    ) -> ActionInfo | None:
         info = self.world.catalog.get(name, namespace=namespace, workbook=workbook)
         if info is None and name in self.world.mocked_actions:
             return ActionInfo(name=name, accepts_any=True, class_name="(mocked)")
@@ -143,15 +145,35 @@ class _Catalog:
 class DryRun:
     """One execution (a root or a subworkflow) run to its end."""
 
-    def __init__(self, world: World, spec: dsl.WorkflowSpec, wf_input: dict[str, Any],
-                 params: dict[str, Any], parent_task_id: str | None = None, depth: int = 0) -> None:
+    def __init__(
+        self,
+        world: World,
+        spec: dsl.WorkflowSpec,
+        wf_input: dict[str, Any],
+        params: dict[str, Any],
+        parent_task_id: str | None = None,
+        depth: int = 0,
+    ) -> None:
         self.world, self.spec, self.depth = world, spec, depth
         env = params.get("env") or {}
         self.execution = ExecutionRow(
-            id=world.new_id(), workflow_id=spec.name, workflow_name=spec.name, workflow_namespace="",
-            state=State.IDLE.value, state_info=None, input=wf_input, output={}, params=dict(params),
-            context={}, published_global={}, task_execution_id=parent_task_id, root_execution_id=None,
-            project_id="", created_at=world.now, updated_at=None, finished_at=None,
+            id=world.new_id(),
+            workflow_id=spec.name,
+            workflow_name=spec.name,
+            workflow_namespace="",
+            state=State.IDLE.value,
+            state_info=None,
+            input=wf_input,
+            output={},
+            params=dict(params),
+            context={},
+            published_global={},
+            task_execution_id=parent_task_id,
+            root_execution_id=None,
+            project_id="",
+            created_at=world.now,
+            updated_at=None,
+            finished_at=None,
         )
         self.env = env
         self.tasks: list[TaskRecord] = []
@@ -176,15 +198,24 @@ class DryRun:
             return rec
 
         return Snapshot(
-            execution=self.execution, spec=self.spec, tasks=self.tasks, actions=self.actions,
-            new_task=TaskRow, new_action=new_action, env=self.env,
+            execution=self.execution,
+            spec=self.spec,
+            tasks=self.tasks,
+            actions=self.actions,
+            new_task=TaskRow,
+            new_action=new_action,
+            env=self.env,
         )
 
     def handle(self, event: events.Event) -> None:
         self.world.events += 1
         self.idle.clear()
         decision = conductor.handle(
-            self._snapshot(), event, now=self.world.now, ids=self.world.new_id, actions=_Catalog(self.world)
+            self._snapshot(),
+            event,
+            now=self.world.now,
+            ids=self.world.new_id,
+            actions=_Catalog(self.world),
         )
         self.todo += decision.commands
 
@@ -193,7 +224,11 @@ class DryRun:
         self.handle(events.WorkflowStarted())
         resumes = 0
         for _ in range(MAX_STEPS):
-            if len(self.tasks) > MAX_TASKS or self.world.events > MAX_EVENTS or self.world.items > MAX_ITEMS:
+            if (
+                len(self.tasks) > MAX_TASKS
+                or self.world.events > MAX_EVENTS
+                or self.world.items > MAX_ITEMS
+            ):
                 break
             if self.todo:
                 self._carry_out(self.todo.pop(0))
@@ -206,7 +241,9 @@ class DryRun:
             else:
                 break
         if len(self.tasks) > MAX_TASKS:
-            self.notes.append(f"stopped after {MAX_TASKS} task executions: does the workflow loop forever?")
+            self.notes.append(
+                f"stopped after {MAX_TASKS} task executions: does the workflow loop forever?"
+            )
         elif self.world.events > MAX_EVENTS:
             self.notes.append(f"stopped after {MAX_EVENTS} engine events in this dry run")
         elif self.world.items > MAX_ITEMS:
@@ -242,7 +279,11 @@ class DryRun:
         sends `ItemsCompleted`. The lanes take turns one item at a time, so items run (and take
         successive mocks) in index order."""
         task_id = command.task_execution_id
-        lanes = [self.actions[a] for a in command.action_execution_ids if self.actions[a].state == State.RUNNING]
+        lanes = [
+            self.actions[a]
+            for a in command.action_execution_ids
+            if self.actions[a].state == State.RUNNING
+        ]
         while lanes:
             claimed = []
             for action in lanes:
@@ -275,10 +316,16 @@ class DryRun:
     def _take_idle(self, task_id: str) -> ActionRecord | None:
         queue = self.idle.get(task_id)
         if queue is None:
-            queue = self.idle[task_id] = deque(sorted(
-                (a for a in self.actions.values() if a.task_execution_id == task_id and a.state == State.IDLE),
-                key=lambda a: a.item_index,
-            ))
+            queue = self.idle[task_id] = deque(
+                sorted(
+                    (
+                        a
+                        for a in self.actions.values()
+                        if a.task_execution_id == task_id and a.state == State.IDLE
+                    ),
+                    key=lambda a: a.item_index,
+                )
+            )
         if not queue:
             return None
         action = queue.popleft()
@@ -287,7 +334,9 @@ class DryRun:
 
     def _items_to_create(self, task_id: str) -> bool:
         task = next(t for t in self.tasks if t.id == task_id)
-        return task.state == State.RUNNING and bool((task.runtime_context.get(with_items.TODO) or {}).get("ranges"))
+        return task.state == State.RUNNING and bool(
+            (task.runtime_context.get(with_items.TODO) or {}).get("ranges")
+        )
 
     def _call(self, action: ActionRecord) -> tuple[bool, Any]:
         task = next(t for t in self.tasks if t.id == action.task_execution_id)
@@ -303,21 +352,35 @@ class DryRun:
             emulated = self.world.emulate(base, base_input)
             source = "emulated" if emulated is not None else "unmocked"
             ok, result = emulated if emulated is not None else (True, None)
-        self.calls.append({
-            "task": task.name, "task_execution_id": task.id, "action": action.name,
-            "input": action.input, "item_index": action.item_index, "attempt": action.attempt,
-            "mocked_by": source, "success": ok, "result": result,
-        })
+        self.calls.append(
+            {
+                "task": task.name,
+                "task_execution_id": task.id,
+                "action": action.name,
+                "input": action.input,
+                "item_index": action.item_index,
+                "attempt": action.attempt,
+                "mocked_by": source,
+                "success": ok,
+                "result": result,
+            }
+        )
         return ok, result
 
     def _subworkflow(self, command: cmd.StartSubworkflow) -> None:
         index = command.params.get("index")
         spec = self.world.workflows(command.workflow_name)
         if spec is None or self.depth >= MAX_DEPTH:
-            msg = (f"Failed to find workflow [name={command.workflow_name}] [namespace=]" if spec is None
-                   else f"Subworkflows nested deeper than {MAX_DEPTH} in a dry run")
-            self.handle(events.SubworkflowCompleted(
-                command.task_execution_id, State.ERROR.value, {"result": msg}, msg, None, index))
+            msg = (
+                f"Failed to find workflow [name={command.workflow_name}] [namespace=]"
+                if spec is None
+                else f"Subworkflows nested deeper than {MAX_DEPTH} in a dry run"
+            )
+            self.handle(
+                events.SubworkflowCompleted(
+                    command.task_execution_id, State.ERROR.value, {"result": msg}, msg, None, index
+                )
+            )
             return
         given, params = dict(command.input), dict(command.params)
         declared = {p.name for p in spec.input}
@@ -325,18 +388,31 @@ class DryRun:
         try:
             full = self.world.check_input(spec, given)
         except WfqError as exc:
-            self.handle(events.SubworkflowCompleted(
-                command.task_execution_id, State.ERROR.value, {"result": str(exc)}, str(exc), None, index))
+            self.handle(
+                events.SubworkflowCompleted(
+                    command.task_execution_id,
+                    State.ERROR.value,
+                    {"result": str(exc)},
+                    str(exc),
+                    None,
+                    index,
+                )
+            )
             return
-        child = DryRun(self.world, spec, full, params, command.task_execution_id, self.depth + 1).run()
+        child = DryRun(
+            self.world, spec, full, params, command.task_execution_id, self.depth + 1
+        ).run()
         self.children.setdefault(command.task_execution_id, []).append(child.report())
         ex = child.execution
         info, cause = ex.state_info, None
         found = completion.child_failure(ex, child.tasks) if ex.state == State.ERROR else None
         if found:  # summarised once, as the services do
             info, cause = found
-        self.handle(events.SubworkflowCompleted(
-            command.task_execution_id, ex.state, ex.output, info, ex.id, index, 0, cause))
+        self.handle(
+            events.SubworkflowCompleted(
+                command.task_execution_id, ex.state, ex.output, info, ex.id, index, 0, cause
+            )
+        )
 
     def report(self) -> dict[str, Any]:
         """What happened: the path, every published value, the output, transitions covered."""
@@ -359,8 +435,12 @@ class DryRun:
 
     def _task_report(self, task: TaskRecord) -> dict[str, Any]:
         out = {
-            "name": task.name, "task_execution_id": task.id, "state": task.state,
-            "state_info": task.state_info, "published": task.published, "result": task.result,
+            "name": task.name,
+            "task_execution_id": task.id,
+            "state": task.state,
+            "state_info": task.state_info,
+            "published": task.published,
+            "result": task.result,
             "actions": [c for c in self.calls if c["task_execution_id"] == task.id],
         }
         if task.id in self.children:
@@ -375,8 +455,15 @@ class DryRun:
                 clause = self.spec.on_clause(name, kind)
                 for tr in clause.transitions if clause else ():
                     key = (name, f"on-{kind}", tr.name)
-                    found.append({"from": name, "on": f"on-{kind}", "to": tr.name,
-                                  "condition": tr.condition, "taken": key in taken})
+                    found.append(
+                        {
+                            "from": name,
+                            "on": f"on-{kind}",
+                            "to": tr.name,
+                            "condition": tr.condition,
+                            "taken": key in taken,
+                        }
+                    )
         return found
 
     def _taken(self) -> set[tuple[str, str, str]]:
@@ -384,7 +471,9 @@ class DryRun:
         them), plus the engine commands (fail, succeed, pause) whose guards held."""
         taken = set()
         snap = self._snapshot()
-        turn = Turn(snap, self.world.now, self.world.new_id, _Catalog(self.world), conductor.flow_of(snap))
+        turn = Turn(
+            snap, self.world.now, self.world.new_id, _Catalog(self.world), conductor.flow_of(snap)
+        )
         for task in self.tasks:
             for target, event in task.runtime_context.get("next_tasks", []):
                 taken.add((task.name, event, target))

@@ -66,7 +66,9 @@ def _waiting(turn: Turn, task: TaskRecord) -> Reason:
         return _timer(turn, task)
     if state in COMPLETED:
         return _reason(
-            task, task.name, "paused",
+            task,
+            task.name,
+            "paused",
             f"{task.name} ended {state}; its transitions run when the execution is resumed.",
         )
     if state == State.IDLE:
@@ -84,7 +86,9 @@ def _waiting(turn: Turn, task: TaskRecord) -> Reason:
 def _idle(turn: Turn, task: TaskRecord) -> Reason:
     if turn.snap.execution.state == State.PAUSED and "pause-before" in (task.state_info or ""):
         return _reason(
-            task, task.name, "pause-before",
+            task,
+            task.name,
+            "pause-before",
             f"{task.name} has 'pause-before': the execution is PAUSED before it; resume the "
             "execution to run it.",
         )
@@ -92,10 +96,14 @@ def _idle(turn: Turn, task: TaskRecord) -> Reason:
 
 
 def _join(turn: Turn, task: TaskRecord) -> Reason:
-    arrived = sorted({a.get("task_name") for a in task.runtime_context.get("triggered_by", [])} - {None})
+    arrived = sorted(
+        {a.get("task_name") for a in task.runtime_context.get("triggered_by", [])} - {None}
+    )
     need = direct._join_need(turn, task.name)  # the engine's own count of what releases it
     inbound = turn.snap.spec.inbound_tasks(task.name)
-    can_arrive = {n: direct._can_still_arrive(turn, n, task.name, set()) for n in inbound if n not in arrived}
+    can_arrive = {
+        n: direct._can_still_arrive(turn, n, task.name, set()) for n in inbound if n not in arrived
+    }
     missing = [{"task": n, "can_still_arrive": ok} for n, ok in can_arrive.items()]
     possible = [n for n, ok in can_arrive.items() if ok]
     msg = f"join of {task.name}: {len(arrived)} of {need} arrived"
@@ -105,8 +113,14 @@ def _join(turn: Turn, task: TaskRecord) -> Reason:
     if gone:
         msg += f" ({', '.join(gone)} can no longer arrive)"
     return _reason(
-        task, task.name, "join", msg + ".", join=turn.snap.spec.tasks[task.name].join,
-        needed=need, arrived=arrived, missing=missing,
+        task,
+        task.name,
+        "join",
+        msg + ".",
+        join=turn.snap.spec.tasks[task.name].join,
+        needed=need,
+        arrived=arrived,
+        missing=missing,
     )
 
 
@@ -116,7 +130,9 @@ def _timer(turn: Turn, task: TaskRecord) -> Reason:
     due_on_resume = task.runtime_context.get("due_on_resume", [])
     if kind is None and due_on_resume:
         return _reason(
-            task, task.name, due_on_resume[0],
+            task,
+            task.name,
+            due_on_resume[0],
             f"{task.name}: its '{due_on_resume[0]}' delay is over; it goes on when the execution "
             "is resumed.",
         )
@@ -124,17 +140,27 @@ def _timer(turn: Turn, task: TaskRecord) -> Reason:
         return _reason(task, task.name, "timer", f"{task.name} is delayed ({task.state_info}).")
     due = dt.datetime.fromisoformat(timers[kind]["due"])
     left = max(0.0, (due - turn.now).total_seconds())
-    what = {"retry": f"retry {task.runtime_context.get('retry_no', 0)} delay", "wait-before": "wait-before",
-            "wait-after": "wait-after"}[kind]
+    what = {
+        "retry": f"retry {task.runtime_context.get('retry_no', 0)} delay",
+        "wait-before": "wait-before",
+        "wait-after": "wait-after",
+    }[kind]
     return _reason(
-        task, task.name, kind, f"{task.name}: {what} until {due.isoformat(sep=' ')} UTC ({left:.0f} s left).",
-        due_at=due.isoformat(sep=" "), seconds_left=round(left, 3), **_timeout(task),
+        task,
+        task.name,
+        kind,
+        f"{task.name}: {what} until {due.isoformat(sep=' ')} UTC ({left:.0f} s left).",
+        due_at=due.isoformat(sep=" "),
+        seconds_left=round(left, 3),
+        **_timeout(task),
     )
 
 
 def _timeout(task: TaskRecord) -> dict[str, Any]:
     timer = task.runtime_context.get("timers", {}).get("timeout")
-    return {"timeout_at": dt.datetime.fromisoformat(timer["due"]).isoformat(sep=" ")} if timer else {}
+    return (
+        {"timeout_at": dt.datetime.fromisoformat(timer["due"]).isoformat(sep=" ")} if timer else {}
+    )
 
 
 def _current_actions(turn: Turn, task: TaskRecord) -> list[ActionRecord]:
@@ -157,7 +183,9 @@ def _one_action(task: TaskRecord, action: ActionRecord) -> Reason:
     if runtime.get("async") or action.state == State.PAUSED:
         paused = " (PAUSED)" if action.state == State.PAUSED else ""
         return _reason(
-            task, task.name, "async-action",
+            task,
+            task.name,
+            "async-action",
             f"{task.name}: asynchronous action {action.name}{paused} waits for its result: "
             f"PUT /v2/action_executions/{action.id} with state SUCCESS or ERROR.",
             **base,
@@ -166,18 +194,28 @@ def _one_action(task: TaskRecord, action: ActionRecord) -> Reason:
     queue = runtime.get("queue")
     if worker is None:
         return _reason(
-            task, task.name, "action-queued",
+            task,
+            task.name,
+            "action-queued",
             f"{task.name}: action {action.name} was sent to queue {queue or '(default)'} and no "
             "worker has claimed it yet.",
-            queue=queue, created_at=_stamp(getattr(action, "created_at", None)),
+            queue=queue,
+            created_at=_stamp(getattr(action, "created_at", None)),
             # The integrity check sends an unclaimed action again and records when in heartbeat_at.
-            sent_at=_stamp(getattr(action, "heartbeat_at", None) or getattr(action, "created_at", None)),
+            sent_at=_stamp(
+                getattr(action, "heartbeat_at", None) or getattr(action, "created_at", None)
+            ),
             **base,
         )
     return _reason(
-        task, task.name, "action-running",
+        task,
+        task.name,
+        "action-running",
         f"{task.name}: action {action.name} runs on worker {worker}.",
-        worker=worker, heartbeat_at=_stamp(getattr(action, "heartbeat_at", None)), queue=queue, **base,
+        worker=worker,
+        heartbeat_at=_stamp(getattr(action, "heartbeat_at", None)),
+        queue=queue,
+        **base,
     )
 
 
@@ -191,21 +229,32 @@ def _items(turn: Turn, task: TaskRecord) -> Reason:
     if turn.snap.spec.tasks[task.name].workflow:
         done = len(task.runtime_context.get("sub_results", {}))
         return _reason(
-            task, task.name, "subworkflow",
+            task,
+            task.name,
+            "subworkflow",
             f"{task.name}: {done} of {total} subworkflows ended; waits for the others.",
-            items=total, done=done, workflow_name=turn.snap.spec.tasks[task.name].workflow,
+            items=total,
+            done=done,
+            workflow_name=turn.snap.spec.tasks[task.name].workflow,
         )
     actions = _current_actions(turn, task)
-    counts = {s: sum(1 for a in actions if a.state == s) for s in ("IDLE", "RUNNING", "SUCCESS", "ERROR")}
+    counts = {
+        s: sum(1 for a in actions if a.state == s) for s in ("IDLE", "RUNNING", "SUCCESS", "ERROR")
+    }
     done = counts["SUCCESS"] + counts["ERROR"]
     # Items are created as lanes need them: those not created yet wait for a slot too.
     waiting = max(0, total - done - counts["RUNNING"])
     msg = f"{task.name}: {done} of {total} items done, {counts['RUNNING']} running"
     if waiting:
         msg += f", {waiting} waiting for a free slot (concurrency {concurrency or 'default'})"
-    details: dict[str, Any] = {"items": total, "done": done, "running": counts["RUNNING"],
-                               "waiting_for_slot": waiting, "failed": counts["ERROR"],
-                               "concurrency": concurrency}
+    details: dict[str, Any] = {
+        "items": total,
+        "done": done,
+        "running": counts["RUNNING"],
+        "waiting_for_slot": waiting,
+        "failed": counts["ERROR"],
+        "concurrency": concurrency,
+    }
     running = [a for a in actions if a.state == State.RUNNING]
     if running:
         details["oldest_running"] = _one_action(task, running[0])
@@ -216,8 +265,12 @@ def _subworkflow(task: TaskRecord) -> Reason:
     sub = task.runtime_context.get("subworkflow", {})
     name = sub.get("name", "?")
     return _reason(
-        task, task.name, "subworkflow", f"{task.name}: waits for its subworkflow {name} to end.",
-        workflow_name=name, **_timeout(task),
+        task,
+        task.name,
+        "subworkflow",
+        f"{task.name}: waits for its subworkflow {name} to end.",
+        workflow_name=name,
+        **_timeout(task),
     )
 
 
@@ -230,7 +283,10 @@ def _never_ran(turn: Turn, name: str) -> Reason:
     if active and any(u["pending"] for u in upstream):
         pending = [u["task"] for u in upstream if u["pending"]]
         return _reason(
-            None, name, "upstream", f"{name} has not been reached yet: it waits for {', '.join(pending)}.",
+            None,
+            name,
+            "upstream",
+            f"{name} has not been reached yet: it waits for {', '.join(pending)}.",
             upstream=upstream,
         )
     if not inbound:
@@ -244,17 +300,37 @@ def _upstream(turn: Turn, src: str, target: str) -> dict[str, Any]:
     execs = turn.snap.tasks_named(src)
     edges = _edges(turn, src, target)
     if not execs:
-        return {"task": src, "state": None, "pending": True, "edges": edges, "why": f"{src} never ran"}
+        return {
+            "task": src,
+            "state": None,
+            "pending": True,
+            "edges": edges,
+            "why": f"{src} never ran",
+        }
     last = execs[-1]
     if last.state not in COMPLETED or not last.processed:
-        return {"task": src, "state": last.state, "pending": True, "edges": edges,
-                "why": f"{src} has not finished ({last.state})"}
+        return {
+            "task": src,
+            "state": last.state,
+            "pending": True,
+            "edges": edges,
+            "why": f"{src} has not finished ({last.state})",
+        }
     taken = {n for n, _ in last.runtime_context.get("next_tasks", [])}
-    why = _not_taken(last, edges) if target not in taken else (
-        f"{src} transitioned to {target}, but the execution ended before it started"
+    why = (
+        _not_taken(last, edges)
+        if target not in taken
+        else (f"{src} transitioned to {target}, but the execution ended before it started")
     )
-    return {"task": src, "state": last.state, "pending": False, "edges": edges, "why": why,
-            "state_info": last.state_info, "taken": sorted(taken)}
+    return {
+        "task": src,
+        "state": last.state,
+        "pending": False,
+        "edges": edges,
+        "why": why,
+        "state_info": last.state_info,
+        "taken": sorted(taken),
+    }
 
 
 def _edges(turn: Turn, src: str, target: str) -> list[dict[str, Any]]:
@@ -280,9 +356,15 @@ def _not_taken(task: TaskRecord, edges: list[dict[str, Any]]) -> str:
     for edge in edges:
         if task.state not in _CLAUSE_STATES[edge["on"]]:
             extra = f": {task.state_info}" if task.state == State.ERROR and task.state_info else ""
-            parts.append(f"{task.name} ended {task.state}{extra}, so its {edge['on']} was not taken")
+            parts.append(
+                f"{task.name} ended {task.state}{extra}, so its {edge['on']} was not taken"
+            )
         elif edge["condition"] is not None:
-            parts.append(f"the condition {edge['condition']} of {task.name}'s {edge['on']} was false")
+            parts.append(
+                f"the condition {edge['condition']} of {task.name}'s {edge['on']} was false"
+            )
         else:
-            parts.append(f"{task.name}'s {edge['on']} stopped at an engine command (fail, succeed or pause) before it")
+            parts.append(
+                f"{task.name}'s {edge['on']} stopped at an engine command (fail, succeed or pause) before it"
+            )
     return "; ".join(parts) or f"{task.name} has no transition to it"

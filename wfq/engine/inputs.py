@@ -30,7 +30,9 @@ def task_input(turn: Turn, task: TaskRecord, extra: dict[str, Any] | None = None
     """The task's evaluated `input`: a dict, or one expression that must yield a dict."""
     raw = turn.snap.spec.tasks[task.name].input
     try:
-        value = data_flow.evaluate(raw if isinstance(raw, str) else dict(raw), turn.snap, task, extra=extra)
+        value = data_flow.evaluate(
+            raw if isinstance(raw, str) else dict(raw), turn.snap, task, extra=extra
+        )
     except ExpressionError as exc:
         raise TaskFailure(str(exc)) from exc
     if not isinstance(value, dict):
@@ -62,7 +64,10 @@ def delivery(turn: Turn, task: TaskRecord) -> dict[str, Any]:
     spec = turn.snap.spec.tasks[task.name]
     safe_rerun = policies.policies(turn, task).safe_rerun
     target = evaluate(turn, task, spec.target) if spec.target else None
-    return {"safe_rerun": bool(evaluate(turn, task, safe_rerun)), "queue": str(target) if target else None}
+    return {
+        "safe_rerun": bool(evaluate(turn, task, safe_rerun)),
+        "queue": str(target) if target else None,
+    }
 
 
 def label(turn: Turn, task: TaskRecord, action_name: str) -> str:
@@ -71,7 +76,9 @@ def label(turn: Turn, task: TaskRecord, action_name: str) -> str:
     return f"{action_name} task={task.name} workflow={ex.workflow_name} execution={ex.id}"
 
 
-def resolve_action(turn: Turn, task: TaskRecord, name: str, given: dict[str, Any]) -> dict[str, Any]:
+def resolve_action(
+    turn: Turn, task: TaskRecord, name: str, given: dict[str, Any]
+) -> dict[str, Any]:
     """Follow ad-hoc actions down to a registered one (see `adhoc.resolve_chain`); any problem
     is the task's failure."""
     wb = turn.snap.spec.workbook_name
@@ -87,6 +94,8 @@ def resolve_action(turn: Turn, task: TaskRecord, name: str, given: dict[str, Any
             runtime=data_flow.EngineRuntime(turn.snap, task),
         )
     except ActionNotFound as exc:
-        raise TaskFailure(f"Failed to find action [action_name={exc.name}, namespace={ns}]") from exc
+        raise TaskFailure(
+            f"Failed to find action [action_name={exc.name}, namespace={ns}]"
+        ) from exc
     except (InvalidInput, ExpressionError) as exc:
         raise TaskFailure(str(exc)) from exc

@@ -30,7 +30,9 @@ def item_values(turn: Turn, task: TaskRecord) -> dict[str, list[Any]]:
         elif isinstance(v, str):
             v = list(v)
         elif not isinstance(v, Iterable):
-            raise ItemsError(f"Wrong input format for: {values}. Iterable type is expected for each value.")
+            raise ItemsError(
+                f"Wrong input format for: {values}. Iterable type is expected for each value."
+            )
         values[var] = list(v)
     if len({len(v) for v in values.values()}) > 1:
         raise ItemsError(f"Wrong input format for: {values}. All arrays must have the same length.")

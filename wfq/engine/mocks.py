@@ -46,14 +46,25 @@ class Mocks:
         if not isinstance(data, dict) or set(data) - {"tasks", "actions"}:
             raise InvalidInput('mocks must be an object with "tasks" and/or "actions"')
         return cls(
-            tasks={k: _outcomes(v, f"tasks.{k}") for k, v in _mapping(data.get("tasks"), "tasks").items()},
-            actions={k: _outcomes(v, f"actions.{k}") for k, v in _mapping(data.get("actions"), "actions").items()},
+            tasks={
+                k: _outcomes(v, f"tasks.{k}")
+                for k, v in _mapping(data.get("tasks"), "tasks").items()
+            },
+            actions={
+                k: _outcomes(v, f"actions.{k}")
+                for k, v in _mapping(data.get("actions"), "actions").items()
+            },
         )
 
-    def outcome(self, task: str, action: str, action_input: dict[str, Any]) -> tuple[Outcome, str] | None:
+    def outcome(
+        self, task: str, action: str, action_input: dict[str, Any]
+    ) -> tuple[Outcome, str] | None:
         """The next outcome for this call and what supplied it (`task:<name>` or
         `action:<name>`), or None when nothing mocks it."""
-        for key, table in ((f"task:{task}", self.tasks.get(task)), (f"action:{action}", self.actions.get(action))):
+        for key, table in (
+            (f"task:{task}", self.tasks.get(task)),
+            (f"action:{action}", self.actions.get(action)),
+        ):
             if table:
                 n = self.used.get(key, 0)
                 self.used[key] = n + 1
@@ -78,8 +89,14 @@ def _outcomes(value: Any, where: str) -> list[Outcome]:
 
 
 def _outcome(item: Any, where: str) -> Outcome:
-    if not isinstance(item, dict) or len(set(item) & {"result", "error"}) != 1 or set(item) - {"result", "error"}:
-        raise InvalidInput(f"mocks.{where}: each outcome is {{result: ...}} or {{error: ...}}, not {item!r}")
+    if (
+        not isinstance(item, dict)
+        or len(set(item) & {"result", "error"}) != 1
+        or set(item) - {"result", "error"}
+    ):
+        raise InvalidInput(
+            f"mocks.{where}: each outcome is {{result: ...}} or {{error: ...}}, not {item!r}"
+        )
     if "error" in item:
         return Outcome(False, item["error"])
     return Outcome(True, item["result"])
@@ -87,6 +104,8 @@ def _outcome(item: Any, where: str) -> Outcome:
 
 def _evaluated(outcome: Outcome, action_input: dict[str, Any]) -> Outcome:
     try:
-        return Outcome(outcome.success, expressions.evaluate_recursively(outcome.value, action_input))
+        return Outcome(
+            outcome.success, expressions.evaluate_recursively(outcome.value, action_input)
+        )
     except ExpressionError as exc:
         return Outcome(False, f"The mock's expression failed: {exc}")

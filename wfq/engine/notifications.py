@@ -47,7 +47,13 @@ def _task_event(old: str | None, new: str) -> str | None:
     if old == new:
         return None
     if new == State.RUNNING:
-        return "TASK_RESUMED" if old == State.PAUSED else "TASK_LAUNCHED" if old in (None, "IDLE", "WAITING") else None
+        return (
+            "TASK_RESUMED"
+            if old == State.PAUSED
+            else "TASK_LAUNCHED"
+            if old in (None, "IDLE", "WAITING")
+            else None
+        )
     return TASK_EVENTS.get(State(new)) if new in TASK_EVENTS else None
 
 
@@ -57,25 +63,44 @@ def after(turn: Turn, seen: Seen | None) -> None:
     if seen is None:
         return
     ex = turn.snap.execution
-    base = {"execution_id": ex.id, "workflow_name": ex.workflow_name, "timestamp": turn.now.isoformat()}
+    base = {
+        "execution_id": ex.id,
+        "workflow_name": ex.workflow_name,
+        "timestamp": turn.now.isoformat(),
+    }
     old_ex, old_tasks = seen
     events: list[dict[str, Any]] = []
     for task in turn.snap.tasks:
         kind = _task_event(old_tasks.get(task.id), task.state)
         if kind:
-            events.append({**base, "event": kind, "task_execution_id": task.id, "task_name": task.name,
-                           "state": task.state, "state_info": task.state_info})
+            events.append(
+                {
+                    **base,
+                    "event": kind,
+                    "task_execution_id": task.id,
+                    "task_name": task.name,
+                    "state": task.state,
+                    "state_info": task.state_info,
+                }
+            )
     kind = _workflow_event(old_ex, ex.state)
     if kind:
         wf_event = {**base, "event": kind, "state": ex.state, "state_info": ex.state_info}
-        events.insert(0, wf_event) if kind in ("WORKFLOW_LAUNCHED", "WORKFLOW_RESUMED") else events.append(wf_event)
+        events.insert(0, wf_event) if kind in (
+            "WORKFLOW_LAUNCHED",
+            "WORKFLOW_RESUMED",
+        ) else events.append(wf_event)
     if events:
         turn.emit(Notify(tuple(_targets(ex.params.get("notify"))), tuple(events)))
 
 
 def _targets(notify: Any) -> list[dict[str, Any]]:
     items = notify if isinstance(notify, list) else [notify]
-    return [t for t in items if isinstance(t, dict) and t.get("type", "webhook") == "webhook" and t.get("url")]
+    return [
+        t
+        for t in items
+        if isinstance(t, dict) and t.get("type", "webhook") == "webhook" and t.get("url")
+    ]
 
 
 def wants(target: dict[str, Any], event: str) -> bool:

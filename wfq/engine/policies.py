@@ -37,7 +37,9 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
 }
 """Mistral's policy classes with the schema each checks its evaluated fields against."""
 
-_VALIDATORS = {name: jsonschema.validators.validator_for(schema)(schema) for name, schema in _SCHEMAS.items()}
+_VALIDATORS = {
+    name: jsonschema.validators.validator_for(schema)(schema) for name, schema in _SCHEMAS.items()
+}
 """Built once: `jsonschema.validate` checks the schema itself on every call (milliseconds)."""
 
 
@@ -66,17 +68,36 @@ def evaluate(turn: Turn, task: TaskRecord) -> Values:
     """Evaluate and check every policy of the task, in Mistral's order; raise PolicyError with
     Mistral's message on the first bad value."""
     pol = policies(turn, task)
-    pause = _check("PauseBeforePolicy", expr=_eval(turn, task, pol.pause_before)) if pol.pause_before else False
-    wait_before = _check("WaitBeforePolicy", delay=_eval(turn, task, pol.wait_before)) if pol.wait_before else 0
-    wait_after = _check("WaitAfterPolicy", delay=_eval(turn, task, pol.wait_after)) if pol.wait_after else 0
+    pause = (
+        _check("PauseBeforePolicy", expr=_eval(turn, task, pol.pause_before))
+        if pol.pause_before
+        else False
+    )
+    wait_before = (
+        _check("WaitBeforePolicy", delay=_eval(turn, task, pol.wait_before))
+        if pol.wait_before
+        else 0
+    )
+    wait_after = (
+        _check("WaitAfterPolicy", delay=_eval(turn, task, pol.wait_after)) if pol.wait_after else 0
+    )
     count, delay = 0, 0
     if pol.retry is not None:
-        fields = {"delay": _eval(turn, task, pol.retry.delay), "count": _eval(turn, task, pol.retry.count)}
+        fields = {
+            "delay": _eval(turn, task, pol.retry.delay),
+            "count": _eval(turn, task, pol.retry.count),
+        }
         _check("RetryPolicy", **fields)
         count, delay = fields["count"], fields["delay"]
     timeout = _check("TimeoutPolicy", delay=_eval(turn, task, pol.timeout)) if pol.timeout else 0
-    concurrency = _check("ConcurrencyPolicy", concurrency=_eval(turn, task, pol.concurrency)) if pol.concurrency else 0
-    return Values(bool(pause), wait_before, wait_after, timeout, int(concurrency), int(count), delay)
+    concurrency = (
+        _check("ConcurrencyPolicy", concurrency=_eval(turn, task, pol.concurrency))
+        if pol.concurrency
+        else 0
+    )
+    return Values(
+        bool(pause), wait_before, wait_after, timeout, int(concurrency), int(count), delay
+    )
 
 
 def _eval(turn: Turn, task: TaskRecord, raw: Any, extra: dict[str, Any] | None = None) -> Any:
@@ -106,7 +127,14 @@ def _plainly_valid(policy: str, value: Any) -> bool:
     return type(value) is int and value >= 0
 
 
-def value(turn: Turn, task: TaskRecord, raw: Any, kind: type, name: str, extra: dict[str, Any] | None = None) -> Any:
+def value(
+    turn: Turn,
+    task: TaskRecord,
+    raw: Any,
+    kind: type,
+    name: str,
+    extra: dict[str, Any] | None = None,
+) -> Any:
     """Evaluate one policy-like value (fail-on, break-on, continue-on, with-items concurrency)."""
     v = _eval(turn, task, raw, extra)
     if kind is bool:
@@ -154,11 +182,15 @@ def take(task: TaskRecord, kind: str, token: int) -> bool:
 
 
 def _sync_timer_at(task: TaskRecord) -> None:
-    dues = [dt.datetime.fromisoformat(t["due"]) for t in task.runtime_context.get("timers", {}).values()]
+    dues = [
+        dt.datetime.fromisoformat(t["due"]) for t in task.runtime_context.get("timers", {}).values()
+    ]
     task.timer_at = min(dues) if dues else None
 
 
-def delay(turn: Turn, task: TaskRecord, kind: str, seconds: float, state: State = State.RUNNING_DELAYED) -> None:
+def delay(
+    turn: Turn, task: TaskRecord, kind: str, seconds: float, state: State = State.RUNNING_DELAYED
+) -> None:
     """Put the task in DELAYED (a join: WAITING) for `seconds`, with Mistral's state_info."""
     turn.set_task_state(task, state, f"Delayed by '{kind}' policy [delay={_num(seconds)}]")
     arm(turn, task, kind, seconds)

@@ -79,13 +79,17 @@ def advance(turn: Turn) -> None:
         _end(turn, State.ERROR, _failure(turn, started))
 
 
-def on_action_completed(turn: Turn, task: TaskRecord, action: ActionRecord, success: bool, result: Any) -> None:
+def on_action_completed(
+    turn: Turn, task: TaskRecord, action: ActionRecord, success: bool, result: Any
+) -> None:
     """The action of a revert ended: the revert's task execution ends with it."""
     success, result = adhoc.apply_output(action.runtime, success, result)
     _done(turn, task, success, result)
 
 
-def on_subworkflow_completed(turn: Turn, task: TaskRecord, state: str, output: Any, info: str | None) -> None:
+def on_subworkflow_completed(
+    turn: Turn, task: TaskRecord, state: str, output: Any, info: str | None
+) -> None:
     """The workflow of a revert ended."""
     if state == State.SUCCESS:
         _done(turn, task, True, output)
@@ -96,7 +100,9 @@ def on_subworkflow_completed(turn: Turn, task: TaskRecord, state: str, output: A
 
 def _done(turn: Turn, task: TaskRecord, success: bool, result: Any) -> None:
     task.result = result
-    turn.set_task_state(task, State.SUCCESS if success else State.ERROR, None if success else str(result))
+    turn.set_task_state(
+        task, State.SUCCESS if success else State.ERROR, None if success else str(result)
+    )
     task.processed = True
 
 
@@ -122,7 +128,11 @@ def _cancel_waiting(turn: Turn) -> None:
 def _pending(turn: Turn) -> Iterator[tuple[TaskRecord, int | None]]:
     """What is left to revert, in the order it is reverted: tasks newest completion first, the
     items of a with-items task highest index first."""
-    done = {(t.runtime_context[OF], t.runtime_context.get(ITEM)) for t in turn.snap.tasks if is_revert(t)}
+    done = {
+        (t.runtime_context[OF], t.runtime_context.get(ITEM))
+        for t in turn.snap.tasks
+        if is_revert(t)
+    }
     for task in _completed(turn):
         for index in _units_of(turn, task):
             if (task.id, index) not in done:
@@ -181,11 +191,15 @@ def _seen_as(turn: Turn, task: TaskRecord, index: int | None) -> Any:
         except items.ItemsError:
             values = {}
     item = {var: vals[index] for var, vals in values.items() if index < len(vals)}
-    result = task.result[index] if isinstance(task.result, list) and index < len(task.result) else None
+    result = (
+        task.result[index] if isinstance(task.result, list) and index < len(task.result) else None
+    )
     return _ItemView(task, item, result)
 
 
-def _new_revert_task(turn: Turn, task: TaskRecord, index: int | None, seen: Any, kind: str) -> TaskRecord:
+def _new_revert_task(
+    turn: Turn, task: TaskRecord, index: int | None, seen: Any, kind: str
+) -> TaskRecord:
     return turn.new_task(
         task.name + SUFFIX,
         dict(seen.in_context),
@@ -217,7 +231,9 @@ def _input(turn: Turn, seen: Any, spec: RevertSpec) -> dict[str, Any]:
     raw = spec.input if isinstance(spec.input, str) else dict(spec.input)
     value = data_flow.evaluate(raw, turn.snap, seen)
     if not isinstance(value, dict):
-        raise inputs.TaskFailure(f"Wrong revert input: a dict is expected, not {type(value).__name__}")
+        raise inputs.TaskFailure(
+            f"Wrong revert input: a dict is expected, not {type(value).__name__}"
+        )
     return value
 
 
@@ -226,7 +242,10 @@ def _start_workflow(turn: Turn, rv: TaskRecord, seen: Any, spec: RevertSpec) -> 
     wf_input = _input(turn, seen, spec)
     params = inputs.subworkflow_params(turn)
     # Kept so that the integrity check starts a child that a crash lost (as for any task).
-    rv.runtime_context = {**rv.runtime_context, "subworkflow": {"name": name, "input": wf_input, "params": params}}
+    rv.runtime_context = {
+        **rv.runtime_context,
+        "subworkflow": {"name": name, "input": wf_input, "params": params},
+    }
     turn.emit(StartSubworkflow(rv.id, name, wf_input, params))
 
 
@@ -239,7 +258,9 @@ def _start_action(
     # A revert is sent again when its worker is lost (safe-rerun): an undo must be repeatable,
     # and the sequence must reach its end.
     runtime.update(safe_rerun=True, queue=inputs.delivery(turn, task)["queue"])
-    action = turn.new_action(rv, name, action_input, runtime=runtime, item_index=index or 0, attempt=0)
+    action = turn.new_action(
+        rv, name, action_input, runtime=runtime, item_index=index or 0, attempt=0
+    )
     turn.emit(RunAction(action.id, runtime["queue"], inputs.label(turn, rv, name)))
 
 

@@ -80,7 +80,9 @@ class RelatedTasks(Protocol):
     """Task executions outside the snapshot, as `task()` views (`KnownTasks`: those the caller
     read before the decision; a call it has no answer for is a `ReadNeeded`)."""
 
-    def of_execution(self, execution_id: str, recursive: bool, state: str | None) -> list[dict[str, Any]]:
+    def of_execution(
+        self, execution_id: str, recursive: bool, state: str | None
+    ) -> list[dict[str, Any]]:
         """The tasks of another execution of the same project (and of its subworkflows)."""
 
     def descendants(self, task_ids: list[str], state: str | None) -> list[dict[str, Any]]:
@@ -152,7 +154,9 @@ class _Plain:
 
     def __getattr__(self, name: str) -> Any:
         if name in type(self).FIELDS:
-            raise ReadNeeded(Read("field", (type(self).KIND, object.__getattribute__(self, "id"), name)))
+            raise ReadNeeded(
+                Read("field", (type(self).KIND, object.__getattribute__(self, "id"), name))
+            )
         raise AttributeError(name)
 
 
@@ -242,7 +246,9 @@ class KnownTasks:
     def __init__(self, answers: dict[Read, Any]) -> None:
         self.answers = answers
 
-    def of_execution(self, execution_id: str, recursive: bool, state: str | None) -> list[dict[str, Any]]:
+    def of_execution(
+        self, execution_id: str, recursive: bool, state: str | None
+    ) -> list[dict[str, Any]]:
         return self._answer(Read("tasks", (execution_id, recursive, state)))
 
     def descendants(self, task_ids: list[str], state: str | None) -> list[dict[str, Any]]:

@@ -91,7 +91,9 @@ def _resume_task(turn: Turn, task: TaskRecord) -> None:
         return
     due = task.runtime_context.get("due_on_resume")
     if due:
-        task.runtime_context = {k: v for k, v in task.runtime_context.items() if k != "due_on_resume"}
+        task.runtime_context = {
+            k: v for k, v in task.runtime_context.items() if k != "due_on_resume"
+        }
         for kind in due:
             timers.on_timer(turn, task, kind)
         return
@@ -178,7 +180,9 @@ def on_action_state(turn: Turn, event: ActionStateRequested) -> None:
         change(action, State.CANCELLED)
         action.output = {"result": None}
         if task is not None and task.state in (State.RUNNING, State.PAUSED):
-            turn.set_task_state(task, State.CANCELLED, f"Action execution was cancelled [action_ex_id={action.id}]")
+            turn.set_task_state(
+                task, State.CANCELLED, f"Action execution was cancelled [action_ex_id={action.id}]"
+            )
             turn.flow.on_task_completed(turn, task)
     elif new == State.PAUSED and action.state == State.RUNNING:
         change(action, State.PAUSED)
@@ -222,7 +226,9 @@ def _task_resumed(turn: Turn, task: TaskRecord | None) -> None:
     paused (Mistral keeps a parent paused while any of its subworkflows is)."""
     if task is not None and task.state == State.PAUSED:
         turn.set_task_state(task, State.RUNNING)
-    if turn.snap.execution.state == State.PAUSED and not any(t.state == State.PAUSED for t in turn.snap.tasks):
+    if turn.snap.execution.state == State.PAUSED and not any(
+        t.state == State.PAUSED for t in turn.snap.tasks
+    ):
         resume(turn)
 
 
@@ -246,9 +252,13 @@ def on_skip(turn: Turn, event: SkipRequested) -> None:
     turn.set_task_state(task, State.SKIPPED, "Task was skipped.")
     publish = turn.snap.spec.skip_publish(task.name)
     try:
-        task.published = data_flow.evaluate(dict(publish.branch), turn.snap, task) if publish.branch else {}
+        task.published = (
+            data_flow.evaluate(dict(publish.branch), turn.snap, task) if publish.branch else {}
+        )
     except ExpressionError as exc:
-        completion.force_fail(turn, task, f"Failed to publish on skip [error={exc}, task={task.name}]")
+        completion.force_fail(
+            turn, task, f"Failed to publish on skip [error={exc}, task={task.name}]"
+        )
         return
     turn.flow.on_task_completed(turn, task)
 

@@ -22,7 +22,9 @@ def start(turn: Turn, task: TaskRecord) -> None:
         values = policies.evaluate(turn, task)
     except policies.PolicyError as exc:
         wf = turn.snap.execution.workflow_name
-        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(
+            turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]"
+        )
         return
     extra = {"timeout": values.timeout} if values.timeout > 0 else {}
     if values.concurrency > 0:
@@ -57,7 +59,9 @@ def run_now(turn: Turn, task: TaskRecord) -> None:
             _start_action(turn, task)
     except TaskFailure as exc:
         wf = turn.snap.execution.workflow_name
-        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(
+            turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]"
+        )
 
 
 def _start_subworkflow(turn: Turn, task: TaskRecord) -> None:
@@ -107,7 +111,12 @@ def end_items(turn: Turn, task: TaskRecord, done: with_items.ItemsDone | None) -
         turn.flow.on_task_completed(turn, task)
         return
     complete(
-        turn, task, success=done.success, result=done.result, state_info=done.state_info, retry_all=done.retry_all
+        turn,
+        task,
+        success=done.success,
+        result=done.result,
+        state_info=done.state_info,
+        retry_all=done.retry_all,
     )
 
 
@@ -164,7 +173,11 @@ def complete(
 
 
 def _after_policies(
-    turn: Turn, task: TaskRecord, success: bool, superseded: list[ActionRecord], action_name: str | None
+    turn: Turn,
+    task: TaskRecord,
+    success: bool,
+    superseded: list[ActionRecord],
+    action_name: str | None,
 ) -> bool:
     """Retry or wait-after; True when the task is DELAYED (its transitions wait). Every policy
     is evaluated and checked again, as Mistral does after each completion."""
@@ -195,7 +208,11 @@ def _retry(turn: Turn, task: TaskRecord, superseded: list[ActionRecord], seconds
         old.accepted = False
     rc = task.runtime_context
     delays = [*rc.get("retry_delays", []), policies._num(seconds)]
-    task.runtime_context = {**rc, "retry_no": int(rc.get("retry_no", 0)) + 1, "retry_delays": delays}
+    task.runtime_context = {
+        **rc,
+        "retry_no": int(rc.get("retry_no", 0)) + 1,
+        "retry_delays": delays,
+    }
     if turn.snap.spec.tasks[task.name].join:
         # A join cannot just run again: it waits, then looks at its inbound tasks (Mistral).
         policies.delay(turn, task, "retry", seconds, State.WAITING)
@@ -219,7 +236,9 @@ def _fail_completion(turn: Turn, task: TaskRecord, error: str, action_name: str 
     wf = turn.snap.execution.workflow_name
     action = action_name or turn.snap.spec.tasks[task.name].action
     completion.force_fail(
-        turn, task, f"Failed to handle action completion [error={error}, wf={wf}, task={task.name}, action={action}]"
+        turn,
+        task,
+        f"Failed to handle action completion [error={error}, wf={wf}, task={task.name}, action={action}]",
     )
 
 
@@ -229,7 +248,9 @@ def _fails_on(turn: Turn, task: TaskRecord) -> bool:
     fail_on = policies.policies(turn, task).fail_on
     if not fail_on:
         return False
-    return bool(policies.value(turn, task, fail_on, bool, "fail-on", data_flow.outbound_context(task)))
+    return bool(
+        policies.value(turn, task, fail_on, bool, "fail-on", data_flow.outbound_context(task))
+    )
 
 
 def _keep_result(turn: Turn, task: TaskRecord) -> bool:

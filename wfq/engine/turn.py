@@ -50,7 +50,12 @@ class Turn:
         return self.snap.execution.state == State.RUNNING
 
     def new_task(
-        self, name: str, in_context: dict[str, Any], state: State, kind: str | None = None, **fields: Any
+        self,
+        name: str,
+        in_context: dict[str, Any],
+        state: State,
+        kind: str | None = None,
+        **fields: Any,
     ) -> TaskRecord:
         """A new task execution of this execution (`kind`: ACTION or WORKFLOW, by default what
         the task's spec runs); `fields` override the defaults of a fresh row."""
@@ -85,7 +90,12 @@ class Turn:
         return task
 
     def new_action(
-        self, task: TaskRecord, name: str, input: dict[str, Any], state: State = State.RUNNING, **fields: Any
+        self,
+        task: TaskRecord,
+        name: str,
+        input: dict[str, Any],
+        state: State = State.RUNNING,
+        **fields: Any,
     ) -> ActionRecord:
         """A new action execution of `task`, RUNNING unless `state` says otherwise (a with-items
         item waiting for a lane is created IDLE); `fields` add to a fresh row."""

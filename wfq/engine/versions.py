@@ -84,7 +84,9 @@ def _deep_copy(value: dict[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in value.items()}
 
 
-def _merge(left: dict[str, Any], lv: dict[str, int], right: dict[str, Any], rv: dict[str, int], prefix: str) -> None:
+def _merge(
+    left: dict[str, Any], lv: dict[str, int], right: dict[str, Any], rv: dict[str, int], prefix: str
+) -> None:
     for key, value in right.items():
         if key not in left:
             left[key] = _deep_copy(value) if isinstance(value, dict) else value

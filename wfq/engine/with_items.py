@@ -99,7 +99,9 @@ def rerun_failed(turn: Turn, task: TaskRecord, keep: list[ActionRecord]) -> Item
         _open(turn, task, name, todo, capacity)
     except (inputs.TaskFailure, ExpressionError) as exc:
         wf = turn.snap.execution.workflow_name
-        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(
+            turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]"
+        )
     return None
 
 
@@ -122,7 +124,9 @@ def more(turn: Turn, task: TaskRecord, lanes: bool = False) -> None:
         ids = _create(turn, task, todo, indexes, State.RUNNING if lanes else State.IDLE)
     except inputs.TaskFailure as exc:
         wf = turn.snap.execution.workflow_name
-        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(
+            turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]"
+        )
         return
     _set_todo(task, {**todo, "lanes_due": 0} if lanes else todo, rest)
     if lanes:
@@ -142,14 +146,22 @@ def _values_and_capacity(turn: Turn, task: TaskRecord) -> tuple[dict[str, list[A
     pol = policies.policies(turn, task)
     try:
         values = item_values(turn, task)
-        capacity = policies.value(turn, task, pol.concurrency, int, "concurrency") if pol.concurrency else 0
+        capacity = (
+            policies.value(turn, task, pol.concurrency, int, "concurrency")
+            if pol.concurrency
+            else 0
+        )
     except (ItemsError, policies.PolicyError) as exc:
         raise inputs.TaskFailure(str(exc)) from exc
     return values, capacity
 
 
 def _set_count(task: TaskRecord, count: int, capacity: int) -> None:
-    wi = {**task.runtime_context.get("with_items", {}), "count": count, "capacity": capacity or None}
+    wi = {
+        **task.runtime_context.get("with_items", {}),
+        "count": count,
+        "capacity": capacity or None,
+    }
     task.runtime_context = {**task.runtime_context, "with_items": wi}
 
 
@@ -180,7 +192,9 @@ def _open(turn: Turn, task: TaskRecord, name: str, ranges: list[list[int]], capa
         turn.emit(StartLanes(task.id))
 
 
-def _create(turn: Turn, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State) -> list[str]:
+def _create(
+    turn: Turn, task: TaskRecord, todo: dict[str, Any], indexes: list[int], state: State
+) -> list[str]:
     """The action executions of these items, their input evaluated with the item variables."""
     name, values = todo["action"], task.with_items_values or {}
     ids = []
@@ -191,7 +205,13 @@ def _create(turn: Turn, task: TaskRecord, todo: dict[str, Any], indexes: list[in
         runtime = inputs.resolve_action(turn, task, name, action_input)
         runtime.update(todo["delivery"], item=True)
         action = turn.new_action(
-            task, name, action_input, state, runtime=runtime, item_index=index, attempt=todo["attempt"]
+            task,
+            name,
+            action_input,
+            state,
+            runtime=runtime,
+            item_index=index,
+            attempt=todo["attempt"],
         )
         ids.append(action.id)
     return ids
@@ -227,7 +247,9 @@ def start_subworkflows(
     return None
 
 
-def on_subworkflow_item(turn: Turn, task: TaskRecord, event: SubworkflowCompleted) -> ItemsDone | None:
+def on_subworkflow_item(
+    turn: Turn, task: TaskRecord, event: SubworkflowCompleted
+) -> ItemsDone | None:
     """One child of a with-items task ended; done when all have."""
     if event.attempt != int(task.runtime_context.get("sub_attempt", 0)):
         return None  # a child of an earlier attempt (before a rerun or retry)
@@ -263,11 +285,15 @@ def rerun_failed_subworkflows(turn: Turn, task: TaskRecord) -> ItemsDone | None:
         return start_subworkflows(turn, task, name, [i for i in range(count) if str(i) not in kept])
     except (inputs.TaskFailure, ExpressionError) as exc:
         wf = turn.snap.execution.workflow_name
-        completion.force_fail(turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]")
+        completion.force_fail(
+            turn, task, f"Failed to run task [error={exc}, wf={wf}, task={task.name}]"
+        )
     return None
 
 
-def on_items_completed(turn: Turn, task: TaskRecord, actions: list[ActionRecord]) -> ItemsDone | None:
+def on_items_completed(
+    turn: Turn, task: TaskRecord, actions: list[ActionRecord]
+) -> ItemsDone | None:
     """Every item has a result: the task is done, with the ordered list of results."""
     if task.runtime_context.get(TODO):
         return None  # items are still to be created
@@ -280,6 +306,10 @@ def on_items_completed(turn: Turn, task: TaskRecord, actions: list[ActionRecord]
         return ItemsDone(False, results, CANCELLED_INFO, cancelled=True)
     failed = any(a.state == State.ERROR for a in current)
     if failed:
-        errors = [[a.id, a.item_index, (a.output or {}).get("result")] for a in current if a.state == State.ERROR]
+        errors = [
+            [a.id, a.item_index, (a.output or {}).get("result")]
+            for a in current
+            if a.state == State.ERROR
+        ]
         task.runtime_context = {**task.runtime_context, "errors": errors}
     return ItemsDone(not failed, results, FAILED_INFO if failed else None, retry_all=current)

@@ -115,5 +115,12 @@ ACTION_EXECUTION = Resource(
             filter=True,
         ),
     ),
-    internal=("workflow_execution_id", "runtime", "item_index", "attempt", "worker", "heartbeat_at"),
+    internal=(
+        "workflow_execution_id",
+        "runtime",
+        "item_index",
+        "attempt",
+        "worker",
+        "heartbeat_at",
+    ),
 )

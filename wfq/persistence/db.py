@@ -215,11 +215,15 @@ class Database:
         try:
             yield
         except PoolTimeout as exc:
-            raise Unavailable(f"No database connection of this process came free in {POOL_WAIT_S:g} s") from exc
+            raise Unavailable(
+                f"No database connection of this process came free in {POOL_WAIT_S:g} s"
+            ) from exc
         except DBAPIError as exc:
             if not self._is_outage(exc):
                 raise
-            raise Unavailable(f"The database is unavailable, try again later [error={exc.orig}]") from exc
+            raise Unavailable(
+                f"The database is unavailable, try again later [error={exc.orig}]"
+            ) from exc
 
     def retrying(self, fn: Any, *args: Any, attempts: int = 5, **kwargs: Any) -> Any:
         """Run `fn(*args)` again after a deadlock or serialization failure (`attempts` times),

@@ -14,7 +14,11 @@ from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecu
 
 P = TypeVar("P", Execution, Task, Action)
 
-_ROWS: dict[type[Any], type[Any]] = {Execution: WorkflowExecution, Task: TaskExecution, Action: ActionExecution}
+_ROWS: dict[type[Any], type[Any]] = {
+    Execution: WorkflowExecution,
+    Task: TaskExecution,
+    Action: ActionExecution,
+}
 
 _DEFERRED = {Task: ("with_items_values",)}
 """Columns a snapshot's rows usually leave unloaded (they are the last fields of the record)."""
@@ -82,7 +86,9 @@ def write_back(plain: Any, row: Any) -> None:
     reassigns values, never changes them in place: an identical object is unchanged)."""
     loaded = instance_dict(row)
     layout = _LAYOUTS[type(plain)]
-    if loaded.keys() >= layout.keys and all(map(is_, layout.of_plain(plain), layout.of_row(loaded))):
+    if loaded.keys() >= layout.keys and all(
+        map(is_, layout.of_plain(plain), layout.of_row(loaded))
+    ):
         names: tuple[str, ...] | frozenset[str] = layout.deferred  # the common case: unchanged
     else:
         names = type(plain).FIELDS

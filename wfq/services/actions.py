@@ -105,7 +105,9 @@ def _claimed(svc: Services, row: Any) -> Claimed:
 
 def _within_limit(svc: Services, claimed: Claimed, success: bool, result: Any) -> tuple[bool, Any]:
     """A result larger than `field_size_limit_kb` fails the action instead of being stored."""
-    problem = storable.oversize(result, svc.settings.field_size_limit_kb, "ActionExecution", "output")
+    problem = storable.oversize(
+        result, svc.settings.field_size_limit_kb, "ActionExecution", "output"
+    )
     if problem:
         return False, f"{problem} [action={claimed.action}]"
     return success, result
@@ -149,7 +151,9 @@ def _dynamic(svc: Services, claimed: Claimed) -> Any:
         row = repo.columns_by_id(conn, ActionExecution, claimed.id)
     if row is None:
         return None
-    return dynamic_actions.load_action(svc, claimed.action, row.workflow_namespace or "", row.project_id)
+    return dynamic_actions.load_action(
+        svc, claimed.action, row.workflow_namespace or "", row.project_id
+    )
 
 
 def run_action(svc: Services, action_id: str) -> None:
@@ -178,13 +182,22 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
     success, result, is_sync = execute(svc, claimed)
     ex_id = claimed.context.workflow_execution_id
     if isinstance(result, Wait):
-        waits.park(svc, claimed.id, result.seconds, functools.partial(_finish_waited, svc, claimed, result.result))
+        waits.park(
+            svc,
+            claimed.id,
+            result.seconds,
+            functools.partial(_finish_waited, svc, claimed, result.result),
+        )
         return None
     if not is_sync:
         svc.db.retrying(mark_async, svc, claimed.id)
         return None
     return completing.complete_action(
-        svc, claimed.id, success, result, execution_id=ex_id,
+        svc,
+        claimed.id,
+        success,
+        result,
+        execution_id=ex_id,
         run_here=worker_name() if run_here and ex_id is not None else None,
     )
 
@@ -194,7 +207,9 @@ def _finish_waited(svc: Services, claimed: Claimed, result: Any) -> None:
     with log_context(action_execution_id=claimed.id):
         bind_ids(claimed)
         success, value = _within_limit(svc, claimed, True, result)
-        completing.complete_action(svc, claimed.id, success, value, execution_id=claimed.context.workflow_execution_id)
+        completing.complete_action(
+            svc, claimed.id, success, value, execution_id=claimed.context.workflow_execution_id
+        )
 
 
 def bind_ids(claimed: Claimed) -> None:
@@ -251,10 +266,19 @@ def run_lane(svc: Services, action_id: str, notify: bool) -> None:
                 if isinstance(result, Wait):
                     group = claimed.context.task_execution_id or claimed.id
                     entry = (claimed, result.result)
-                    waits.park_together(svc, group, claimed.id, result.seconds, entry, functools.partial(_continue_lanes, svc))
+                    waits.park_together(
+                        svc,
+                        group,
+                        claimed.id,
+                        result.seconds,
+                        entry,
+                        functools.partial(_continue_lanes, svc),
+                    )
                     return  # the wake-up goes on with the lane
                 last = claimed.item_index
-                claimed = svc.db.retrying(_finish_item_and_claim_next, svc, claimed, success, result, is_sync)
+                claimed = svc.db.retrying(
+                    _finish_item_and_claim_next, svc, claimed, success, result, is_sync
+                )
             if claimed is None and is_sync and task_id:
                 claimed = _claim_from_next_batch(svc, task_id, last)
         if notify and task_id:
@@ -271,15 +295,24 @@ def _continue_lanes(svc: Services, entries: list[tuple[Claimed, Any]]) -> None:
     while len(taken) < len(entries) and more_items(svc, task_id):
         # The created items are all taken: the next batch is created now; take from it.
         with svc.db.write() as session:
-            rows = repo.take_idle_items(session, task_id, -1, len(entries) - len(taken), None, svc.now())
+            rows = repo.take_idle_items(
+                session, task_id, -1, len(entries) - len(taken), None, svc.now()
+            )
         taken += [_claimed(svc, row) for row in rows]
     for nxt in taken:
-        svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [nxt.id, True], queue=nxt.queue or svc.settings.queue)
+        svc.publish(
+            svc.dispatcher.send,
+            names.RUN_ITEMS,
+            [nxt.id, True],
+            queue=nxt.queue or svc.settings.queue,
+        )
     if not taken:
         finish_items_check(svc, task_id)
 
 
-def _finish_items_and_release_next(svc: Services, task_id: str, entries: list[tuple[Claimed, Any]]) -> list[Claimed]:
+def _finish_items_and_release_next(
+    svc: Services, task_id: str, entries: list[tuple[Claimed, Any]]
+) -> list[Claimed]:
     now = svc.now()
     results: dict[str, tuple[str, Any, list[str]]] = {}  # same state and result: one statement
     for claimed, result in entries:
@@ -299,6 +332,8 @@ def _item_outcome(svc: Services, claimed: Claimed, result: Any) -> tuple[str, An
     success, result = apply_output({"output": claimed.output_exprs}, True, result)
     success, result = _within_limit(svc, claimed, success, result)
     return (State.SUCCESS if success else State.ERROR).value, {"result": result}
+
+
 def _claim_from_next_batch(svc: Services, task_id: str, after_index: int) -> Claimed | None:
     """The created items are all taken: have the next batch created (if the task still runs
     and has items left to create) and claim one of it."""

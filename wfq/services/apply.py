@@ -73,7 +73,9 @@ def apply_event(
     return svc.db.retrying(_transaction, svc, execution, event, opts)
 
 
-def _transaction(svc: Services, execution: str | Locate, event: engine.Event | None, opts: Options) -> Applied:
+def _transaction(
+    svc: Services, execution: str | Locate, event: engine.Event | None, opts: Options
+) -> Applied:
     with svc.db.write() as session:
         ex_id = execution(session) if callable(execution) else execution
         if ex_id is None:
@@ -81,7 +83,9 @@ def _transaction(svc: Services, execution: str | Locate, event: engine.Event | N
         ex, actions = repo.lock_execution_with_actions(session, ex_id, opts.action_ids)
         if opts.project_id is not None and (ex is None or ex.project_id != opts.project_id):
             raise NotFound(f"WorkflowExecution not found [id={ex_id}]")
-        if ex is None or (opts.unless_idle_items and items_repo.has_idle_item(session, opts.unless_idle_items)):
+        if ex is None or (
+            opts.unless_idle_items and items_repo.has_idle_item(session, opts.unless_idle_items)
+        ):
             return Applied()
         if opts.edit is not None:
             opts.edit(ex)
@@ -117,7 +121,9 @@ def decide_on(
     return snapshots.decide(svc, session, snap, event, ex.project_id)
 
 
-def _claim_one(svc: Services, session: Session, commands: list[engine.Command], claimant: str) -> ActionExecution | None:
+def _claim_one(
+    svc: Services, session: Session, commands: list[engine.Command], claimant: str
+) -> ActionExecution | None:
     """Store the first new default-queue action claimed by `claimant` and drop its RunAction
     from `commands` (in place)."""
     kept = next((c for c in commands if isinstance(c, engine.RunAction) and c.queue is None), None)
@@ -125,7 +131,11 @@ def _claim_one(svc: Services, session: Session, commands: list[engine.Command], 
         return None
     commands.remove(kept)
     row = next(
-        (r for r in session.new if isinstance(r, ActionExecution) and r.id == kept.action_execution_id),
+        (
+            r
+            for r in session.new
+            if isinstance(r, ActionExecution) and r.id == kept.action_execution_id
+        ),
         None,
     ) or session.get(ActionExecution, kept.action_execution_id)
     row.worker, row.heartbeat_at = claimant, svc.now()

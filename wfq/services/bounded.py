@@ -132,7 +132,9 @@ def _reap(pid: int, *, kill: bool) -> int:
 
 def _outcome(data: bytes, finished: bool, status: int, bounds: Bounds) -> Outcome:
     if not data and not finished:
-        return Outcome(False, reason="timeout", message=f"it ran longer than {bounds.timeout_s:g} s")
+        return Outcome(
+            False, reason="timeout", message=f"it ran longer than {bounds.timeout_s:g} s"
+        )
     try:
         parsed = json.loads(data) if data else {}
     except ValueError:
@@ -142,9 +144,12 @@ def _outcome(data: bytes, finished: bool, status: int, bounds: Bounds) -> Outcom
     if "size" in parsed:
         return Outcome(False, reason="size", value=parsed["size"])
     if parsed.get("memory"):
-        return Outcome(False, reason="memory", message=f"it needed more than {bounds.memory_mb} MiB")
+        return Outcome(
+            False, reason="memory", message=f"it needed more than {bounds.memory_mb} MiB"
+        )
     return Outcome(
-        False, reason="crashed",
+        False,
+        reason="crashed",
         message=f"its process ended without a result (status {status}; it may have needed more "
         f"than {bounds.memory_mb} MiB)",
     )

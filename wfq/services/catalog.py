@@ -22,7 +22,7 @@ def params_from_spec(inputs: list[Any]) -> tuple[Param, ...]:
     out = []
     for item in inputs or []:
         if isinstance(item, dict):
-            (name, default), = item.items()
+            ((name, default),) = item.items()
             out.append(Param(name, default, required=False))
         else:
             out.append(Param(str(item)))
@@ -65,7 +65,9 @@ class StoredCatalog:
         self.settings = settings
         self.started_at = started_at
 
-    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+    def get(
+        self, name: str, *, namespace: str = "", workbook: str | None = None
+    ) -> ActionInfo | None:
         info = self.registry.info(name)
         if info is not None:
             return info
@@ -76,15 +78,24 @@ class StoredCatalog:
                 return _adhoc_info(row.name, row.spec)
         found = None
         if self.settings is not None and self.settings.code_source_projects:
-            found = dynamic_actions.info(self.settings, self.session, name, namespace, self.project_id)
+            found = dynamic_actions.info(
+                self.settings, self.session, name, namespace, self.project_id
+            )
         if found is None and self.started_at is not None:
             kept = versions.deleted_spec(
-                self.session, "action", candidates, [namespace, ""], self.project_id, self.started_at()
+                self.session,
+                "action",
+                candidates,
+                [namespace, ""],
+                self.project_id,
+                self.started_at(),
             )
             found = _adhoc_info(kept.name, kept.spec) if kept is not None else None
         return found
 
-    def prefetch(self, names: set[str], namespace: str, workbook: str | None) -> dict[Read, ActionInfo]:
+    def prefetch(
+        self, names: set[str], namespace: str, workbook: str | None
+    ) -> dict[Read, ActionInfo]:
         """The answers `get` would give for these names, as far as stored ad-hoc actions answer
         them, read in one query per level of `base` (a name found nowhere is left out: a
         request reads it if a decision asks). Used on a decision's first unknown action."""
@@ -120,7 +131,9 @@ class KnownActions:
         self.registry = registry
         self.answers = answers
 
-    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+    def get(
+        self, name: str, *, namespace: str = "", workbook: str | None = None
+    ) -> ActionInfo | None:
         info = self.registry.info(name)
         if info is not None:
             return info

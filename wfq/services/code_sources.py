@@ -76,7 +76,13 @@ def find(session: Session, identifier: str, namespace: str, project_id: str) -> 
 
 
 def create_code_source(
-    svc: Services, name: str, content: str, *, project_id: str, namespace: str = "", scope: str = "private"
+    svc: Services,
+    name: str,
+    content: str,
+    *,
+    project_id: str,
+    namespace: str = "",
+    scope: str = "private",
 ) -> dict[str, Any]:
     """Store a new code source (version 1); 409 when the name is taken in the namespace."""
     check_allowed(svc, project_id)
@@ -134,7 +140,9 @@ def update_code_source(
         return _view(session, row)
 
 
-def get_code_source(svc: Services, identifier: str, *, project_id: str, namespace: str = "") -> dict[str, Any]:
+def get_code_source(
+    svc: Services, identifier: str, *, project_id: str, namespace: str = ""
+) -> dict[str, Any]:
     """A visible code source by name or id."""
     check_allowed(svc, project_id)
     with svc.db.read() as session:
@@ -149,7 +157,9 @@ def list_code_sources(svc: Services, query: ListQuery, *, project_id: str) -> li
         return [_view(session, r) for r in rows]
 
 
-def delete_code_source(svc: Services, identifier: str, *, project_id: str, namespace: str = "") -> None:
+def delete_code_source(
+    svc: Services, identifier: str, *, project_id: str, namespace: str = ""
+) -> None:
     """Delete a code source of the project with the dynamic actions defined on it."""
     check_allowed(svc, project_id)
     with svc.db.write() as session:
@@ -159,4 +169,3 @@ def delete_code_source(svc: Services, identifier: str, *, project_id: str, names
         for action in dyn_repo.of_code_source(session, row.id):
             session.delete(action)
         session.delete(row)
-

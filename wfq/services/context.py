@@ -23,6 +23,7 @@ from wfq.settings import Settings
 
 log = logging.getLogger("wfq.services")
 
+
 def utcnow() -> dt.datetime:
     """Naive UTC now, the form every timestamp column stores."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -47,7 +48,8 @@ class Services:
         # Expressions run in many places (transitions, environments, events): one process-wide
         # bound, taken from the settings of the process's services.
         expressions.configure(
-            timeout_s=self.settings.expression_timeout_s, memory_mb=self.settings.expression_memory_mb
+            timeout_s=self.settings.expression_timeout_s,
+            memory_mb=self.settings.expression_memory_mb,
         )
 
     def carry_out(self, commands: Sequence[Command]) -> None:
@@ -68,11 +70,19 @@ class Services:
 
     def _send(self, c: Command) -> None:
         if isinstance(c, Notify):
-            self.publish(self.dispatcher.send, names.NOTIFY, [list(c.targets), list(c.events)], queue=self.settings.queue)
+            self.publish(
+                self.dispatcher.send,
+                names.NOTIFY,
+                [list(c.targets), list(c.events)],
+                queue=self.settings.queue,
+            )
         elif isinstance(c, RunItems):
             self.publish(
                 self.dispatcher.run_items,
-                c.task_execution_id, c.action_execution_ids, c.queue, label=c.label,
+                c.task_execution_id,
+                c.action_execution_ids,
+                c.queue,
+                label=c.label,
             )
         elif isinstance(c, StartLanes):
             event = ItemsWanted(c.task_execution_id, lanes=True).to_dict()

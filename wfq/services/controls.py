@@ -16,7 +16,14 @@ from wfq.services.apply import apply_event
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State, change
 
-CHANGEABLE = {State.PAUSED, State.RUNNING, State.CANCELLED, State.SUCCESS, State.ERROR, State.REVERTING}
+CHANGEABLE = {
+    State.PAUSED,
+    State.RUNNING,
+    State.CANCELLED,
+    State.SUCCESS,
+    State.ERROR,
+    State.REVERTING,
+}
 
 
 def _owned(svc: Services, model: Any, ident: str, project_id: str, missing: str) -> Any:
@@ -40,7 +47,11 @@ def update_execution(
     """Change an execution's description, environment or state (Mistral's PUT), reading the
     execution once: the transaction that changes it returns its view."""
     wanted, invalid = _wanted_state(state)
-    edit = _fields_editor(svc, description, env) if description is not None or env is not None else None
+    edit = (
+        _fields_editor(svc, description, env)
+        if description is not None or env is not None
+        else None
+    )
     # A pause or resume reaches the subworkflows and the parent through the engine's
     # ExecutionPausedOrResumed, whatever paused the execution (services.subworkflows).
     event = engine.StateRequested(wanted.value, state_info) if wanted is not None else None
@@ -62,7 +73,12 @@ def _cancel_descendants(svc: Services, ex_id: str, project_id: str, state_info: 
     cancelled = [ex_id]
     while cancelled:
         for child in _active_children(svc, cancelled.pop()):
-            _apply(svc, child, engine.StateRequested(State.CANCELLED.value, state_info), project_id=project_id)
+            _apply(
+                svc,
+                child,
+                engine.StateRequested(State.CANCELLED.value, state_info),
+                project_id=project_id,
+            )
             cancelled.append(child)
 
 
@@ -106,7 +122,12 @@ def delete_execution(svc: Services, ex_id: str, *, project_id: str, force: bool 
 
 
 def rerun_task(
-    svc: Services, task_id: str, *, project_id: str, reset: bool = True, env: dict[str, Any] | None = None
+    svc: Services,
+    task_id: str,
+    *,
+    project_id: str,
+    reset: bool = True,
+    env: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run a failed task again; its execution (and the parents of a subworkflow) go RUNNING."""
     return _go_on_from(svc, task_id, project_id, env, engine.RerunRequested(task_id, reset))
@@ -115,7 +136,9 @@ def rerun_task(
 def set_action_state(svc: Services, action_id: str, state: str, *, project_id: str) -> None:
     """PAUSED / RUNNING (an asynchronous action) or CANCELLED, as the engine rules for an
     action of a workflow; an action run outside any workflow only changes its own state."""
-    action = _owned(svc, ActionExecution, action_id, project_id, "ActionExecution not found [id={}]")
+    action = _owned(
+        svc, ActionExecution, action_id, project_id, "ActionExecution not found [id={}]"
+    )
     if action.workflow_execution_id is None:
         _set_standalone(svc, action_id, State(state))
         return
@@ -171,7 +194,11 @@ def _wake_parents(svc: Services, ex_id: str) -> None:
     while True:
         with svc.db.read() as session:
             ex = session.get(WorkflowExecution, ex_id)
-            parent_task = session.get(TaskExecution, ex.task_execution_id) if ex and ex.task_execution_id else None
+            parent_task = (
+                session.get(TaskExecution, ex.task_execution_id)
+                if ex and ex.task_execution_id
+                else None
+            )
         if parent_task is None:
             return
         _apply(svc, parent_task.workflow_execution_id, engine.ChildRerun(parent_task.id, ex_id))

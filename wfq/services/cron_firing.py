@@ -117,7 +117,12 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
         return Fired("", now, None, "already fired")
     work_list.carry_out(svc, commands)
     if ex_id is not None:
-        log.info("cron trigger %s fired for %s: execution %s", name, f"{instant:%Y-%m-%d %H:%M:%S}", ex_id)
+        log.info(
+            "cron trigger %s fired for %s: execution %s",
+            name,
+            f"{instant:%Y-%m-%d %H:%M:%S}",
+            ex_id,
+        )
     return result
 
 

@@ -139,7 +139,9 @@ def update_workflows(
     with svc.db.write() as session:
         out = []
         for spec in specs:
-            row = repo.find_in_namespaces(session, WorkflowDefinition, spec.name, [namespace], project_id)
+            row = repo.find_in_namespaces(
+                session, WorkflowDefinition, spec.name, [namespace], project_id
+            )
             if row is None or row.project_id != project_id:
                 raise NotFound(
                     f"Workflow not found [workflow_identifier={spec.name}, namespace={namespace}]"
@@ -155,9 +157,13 @@ def update_workflows(
         return [views.workflow(r) for r in out]
 
 
-def get_workflow(svc: Services, identifier: str, *, project_id: str, namespace: str = "") -> dict[str, Any]:
+def get_workflow(
+    svc: Services, identifier: str, *, project_id: str, namespace: str = ""
+) -> dict[str, Any]:
     with svc.db.read() as session:
-        row = repo.find_by_name_or_id(session, WorkflowDefinition, identifier, namespace, project_id)
+        row = repo.find_by_name_or_id(
+            session, WorkflowDefinition, identifier, namespace, project_id
+        )
         if row is None:
             raise NotFound(
                 f"Workflow not found [workflow_identifier={identifier}, namespace={namespace}]"
@@ -167,13 +173,19 @@ def get_workflow(svc: Services, identifier: str, *, project_id: str, namespace: 
 
 def list_workflows(svc: Services, query: ListQuery, *, project_id: str) -> list[dict[str, Any]]:
     with svc.db.read() as session:
-        rows = list_rows(session, WorkflowDefinition, query, repo.visible(WorkflowDefinition, project_id))
+        rows = list_rows(
+            session, WorkflowDefinition, query, repo.visible(WorkflowDefinition, project_id)
+        )
         return [views.workflow(r) for r in rows]
 
 
-def delete_workflow(svc: Services, identifier: str, *, project_id: str, namespace: str = "") -> None:
+def delete_workflow(
+    svc: Services, identifier: str, *, project_id: str, namespace: str = ""
+) -> None:
     with svc.db.write() as session:
-        row = repo.find_by_name_or_id(session, WorkflowDefinition, identifier, namespace, project_id)
+        row = repo.find_by_name_or_id(
+            session, WorkflowDefinition, identifier, namespace, project_id
+        )
         if row is None or row.project_id != project_id:
             raise NotFound(
                 f"Workflow not found [workflow_identifier={identifier}, namespace={namespace}]"
@@ -193,4 +205,8 @@ def validate(text: str) -> dict[str, Any]:
     if doc.kind != "workflows":
         return {"valid": False, "error": "Expected a workflow definition", "warnings": []}
     warnings = [w for wf in doc.workflows for w in lint(wf)]
-    return {"valid": True, "error": None, "warnings": [{"path": w.path, "message": w.message} for w in warnings]}
+    return {
+        "valid": True,
+        "error": None,
+        "warnings": [{"path": w.path, "message": w.message} for w in warnings],
+    }

@@ -56,7 +56,9 @@ def emulator(registry: ActionRegistry) -> dry_run.Emulator:
     return emulate
 
 
-def _run(world: dry_run.World, spec: dsl.WorkflowSpec, wf_input: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+def _run(
+    world: dry_run.World, spec: dsl.WorkflowSpec, wf_input: dict[str, Any], params: dict[str, Any]
+) -> dict[str, Any]:
     full = check_input(spec, wf_input)
     report = dry_run.DryRun(world, spec, full, params).run().report()
     report["dry_run"] = True
@@ -95,16 +97,23 @@ def rehearse_stored(
             return loaded[name]
 
         world = dry_run.World(
-            mocks=mocks, workflows=workflows, check_input=check_input,
-            catalog=StoredCatalog(svc.registry, session, project_id), emulate=emulator(svc.registry),
+            mocks=mocks,
+            workflows=workflows,
+            check_input=check_input,
+            catalog=StoredCatalog(svc.registry, session, project_id),
+            emulate=emulator(svc.registry),
             now=svc.now(),
         )
         return _run(world, spec, wf_input or {}, params)
 
 
-def _lookup(session: Any, name: str, namespace: str, project_id: str, workbook: str | None) -> WorkflowDefinition | None:
+def _lookup(
+    session: Any, name: str, namespace: str, project_id: str, workbook: str | None
+) -> WorkflowDefinition | None:
     for candidate in ([f"{workbook}.{name}"] if workbook and "." not in name else []) + [name]:
-        found = defs_repo.find_by_name_or_id(session, WorkflowDefinition, candidate, namespace, project_id)
+        found = defs_repo.find_by_name_or_id(
+            session, WorkflowDefinition, candidate, namespace, project_id
+        )
         if found is not None:
             return found
     return None
@@ -117,7 +126,9 @@ class _FileCatalog:
         self.registry = registry
         self.adhoc = {a.name: a for a in actions}
 
-    def get(self, name: str, *, namespace: str = "", workbook: str | None = None) -> ActionInfo | None:
+    def get(
+        self, name: str, *, namespace: str = "", workbook: str | None = None
+    ) -> ActionInfo | None:
         info = self.registry.info(name)
         if info is not None:
             return info
@@ -125,9 +136,12 @@ class _FileCatalog:
             spec = self.adhoc.get(candidate)
             if spec is not None:
                 return ActionInfo(
-                    name=spec.name, params=params_from_spec([p.to_raw() for p in spec.input]),
-                    class_name="mistral.actions.adhoc.AdHocAction", base=spec.base,
-                    base_input=dict(spec.base_input or {}), output=spec.output,
+                    name=spec.name,
+                    params=params_from_spec([p.to_raw() for p in spec.input]),
+                    class_name="mistral.actions.adhoc.AdHocAction",
+                    base=spec.base,
+                    base_input=dict(spec.base_input or {}),
+                    output=spec.output,
                 )
         return None
 
@@ -150,7 +164,9 @@ def read_mocks_file(text: str) -> dict[str, Any]:
     allowed = {"workflow", "input", "env", "mocks", "expect"}
     if not isinstance(data, dict) or set(data) - allowed:
         raise InvalidInput(f"The mocks file must be a mapping with keys among {sorted(allowed)}")
-    if not isinstance(data.get("input") or {}, dict) or not isinstance(data.get("expect") or {}, dict):
+    if not isinstance(data.get("input") or {}, dict) or not isinstance(
+        data.get("expect") or {}, dict
+    ):
         raise InvalidInput("input and expect must be mappings")
     return data
 
@@ -173,8 +189,11 @@ def rehearse_files(text: str, mocks_text: str, *, workflow: str | None = None) -
         return by_name.get(qualified) or by_name.get(wanted)
 
     world = dry_run.World(
-        mocks=mocks, workflows=workflows, check_input=check_input,
-        catalog=_FileCatalog(registry, actions), emulate=emulator(registry),
+        mocks=mocks,
+        workflows=workflows,
+        check_input=check_input,
+        catalog=_FileCatalog(registry, actions),
+        emulate=emulator(registry),
         now=dt.datetime(2000, 1, 1),
     )
     report = _run(world, spec, dict(data.get("input") or {}), {"env": data.get("env") or {}})
@@ -182,15 +201,28 @@ def rehearse_files(text: str, mocks_text: str, *, workflow: str | None = None) -
     return report
 
 
-def execution_view(report: dict[str, Any], *, project_id: str, params: dict[str, Any], now: Any) -> dict[str, Any]:
+def execution_view(
+    report: dict[str, Any], *, project_id: str, params: dict[str, Any], now: Any
+) -> dict[str, Any]:
     """The dry run shaped like an execution (what Mistral clients expect from a POST), never
     stored: its id starts with `dry-run-`."""
     return {
-        "id": report["execution_id"], "workflow_id": report["workflow_name"],
-        "workflow_name": report["workflow_name"], "workflow_namespace": "",
-        "description": "dry run", "tags": [], "params": params, "task_execution_id": None,
-        "root_execution_id": None, "state": report["state"], "state_info": report["state_info"],
-        "input": report["input"], "output": report["output"],
-        "published_global": report["published_global"], "cron_trigger_id": None,
-        "project_id": project_id, "created_at": now, "updated_at": now,
+        "id": report["execution_id"],
+        "workflow_id": report["workflow_name"],
+        "workflow_name": report["workflow_name"],
+        "workflow_namespace": "",
+        "description": "dry run",
+        "tags": [],
+        "params": params,
+        "task_execution_id": None,
+        "root_execution_id": None,
+        "state": report["state"],
+        "state_info": report["state_info"],
+        "input": report["input"],
+        "output": report["output"],
+        "published_global": report["published_global"],
+        "cron_trigger_id": None,
+        "project_id": project_id,
+        "created_at": now,
+        "updated_at": now,
     }

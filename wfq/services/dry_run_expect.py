@@ -6,7 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-EXPECT_KEYS = ("state", "state_info", "output", "tasks", "path", "published", "not_run", "all_transitions_covered")
+EXPECT_KEYS = (
+    "state",
+    "state_info",
+    "output",
+    "tasks",
+    "path",
+    "published",
+    "not_run",
+    "all_transitions_covered",
+)
 
 
 def compare(report: dict[str, Any], expect: dict[str, Any]) -> list[str]:
@@ -22,7 +31,9 @@ def compare(report: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         if key in expect and expect[key] != report[key]:
             found.append(f"{key}: expected {_show(expect[key])}, got {_show(report[key])}")
     if "state_info" in expect and str(expect["state_info"]) not in str(report["state_info"] or ""):
-        found.append(f"state_info: expected it to contain {expect['state_info']!r}, got {report['state_info']!r}")
+        found.append(
+            f"state_info: expected it to contain {expect['state_info']!r}, got {report['state_info']!r}"
+        )
     last = {t["name"]: t for t in report["tasks"]}
     for name, state in (expect.get("tasks") or {}).items():
         got = last[name]["state"] if name in last else None
@@ -32,10 +43,20 @@ def compare(report: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         got = last[name]["published"] if name in last else {}
         for var, value in (values or {}).items():
             if var not in got or got[var] != value:
-                found.append(f"{name} published {var}: expected {_show(value)}, got {_show(got.get(var))}")
-    found += [f"task {n}: expected never to run, but it ran" for n in expect.get("not_run") or [] if n in last]
+                found.append(
+                    f"{name} published {var}: expected {_show(value)}, got {_show(got.get(var))}"
+                )
+    found += [
+        f"task {n}: expected never to run, but it ran"
+        for n in expect.get("not_run") or []
+        if n in last
+    ]
     if expect.get("all_transitions_covered"):
-        found += [f"transition not taken: {t['from']} {t['on']} -> {t['to']}" for t in report["transitions"] if not t["taken"]]
+        found += [
+            f"transition not taken: {t['from']} {t['on']} -> {t['to']}"
+            for t in report["transitions"]
+            if not t["taken"]
+        ]
     return found
 
 
@@ -45,8 +66,10 @@ def _show(value: Any) -> str:
 
 def report_lines(report: dict[str, Any], indent: str = "") -> list[str]:
     """The report for people: path, results, output, transitions, then the mismatches."""
-    lines = [f"{indent}dry run of {report['workflow_name']}: {report['state']}"
-             + (f" ({report['state_info'].strip()})" if report.get("state_info") else "")]
+    lines = [
+        f"{indent}dry run of {report['workflow_name']}: {report['state']}"
+        + (f" ({report['state_info'].strip()})" if report.get("state_info") else "")
+    ]
     for task in report["tasks"]:
         by = ", ".join(sorted({a["mocked_by"] for a in task["actions"]})) or "-"
         pub = f" published {_show(task['published'])}" if task["published"] else ""
@@ -57,12 +80,18 @@ def report_lines(report: dict[str, Any], indent: str = "") -> list[str]:
         lines.append(f"output: {_show(report['output'])}")
         covered = [t for t in report["transitions"] if t["taken"]]
         lines.append(f"transitions taken: {len(covered)} of {len(report['transitions'])}")
-        lines += [f"  not taken: {t['from']} {t['on']} -> {t['to']}" for t in report["transitions"] if not t["taken"]]
+        lines += [
+            f"  not taken: {t['from']} {t['on']} -> {t['to']}"
+            for t in report["transitions"]
+            if not t["taken"]
+        ]
         lines += [f"note: {n}" for n in report.get("notes", [])]
         if report.get("unmocked"):
             lines.append(f"unmocked (answered null): {', '.join(report['unmocked'])}")
         for m in report.get("mismatches", []):
             lines.append(f"MISMATCH {m}")
         if "mismatches" in report:
-            lines.append("FAILED" if report["mismatches"] else "OK: the outcome is what MOCKS expects")
+            lines.append(
+                "FAILED" if report["mismatches"] else "OK: the outcome is what MOCKS expects"
+            )
     return lines

@@ -35,14 +35,21 @@ def _not_found(identifier: str, namespace: str) -> NotFound:
     return NotFound(f"Dynamic action not found [identifier={identifier}, namespace={namespace}]")
 
 
-def _check_name(svc: Services, session: Session, name: str, namespace: str, project_id: str) -> None:
+def _check_name(
+    svc: Services, session: Session, name: str, namespace: str, project_id: str
+) -> None:
     if name in svc.registry:
         raise Conflict(f"Action {name} is a system action; a dynamic action cannot take its name")
-    if repo.find_in_namespaces(session, ActionDefinition, name, [namespace], project_id) is not None:
+    if (
+        repo.find_in_namespaces(session, ActionDefinition, name, [namespace], project_id)
+        is not None
+    ):
         raise Conflict(f"Action {name} is an ad-hoc action; a dynamic action cannot take its name")
 
 
-def create_dynamic_action(svc: Services, values: dict[str, Any], *, project_id: str) -> dict[str, Any]:
+def create_dynamic_action(
+    svc: Services, values: dict[str, Any], *, project_id: str
+) -> dict[str, Any]:
     """Bind `values["name"]` to `class_name` of a code source (by id or name); 400 when the
     class is not defined at the top level of the source."""
     code_sources.check_allowed(svc, project_id)
@@ -84,14 +91,20 @@ def create_dynamic_action(svc: Services, values: dict[str, Any], *, project_id: 
         ) from exc
 
 
-def _find(session: Session, identifier: str, namespace: str, project_id: str) -> DynamicActionDefinition:
-    row = repo.find_by_name_or_id(session, DynamicActionDefinition, identifier, namespace, project_id)
+def _find(
+    session: Session, identifier: str, namespace: str, project_id: str
+) -> DynamicActionDefinition:
+    row = repo.find_by_name_or_id(
+        session, DynamicActionDefinition, identifier, namespace, project_id
+    )
     if row is None:
         raise _not_found(identifier, namespace)
     return row  # type: ignore[no-any-return]
 
 
-def update_dynamic_action(svc: Services, values: dict[str, Any], *, project_id: str) -> dict[str, Any]:
+def update_dynamic_action(
+    svc: Services, values: dict[str, Any], *, project_id: str
+) -> dict[str, Any]:
     """Change the class, code source or scope of a dynamic action of the project."""
     code_sources.check_allowed(svc, project_id)
     identifier = values.get("id") or values.get("name")
@@ -113,7 +126,11 @@ def update_dynamic_action(svc: Services, values: dict[str, Any], *, project_id: 
         class_name = values.get("class_name") or row.class_name
         naming.check_name("class", class_name)
         dynamic.signature(source.name, source.content, class_name)
-        row.class_name, row.code_source_id, row.code_source_name = class_name, source.id, source.name
+        row.class_name, row.code_source_id, row.code_source_name = (
+            class_name,
+            source.id,
+            source.name,
+        )
         if values.get("scope"):
             if values["scope"] not in SCOPES:
                 raise InvalidInput(f"Scope must be one of {SCOPES}")
@@ -123,24 +140,33 @@ def update_dynamic_action(svc: Services, values: dict[str, Any], *, project_id: 
         return view(row)
 
 
-def get_dynamic_action(svc: Services, identifier: str, *, project_id: str, namespace: str = "") -> dict[str, Any]:
+def get_dynamic_action(
+    svc: Services, identifier: str, *, project_id: str, namespace: str = ""
+) -> dict[str, Any]:
     """A visible dynamic action by name or id."""
     code_sources.check_allowed(svc, project_id)
     with svc.db.read() as session:
         return view(_find(session, identifier, namespace, project_id))
 
 
-def list_dynamic_actions(svc: Services, query: ListQuery, *, project_id: str) -> list[dict[str, Any]]:
+def list_dynamic_actions(
+    svc: Services, query: ListQuery, *, project_id: str
+) -> list[dict[str, Any]]:
     """The dynamic actions visible to the project, filtered and paged."""
     code_sources.check_allowed(svc, project_id)
     with svc.db.read() as session:
         rows = list_rows(
-            session, DynamicActionDefinition, query, repo.visible(DynamicActionDefinition, project_id)
+            session,
+            DynamicActionDefinition,
+            query,
+            repo.visible(DynamicActionDefinition, project_id),
         )
         return [view(r) for r in rows]
 
 
-def delete_dynamic_action(svc: Services, identifier: str, *, project_id: str, namespace: str = "") -> None:
+def delete_dynamic_action(
+    svc: Services, identifier: str, *, project_id: str, namespace: str = ""
+) -> None:
     """Delete a dynamic action of the project (its code source stays)."""
     code_sources.check_allowed(svc, project_id)
     with svc.db.write() as session:
@@ -150,7 +176,9 @@ def delete_dynamic_action(svc: Services, identifier: str, *, project_id: str, na
         session.delete(row)
 
 
-def info(settings: Settings, session: Session, name: str, namespace: str, project_id: str) -> ActionInfo | None:
+def info(
+    settings: Settings, session: Session, name: str, namespace: str, project_id: str
+) -> ActionInfo | None:
     """What the engine needs to know about the dynamic action `name` (None: there is none, or
     the project may not use code sources). Reads the source's signature; runs nothing."""
     if not code_sources.allowed(settings, project_id):

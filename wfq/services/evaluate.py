@@ -46,8 +46,13 @@ def evaluate_for_task(
         ex = session.get(WorkflowExecution, task.workflow_execution_id)
         tasks = repo.tasks_of(session, ex.id)
         snap = engine.Snapshot(
-            execution=ex, spec=dsl.workflow_from_dict(ex.spec), tasks=tasks, actions={},
-            new_task=_read_only, new_action=_read_only, env=(ex.params or {}).get("env") or {},
+            execution=ex,
+            spec=dsl.workflow_from_dict(ex.spec),
+            tasks=tasks,
+            actions={},
+            new_task=_read_only,
+            new_action=_read_only,
+            env=(ex.params or {}).get("env") or {},
             related=StoredTasks(session, project_id),
         )
         current = snap.task(task_id)

@@ -41,7 +41,9 @@ def _not_found(identifier: str) -> NotFound:
 def _check(values: dict[str, Any]) -> None:
     missing = [k for k in MANDATORY if not values.get(k)]
     if missing:
-        raise InvalidInput(f"Params {sorted(MANDATORY)} must be provided for creating event trigger.")
+        raise InvalidInput(
+            f"Params {sorted(MANDATORY)} must be provided for creating event trigger."
+        )
     for key in FIXED:
         if len(values[key]) > FIELD_LIMIT:
             raise InvalidInput(f"{key} is longer than {FIELD_LIMIT} characters")
@@ -50,7 +52,9 @@ def _check(values: dict[str, Any]) -> None:
     naming.check_name("event trigger", values.get("name"), limit=NAME_LIMIT, optional=True)
 
 
-def create_event_trigger(svc: Services, values: dict[str, Any], *, project_id: str) -> dict[str, Any]:
+def create_event_trigger(
+    svc: Services, values: dict[str, Any], *, project_id: str
+) -> dict[str, Any]:
     """Store a trigger after checking the workflow (404) and its input (400); 409 when the
     project has a trigger of that workflow on the same exchange, topic and event."""
     _check(values)
@@ -62,7 +66,9 @@ def create_event_trigger(svc: Services, values: dict[str, Any], *, project_id: s
     )
     try:
         with svc.db.write() as session:
-            wf = defs_repo.find_by_name_or_id(session, WorkflowDefinition, values["workflow_id"], None, project_id)
+            wf = defs_repo.find_by_name_or_id(
+                session, WorkflowDefinition, values["workflow_id"], None, project_id
+            )
             if wf is None:
                 raise NotFound(f"Workflow not found [workflow_identifier={values['workflow_id']}]")
             starting.check_input(dsl.workflow_from_dict(wf.spec), wf_input)
@@ -101,7 +107,9 @@ def get_event_trigger(svc: Services, identifier: str, *, project_id: str) -> dic
         return view(_visible(session, identifier, project_id))
 
 
-def list_event_triggers(svc: Services, query: ListQuery, *, project_id: str) -> list[dict[str, Any]]:
+def list_event_triggers(
+    svc: Services, query: ListQuery, *, project_id: str
+) -> list[dict[str, Any]]:
     """The triggers visible to the project, filtered and paged."""
     with svc.db.read() as session:
         rows = list_rows(session, EventTrigger, query, defs_repo.visible(EventTrigger, project_id))

@@ -68,7 +68,9 @@ class Event:
         }
 
 
-def from_notification(exchange: str, topic: str, body: Any, fallback_id: str | None = None) -> Event:
+def from_notification(
+    exchange: str, topic: str, body: Any, fallback_id: str | None = None
+) -> Event:
     """An Event from an oslo.messaging notification body (bytes, text or decoded JSON).
 
     Args:
@@ -84,7 +86,9 @@ def from_notification(exchange: str, topic: str, body: Any, fallback_id: str | N
     event_type = message.get("event_type")
     if not isinstance(event_type, str) or not event_type:
         raise InvalidInput("The notification has no event_type")
-    context = {k[len(CONTEXT_PREFIX):]: v for k, v in message.items() if k.startswith(CONTEXT_PREFIX)}
+    context = {
+        k[len(CONTEXT_PREFIX) :]: v for k, v in message.items() if k.startswith(CONTEXT_PREFIX)
+    }
     if isinstance(message.get("context"), dict):
         context = {**message["context"], **context}
     message_id = message.get("message_id") or message.get("_unique_id") or fallback_id

@@ -26,7 +26,9 @@ def start_execution(
     return _start(svc, workflow, project_id, options).execution_id
 
 
-def start_and_show(svc: Services, workflow: str, *, project_id: str, **options: Any) -> dict[str, Any]:
+def start_and_show(
+    svc: Services, workflow: str, *, project_id: str, **options: Any
+) -> dict[str, Any]:
     """Like `start_execution`, but returns the execution as its start transaction committed
     it (RUNNING, as Mistral answers), however fast the workers then are.
 
@@ -43,7 +45,9 @@ def start_and_show(svc: Services, workflow: str, *, project_id: str, **options: 
     return view
 
 
-def _start(svc: Services, workflow: str, project_id: str, options: dict[str, Any]) -> starting.Started:
+def _start(
+    svc: Services, workflow: str, project_id: str, options: dict[str, Any]
+) -> starting.Started:
     started = starting.start(svc, workflow, project_id, None, options)
     with log_context():
         bind(execution_id=started.execution_id or None)

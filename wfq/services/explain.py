@@ -42,14 +42,24 @@ def explain_task(
         ex_id = task.workflow_execution_id
     whole = explain_execution(svc, ex_id, project_id=project_id, probe=probe)
     mine = [r for r in whole["tasks"] if r["task_execution_id"] == task_id]
-    reason = mine[0] if mine else {
-        "task": task.name, "task_execution_id": task_id, "state": task.state, "waiting_on": None,
-        "message": f"{task.name} is {task.state}: it waits for nothing.", "details": {},
-    }
+    reason = (
+        mine[0]
+        if mine
+        else {
+            "task": task.name,
+            "task_execution_id": task_id,
+            "state": task.state,
+            "waiting_on": None,
+            "message": f"{task.name} is {task.state}: it waits for nothing.",
+            "details": {},
+        }
+    )
     return {**{k: v for k, v in whole.items() if k != "tasks"}, **reason}
 
 
-def _explain(svc: Services, ex_id: str, project_id: str, probe: QueueProbe, depth: int) -> dict[str, Any]:
+def _explain(
+    svc: Services, ex_id: str, project_id: str, probe: QueueProbe, depth: int
+) -> dict[str, Any]:
     now = svc.now()
     with svc.db.read() as session:
         ex = session.get(WorkflowExecution, ex_id)
@@ -77,8 +87,13 @@ def _snapshot(session: Session, ex: WorkflowExecution) -> engine.Snapshot:
         if task.state not in COMPLETED:
             actions.update(repo.actions_of_task(session, task.id))
     return engine.Snapshot(
-        execution=ex, spec=dsl.workflow_from_dict(ex.spec), tasks=tasks, actions=actions,
-        new_task=_read_only, new_action=_read_only, env=(ex.params or {}).get("env") or {},
+        execution=ex,
+        spec=dsl.workflow_from_dict(ex.spec),
+        tasks=tasks,
+        actions=actions,
+        new_task=_read_only,
+        new_action=_read_only,
+        env=(ex.params or {}).get("env") or {},
     )
 
 
@@ -94,7 +109,9 @@ def _summary(state: str, reasons: list[dict[str, Any]]) -> str:
         return f"The execution ended {state}{tail}."
     if not waiting:
         return f"The execution is {state} with no task waiting."
-    return f"The execution is {state}; " + "; ".join(r["message"].rstrip(".") for r in waiting) + "."
+    return (
+        f"The execution is {state}; " + "; ".join(r["message"].rstrip(".") for r in waiting) + "."
+    )
 
 
 def _age(now: dt.datetime, stamp: str | None) -> float | None:
@@ -138,7 +155,9 @@ def _queued(svc: Services, reason: dict[str, Any], now: dt.datetime, probe: Queu
     queue = details.get("queue") or svc.settings.queue
     facts = probe.facts([queue])[queue]
     age = _age(now, details.get("sent_at"))
-    details.update(queue=queue, message_age_s=age, queue_depth=facts.depth, consumers=facts.consumers)
+    details.update(
+        queue=queue, message_age_s=age, queue_depth=facts.depth, consumers=facts.consumers
+    )
     parts = []
     if age is not None:
         parts.append(f"sent {age:.0f} s ago")
@@ -147,7 +166,9 @@ def _queued(svc: Services, reason: dict[str, Any], now: dt.datetime, probe: Queu
     if facts.consumers is None:
         parts.append("no worker answered: none may be alive")
     elif not facts.consumers:
-        parts.append(f"no live worker consumes queue {queue}: start one with `wfq worker -Q {queue}`")
+        parts.append(
+            f"no live worker consumes queue {queue}: start one with `wfq worker -Q {queue}`"
+        )
     else:
         parts.append(f"consumed by {', '.join(facts.consumers)}")
     text = "; ".join(parts)

@@ -88,7 +88,9 @@ def _visible(row: ResourceMember | None, project_id: str) -> bool:
     return row is not None and project_id in (row.project_id, row.member_id)
 
 
-def list_members(svc: Services, resource_type: str, resource_id: str, *, project_id: str) -> list[dict[str, Any]]:
+def list_members(
+    svc: Services, resource_type: str, resource_id: str, *, project_id: str
+) -> list[dict[str, Any]]:
     """The members of a resource as the caller may see them."""
     _check(svc, resource_type)
     with svc.db.read() as session:
@@ -109,15 +111,23 @@ def get_member(
 
 
 def update_member(
-    svc: Services, resource_type: str, resource_id: str, member_id: str, status: Any, *, project_id: str
+    svc: Services,
+    resource_type: str,
+    resource_id: str,
+    member_id: str,
+    status: Any,
+    *,
+    project_id: str,
 ) -> dict[str, Any]:
     """The member accepts or rejects the sharing (only the member itself may)."""
     _check(svc, resource_type)
     if not status:
         raise InvalidInput("Status must be provided.")
     if status not in STATUSES:
-        raise InvalidInput(f"Invalid input for field/attribute status. Value: '{status}'. "
-                           f"Value should be one of: {', '.join(STATUSES)}")
+        raise InvalidInput(
+            f"Invalid input for field/attribute status. Value: '{status}'. "
+            f"Value should be one of: {', '.join(STATUSES)}"
+        )
     with svc.db.write() as session:
         row = repo.find(session, resource_id, resource_type, member_id)
         if not _visible(row, project_id):

@@ -43,7 +43,9 @@ def member_name() -> str:
 class Membership:
     """The registration of this process in its roles, kept alive by a heartbeat thread."""
 
-    def __init__(self, settings: Settings, roles: tuple[str, ...], db: Database | None = None) -> None:
+    def __init__(
+        self, settings: Settings, roles: tuple[str, ...], db: Database | None = None
+    ) -> None:
         self.settings = settings
         self.roles = roles
         self._db = db

@@ -9,7 +9,9 @@ from wfq import storable
 from wfq.errors import InvalidInput, SizeLimitExceeded
 
 
-def check_name(kind: str, name: Any, *, limit: int = storable.NAME_LIMIT, optional: bool = False) -> None:
+def check_name(
+    kind: str, name: Any, *, limit: int = storable.NAME_LIMIT, optional: bool = False
+) -> None:
     """400 when `name` cannot name a `kind`: too long, with '/' or control characters (an
     `optional` name may be empty)."""
     if optional and not name:

@@ -68,6 +68,11 @@ def _post(session: requests.Session, targets: list[dict[str, Any]], payload: dic
         if resp.status_code >= 500:
             raise DeliveryFailed(f"{target['url']}: HTTP {resp.status_code}")
         if resp.status_code >= 400:
-            log.warning("webhook %s refused %s: HTTP %s", target["url"], payload.get("event"), resp.status_code)
+            log.warning(
+                "webhook %s refused %s: HTTP %s",
+                target["url"],
+                payload.get("event"),
+                resp.status_code,
+            )
         sent += 1
     return sent

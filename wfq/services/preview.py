@@ -55,13 +55,20 @@ def preview(
         actions = {a.id: _copy(a) for a in repo.actions_of_task(session, task_id).values()}
         before = {t.id: t.state for t in tasks}
         snap = engine.Snapshot(
-            execution=ex, spec=dsl.workflow_from_dict(ex.spec), tasks=tasks, actions=actions,
-            new_task=lambda **kw: _Copy(**kw), new_action=lambda **kw: _Copy(**kw),
+            execution=ex,
+            spec=dsl.workflow_from_dict(ex.spec),
+            tasks=tasks,
+            actions=actions,
+            new_task=lambda **kw: _Copy(**kw),
+            new_action=lambda **kw: _Copy(**kw),
             env=(ex.params or {}).get("env") or {},
         )
         event = engine.SkipRequested(task_id) if skip else engine.RerunRequested(task_id, reset)
         decision = engine.handle(
-            snap, event, now=svc.now(), ids=lambda: f"preview-{next(counter)}",
+            snap,
+            event,
+            now=svc.now(),
+            ids=lambda: f"preview-{next(counter)}",
             actions=StoredCatalog(svc.registry, session, project_id),
         )
     return _answer(snap, decision, before, task_id, skip)
@@ -74,27 +81,54 @@ def _items_later(task: Any) -> list[int]:
     return [i for start, end in todo.get("ranges") or [] for i in range(start, end)][:MAX_LISTED]
 
 
-def _answer(snap: engine.Snapshot, decision: engine.Decision, before: dict[str, str], task_id: str, skip: bool) -> dict[str, Any]:
+def _answer(
+    snap: engine.Snapshot,
+    decision: engine.Decision,
+    before: dict[str, str],
+    task_id: str,
+    skip: bool,
+) -> dict[str, Any]:
     started = {c.action_execution_id for c in decision.commands if isinstance(c, engine.RunAction)}
-    started |= {a for c in decision.commands if isinstance(c, engine.RunItems) for a in c.action_execution_ids}
+    started |= {
+        a
+        for c in decision.commands
+        if isinstance(c, engine.RunItems)
+        for a in c.action_execution_ids
+    }
     children = [c for c in decision.commands if isinstance(c, engine.StartSubworkflow)]
     runs = []
     for task in snap.tasks:
         if before.get(task.id) == task.state and task.id != task_id:
             continue
-        new_actions = [a for a in snap.actions.values() if a.task_execution_id == task.id and a.id.startswith("preview-")]
-        runs.append({
-            "task": task.name,
-            "task_execution_id": None if task.id.startswith("preview-") else task.id,
-            "state_now": before.get(task.id),
-            "state_after": task.state,
-            "actions": [{"action": a.name, "input": a.input, "item_index": a.item_index,
-                         "sent_now": a.id in started} for a in sorted(new_actions, key=lambda a: a.item_index)],
-            "items_later": _items_later(task),
-            "subworkflows": [{"workflow_name": c.workflow_name, "input": c.input}
-                             for c in children if c.task_execution_id == task.id],
-            "inbound_context": task.in_context,
-        })
+        new_actions = [
+            a
+            for a in snap.actions.values()
+            if a.task_execution_id == task.id and a.id.startswith("preview-")
+        ]
+        runs.append(
+            {
+                "task": task.name,
+                "task_execution_id": None if task.id.startswith("preview-") else task.id,
+                "state_now": before.get(task.id),
+                "state_after": task.state,
+                "actions": [
+                    {
+                        "action": a.name,
+                        "input": a.input,
+                        "item_index": a.item_index,
+                        "sent_now": a.id in started,
+                    }
+                    for a in sorted(new_actions, key=lambda a: a.item_index)
+                ],
+                "items_later": _items_later(task),
+                "subworkflows": [
+                    {"workflow_name": c.workflow_name, "input": c.input}
+                    for c in children
+                    if c.task_execution_id == task.id
+                ],
+                "inbound_context": task.in_context,
+            }
+        )
     return {
         "preview": True,
         "operation": "skip" if skip else "rerun",

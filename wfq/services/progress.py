@@ -15,7 +15,9 @@ _DONE = (State.SUCCESS.value, State.ERROR.value, State.CANCELLED.value)
 
 def add_to(svc: Services, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give each with-items task view its `progress` (one query for all of them)."""
-    tasks = [v for v in views if isinstance((v.get("runtime_context") or {}).get("with_items"), dict)]
+    tasks = [
+        v for v in views if isinstance((v.get("runtime_context") or {}).get("with_items"), dict)
+    ]
     if not tasks:
         return views
     action_tasks = [v["id"] for v in tasks if v.get("type") != "WORKFLOW"]

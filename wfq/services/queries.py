@@ -16,7 +16,11 @@ from wfq.states import State
 _KINDS = {
     "execution": (WorkflowExecution, views.execution, "WorkflowExecution not found [id={}]"),
     "task": (TaskExecution, views.task, "Task execution not found [id={}]"),
-    "action_execution": (ActionExecution, views.action_execution, "ActionExecution not found [id={}]"),
+    "action_execution": (
+        ActionExecution,
+        views.action_execution,
+        "ActionExecution not found [id={}]",
+    ),
 }
 
 
@@ -31,7 +35,9 @@ def get(svc: Services, kind: str, ident: str, *, project_id: str) -> dict[str, A
             raise NotFound(missing.format(ident))
         out = view(row)
         if kind == "action_execution" and row.task_execution_id:
-            out["task_name"] = reads.task_names(conn, [row.task_execution_id]).get(row.task_execution_id)
+            out["task_name"] = reads.task_names(conn, [row.task_execution_id]).get(
+                row.task_execution_id
+            )
     return progress.add_to(svc, [out])[0] if kind == "task" else out
 
 

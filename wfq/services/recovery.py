@@ -41,7 +41,9 @@ class Recovered:
 
     def __str__(self) -> str:
         """The non-zero counts in words: `1 unclaimed action(s) sent again, 2 late timer(s) fired`."""
-        return ", ".join(f"{n} {_WHAT_WAS_DONE[f.name]}" for f in fields(self) if (n := getattr(self, f.name)))
+        return ", ".join(
+            f"{n} {_WHAT_WAS_DONE[f.name]}" for f in fields(self) if (n := getattr(self, f.name))
+        )
 
 
 _WHAT_WAS_DONE = {
@@ -89,7 +91,9 @@ def _send(svc: Services, rows: list[Any]) -> None:
     svc.dispatcher.run_actions(plain)
     for a in rows:
         if a.runtime.get("item"):
-            svc.dispatcher.send(names.RUN_ITEMS, [a.id, True], queue=a.runtime.get("queue") or svc.settings.queue)
+            svc.dispatcher.send(
+                names.RUN_ITEMS, [a.id, True], queue=a.runtime.get("queue") or svc.settings.queue
+            )
 
 
 RESEND_BACKOFF_MAX = 6
@@ -104,7 +108,11 @@ def _resend_unclaimed(svc: Services, cutoff: dt.datetime) -> int:
     now, grace = svc.now(), dt.timedelta(seconds=svc.settings.dispatch_grace_s)
     with svc.db.read() as session:
         rows = repo.unclaimed_actions(session, cutoff)
-    due = [a for a in rows if _sent_at(a) + grace * 2 ** min(_times_sent_again(a), RESEND_BACKOFF_MAX) <= now]
+    due = [
+        a
+        for a in rows
+        if _sent_at(a) + grace * 2 ** min(_times_sent_again(a), RESEND_BACKOFF_MAX) <= now
+    ]
     _send(svc, due)
     if due:
         with svc.db.write() as session:
@@ -184,7 +192,11 @@ def _handle_lost_workers(svc: Services, beat_before: dt.datetime) -> dict[str, i
 def _lock_if_lost(session: Any, action_id: str, beat_before: dt.datetime) -> Any:
     """The action row, locked, if it is still RUNNING without a recent heartbeat."""
     row = repo.lock_action(session, action_id)
-    if row is None or row.state != State.RUNNING or (row.heartbeat_at and row.heartbeat_at >= beat_before):
+    if (
+        row is None
+        or row.state != State.RUNNING
+        or (row.heartbeat_at and row.heartbeat_at >= beat_before)
+    ):
         return None
     return row
 
@@ -224,10 +236,18 @@ def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
     """with-items tasks whose items are all done but whose callback never came, or whose
     lanes all ended before the next batch of items was created."""
     with svc.db.read() as session:
-        stale = [t for t in repo.stale_running_tasks(session, cutoff) if t.runtime_context.get("with_items")]
-        lanes_due = [t.id for t in stale if (t.runtime_context.get(with_items.TODO) or {}).get("lanes_due")]
+        stale = [
+            t
+            for t in repo.stale_running_tasks(session, cutoff)
+            if t.runtime_context.get("with_items")
+        ]
+        lanes_due = [
+            t.id for t in stale if (t.runtime_context.get(with_items.TODO) or {}).get("lanes_due")
+        ]
         waiting = [
-            t.id for t in stale if t.id not in lanes_due and repo.count_unfinished_items(session, t.id) == 0
+            t.id
+            for t in stale
+            if t.id not in lanes_due and repo.count_unfinished_items(session, t.id) == 0
         ]
     for task_id in lanes_due:  # the message that starts its other lanes was lost
         svc.dispatcher.send(names.CONTINUE_EXECUTION, [ItemsWanted(task_id, lanes=True).to_dict()])
@@ -241,7 +261,9 @@ def expire(svc: Services) -> int:
     s = svc.settings
     if not s.expiration_max_age_h and not s.expiration_max_finished:
         return 0
-    before = svc.now() - dt.timedelta(hours=s.expiration_max_age_h) if s.expiration_max_age_h else None
+    before = (
+        svc.now() - dt.timedelta(hours=s.expiration_max_age_h) if s.expiration_max_age_h else None
+    )
     with svc.db.read() as session:
         ids = repo.expired_roots(session, before, s.expiration_max_finished)
     for ex_id in ids:

@@ -37,4 +37,6 @@ def mocks_of(svc: Services, execution_id: str, *, project_id: str) -> Mocks:
 
 def merged(replayed: Mocks, given: Mocks) -> Mocks:
     """Replayed outcomes, with the mocks given explicitly taking precedence."""
-    return Mocks(tasks={**replayed.tasks, **given.tasks}, actions={**replayed.actions, **given.actions})
+    return Mocks(
+        tasks={**replayed.tasks, **given.tasks}, actions={**replayed.actions, **given.actions}
+    )

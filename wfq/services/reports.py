@@ -97,7 +97,9 @@ def _ts(value: Any) -> str | None:
     return value.strftime(TIMESTAMP) if value is not None else None
 
 
-def _workflow_entry(tree: _Tree, ex: Any, stats: dict[str, int], options: ReportOptions) -> dict[str, Any]:
+def _workflow_entry(
+    tree: _Tree, ex: Any, stats: dict[str, int], options: ReportOptions
+) -> dict[str, Any]:
     entry = _base(ex, ex.workflow_name)
     if ex.id in tree.loaded:
         tasks = [_task_entry(tree, t, stats, options) for t in tree.tasks[ex.id]]
@@ -133,6 +135,8 @@ def _estimate(session: Session, ex: WorkflowExecution, now: Any) -> int:
     runs = reads.finished_runs(session, ex.workflow_id, "SUCCESS", ESTIMATE_SAMPLE)
     if not runs:
         return -1
-    average = sum(((r.updated_at or r.created_at) - r.created_at).total_seconds() for r in runs) / len(runs)
+    average = sum(
+        ((r.updated_at or r.created_at) - r.created_at).total_seconds() for r in runs
+    ) / len(runs)
     left = average - (now - ex.created_at).total_seconds()
     return int(left) if left >= 1 else 1

@@ -103,24 +103,29 @@ class StoredTasks:
         self.session = session
         self.project_id = project_id
 
-    def of_execution(self, execution_id: str, recursive: bool, state: str | None) -> list[dict[str, Any]]:
+    def of_execution(
+        self, execution_id: str, recursive: bool, state: str | None
+    ) -> list[dict[str, Any]]:
         return self._walk([execution_id], recursive, state)
 
     def descendants(self, task_ids: list[str], state: str | None) -> list[dict[str, Any]]:
         return self._walk(repo.children_of_tasks(self.session, task_ids), True, state)
 
-    def _walk(self, execution_ids: list[str], recursive: bool, state: str | None) -> list[dict[str, Any]]:
+    def _walk(
+        self, execution_ids: list[str], recursive: bool, state: str | None
+    ) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         while execution_ids:
             rows = repo.tasks_of_executions(self.session, execution_ids, self.project_id)
             for task, wf_spec in rows:
                 if state is None or task.state == state:
-                    found.append(data_flow.task_view_with_spec(task, _task_spec(wf_spec, task.name)))
+                    found.append(
+                        data_flow.task_view_with_spec(task, _task_spec(wf_spec, task.name))
+                    )
             if not recursive:
                 break
             execution_ids = repo.children_of_tasks(self.session, [t.id for t, _ in rows])
         return found
-
 
     def executions(self, **filters: str) -> list[dict[str, Any]]:
         rows = reads.executions_of_project(self.session, self.project_id, **filters)
@@ -198,7 +203,12 @@ class _ReplayedIds:
 
 
 def _read_into(
-    answers: dict[Read, Any], svc: Services, session: Session, stored: StoredSnapshot, read: Read, project_id: str
+    answers: dict[Read, Any],
+    svc: Services,
+    session: Session,
+    stored: StoredSnapshot,
+    read: Read,
+    project_id: str,
 ) -> None:
     """Answer `read`. The first action asked for brings the stored ad-hoc actions of every
     action name the spec calls (one query): a decision that starts several tasks then runs
@@ -215,11 +225,15 @@ def _read_into(
 
 def _static_action_names(spec: dsl.WorkflowSpec) -> set[str]:
     return {
-        t.action for t in spec.tasks.values() if isinstance(t.action, str) and not expressions.is_expression(t.action)
+        t.action
+        for t in spec.tasks.values()
+        if isinstance(t.action, str) and not expressions.is_expression(t.action)
     }
 
 
-def _answer(svc: Services, session: Session, stored: StoredSnapshot, read: Read, project_id: str) -> Any:
+def _answer(
+    svc: Services, session: Session, stored: StoredSnapshot, read: Read, project_id: str
+) -> Any:
     """Read what the engine asked for."""
     if read.kind == "action":
         name, namespace, workbook = read.key
@@ -265,7 +279,12 @@ class _ReadingActions:
     """The last resort after MAX_ROUNDS: unanswered action names read the database."""
 
     def __init__(
-        self, svc: Services, session: Session, stored: StoredSnapshot, answers: dict[Read, Any], project_id: str
+        self,
+        svc: Services,
+        session: Session,
+        stored: StoredSnapshot,
+        answers: dict[Read, Any],
+        project_id: str,
     ) -> None:
         self.svc, self.session, self.stored, self.project_id = svc, session, stored, project_id
         self.known = KnownActions(svc.registry, answers)

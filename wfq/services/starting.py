@@ -41,7 +41,9 @@ def check_input(spec: dsl.WorkflowSpec, given: dict[str, Any]) -> dict[str, Any]
 
 def _check_target(spec: dsl.WorkflowSpec, target: Any) -> None:
     if not isinstance(target, str) or target not in spec.tasks:
-        raise InvalidInput(f"Invalid task name [wf_spec=ReverseWorkflowSpec {spec.name}, task_name={target}]")
+        raise InvalidInput(
+            f"Invalid task name [wf_spec=ReverseWorkflowSpec {spec.name}, task_name={target}]"
+        )
 
 
 class _EnvOnly:
@@ -69,7 +71,9 @@ class _EnvOnly:
         return None
 
 
-def resolve_env(session: Session, env: Any, project_id: str, evaluate: bool = True) -> dict[str, Any]:
+def resolve_env(
+    session: Session, env: Any, project_id: str, evaluate: bool = True
+) -> dict[str, Any]:
     """The execution's env: a dict or a stored environment's name; expressions in its values
     are evaluated once, against the env itself (Mistral), unless `evaluate_env` is false."""
     if env is None or env == {}:
@@ -94,7 +98,9 @@ def _parent_still_waits(session: Session, task_id: str, params: dict[str, Any]) 
     session.refresh(task)
     index, attempt = params.get("index"), int(params.get("attempt", 0))
     done = (task.runtime_context or {}).get("children_done", []) if index is None else []
-    return task.state == State.RUNNING and not repo.child_exists(session, task_id, index, attempt, ignore=done)
+    return task.state == State.RUNNING and not repo.child_exists(
+        session, task_id, index, attempt, ignore=done
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +114,28 @@ class Started:
 
 
 def start(
-    svc: Services, workflow: str, project_id: str, parent_task_id: str | None, options: dict[str, Any]
+    svc: Services,
+    workflow: str,
+    project_id: str,
+    parent_task_id: str | None,
+    options: dict[str, Any],
 ) -> Started:
     """One transaction: create the execution of `workflow` and start it (a subworkflow only
     while its parent task still waits for it). Options: see `create_and_start`."""
 
     def tx() -> Started:
         with svc.db.write() as session:
-            if parent_task_id and not _parent_still_waits(session, parent_task_id, options.get("params") or {}):
+            if parent_task_id and not _parent_still_waits(
+                session, parent_task_id, options.get("params") or {}
+            ):
                 return Started("", [], None)
             ex, commands = _create_and_start(
-                svc, session, workflow, project_id=project_id, parent_task_id=parent_task_id, **options
+                svc,
+                session,
+                workflow,
+                project_id=project_id,
+                parent_task_id=parent_task_id,
+                **options,
             )
             session.flush()
             return Started(ex.id, commands, views.execution(ex))
@@ -139,14 +156,22 @@ def find_workflow(
     workbook_name: str | None,
     root_execution_id: str | None = None,
 ) -> WorkflowDefinition:
-    names = [f"{workbook_name}.{workflow}", workflow] if workbook_name and "." not in workflow else [workflow]
+    names = (
+        [f"{workbook_name}.{workflow}", workflow]
+        if workbook_name and "." not in workflow
+        else [workflow]
+    )
     wf = None
     for name in names:
-        wf = wf or defs_repo.find_by_name_or_id(session, WorkflowDefinition, name, namespace, project_id)
+        wf = wf or defs_repo.find_by_name_or_id(
+            session, WorkflowDefinition, name, namespace, project_id
+        )
     if wf is None and root_execution_id:
         wf = _deleted_since_root(session, names, namespace, project_id, root_execution_id)
     if wf is None:
-        raise NotFound(f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]")
+        raise NotFound(
+            f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]"
+        )
     return wf
 
 
@@ -158,13 +183,19 @@ def _deleted_since_root(
     root = session.get(WorkflowExecution, root_execution_id)
     if root is None:
         return None
-    kept = versions.deleted_spec(session, "workflow", names, [namespace, ""], project_id, root.created_at)
+    kept = versions.deleted_spec(
+        session, "workflow", names, [namespace, ""], project_id, root.created_at
+    )
     if kept is None:
         return None
-    return WorkflowDefinition(id=kept.resource_id, name=kept.name, namespace=kept.namespace, spec=kept.spec)
+    return WorkflowDefinition(
+        id=kept.resource_id, name=kept.name, namespace=kept.namespace, spec=kept.spec
+    )
 
 
-def _version_asked(wf: WorkflowDefinition, params: dict[str, Any], task_input: dict[str, Any]) -> Any:
+def _version_asked(
+    wf: WorkflowDefinition, params: dict[str, Any], task_input: dict[str, Any]
+) -> Any:
     """The version a start asks for: `params.workflow_version`, or a subworkflow task's
     `workflow_version` key when the workflow declares no input of that name (such keys become
     params, as Mistral does with a task's undeclared keys); None: the current version."""
@@ -224,7 +255,9 @@ def _create_and_start(
     full_input = check_input(spec, given)
     if spec.type == "reverse":
         _check_target(spec, params.get("task_name"))
-    env = resolve_env(session, params.get("env"), project_id, params.get("evaluate_env", True) is not False)
+    env = resolve_env(
+        session, params.get("env"), project_id, params.get("evaluate_env", True) is not False
+    )
     ex = WorkflowExecution(
         id=execution_id or svc.new_id(),
         workflow_id=wf.id,
@@ -245,4 +278,3 @@ def _create_and_start(
     session.add(ex)
     commands = apply.decide_on(svc, session, ex, engine.WorkflowStarted(), new=True)
     return ex, commands
-

@@ -33,11 +33,17 @@ def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> Batches:
     if task is None or parent is None:
         return []
     if depth > limit:
-        return _fail_start(svc, parent, task, cmd, (
-            f"Maximum subworkflow depth {limit} exceeded: task '{task.name}' of workflow "
-            f"'{parent.workflow_name}' [wf_ex_id={parent.id}] would start '{cmd.workflow_name}' "
-            f"at depth {depth} (setting max_subworkflow_depth)"
-        ))
+        return _fail_start(
+            svc,
+            parent,
+            task,
+            cmd,
+            (
+                f"Maximum subworkflow depth {limit} exceeded: task '{task.name}' of workflow "
+                f"'{parent.workflow_name}' [wf_ex_id={parent.id}] would start '{cmd.workflow_name}' "
+                f"at depth {depth} (setting max_subworkflow_depth)"
+            ),
+        )
     options = {
         "namespace": parent.workflow_namespace,
         "wf_input": cmd.input,
@@ -47,7 +53,9 @@ def start_subworkflow(svc: Services, cmd: StartSubworkflow) -> Batches:
         "workbook_name": workbook,
     }
     try:
-        return [starting.start(svc, cmd.workflow_name, parent.project_id, task.id, options).commands]
+        return [
+            starting.start(svc, cmd.workflow_name, parent.project_id, task.id, options).commands
+        ]
     except (NotFound, InvalidInput) as exc:
         msg = str(exc)
         if isinstance(exc, NotFound):
@@ -71,7 +79,9 @@ def _fail_start(
     svc: Services, parent: WorkflowExecution, task: TaskExecution, cmd: StartSubworkflow, msg: str
 ) -> Batches:
     index, attempt = cmd.params.get("index"), int(cmd.params.get("attempt", 0))
-    event = engine.SubworkflowCompleted(task.id, State.ERROR.value, {"result": msg}, msg, None, index, attempt)
+    event = engine.SubworkflowCompleted(
+        task.id, State.ERROR.value, {"result": msg}, msg, None, index, attempt
+    )
     return [apply_event(svc, parent.id, event).commands]
 
 
@@ -87,8 +97,14 @@ def notify_parent(svc: Services, cmd: ExecutionCompleted) -> Batches:
     if child.state == State.ERROR.value:
         state_info, cause = _summarise_failure(svc, child)
     event = engine.SubworkflowCompleted(
-        task.id, child.state, child.output, state_info, child.id, params.get("index"),
-        int(params.get("attempt", 0)), cause,
+        task.id,
+        child.state,
+        child.output,
+        state_info,
+        child.id,
+        params.get("index"),
+        int(params.get("attempt", 0)),
+        cause,
     )
     return [apply_event(svc, task.workflow_execution_id, event).commands]
 
@@ -111,8 +127,15 @@ def follow_pause_or_resume(svc: Services, cmd: ExecutionPausedOrResumed) -> Batc
     other = State.RUNNING if cmd.state == State.PAUSED else State.PAUSED
     with svc.db.read() as session:
         children = [c.id for c in repo.children_of(session, cmd.execution_id) if c.state == other]
-        parent = session.get(TaskExecution, cmd.parent_task_execution_id) if cmd.parent_task_execution_id else None
-    batches = [apply_event(svc, child_id, engine.StateRequested(cmd.state)).commands for child_id in children]
+        parent = (
+            session.get(TaskExecution, cmd.parent_task_execution_id)
+            if cmd.parent_task_execution_id
+            else None
+        )
+    batches = [
+        apply_event(svc, child_id, engine.StateRequested(cmd.state)).commands
+        for child_id in children
+    ]
     if parent is not None:
         event = engine.ChildStateChanged(parent.id, cmd.state)
         batches.append(apply_event(svc, parent.workflow_execution_id, event).commands)

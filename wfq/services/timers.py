@@ -64,7 +64,9 @@ class Timers:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._stopping and (not self._heap or self._heap[0].due > time.monotonic()):
+                while not self._stopping and (
+                    not self._heap or self._heap[0].due > time.monotonic()
+                ):
                     timeout = self._heap[0].due - time.monotonic() if self._heap else None
                     self._cond.wait(timeout)
                 if self._stopping and not any(e.drain for e in self._heap):

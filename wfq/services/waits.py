@@ -41,7 +41,12 @@ _lock = threading.Lock()
 
 
 def park_together(
-    svc: Services, group: str, action_id: str, seconds: float, entry: Any, wake_all: Callable[[list[Any]], object]
+    svc: Services,
+    group: str,
+    action_id: str,
+    seconds: float,
+    entry: Any,
+    wake_all: Callable[[list[Any]], object],
 ) -> None:
     """Like `park`, for waits that may end together (the items of one with-items task): the
     entries of `group` due in the same BUCKET_S are passed to one `wake_all(entries)` call."""

@@ -146,12 +146,16 @@ def _sync_members(
     for action in wb.actions:
         arow = old_actions.pop(action.name, None)
         if arow is None:
-            arow = action_definitions.add_action(svc, session, action, workbook_name=wb.name, **where)
+            arow = action_definitions.add_action(
+                svc, session, action, workbook_name=wb.name, **where
+            )
         else:
             action_definitions.fill_action(arow, action)
             arow.scope, arow.updated_at = scope, svc.now()
         written.append(("action", arow))
-    stale = [("workflow", r) for r in old_wfs.values()] + [("action", r) for r in old_actions.values()]
+    stale = [("workflow", r) for r in old_wfs.values()] + [
+        ("action", r) for r in old_actions.values()
+    ]
     for kind, old in stale:
         versions.forget(svc, session, kind, old)
         session.delete(old)

@@ -17,7 +17,15 @@ from wfq.api.schemas import FILTER_NOTE, LIST_PARAMS, TEXT_BODY, Models
 from wfq.services import code_sources, dynamic_actions
 
 _SOURCE_PARAMS = {"namespace": "namespace (default: '')", "scope": "private (default) or public"}
-_ACTION_STRINGS = ("id", "name", "namespace", "class_name", "code_source_id", "code_source_name", "scope")
+_ACTION_STRINGS = (
+    "id",
+    "name",
+    "namespace",
+    "class_name",
+    "code_source_id",
+    "code_source_name",
+    "scope",
+)
 _ACTION_IGNORED = ("project_id", "created_at", "updated_at")
 
 
@@ -127,7 +135,9 @@ def _dynamic_actions(api: Api, ctx: ApiContext, models: Models) -> None:
             """List dynamic actions."""
             project = ctx.project()
             req = ctx.list_request(DYNAMIC_ACTION)
-            views = dynamic_actions.list_dynamic_actions(ctx.services, req.query, project_id=project)
+            views = dynamic_actions.list_dynamic_actions(
+                ctx.services, req.query, project_id=project
+            )
             return ctx.list_response(DYNAMIC_ACTION, req, views)
 
         @ns.expect(m.dynamic_action_write)
@@ -138,7 +148,9 @@ def _dynamic_actions(api: Api, ctx: ApiContext, models: Models) -> None:
         def post(self) -> flask.Response:
             """Create a dynamic action."""
             project = ctx.project()
-            view = dynamic_actions.create_dynamic_action(ctx.services, _action_body(ctx), project_id=project)
+            view = dynamic_actions.create_dynamic_action(
+                ctx.services, _action_body(ctx), project_id=project
+            )
             return json_response(encode(DYNAMIC_ACTION, view), 201)
 
         @ns.expect(m.dynamic_action_write)
@@ -148,7 +160,9 @@ def _dynamic_actions(api: Api, ctx: ApiContext, models: Models) -> None:
         def put(self) -> flask.Response:
             """Change the class, code source or scope of a dynamic action (by id or name)."""
             project = ctx.project()
-            view = dynamic_actions.update_dynamic_action(ctx.services, _action_body(ctx), project_id=project)
+            view = dynamic_actions.update_dynamic_action(
+                ctx.services, _action_body(ctx), project_id=project
+            )
             return json_response(encode(DYNAMIC_ACTION, view))
 
     @ns.route("/<string:identifier>")

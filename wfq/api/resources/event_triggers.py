@@ -29,7 +29,9 @@ def _trigger_body(ctx: ApiContext) -> dict[str, Any]:
     bodies.strings(body, _STRINGS)
     values = {k: body.get(k) for k in _STRINGS}
     for name in _JSONS:
-        values[name] = bodies.json_object(body, name, "event_trigger") if body.get(name) is not None else None
+        values[name] = (
+            bodies.json_object(body, name, "event_trigger") if body.get(name) is not None else None
+        )
     return values
 
 
@@ -71,7 +73,9 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
         def post(self) -> flask.Response:
             """Create an event trigger."""
             project = ctx.project()
-            view = event_triggers.create_event_trigger(ctx.services, _trigger_body(ctx), project_id=project)
+            view = event_triggers.create_event_trigger(
+                ctx.services, _trigger_body(ctx), project_id=project
+            )
             return json_response(encode(EVENT_TRIGGER, view), 201)
 
     @ns.route("/<string:trigger_id>")
@@ -116,6 +120,8 @@ def register(api: Api, ctx: ApiContext, models: Models) -> None:
             project = ctx.project()
             event = _event(ctx, project)
             if not converter:
-                converter.append(events.Converter.from_file(ctx.services.settings.event_definitions_file))
+                converter.append(
+                    events.Converter.from_file(ctx.services.settings.event_definitions_file)
+                )
             started = events.fire(ctx.services, event, converter[0])
             return json_response({"message_id": event.message_id, "executions": started})

@@ -115,7 +115,9 @@ def create(ctx: ApiContext) -> flask.Response:
     _check_size(ctx, start.params, "params")
     svc = ctx.services
     if insight.is_dry_run(start.params):
-        return insight.dry_run_response(ctx, start.workflow, start.namespace, start.wf_input, start.params)
+        return insight.dry_run_response(
+            ctx, start.workflow, start.namespace, start.wf_input, start.params
+        )
     if start.execution_id:
         try:  # Mistral: POST with the id of an existing execution returns that execution.
             view = queries.get(svc, "execution", start.execution_id, project_id=project)
@@ -210,7 +212,9 @@ def update(ctx: ApiContext, ex_id: str) -> flask.Response:
     svc = ctx.services
     queries.get(svc, "execution", ex_id, project_id=project)
     controls.update_execution(svc, ex_id, project_id=project, **parse_update(ctx.json_body()))
-    return json_response(encode(EXECUTION, queries.get(svc, "execution", ex_id, project_id=project)))
+    return json_response(
+        encode(EXECUTION, queries.get(svc, "execution", ex_id, project_id=project))
+    )
 
 
 def delete(ctx: ApiContext, ex_id: str) -> flask.Response:

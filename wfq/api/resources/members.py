@@ -47,7 +47,9 @@ def _register(api: Api, ctx: ApiContext, models: Models, resource_type: str) -> 
         def get(self, resource_id: str) -> flask.Response:
             """List the members of a resource."""
             project = ctx.project()
-            views = members.list_members(ctx.services, resource_type, resource_id, project_id=project)
+            views = members.list_members(
+                ctx.services, resource_type, resource_id, project_id=project
+            )
             return json_response({"members": [encode(MEMBER, v) for v in views]})
 
         @ns.expect(m.member_create)
@@ -94,5 +96,7 @@ def _register(api: Api, ctx: ApiContext, models: Models, resource_type: str) -> 
         def delete(self, resource_id: str, member_id: str) -> flask.Response:
             """Stop sharing a resource with a project (its owner)."""
             project = ctx.project()
-            members.delete_member(ctx.services, resource_type, resource_id, member_id, project_id=project)
+            members.delete_member(
+                ctx.services, resource_type, resource_id, member_id, project_id=project
+            )
             return empty_response()

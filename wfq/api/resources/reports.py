@@ -24,7 +24,9 @@ def _depth(ctx: ApiContext) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput(f"Invalid input for field/attribute max_depth. Value: '{raw}'.") from None
+        raise InvalidInput(
+            f"Invalid input for field/attribute max_depth. Value: '{raw}'."
+        ) from None
 
 
 def register(api: Api, ctx: ApiContext, models: Models) -> None:

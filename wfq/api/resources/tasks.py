@@ -70,7 +70,9 @@ def rerun(ctx: ApiContext, task_id: str) -> flask.Response:
     if isinstance(body, dict) and body.get("preview") is not None:
         body = dict(body)
         if bodies.flag(body.pop("preview"), "preview"):
-            return json_response(preview.preview(svc, task_id, project_id=project, **parse_rerun(body, task)))
+            return json_response(
+                preview.preview(svc, task_id, project_id=project, **parse_rerun(body, task))
+            )
     changes = parse_rerun(body, task)
     if changes.pop("skip", False):
         controls.skip_task(svc, task_id, project_id=project, **changes)

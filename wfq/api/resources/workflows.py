@@ -64,7 +64,12 @@ def update(ctx: ApiContext) -> flask.Response:
     project = ctx.project()
     namespace, scope = namespace_arg(ctx), scope_arg(ctx, None)
     views = definitions.update_workflows(
-        ctx.services, ctx.text_body(), project_id=project, namespace=namespace, scope=scope, user=ctx.user()
+        ctx.services,
+        ctx.text_body(),
+        project_id=project,
+        namespace=namespace,
+        scope=scope,
+        user=ctx.user(),
     )
     items = [encode(WORKFLOW, v, json_fields=()) for v in views]
     return json_response({"workflows": items}, 200, raw=True)

@@ -66,7 +66,9 @@ def find_in_namespaces(
 ) -> Any:
     """The first visible row called `name`, trying `namespaces` in order."""
     for ns in dict.fromkeys(namespaces):
-        stmt = select(model).where(model.name == name, model.namespace == ns, visible(model, project_id))
+        stmt = select(model).where(
+            model.name == name, model.namespace == ns, visible(model, project_id)
+        )
         rows = sorted(session.scalars(stmt), key=lambda r: r.project_id != project_id)
         if rows:
             return rows[0]
@@ -84,7 +86,9 @@ def find_all_in_namespaces(
     by_name = model.name == names[0] if len(names) == 1 else model.name.in_(names)
     by_namespace = or_(*(model.namespace == ns for ns in order))
     stmt = select(model).where(by_name, by_namespace, visible(model, project_id))
-    rows = sorted(session.scalars(stmt), key=lambda r: (order.index(r.namespace), r.project_id != project_id))
+    rows = sorted(
+        session.scalars(stmt), key=lambda r: (order.index(r.namespace), r.project_id != project_id)
+    )
     found: dict[str, Any] = {}
     for row in rows:
         found.setdefault(row.name, row)

@@ -11,7 +11,9 @@ from wfq.persistence.repositories.definitions import find_in_namespaces
 
 def of_code_source(session: Session, code_source_id: str) -> list[DynamicActionDefinition]:
     """The dynamic actions defined on one code source, by name."""
-    stmt = select(DynamicActionDefinition).where(DynamicActionDefinition.code_source_id == code_source_id)
+    stmt = select(DynamicActionDefinition).where(
+        DynamicActionDefinition.code_source_id == code_source_id
+    )
     return list(session.scalars(stmt.order_by(DynamicActionDefinition.name)))
 
 

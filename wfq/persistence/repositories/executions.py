@@ -97,7 +97,10 @@ def tasks_of_executions(
     stmt = (
         select(TaskExecution, WorkflowExecution.spec)
         .join(WorkflowExecution, WorkflowExecution.id == TaskExecution.workflow_execution_id)
-        .where(TaskExecution.workflow_execution_id.in_(execution_ids), WorkflowExecution.project_id == project_id)
+        .where(
+            TaskExecution.workflow_execution_id.in_(execution_ids),
+            WorkflowExecution.project_id == project_id,
+        )
         .order_by(TaskExecution.id)
     )
     return [(task, spec) for task, spec in session.execute(stmt)]
@@ -142,7 +145,11 @@ def _claim() -> Any:
     now = bindparam("now", type_=table.c.updated_at.type)
     return (
         update(table)
-        .where(table.c.id == bindparam("action_id"), table.c.state == "RUNNING", table.c.worker.is_(None))
+        .where(
+            table.c.id == bindparam("action_id"),
+            table.c.state == "RUNNING",
+            table.c.worker.is_(None),
+        )
         .values(worker=bindparam("worker"), heartbeat_at=now, updated_at=now)
         .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
     )
@@ -159,14 +166,18 @@ def adder(session: Session, model: type[Any]) -> Any:
     return make
 
 
-def unclaimed_actions(session: Session, sent_before: Any, limit: int = 1000) -> list[ActionExecution]:
+def unclaimed_actions(
+    session: Session, sent_before: Any, limit: int = 1000
+) -> list[ActionExecution]:
     """RUNNING action executions that no worker has claimed, last sent before `sent_before`
     (their `heartbeat_at` when the integrity check sent them again, else their creation),
     the longest waiting first."""
     sent = func.coalesce(ActionExecution.heartbeat_at, ActionExecution.created_at)
     stmt = (
         select(ActionExecution)
-        .where(ActionExecution.state == "RUNNING", ActionExecution.worker.is_(None), sent < sent_before)
+        .where(
+            ActionExecution.state == "RUNNING", ActionExecution.worker.is_(None), sent < sent_before
+        )
         .order_by(sent)
         .limit(limit)
     )
@@ -178,7 +189,11 @@ def mark_sent_again(session: Session, action_ids: Sequence[str], at: Any) -> Non
     one, its `heartbeat_at` holds when, and `runtime["sent_again"]` how many times."""
     stmt = (
         select(ActionExecution)
-        .where(ActionExecution.id.in_(action_ids), ActionExecution.state == "RUNNING", ActionExecution.worker.is_(None))
+        .where(
+            ActionExecution.id.in_(action_ids),
+            ActionExecution.state == "RUNNING",
+            ActionExecution.worker.is_(None),
+        )
         .with_for_update()
     )
     for row in session.scalars(stmt):
@@ -186,9 +201,13 @@ def mark_sent_again(session: Session, action_ids: Sequence[str], at: Any) -> Non
         row.runtime = {**row.runtime, "sent_again": int(row.runtime.get("sent_again", 0)) + 1}
 
 
-def orphan_workflow_tasks(session: Session, created_before: Any, limit: int = 1000) -> list[TaskExecution]:
+def orphan_workflow_tasks(
+    session: Session, created_before: Any, limit: int = 1000
+) -> list[TaskExecution]:
     """RUNNING tasks of type WORKFLOW whose child execution was never created."""
-    child = select(WorkflowExecution.id).where(WorkflowExecution.task_execution_id == TaskExecution.id)
+    child = select(WorkflowExecution.id).where(
+        WorkflowExecution.task_execution_id == TaskExecution.id
+    )
     stmt = (
         select(TaskExecution)
         .where(
@@ -202,7 +221,9 @@ def orphan_workflow_tasks(session: Session, created_before: Any, limit: int = 10
     return list(session.scalars(stmt))
 
 
-def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> list[WorkflowExecution]:
+def finished_children_of_running_tasks(
+    session: Session, limit: int = 1000
+) -> list[WorkflowExecution]:
     """Finished child executions whose parent task still waits for them (a child of an earlier
     attempt of a with-items task, before a rerun or retry, is not waited for)."""
     stmt = (
@@ -222,19 +243,29 @@ def finished_children_of_running_tasks(session: Session, limit: int = 1000) -> l
 
 
 def child_exists(
-    session: Session, task_id: str, index: int | None = None, attempt: int = 0, ignore: Sequence[str] = ()
+    session: Session,
+    task_id: str,
+    index: int | None = None,
+    attempt: int = 0,
+    ignore: Sequence[str] = (),
 ) -> bool:
     """True when a child execution of this task (with this with-items `index`, started by this
     `attempt` of the task) exists, not counting the `ignore`d ones (children of earlier
     attempts of a retried task)."""
-    stmt = select(WorkflowExecution.id, WorkflowExecution.params).where(WorkflowExecution.task_execution_id == task_id)
+    stmt = select(WorkflowExecution.id, WorkflowExecution.params).where(
+        WorkflowExecution.task_execution_id == task_id
+    )
     return any(
-        (params or {}).get("index") == index and (params or {}).get("attempt", 0) == attempt and ident not in ignore
+        (params or {}).get("index") == index
+        and (params or {}).get("attempt", 0) == attempt
+        and ident not in ignore
         for ident, params in session.execute(stmt)
     )
 
 
-def tasks_with_late_timers(session: Session, due_before: Any, limit: int = 1000) -> list[TaskExecution]:
+def tasks_with_late_timers(
+    session: Session, due_before: Any, limit: int = 1000
+) -> list[TaskExecution]:
     """Tasks whose earliest timer was due before `due_before` and has not fired."""
     stmt = (
         select(TaskExecution)
@@ -255,7 +286,9 @@ def actions_of_task(session: Session, task_id: str) -> dict[str, ActionExecution
     return {a.id: a for a in session.scalars(stmt)}
 
 
-def claim_idle_item(session: Session, task_id: str, after_index: int = -1) -> ActionExecution | None:
+def claim_idle_item(
+    session: Session, task_id: str, after_index: int = -1
+) -> ActionExecution | None:
     """Lock the task's first IDLE item after `after_index` that no other transaction holds
     (SKIP LOCKED). Items are claimed in index order, so a lane passes the index it just ran:
     the scan then starts past the items already claimed, whose index entries linger until
@@ -275,7 +308,9 @@ def claim_idle_item(session: Session, task_id: str, after_index: int = -1) -> Ac
     return session.scalars(stmt).first()
 
 
-def finish_running_action(session: Session, action_id: str, state: str, output: Any, now: Any) -> bool:
+def finish_running_action(
+    session: Session, action_id: str, state: str, output: Any, now: Any
+) -> bool:
     """Store the result of a RUNNING action execution without reading it first; False when it
     was no longer RUNNING (a duplicate, or cancelled meanwhile)."""
     check_transition(State.RUNNING, state)  # a compare-and-set: RUNNING -> state, by the table
@@ -301,7 +336,11 @@ def take_idle_item(session: Session, task_id: str, after_index: int, worker: str
     first = (
         select(idle.c.id)
         # A literal (not a bound parameter) so the planner can use the partial IDLE index.
-        .where(idle.c.task_execution_id == task_id, text("idle.state = 'IDLE'"), idle.c.item_index > after_index)
+        .where(
+            idle.c.task_execution_id == task_id,
+            text("idle.state = 'IDLE'"),
+            idle.c.item_index > after_index,
+        )
         .order_by(idle.c.item_index)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -317,7 +356,9 @@ def take_idle_item(session: Session, task_id: str, after_index: int, worker: str
     return session.execute(stmt).one_or_none()
 
 
-def finish_running_actions(session: Session, action_ids: Sequence[str], state: str, output: Any, now: Any) -> int:
+def finish_running_actions(
+    session: Session, action_ids: Sequence[str], state: str, output: Any, now: Any
+) -> int:
     """`finish_running_action` for several actions with the same result, in one statement."""
     check_transition(State.RUNNING, state)
     table = ActionExecution.__table__
@@ -339,7 +380,11 @@ def take_idle_items(
     first = (
         select(idle.c.id)
         # A literal (not a bound parameter) so the planner can use the partial IDLE index.
-        .where(idle.c.task_execution_id == task_id, text("idle.state = 'IDLE'"), idle.c.item_index > after_index)
+        .where(
+            idle.c.task_execution_id == task_id,
+            text("idle.state = 'IDLE'"),
+            idle.c.item_index > after_index,
+        )
         .order_by(idle.c.item_index)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -384,8 +429,12 @@ def delete_execution_tree(session: Session, execution_id: str) -> None:
     """Delete an execution, its tasks and action executions, and its children, recursively."""
     for child in children_of(session, execution_id):
         delete_execution_tree(session, child.id)
-    session.execute(delete(ActionExecution).where(ActionExecution.workflow_execution_id == execution_id))
-    session.execute(delete(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id))
+    session.execute(
+        delete(ActionExecution).where(ActionExecution.workflow_execution_id == execution_id)
+    )
+    session.execute(
+        delete(TaskExecution).where(TaskExecution.workflow_execution_id == execution_id)
+    )
     session.execute(delete(WorkflowExecution).where(WorkflowExecution.id == execution_id))
 
 
@@ -418,7 +467,9 @@ def lost_actions(session: Session, beat_before: Any, limit: int = 1000) -> list[
     return [a for a in session.scalars(stmt) if not a.runtime.get("async")]
 
 
-def stale_running_tasks(session: Session, updated_before: Any, limit: int = 1000) -> list[TaskExecution]:
+def stale_running_tasks(
+    session: Session, updated_before: Any, limit: int = 1000
+) -> list[TaskExecution]:
     """RUNNING tasks unchanged since `updated_before` (candidates for a lost chord callback)."""
     stmt = (
         select(TaskExecution)
@@ -450,7 +501,8 @@ def expired_roots(session: Session, finished_before: Any, keep: int, limit: int 
     ids: list[str] = []
     if finished_before is not None:
         stmt = base.where(
-            func.coalesce(WorkflowExecution.finished_at, WorkflowExecution.updated_at) < finished_before
+            func.coalesce(WorkflowExecution.finished_at, WorkflowExecution.updated_at)
+            < finished_before
         )
         ids += list(session.scalars(stmt.limit(limit)))
     if keep > 0:

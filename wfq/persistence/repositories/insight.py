@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from wfq.persistence.models import ActionExecution, TaskExecution
 
 
-def action_results_by_task(session: Session, execution_ids: Sequence[str]) -> list[tuple[str, str, Any]]:
+def action_results_by_task(
+    session: Session, execution_ids: Sequence[str]
+) -> list[tuple[str, str, Any]]:
     """(task name, action state, action output) of every action execution of these executions,
     in the order the actions were created (items by index)."""
     stmt = (

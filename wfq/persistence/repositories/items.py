@@ -53,9 +53,15 @@ def item_states(session: Session, task_ids: Sequence[str]) -> dict[str, dict[str
 
 def has_items_to_create(session: Session, task_id: str) -> bool:
     """True when the task runs and has items the engine has not created yet."""
-    stmt = select(TaskExecution.state, TaskExecution.runtime_context).where(TaskExecution.id == task_id)
+    stmt = select(TaskExecution.state, TaskExecution.runtime_context).where(
+        TaskExecution.id == task_id
+    )
     row = session.execute(stmt).first()
-    return row is not None and row.state == "RUNNING" and bool((row.runtime_context or {}).get("items_todo"))
+    return (
+        row is not None
+        and row.state == "RUNNING"
+        and bool((row.runtime_context or {}).get("items_todo"))
+    )
 
 
 def item_results(session: Session, task_id: str) -> dict[str, ActionExecution]:

@@ -13,7 +13,9 @@ from wfq.persistence.models import ResourceMember, ServiceMember
 def beat(session: Session, row_id: str, fields: dict[str, Any], now: Any) -> None:
     """Refresh a service member's heartbeat, adding its row when it is missing (first beat,
     or pruned while the process was stalled)."""
-    done = session.execute(update(ServiceMember).where(ServiceMember.id == row_id).values(heartbeat_at=now))
+    done = session.execute(
+        update(ServiceMember).where(ServiceMember.id == row_id).values(heartbeat_at=now)
+    )
     if not done.rowcount:  # type: ignore[attr-defined]
         session.add(ServiceMember(id=row_id, heartbeat_at=now, started_at=now, **fields))
 
@@ -49,7 +51,9 @@ def accepted_by(model_id: Any, resource_type: str, project_id: Any) -> Any:
     )
 
 
-def find(session: Session, resource_id: str, resource_type: str, member_id: str) -> ResourceMember | None:
+def find(
+    session: Session, resource_id: str, resource_type: str, member_id: str
+) -> ResourceMember | None:
     """One member of one resource."""
     stmt = select(ResourceMember).where(
         ResourceMember.resource_id == resource_id,

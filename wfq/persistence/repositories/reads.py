@@ -24,7 +24,9 @@ EXECUTIONS_LIMIT = 1000
 """Most executions one `executions()` call returns (oldest first)."""
 
 
-def executions_of_project(session: Session, project_id: str, **filters: str) -> list[WorkflowExecution]:
+def executions_of_project(
+    session: Session, project_id: str, **filters: str
+) -> list[WorkflowExecution]:
     """Workflow executions of a project by id, root_execution_id, state, and creation time
     (`from_time` inclusive, `to_time` exclusive, ISO texts), oldest first."""
     stmt = select(WorkflowExecution).where(WorkflowExecution.project_id == project_id)
@@ -61,7 +63,9 @@ def children_of(session: Session, task_ids: list[str]) -> list[WorkflowExecution
     return list(session.scalars(stmt.order_by(WorkflowExecution.created_at, WorkflowExecution.id)))
 
 
-def finished_runs(session: Session, workflow_id: str, state: str, limit: int) -> list[WorkflowExecution]:
+def finished_runs(
+    session: Session, workflow_id: str, state: str, limit: int
+) -> list[WorkflowExecution]:
     """Up to `limit` executions of a workflow in `state`, oldest first (Mistral's estimate)."""
     stmt = select(WorkflowExecution).where(
         WorkflowExecution.workflow_id == workflow_id, WorkflowExecution.state == state

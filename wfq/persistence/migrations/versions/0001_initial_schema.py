@@ -33,16 +33,12 @@ def upgrade() -> None:
         sa.Column("definition", sa.Text(), nullable=False),
         sa.Column(
             "spec",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "tags",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("checksum", sa.String(length=32), nullable=False),
@@ -70,23 +66,17 @@ def upgrade() -> None:
         sa.Column("state_info", sa.Text(), nullable=True),
         sa.Column(
             "input",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "output",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.Column(
             "runtime",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("accepted", sa.Boolean(), nullable=False),
@@ -98,9 +88,7 @@ def upgrade() -> None:
         sa.Column("workflow_namespace", sa.String(length=255), nullable=False),
         sa.Column(
             "tags",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.Column("project_id", sa.String(length=80), nullable=False),
@@ -115,9 +103,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_action_executions_project_id"), ["project_id"], unique=False
         )
-        batch_op.create_index(
-            "ix_action_executions_state_claim", ["state", "worker"], unique=False
-        )
+        batch_op.create_index("ix_action_executions_state_claim", ["state", "worker"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_action_executions_task_execution_id"),
             ["task_execution_id"],
@@ -143,16 +129,12 @@ def upgrade() -> None:
         sa.Column("workflow_namespace", sa.String(length=255), nullable=False),
         sa.Column(
             "workflow_input",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "workflow_params",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("scope", sa.String(length=20), nullable=False),
@@ -182,9 +164,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column(
             "variables",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("scope", sa.String(length=20), nullable=False),
@@ -212,30 +192,22 @@ def upgrade() -> None:
         sa.Column("state_info", sa.Text(), nullable=True),
         sa.Column(
             "in_context",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "published",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "result",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
         sa.Column(
             "runtime_context",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("processed", sa.Boolean(), nullable=False),
@@ -245,9 +217,7 @@ def upgrade() -> None:
         sa.Column("workflow_namespace", sa.String(length=255), nullable=False),
         sa.Column(
             "tags",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("project_id", sa.String(length=80), nullable=False),
@@ -264,9 +234,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_task_executions_project_id"), ["project_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_task_executions_state"), ["state"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_task_executions_state"), ["state"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_task_executions_workflow_execution_id"),
             ["workflow_execution_id"],
@@ -283,16 +251,12 @@ def upgrade() -> None:
         sa.Column("definition", sa.Text(), nullable=False),
         sa.Column(
             "spec",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "tags",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("checksum", sa.String(length=32), nullable=False),
@@ -302,12 +266,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", "namespace", "project_id"),
     )
     with op.batch_alter_table("workbooks", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_workbooks_created_at"), ["created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_workbooks_project_id"), ["project_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_workbooks_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_workbooks_project_id"), ["project_id"], unique=False)
 
     op.create_table(
         "workflow_definitions",
@@ -321,16 +281,12 @@ def upgrade() -> None:
         sa.Column("definition", sa.Text(), nullable=False),
         sa.Column(
             "spec",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "tags",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("checksum", sa.String(length=32), nullable=False),
@@ -360,51 +316,37 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column(
             "tags",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "spec",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "params",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "input",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "output",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "context",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column(
             "published_global",
-            sa.JSON().with_variant(
-                postgresql.JSONB(astext_type=sa.Text()), "postgresql"
-            ),
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
         sa.Column("state", sa.String(length=20), nullable=False),
@@ -439,9 +381,7 @@ def upgrade() -> None:
             ["root_execution_id"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_workflow_executions_state"), ["state"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_workflow_executions_state"), ["state"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_workflow_executions_task_execution_id"),
             ["task_execution_id"],
