@@ -18,7 +18,7 @@ from wfq.engine import adhoc, completion, conductor, direct, events, with_items
 from wfq.engine import commands as cmd
 from wfq.engine.catalog import ActionCatalog
 from wfq.engine.mocks import Emulator, Mocks
-from wfq.engine.snapshot import ActionRecord, Snapshot, TaskRecord
+from wfq.engine.snapshot import Action, ActionRecord, Execution, Snapshot, Task, TaskRecord
 from wfq.engine.turn import Turn
 from wfq.errors import WfqError
 from wfq.states import COMPLETED, State, change
@@ -36,74 +36,6 @@ MAX_DEPTH = 10
 MAX_RESUMES = 100
 MAX_ITEMS = 10_000
 """with-items items one whole dry run may run (subworkflows included)."""
-
-
-class Record:
-    """A record the engine reads and changes: attributes from keyword arguments (the engine
-    passes more than it reads, e.g. the names a stored row keeps)."""
-
-    def __init__(self, **kw: Any) -> None:
-        self.__dict__.update(kw)
-
-
-class ExecutionRow(Record):
-    """The workflow execution of a dry run (what `snapshot.ExecutionRecord` names)."""
-
-    id: str
-    workflow_id: str
-    workflow_name: str
-    workflow_namespace: str
-    state: str
-    state_info: str | None
-    input: dict[str, Any]
-    output: dict[str, Any]
-    params: dict[str, Any]
-    context: dict[str, Any]
-    published_global: dict[str, Any]
-    task_execution_id: str | None
-    root_execution_id: str | None
-    project_id: str
-    created_at: dt.datetime
-    updated_at: dt.datetime | None
-    finished_at: dt.datetime | None
-
-
-class TaskRow(Record):
-    """A task execution of a dry run (what `snapshot.TaskRecord` names)."""
-
-    id: str
-    workflow_execution_id: str
-    name: str
-    type: str
-    state: str
-    state_info: str | None
-    in_context: dict[str, Any]
-    published: dict[str, Any]
-    result: Any
-    runtime_context: dict[str, Any]
-    processed: bool
-    error_handled: bool
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    timer_at: dt.datetime | None
-    with_items_values: Any
-
-
-class ActionRow(Record):
-    """An action execution of a dry run (what `snapshot.ActionRecord` names)."""
-
-    id: str
-    task_execution_id: str | None
-    name: str
-    state: str
-    state_info: str | None
-    input: dict[str, Any]
-    output: Any
-    runtime: dict[str, Any]
-    accepted: bool
-    item_index: int
-    attempt: int
 
 
 @dataclass
@@ -156,7 +88,7 @@ class DryRun:
     ) -> None:
         self.world, self.spec, self.depth = world, spec, depth
         env = params.get("env") or {}
-        self.execution = ExecutionRow(
+        self.execution = Execution(
             id=world.new_id(),
             workflow_id=spec.name,
             workflow_name=spec.name,
@@ -192,8 +124,8 @@ class DryRun:
         world.mocked_actions.update(world.mocks.actions)
 
     def _snapshot(self) -> Snapshot:
-        def new_action(**kw: Any) -> ActionRow:
-            rec = ActionRow(worker=None, heartbeat_at=None, **kw)
+        def new_action(**kw: Any) -> Action:
+            rec = Action(**kw)
             self.actions[rec.id] = rec
             return rec
 
@@ -202,7 +134,7 @@ class DryRun:
             spec=self.spec,
             tasks=self.tasks,
             actions=self.actions,
-            new_task=TaskRow,
+            new_task=Task,
             new_action=new_action,
             env=self.env,
         )
