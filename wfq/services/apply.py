@@ -138,5 +138,6 @@ def _claim_one(
         ),
         None,
     ) or session.get(ActionExecution, kept.action_execution_id)
+    assert row is not None  # the command was made for this action, created in this session
     row.worker, row.heartbeat_at = claimant, svc.now()
     return row

@@ -186,7 +186,9 @@ def _go_on_from(
     _apply(svc, task.workflow_execution_id, event, task_actions=task_id, edit=edit)
     _wake_parents(svc, task.workflow_execution_id)
     with svc.db.read() as session:
-        return views.task(session.get(TaskExecution, task_id))
+        row = session.get(TaskExecution, task_id)
+        assert row is not None  # _owned found it above; only deleting its execution removes it
+        return views.task(row)
 
 
 def _wake_parents(svc: Services, ex_id: str) -> None:

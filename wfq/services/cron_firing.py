@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from croniter import croniter
 
+from wfq import engine
 from wfq.errors import WfqError
 from wfq.persistence.db import DuplicateRow
 from wfq.persistence.ids import cron_execution_id
@@ -90,9 +91,10 @@ def _fire_one(svc: Services, now: dt.datetime) -> Fired | None:
             if trig is None:
                 return None
             instant, name = trig.next_execution_time, trig.name
-            ex_id = execution_id_for(trig.id, instant)
+            assert instant is not None  # claim_due only claims a trigger with a next time
+            ex_id: str | None = execution_id_for(trig.id, instant)
             error = None
-            commands = []
+            commands: list[engine.Command] = []
             try:
                 with session.begin_nested():
                     _, commands = starting.create_and_start(

@@ -10,6 +10,7 @@ from typing import Any
 
 from wfq import dsl, engine
 from wfq.engine import data_flow
+from wfq.engine.snapshot import TaskRecord
 from wfq.errors import ExpressionError, InvalidRequest, NotFound
 from wfq.persistence.models import TaskExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
@@ -44,7 +45,8 @@ def evaluate_for_task(
         if task is None or task.project_id != project_id:
             raise NotFound(f"Task execution not found [id={task_id}]")
         ex = session.get(WorkflowExecution, task.workflow_execution_id)
-        tasks = repo.tasks_of(session, ex.id)
+        assert ex is not None  # a task execution's execution is deleted with it, never before
+        tasks: list[TaskRecord] = list(repo.tasks_of(session, ex.id))
         snap = engine.Snapshot(
             execution=ex,
             spec=dsl.workflow_from_dict(ex.spec),
@@ -56,6 +58,7 @@ def evaluate_for_task(
             related=StoredTasks(session, project_id),
         )
         current = snap.task(task_id)
+        assert current is not None  # `tasks` holds every task of the execution, this one too
         extra = data_flow.outbound_context(current) if context == "outbound" else None
         try:
             value = data_flow.evaluate(expression, snap, current, extra=extra)

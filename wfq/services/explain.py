@@ -12,6 +12,7 @@ from typing import Any
 from wfq import dsl, engine
 from wfq.dispatch.queue_probe import QueueProbe, probe_for
 from wfq.engine import explain as engine_explain
+from wfq.engine.snapshot import TaskRecord
 from wfq.errors import NotFound
 from wfq.persistence.db import Session
 from wfq.persistence.models import TaskExecution, WorkflowExecution
@@ -81,7 +82,7 @@ def _explain(
 
 
 def _snapshot(session: Session, ex: WorkflowExecution) -> engine.Snapshot:
-    tasks = repo.tasks_of(session, ex.id)
+    tasks: list[TaskRecord] = list(repo.tasks_of(session, ex.id))
     actions: dict[str, Any] = {}
     for task in tasks:
         if task.state not in COMPLETED:

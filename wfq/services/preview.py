@@ -26,8 +26,13 @@ class _Copy:
         self.__dict__.update(fields)
 
 
-def _copy(row: Any) -> _Copy:
+def _copy(row: Any) -> Any:
     return _Copy(**{c.key: copy.deepcopy(getattr(row, c.key)) for c in row.__table__.columns})
+
+
+def _new_copy(**fields: Any) -> Any:
+    """A record the engine creates during the preview (never stored)."""
+    return _Copy(**fields)
 
 
 def preview(
@@ -59,8 +64,8 @@ def preview(
             spec=dsl.workflow_from_dict(ex.spec),
             tasks=tasks,
             actions=actions,
-            new_task=lambda **kw: _Copy(**kw),
-            new_action=lambda **kw: _Copy(**kw),
+            new_task=_new_copy,
+            new_action=_new_copy,
             env=(ex.params or {}).get("env") or {},
         )
         event = engine.SkipRequested(task_id) if skip else engine.RerunRequested(task_id, reset)

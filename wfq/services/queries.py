@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from wfq.errors import NotFound
@@ -13,7 +14,9 @@ from wfq.services import progress, views
 from wfq.services.context import Services
 from wfq.states import State
 
-_KINDS = {
+_Row = WorkflowExecution | TaskExecution | ActionExecution
+
+_KINDS: dict[str, tuple[type[_Row], Callable[[Any], dict[str, Any]], str]] = {
     "execution": (WorkflowExecution, views.execution, "WorkflowExecution not found [id={}]"),
     "task": (TaskExecution, views.task, "Task execution not found [id={}]"),
     "action_execution": (

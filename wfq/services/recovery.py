@@ -15,6 +15,7 @@ from typing import Any
 
 from wfq.dispatch import names
 from wfq.engine import ExecutionCompleted, ItemsWanted, StartSubworkflow, TimerFired, with_items
+from wfq.persistence.models import ActionExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.services import completing, items, work_list
 from wfq.services.context import Services
@@ -166,7 +167,9 @@ def _handle_lost_workers(svc: Services, beat_before: dt.datetime) -> dict[str, i
     """Actions whose worker stopped beating: run again if safe-rerun, otherwise fail them."""
     with svc.db.read() as session:
         lost = repo.lost_actions(session, beat_before)
-    rerun, failed, items = [], 0, set()
+    rerun: list[ActionExecution] = []
+    failed = 0
+    items: set[str] = set()
     for a in lost:
         if a.runtime.get("safe_rerun"):
             if _release(svc, a.id, beat_before):
@@ -178,6 +181,7 @@ def _handle_lost_workers(svc: Services, beat_before: dt.datetime) -> dict[str, i
         )
         if a.runtime.get("item"):
             if _fail_item(svc, a.id, beat_before, msg):
+                assert a.task_execution_id is not None  # an item belongs to a with-items task
                 items.add(a.task_execution_id)
                 failed += 1
         else:

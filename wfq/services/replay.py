@@ -21,7 +21,8 @@ def mocks_of(svc: Services, execution_id: str, *, project_id: str) -> Mocks:
         ex = session.get(WorkflowExecution, execution_id)
         if ex is None or ex.project_id != project_id:
             raise NotFound(f"WorkflowExecution not found [id={execution_id}]")
-        tree, todo = [], [ex.id]
+        tree: list[str] = []
+        todo = [ex.id]
         while todo and len(tree) < MAX_EXECUTIONS:
             tree += todo
             todo = [c.id for e in todo for c in repo.children_of(session, e)]

@@ -31,8 +31,8 @@ class _Tree:
     """The rows under one root, loaded level by level."""
 
     tasks: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    actions: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    children: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    actions: dict[str | None, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    children: dict[str | None, list[Any]] = field(default_factory=lambda: defaultdict(list))
     loaded: set[str] = field(default_factory=set)
     """Executions whose tasks were loaded (the others are deeper than max_depth)."""
 

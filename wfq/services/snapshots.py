@@ -179,9 +179,9 @@ def _decide_plain(
             ids.replay()
     snap = plain_snapshot(stored, answers)
     snap.related = _ReadingTasks(answers, StoredTasks(session, project_id))
-    catalog = _ReadingActions(svc, session, stored, answers, project_id)
+    reading = _ReadingActions(svc, session, stored, answers, project_id)
     with expressions.shared_deadline(budget):
-        return snap, engine.handle(snap, event, now=now, ids=ids.next, actions=catalog)
+        return snap, engine.handle(snap, event, now=now, ids=ids.next, actions=reading)
 
 
 class _ReplayedIds:
@@ -242,12 +242,12 @@ def _answer(
         return catalog.get(name, namespace=namespace, workbook=workbook)
     if read.kind == "field":
         kind, record_id, name = read.key
-        rows: dict[str, Any] = {
+        rows_of: dict[str, dict[str, Any]] = {
             "execution": {stored.execution.id: stored.execution},
             "task": {t.id: t for t in stored.tasks},
             "action": stored.actions,
-        }[kind]
-        return plain.load(rows[record_id], name)
+        }
+        return plain.load(rows_of[kind][record_id], name)
     return _answer_tasks(StoredTasks(session, project_id), read)
 
 
@@ -310,14 +310,14 @@ def _write_back(session: Session, stored: StoredSnapshot, snap: engine.Snapshot)
             row = plain.new_row(copy)
             session.add(row)
             stored.tasks.append(row)
-    for key, copy in snap.actions.items():
+    for key, action in snap.actions.items():
         existing = stored.actions.get(key)
         if existing is not None:
-            plain.write_back(copy, existing)
+            plain.write_back(action, existing)
         else:
-            row = plain.new_row(copy)
-            session.add(row)
-            stored.actions[key] = row
+            new = plain.new_row(action)
+            session.add(new)
+            stored.actions[key] = new
 
 
 def run_started(session: Session, ex: Any) -> Any:
