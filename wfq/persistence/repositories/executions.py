@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, func, select, text, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import Table, and_, bindparam, delete, func, select, text, update
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 
 from wfq.persistence.listing import ENGINE_ONLY
@@ -141,7 +141,7 @@ def claim_unclaimed(conn: Connection | Session, action_id: str, worker: str, now
 
 @functools.cache
 def _claim() -> Any:
-    table = ActionExecution.__table__
+    table = cast(Table, ActionExecution.__table__)
     now = bindparam("now", type_=table.c.updated_at.type)
     return (
         update(table)
@@ -314,13 +314,13 @@ def finish_running_action(
     """Store the result of a RUNNING action execution without reading it first; False when it
     was no longer RUNNING (a duplicate, or cancelled meanwhile)."""
     check_transition(State.RUNNING, state)  # a compare-and-set: RUNNING -> state, by the table
-    table = ActionExecution.__table__
+    table = cast(Table, ActionExecution.__table__)
     stmt = (
         update(table)
         .where(table.c.id == action_id, table.c.state == "RUNNING")
         .values(state=state, output=output, updated_at=now)
     )
-    return bool(session.execute(stmt).rowcount)
+    return bool(cast(CursorResult[Any], session.execute(stmt)).rowcount)
 
 
 # Claiming an item is the compare-and-set IDLE -> RUNNING (`WHERE state = 'IDLE'`): the
@@ -331,7 +331,7 @@ check_transition(State.IDLE, State.RUNNING)
 def take_idle_item(session: Session, task_id: str, after_index: int, worker: str, now: Any) -> Any:
     """Like `claim_idle_item`, but one statement that also marks the item RUNNING and taken by
     `worker`; returns its claim columns (see `claim_unclaimed`), or None when none is left."""
-    table = ActionExecution.__table__
+    table = cast(Table, ActionExecution.__table__)
     idle = table.alias("idle")
     first = (
         select(idle.c.id)
@@ -361,13 +361,13 @@ def finish_running_actions(
 ) -> int:
     """`finish_running_action` for several actions with the same result, in one statement."""
     check_transition(State.RUNNING, state)
-    table = ActionExecution.__table__
+    table = cast(Table, ActionExecution.__table__)
     stmt = (
         update(table)
         .where(table.c.id.in_(action_ids), table.c.state == "RUNNING")
         .values(state=state, output=output, updated_at=now)
     )
-    return int(session.execute(stmt).rowcount or 0)
+    return int(cast(CursorResult[Any], session.execute(stmt)).rowcount or 0)
 
 
 def take_idle_items(
@@ -375,7 +375,7 @@ def take_idle_items(
 ) -> list[Any]:
     """Up to `limit` of the task's next IDLE items, marked RUNNING (and taken by `worker`, or
     left unclaimed for a lane message) in one statement; their claim columns, in index order."""
-    table = ActionExecution.__table__
+    table = cast(Table, ActionExecution.__table__)
     idle = table.alias("idle")
     first = (
         select(idle.c.id)
@@ -449,7 +449,7 @@ def touch_heartbeats(session: Session, worker: str, ids: Sequence[str], now: Any
         )
         .values(heartbeat_at=now)
     )
-    return int(session.execute(stmt).rowcount or 0)
+    return int(cast(CursorResult[Any], session.execute(stmt)).rowcount or 0)
 
 
 def lost_actions(session: Session, beat_before: Any, limit: int = 1000) -> list[ActionExecution]:

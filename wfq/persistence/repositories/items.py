@@ -4,7 +4,7 @@ take, and counting them by state (progress)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, load_only
@@ -47,7 +47,7 @@ def item_states(session: Session, task_ids: Sequence[str]) -> dict[str, dict[str
     )
     out: dict[str, dict[str, int]] = {}
     for task_id, state, n in session.execute(stmt):
-        out.setdefault(task_id, {})[state] = int(n)
+        out.setdefault(cast(str, task_id), {})[state] = int(n)  # in task_ids: not NULL
     return out
 
 

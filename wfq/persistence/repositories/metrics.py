@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session
@@ -105,7 +105,8 @@ def cron_firing_counts(session: Session, project_id: str) -> list[tuple[str, int
         .where(ex.project_id == project_id, ex.cron_trigger_id.is_not(None))
         .group_by(ex.cron_trigger_id)
     )
-    return [(trigger_id, count) for trigger_id, count in session.execute(stmt).all()]
+    # `cron_trigger_id IS NOT NULL` above: every id is a str
+    return [(cast(str, trigger_id), count) for trigger_id, count in session.execute(stmt).all()]
 
 
 def count_executions(session: Session, ids: Sequence[str]) -> int:
