@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -88,7 +88,8 @@ class RedisSource:
         reply = client.xreadgroup(
             GROUP, self.consumer, {k: ">" for k in keys}, count=BATCH, block=int(seconds * 1000)
         )
-        for key, entries in reply or []:
+        # RESP2, the client's default protocol, answers [[key, entries], ...] (RESP3 a dict)
+        for key, entries in cast(list[list[Any]], reply or []):
             name = key.decode() if isinstance(key, bytes) else key
             self._handle(client, name, keys[name], entries)
 

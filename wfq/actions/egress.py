@@ -16,7 +16,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import SplitResult, urlsplit
 
 import requests
@@ -25,6 +25,9 @@ from requests.utils import select_proxy
 from urllib3.exceptions import NewConnectionError
 
 from wfq.actions.base import ActionContext, ActionException
+
+if TYPE_CHECKING:  # the stubs' names of what HTTPAdapter builds (no runtime classes)
+    from requests.adapters import _HostParams, _PoolKwargs
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -232,7 +235,7 @@ class PinnedAdapter(HTTPAdapter):
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> tuple[_HostParams, _PoolKwargs]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
             request, verify, cert
         )
@@ -240,6 +243,8 @@ class PinnedAdapter(HTTPAdapter):
             addr, name = self._pin
             host_params["host"] = addr
             if host_params["scheme"] == "https":
-                pool_kwargs["server_hostname"] = name
-                pool_kwargs["assert_hostname"] = name if verify is not False else False
+                # urllib3's pool takes these too; the stubs' _PoolKwargs lists only requests' own
+                tls = cast(dict[str, Any], pool_kwargs)
+                tls["server_hostname"] = name
+                tls["assert_hostname"] = name if verify is not False else False
         return host_params, pool_kwargs

@@ -165,6 +165,8 @@ class _CheckedSMTP(smtplib.SMTP):
 class _CheckedSMTPSSL(smtplib.SMTP_SSL):
     """smtplib.SMTP_SSL over a connection checked like `_CheckedSMTP`'s."""
 
+    _host: str  # the server's name, set by smtplib.SMTP.__init__ (typeshed does not declare it)
+
     def __init__(self, policy: egress.EgressPolicy, *args: Any, **kwargs: Any) -> None:
         self._policy = policy
         super().__init__(*args, **kwargs)

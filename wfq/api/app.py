@@ -87,6 +87,7 @@ class _Api(Api):
     """flask-restx's Api, with `GET /` answering the versions document instead of a 404."""
 
     root_view: Callable[[], Any] | None = None
+    _schema: dict[str, Any] | None  # flask-restx's cached document (set to None in __init__)
 
     def render_root(self) -> Any:
         if self.root_view is None:

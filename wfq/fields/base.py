@@ -165,6 +165,6 @@ def stamps(*, of_run: bool = False) -> tuple[Field, Field]:
     """`created_at` and `updated_at`; `of_run`: an execution's `updated_at` falls back to its
     creation time, as Mistral's."""
     doc = TIMESTAMP_TEXT + "; null until updated"
-    run = {"compute": updated_or_created, "filter": True} if of_run else {}
+    run: dict[str, Any] = {"compute": updated_or_created, "filter": True} if of_run else {}
     updated = Field("updated_at", Kind.TIMESTAMP, doc, nullable=True, **run)
     return Field("created_at", Kind.TIMESTAMP, TIMESTAMP_TEXT), updated
