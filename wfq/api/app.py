@@ -100,7 +100,7 @@ class _Api(Api):
         if not self._schema:
             document = super().__schema__
             self._schema = complete_document(document) if "paths" in document else document
-        return self._schema  # type: ignore[no-any-return]
+        return self._schema
 
 
 def create_app(services: Services) -> flask.Flask:

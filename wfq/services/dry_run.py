@@ -16,7 +16,7 @@ from wfq import dsl
 from wfq.actions.base import ActionContext
 from wfq.actions.registry import ActionRegistry
 from wfq.engine import dry_run
-from wfq.engine.mocks import Mocks
+from wfq.engine.mocks import Emulator, Mocks
 from wfq.errors import ActionFailed, DSLValidationError, InvalidInput
 from wfq.persistence.models import WorkflowDefinition
 from wfq.persistence.repositories import definitions as defs_repo
@@ -37,7 +37,7 @@ PARAMS = frozenset({"dry_run", "mocks", "replay"})
 """The params of POST /v2/executions that ask for a dry run."""
 
 
-def emulator(registry: ActionRegistry) -> dry_run.Emulator:
+def emulator(registry: ActionRegistry) -> Emulator:
     """Run HARMLESS actions in process, answer SILENT ones with null, refuse the rest."""
 
     def emulate(name: str, given: dict[str, Any]) -> tuple[bool, Any] | None:
