@@ -15,8 +15,10 @@ messages too, as before: forking a process that runs extra threads is not safe.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from celery import bootsteps
@@ -56,7 +58,9 @@ class EngineQueue(bootsteps.StartStopStep):
         if self.threaded:
             # Load the actions and open the lane before the first message, not during it (a
             # prefork child builds its own after the fork instead).
-            w.app.services  # noqa: B018
+            services = w.app.services
+            # Lanes of a with-items message start in the pool's other threads (its slots).
+            services.spawn = functools.partial(_spawn, w.pool.executor)
 
     def stop(self, w: Any) -> None:
         services = w.app._services
@@ -114,6 +118,23 @@ class EngineConsumer(bootsteps.ConsumerStep):
         timers = app.services.timers
         assert timers is not None
         timers.call_at(time.monotonic() + _seconds_until(headers.get("eta")), run, drain=False)
+
+
+def _spawn(executor: Any, fn: Callable[..., object], *args: Any) -> None:
+    """Run `fn(*args)` in one of the pool's threads, as a task would, logging what it raises.
+    A pool that stops takes nothing more: what was not started stays unclaimed, and the
+    integrity check sends it again."""
+
+    def run() -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("%s failed", getattr(fn, "__name__", fn))
+
+    try:
+        executor.submit(run)
+    except RuntimeError as exc:  # the pool shut down meanwhile
+        log.info("not started, the pool is stopping: %s", exc)
 
 
 def _ack(message: Any) -> None:

@@ -47,10 +47,15 @@ def register(app: WfqCelery) -> None:
         """Apply an engine event: a due timer or a with-items completion (idempotent)."""
         continuing.continue_execution(app.services, event)
 
-    @app.task(name=names.RUN_ITEMS, acks_late=True, ignore_result=False, shared=False)
-    def run_items(action_execution_id: str, notify: bool) -> None:
-        """A with-items lane: run items of one task until none is left (idempotent)."""
-        actions.run_lane(app.services, action_execution_id, notify)
+    @app.task(name=names.RUN_ITEMS, acks_late=True, ignore_result=False, shared=False, bind=True)
+    def run_items(self: Any, lanes: str | list[str], notify: bool) -> None:
+        """With-items lanes: each runs items of one task until none is left (idempotent). A
+        message of several lanes runs the first here and starts the others in other slots."""
+        if isinstance(lanes, str):
+            actions.run_lane(app.services, lanes, notify)
+            return
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        actions.run_lanes(app.services, lanes, notify, queue=queue)
 
     @app.task(name=names.FIRE_CRON_TRIGGERS, acks_late=True, ignore_result=True, shared=False)
     def fire_cron_triggers() -> None:

@@ -74,12 +74,13 @@ class CeleryDispatcher:
     ) -> None:
         q = queue or self.default_queue
         callback = {"type": "ItemsCompleted", "task_execution_id": task_execution_id}
+        messages = lane_messages(action_ids)
         if self.app.conf.result_backend:
             header = [
                 self.app.signature(
-                    names.RUN_ITEMS, args=[a, False], queue=q, **display([a, False], label)
+                    names.RUN_ITEMS, args=[m, False], queue=q, **display([m, False], label)
                 )
-                for a in action_ids
+                for m in messages
             ]
             body = self.app.signature(
                 names.CONTINUE_EXECUTION, args=[callback], queue=self.engine_queue, immutable=True
@@ -87,15 +88,15 @@ class CeleryDispatcher:
             chord(header)(body)
             return
         # No result backend, no chord: the last lane to finish sends the callback itself.
-        with self.app.producer_or_acquire() as producer, _batch(producer, len(action_ids)):
-            for a in action_ids:
+        with self.app.producer_or_acquire() as producer, _batch(producer, len(messages)):
+            for m in messages:
                 self.app.send_task(
                     names.RUN_ITEMS,
-                    args=[a, True],
+                    args=[m, True],
                     queue=q,
                     producer=producer,
                     ignore_result=True,
-                    **display([a, True], label),
+                    **display([m, True], label),
                 )
 
     @_publishing
@@ -110,6 +111,30 @@ class CeleryDispatcher:
         self.app.send_task(
             task_name, args=args, queue=queue or self.engine_queue, eta=when, ignore_result=True
         )
+
+
+SPREAD_MESSAGES = 16
+"""A with-items start sends its lanes in at least this many messages (one per lane when it has
+fewer), so that up to this many worker processes share them."""
+LANES_PER_MESSAGE = 50
+"""Beyond SPREAD_MESSAGES, one `wfq.run_items` message carries up to this many lanes: the
+worker that takes it starts them in its own action slots (docs/architecture.md, "with-items").
+A message costs more CPU than the lane's item itself when the item only waits (a std.sleep, a
+slow HTTP call): 5,000 lanes are 100 messages, not 5,000."""
+
+
+def lane_messages(action_ids: Sequence[str]) -> list[str | list[str]]:
+    """The lanes' action execution ids grouped into messages: a message of one lane carries its
+    id (the form every wfq version reads), a message of several lanes the list of their ids."""
+    ids = list(action_ids)
+    count = max(min(len(ids), SPREAD_MESSAGES), -(-len(ids) // LANES_PER_MESSAGE))
+    size, bigger = divmod(len(ids), count) if ids else (0, 0)
+    chunks, start = [], 0
+    for n in range(count):  # `count` chunks as even as can be, in the ids' order
+        end = start + size + (1 if n < bigger else 0)
+        chunks.append(ids[start:end])
+        start = end
+    return [chunk[0] if len(chunk) == 1 else chunk for chunk in chunks]
 
 
 def _batch(producer: Any, messages: int) -> contextlib.AbstractContextManager[Any]:

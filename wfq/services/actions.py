@@ -19,9 +19,9 @@ from wfq.errors import ActionFailed
 from wfq.logging_setup import bind, log_context
 from wfq.persistence.models import ActionExecution
 from wfq.persistence.repositories import executions as repo
-from wfq.services import completing, dynamic_actions, heartbeat, waits
+from wfq.services import completing, dynamic_actions, heartbeat, item_results, waits
 from wfq.services.context import Services
-from wfq.services.items import finish_items_check, more_items
+from wfq.services.items import complete_items, finish_items_check, more_items
 from wfq.states import State
 
 log = logging.getLogger("wfq.actions")
@@ -230,59 +230,135 @@ def mark_async(svc: Services, action_id: str) -> None:
             row.runtime = {**row.runtime, "async": True}
 
 
-def _finish_item_and_claim_next(
+def _finish_item_and_take_next(
     svc: Services, claimed: Claimed, success: bool, result: Any, is_sync: bool
-) -> Claimed | None:
+) -> item_results.Outcome:
     """Store one item's result (without locking the workflow execution) and, in the same
-    transaction, claim the task's next IDLE item for this lane. An asynchronous item keeps its
-    slot until its result arrives through the API (`item_slot_freed`): the lane ends there."""
+    transaction, take the task's next IDLE item for this lane: through the process's item
+    writer, which does so for every lane that finished meanwhile (item_results.py). An
+    asynchronous item keeps its slot until its result arrives through the API
+    (`item_slot_freed`): the lane ends there."""
+    if not is_sync:
+        svc.db.retrying(mark_async, svc, claimed.id)
+        return item_results.Outcome(last=False)
     success, result = apply_output({"output": claimed.output_exprs}, success, result)
-    now = svc.now()
-    with svc.db.write() as session:
-        if not is_sync:
-            row = repo.lock_action(session, claimed.id)
-            if row is not None and row.state == State.RUNNING:
-                row.runtime = {**row.runtime, "async": True}
-            return None
-        state = (State.SUCCESS if success else State.ERROR).value
-        repo.finish_running_action(session, claimed.id, state, {"result": result}, now)
-        task_id = claimed.context.task_execution_id or ""
-        nxt = repo.take_idle_item(session, task_id, claimed.item_index, worker_name(), now)
-        return _claimed(svc, nxt) if nxt is not None else None
+    state = (State.SUCCESS if success else State.ERROR).value
+    task_id = claimed.context.task_execution_id or ""
+    return item_results.writer(svc).finish(
+        claimed.id, task_id, claimed.item_index, state, {"result": result}, worker_name()
+    )
 
 
 def run_lane(svc: Services, action_id: str, notify: bool) -> None:
-    """The body of `wfq.run_items`: run with-items items until the task has none left to run
-    (creating the next batch when the created ones are taken). With `notify` (no chord), the
-    lane that sees every item finished sends ItemsCompleted."""
+    """The body of `wfq.run_items` for one lane: run with-items items until the task has none
+    left to run (creating the next batch when the created ones are taken). With `notify` (no
+    chord), the lane that sees every item finished sends ItemsCompleted."""
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
         claimed = svc.db.retrying(claim, svc, action_id)
-        task_id = claimed.context.task_execution_id if claimed else None
+        if claimed is not None:
+            heartbeat.hold(claimed.id)
+            _lane(svc, claimed, notify)
+
+
+def run_lanes(svc: Services, lanes: list[str], notify: bool, queue: str | None = None) -> None:
+    """The body of a `wfq.run_items` message of several lanes. Their items are claimed in one
+    statement; the first runs here, the others in this process's other action slots
+    (`Services.spawn`, beating while they wait for one), each reporting the task's end itself
+    as the chord does not count it. A lane already claimed (a message delivered again) takes
+    the slow path of `run_lane`. A process that cannot spawn (a prefork pool) sends the others
+    on, one lane a message, to the message's queue."""
+    if svc.spawn is None:
+        for lane in lanes[1:]:
+            target = queue or svc.settings.queue
+            svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [lane, True], queue=target)
+        run_lane(svc, lanes[0], notify)
+        return
+    heartbeat.ensure_started(svc, worker_name())
+    claimed = svc.db.retrying(_claim_lanes, svc, lanes)
+    taken = {c.id for c in claimed}
+    for lane in lanes:
+        if lane not in taken:
+            svc.spawn(run_lane, svc, lane, True)
+    for other in claimed[1:]:
+        svc.spawn(_run_claimed_lane, svc, other, True)
+    if claimed:
+        _run_claimed_lane(svc, claimed[0], notify)
+
+
+def _claim_lanes(svc: Services, lanes: list[str]) -> list[Claimed]:
+    """Claim the free lanes for this process, in one statement; they beat from now on."""
+    with svc.db.single_statement() as conn:
+        rows = repo.claim_unclaimed_many(conn, lanes, worker_name(), svc.now())
+    claimed = [_claimed(svc, row) for row in sorted(rows, key=lambda row: row.item_index)]
+    for c in claimed:
+        heartbeat.hold(c.id)
+    return claimed
+
+
+def _run_claimed_lane(svc: Services, claimed: Claimed, notify: bool) -> None:
+    with log_context(action_execution_id=claimed.id):
+        _lane(svc, claimed, notify)
+
+
+def _lane(svc: Services, first: Claimed, notify: bool) -> None:
+    """Run the lane's claimed item, then the task's next ones. The first item comes held in
+    the heartbeat (`heartbeat.hold` at its claim); this releases it."""
+    claimed: Claimed | None = first
+    task_id = first.context.task_execution_id or ""
+    held, ended = True, item_results.Outcome()
+    try:
         while claimed is not None:
             with heartbeat.running(claimed.id):
-                bind_ids(claimed)
-                success, result, is_sync = execute(svc, claimed)
-                if isinstance(result, Wait):
-                    group = claimed.context.task_execution_id or claimed.id
-                    entry = (claimed, result.result)
-                    waits.park_together(
-                        svc,
-                        group,
-                        claimed.id,
-                        result.seconds,
-                        entry,
-                        functools.partial(_continue_lanes, svc),
-                    )
+                if held:
+                    heartbeat.release(first.id)  # `running` holds it now
+                    held = False
+                if _park_if_waiting(svc, claimed, (result := _execute_item(svc, claimed))):
                     return  # the wake-up goes on with the lane
-                last = claimed.item_index
-                claimed = svc.db.retrying(
-                    _finish_item_and_claim_next, svc, claimed, success, result, is_sync
-                )
-            if claimed is None and is_sync and task_id:
+                ended = _finish_item_and_take_next(svc, claimed, *result)
+            last, claimed = claimed.item_index, _claimed_or_none(svc, ended.next_row)
+            if claimed is None and ended.more_to_create:
                 claimed = _claim_from_next_batch(svc, task_id, last)
+                ended = item_results.Outcome()  # whether the task is done: not known
         if notify and task_id:
-            finish_items_check(svc, task_id)
+            _report_end(svc, task_id, ended)
+    finally:
+        if held:
+            heartbeat.release(first.id)
+
+
+def _execute_item(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:
+    bind_ids(claimed)
+    return execute(svc, claimed)
+
+
+def _park_if_waiting(svc: Services, claimed: Claimed, ran: tuple[bool, Any, bool]) -> bool:
+    """Park an item whose action only waits from now on (its wake-up goes on with the lane)."""
+    result = ran[1]
+    if not isinstance(result, Wait):
+        return False
+    waits.park_together(
+        svc,
+        claimed.context.task_execution_id or claimed.id,
+        claimed.id,
+        result.seconds,
+        (claimed, result.result),
+        functools.partial(_continue_lanes, svc),
+    )
+    return True
+
+
+def _claimed_or_none(svc: Services, row: Any) -> Claimed | None:
+    return _claimed(svc, row) if row is not None else None
+
+
+def _report_end(svc: Services, task_id: str, ended: item_results.Outcome) -> None:
+    """A lane outside the chord ended: complete the task when its last item was this lane's
+    (the item writer counted), or count now when that is not known."""
+    if ended.last is None:
+        finish_items_check(svc, task_id)
+    elif ended.last:
+        complete_items(svc, task_id)
 
 
 def _continue_lanes(svc: Services, entries: list[tuple[Claimed, Any]]) -> None:

@@ -40,6 +40,9 @@ class Services:
     timers: Timers | None = None
     """The engine lane of a worker process (parks actions that only wait); None elsewhere:
     an action that waits then holds its thread, as in a direct run or an inline test."""
+    spawn: Callable[..., object] | None = None
+    """`spawn(fn, *args)` runs `fn(*args)` in another action slot of this worker process (the
+    threads pool's executor); None where there is none (API, beat, a prefork pool)."""
 
     new_id = staticmethod(new_id)
     now = staticmethod(utcnow)

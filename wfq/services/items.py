@@ -47,4 +47,9 @@ def finish_items_check(svc: Services, task_id: str) -> None:
     with svc.db.read() as session:
         unfinished = repo.count_unfinished_items(session, task_id)
     if unfinished == 0:
-        continue_execution(svc, ItemsCompleted(task_id).to_dict())
+        complete_items(svc, task_id)
+
+
+def complete_items(svc: Services, task_id: str) -> None:
+    """Every item of the task has its result: complete the task (a duplicate is harmless)."""
+    continue_execution(svc, ItemsCompleted(task_id).to_dict())

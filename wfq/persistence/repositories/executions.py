@@ -155,6 +155,31 @@ def _claim() -> Any:
     )
 
 
+def claim_unclaimed_many(
+    conn: Connection | Session, action_ids: Sequence[str], worker: str, now: Any
+) -> list[Any]:
+    """`claim_unclaimed` for several action executions in one statement: the claim columns of
+    those that were free (in no particular order)."""
+    params = {"action_ids": list(action_ids), "worker": worker, "now": now}
+    return list(conn.execute(_claim_many(), params).all())
+
+
+@functools.cache
+def _claim_many() -> Any:
+    table = cast(Table, ActionExecution.__table__)
+    now = bindparam("now", type_=table.c.updated_at.type)
+    return (
+        update(table)
+        .where(
+            table.c.id.in_(bindparam("action_ids", expanding=True)),
+            table.c.state == "RUNNING",
+            table.c.worker.is_(None),
+        )
+        .values(worker=bindparam("worker"), heartbeat_at=now, updated_at=now)
+        .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
+    )
+
+
 def adder(session: Session, model: type[Any]) -> Any:
     """A factory that creates a `model` row and adds it to the session."""
 
@@ -354,6 +379,33 @@ def take_idle_item(session: Session, task_id: str, after_index: int, worker: str
         .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
     )
     return session.execute(stmt).one_or_none()
+
+
+def finish_running_actions_each(
+    session: Session, results: Sequence[tuple[str, str, Any]], now: Any
+) -> None:
+    """`finish_running_action` for several `(action id, state, output)`: one statement run
+    for each (psycopg sends them together, in one pipeline)."""
+    if not results:
+        return
+    for state in {state for _, state, _ in results}:
+        check_transition(State.RUNNING, state)
+    params = [{"b_id": i, "b_state": st, "b_output": out, "b_now": now} for i, st, out in results]
+    session.execute(_finish_each(), params)
+
+
+@functools.cache
+def _finish_each() -> Any:
+    table = cast(Table, ActionExecution.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.state == "RUNNING")
+        .values(
+            state=bindparam("b_state"),
+            output=bindparam("b_output", type_=table.c.output.type),
+            updated_at=bindparam("b_now", type_=table.c.updated_at.type),
+        )
+    )
 
 
 def finish_running_actions(
