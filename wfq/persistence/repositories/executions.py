@@ -356,29 +356,8 @@ check_transition(State.IDLE, State.RUNNING)
 def take_idle_item(session: Session, task_id: str, after_index: int, worker: str, now: Any) -> Any:
     """Like `claim_idle_item`, but one statement that also marks the item RUNNING and taken by
     `worker`; returns its claim columns (see `claim_unclaimed`), or None when none is left."""
-    table = cast(Table, ActionExecution.__table__)
-    idle = table.alias("idle")
-    first = (
-        select(idle.c.id)
-        # A literal (not a bound parameter) so the planner can use the partial IDLE index.
-        .where(
-            idle.c.task_execution_id == task_id,
-            text("idle.state = 'IDLE'"),
-            idle.c.item_index > after_index,
-        )
-        .order_by(idle.c.item_index)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    stmt = (
-        update(table)
-        .where(table.c.id == first)
-        # An item's action execution shows from when it starts (an IDLE one is not shown).
-        .values(state="RUNNING", worker=worker, heartbeat_at=now, created_at=now, updated_at=now)
-        .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
-    )
-    return session.execute(stmt).one_or_none()
+    rows = take_idle_items(session, task_id, after_index, 1, worker, now)
+    return rows[0] if rows else None
 
 
 def finish_running_actions_each(
@@ -427,28 +406,49 @@ def take_idle_items(
 ) -> list[Any]:
     """Up to `limit` of the task's next IDLE items, marked RUNNING (and taken by `worker`, or
     left unclaimed for a lane message) in one statement; their claim columns, in index order."""
+    params = {
+        "task_id": task_id,
+        "after_index": after_index,
+        "limit": limit,
+        "worker": worker,
+        "now": now,
+    }
+    rows = session.execute(_take_idle(), params).all()
+    return sorted(rows, key=lambda row: row.item_index)
+
+
+@functools.cache
+def _take_idle() -> Any:
+    """The statement of `take_idle_items`, built once (an alias's columns cost more to build
+    than the statement costs to run)."""
     table = cast(Table, ActionExecution.__table__)
     idle = table.alias("idle")
+    now = bindparam("now", type_=table.c.updated_at.type)
     first = (
         select(idle.c.id)
         # A literal (not a bound parameter) so the planner can use the partial IDLE index.
         .where(
-            idle.c.task_execution_id == task_id,
+            idle.c.task_execution_id == bindparam("task_id"),
             text("idle.state = 'IDLE'"),
-            idle.c.item_index > after_index,
+            idle.c.item_index > bindparam("after_index"),
         )
         .order_by(idle.c.item_index)
-        .limit(limit)
+        .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
     )
-    stmt = (
+    return (
         update(table)
         .where(table.c.id.in_(first))
         # An item's action execution shows from when it starts (an IDLE one is not shown).
-        .values(state="RUNNING", worker=worker, heartbeat_at=now, created_at=now, updated_at=now)
+        .values(
+            state="RUNNING",
+            worker=bindparam("worker"),
+            heartbeat_at=now,
+            created_at=now,
+            updated_at=now,
+        )
         .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
     )
-    return sorted(session.execute(stmt).all(), key=lambda row: row.item_index)
 
 
 def count_unfinished_items(session: Session, task_id: str) -> int:
