@@ -30,6 +30,9 @@ log = logging.getLogger("wfq.items")
 
 MAX_BATCH = 500
 """Results written in one transaction at most."""
+IDLE_STOP_S = 60.0
+"""A writer that had nothing to write for this long stops its thread (the next result starts
+another)."""
 
 
 @dataclass(slots=True)
@@ -61,10 +64,11 @@ class _Handed:
 
 
 class ItemWriter:
-    """The writer of one process's item results (a thread of its own, started on first use)."""
+    """The writer of one process's item results (a thread of its own, started on first use and
+    stopped after IDLE_STOP_S without results)."""
 
-    def __init__(self, svc: Services) -> None:
-        self.svc = svc
+    def __init__(self, svc: Services, key: tuple[int, int]) -> None:
+        self.svc, self.key, self.closed = svc, key, False
         self.handed: queue.SimpleQueue[_Handed] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._loop, name="wfq-item-results", daemon=True)
         self.thread.start()
@@ -85,7 +89,12 @@ class ItemWriter:
             Unavailable: the database stayed away longer than the retry budget.
         """
         entry = _Handed(action_id, task_id, item_index, state, output, worker)
-        self.handed.put(entry)
+        with _lock:
+            if self.closed:  # this writer stopped as idle: its successor takes the result
+                return writer(self.svc).finish(
+                    action_id, task_id, item_index, state, output, worker
+                )
+            self.handed.put(entry)
         entry.done.wait()
         if entry.error is not None:
             raise entry.error
@@ -93,7 +102,15 @@ class ItemWriter:
 
     def _loop(self) -> None:
         while True:
-            batch = [self.handed.get()]
+            try:
+                batch = [self.handed.get(timeout=IDLE_STOP_S)]
+            except queue.Empty:
+                with _lock:
+                    if self.handed.empty():  # a result is put under the same lock
+                        self.closed = True
+                        _writers.pop(self.key, None)
+                        return
+                continue
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self.handed.get_nowait())
@@ -158,7 +175,7 @@ def _take_next(session: Any, task_id: str, entries: list[_Handed], now: Any) -> 
 
 
 _writers: dict[tuple[int, int], ItemWriter] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 def writer(svc: Services) -> ItemWriter:
@@ -170,5 +187,5 @@ def writer(svc: Services) -> ItemWriter:
         return found
     with _lock:
         if key not in _writers:
-            _writers[key] = ItemWriter(svc)
+            _writers[key] = ItemWriter(svc, key)
         return _writers[key]
