@@ -111,6 +111,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
+    """The client's port: one per TCP connection (calls that reuse a connection share it)."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -143,7 +145,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
-        self.server.seen.append(Seen(self.command, self.path, dict(self.headers.items()), body))
+        self.server.seen.append(
+            Seen(self.command, self.path, dict(self.headers.items()), body, self.client_address[1])
+        )
         route = url.path
         if route == "/json":
             self._reply(200, {"hello": "world", "query": q})
@@ -169,6 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "query": q,
                 },
             )
+        elif route == "/whoami":
+            self._reply(200, {"address": self.server.server_address[0]})
         elif route == "/set-cookie":
             self._reply(200, {"ok": True}, headers={"Set-Cookie": "session=abc; Path=/"})
         else:
@@ -188,8 +194,8 @@ class _Server(ThreadingHTTPServer):
 class HttpPeer:
     """A threaded HTTP (or HTTPS) server on 127.0.0.1 that records each request."""
 
-    def __init__(self, cert: Cert | None = None) -> None:
-        self.server = _Server(("127.0.0.1", 0), _Handler)
+    def __init__(self, cert: Cert | None = None, address: str = "127.0.0.1") -> None:
+        self.server = _Server((address, 0), _Handler)
         self.server.seen = []
         if cert is not None:
             self.server.socket = cert.server_context().wrap_socket(
@@ -204,8 +210,8 @@ class HttpPeer:
     def seen(self) -> list[Seen]:
         return self.server.seen
 
-    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
-        return f"{self.scheme}://{host}:{self.port}{path}"
+    def url(self, path: str = "/", host: str | None = None) -> str:
+        return f"{self.scheme}://{host or self.server.server_address[0]}:{self.port}{path}"
 
     def close(self) -> None:
         self.server.shutdown()

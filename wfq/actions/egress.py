@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -195,10 +196,18 @@ class PinnedAdapter(HTTPAdapter):
     the checked address (trying the next one only if the connection could not be made), with
     the name kept for the Host header, TLS SNI and certificate verification."""
 
-    def __init__(self, policy: EgressPolicy) -> None:
-        super().__init__(max_retries=0)
+    def __init__(self, policy: EgressPolicy, pool_maxsize: int = 10) -> None:
+        self._local = threading.local()  # the address a send pins: each thread its own
+        super().__init__(max_retries=0, pool_maxsize=pool_maxsize)
         self.policy = policy
-        self._pin: tuple[str, str] | None = None
+
+    @property
+    def _pin(self) -> tuple[str, str] | None:
+        return getattr(self._local, "pin", None)
+
+    @_pin.setter
+    def _pin(self, value: tuple[str, str] | None) -> None:
+        self._local.pin = value
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         parts = self.policy.check_url(request.url or "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
@@ -177,29 +178,65 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
         start.path,
     )
     began = time.monotonic()
-    with requests.Session() as session:
-        session.trust_env = False  # proxies come from the input only, never the environment
-        session.adapters.clear()
-        session.mount(
-            "", PinnedAdapter(policy)
-        )  # every scheme, so a redirect to file:// is refused
-        try:
-            resp, history = _follow(session, call, timeout)
-            content = _read(resp, limit)
-        except ActionException:  # EgressDenied included: its message is the whole story
-            raise
-        except requests.Timeout as exc:
-            raise ActionException(
-                f"Failed to send HTTP request: {call.method} {call.url} timed out after {timeout} s"
-            ) from exc
-        except requests.RequestException as exc:
-            raise ActionException(f"Failed to send HTTP request: {_reason(exc)}") from exc
-        finally:
-            elapsed = time.monotonic() - began
+    session = _session(policy)
+    session.cookies.clear()  # a call starts with no cookie but its own (kept across its hops)
+    try:
+        resp, history = _follow(session, call, timeout)
+        content = _read(resp, limit)
+    except ActionException:  # EgressDenied included: its message is the whole story
+        raise
+    except requests.Timeout as exc:
+        raise ActionException(
+            f"Failed to send HTTP request: {call.method} {call.url} timed out after {timeout} s"
+        ) from exc
+    except requests.RequestException as exc:
+        raise ActionException(f"Failed to send HTTP request: {_reason(exc)}") from exc
+    finally:
+        elapsed = time.monotonic() - began
+        session.cookies.clear()
     result = _result(resp, content, history, elapsed)
     if not 200 <= resp.status_code < 307:
         raise ActionFailed(f"HTTP {resp.status_code} {resp.reason or ''}".strip(), data=result)
     return result
+
+
+POOL_PER_HOST = 100
+"""Idle connections kept per host (and pinned address) for the next calls of this worker."""
+
+_adapters: dict[EgressPolicy, PinnedAdapter] = {}
+_adapters_lock = threading.Lock()
+_sessions = threading.local()
+
+
+def _session(policy: EgressPolicy) -> requests.Session:
+    """This thread's session for `policy`: made once, not per call (a session and its
+    connection pools cost more CPU than a call to a slow service), over an adapter that the
+    process's threads share, so that a worker reuses its connections to a host (HTTP
+    keep-alive) as one `requests.Session` would. Cookies are cleared around each call."""
+    by_policy: dict[EgressPolicy, requests.Session] = _sessions.__dict__.setdefault("by", {})
+    session = by_policy.get(policy)
+    if session is None:
+        with _adapters_lock:
+            adapter = _adapters.get(policy)
+            if adapter is None:
+                adapter = _adapters[policy] = PinnedAdapter(policy, pool_maxsize=POOL_PER_HOST)
+        session = requests.Session()
+        session.trust_env = False  # proxies come from the input only, never the environment
+        session.adapters.clear()
+        session.mount("", adapter)  # every scheme, so a redirect to file:// is refused
+        by_policy[policy] = session
+    return session
+
+
+class _PoolFull(logging.Filter):
+    """urllib3 warns for each connection it cannot keep once a host's pool is full, which a
+    fan-out of calls to one host does by design (the extra connections are closed)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Connection pool is full")
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_PoolFull())
 
 
 def _follow(

@@ -3,6 +3,8 @@ slot to the next item, and complete the task once every item has its result."""
 
 from __future__ import annotations
 
+import threading
+
 from wfq.dispatch import names
 from wfq.engine import ItemsCompleted, ItemsWanted
 from wfq.persistence.repositories import executions as repo
@@ -11,16 +13,38 @@ from wfq.services.context import Services
 from wfq.services.continuing import continue_execution
 from wfq.states import State, change
 
+ASK_WAIT_S = 60.0
+"""Longest a lane waits for another lane of its process that is having a batch created."""
+
+_asking: dict[str, threading.Event] = {}
+_asking_lock = threading.Lock()
+
 
 def more_items(svc: Services, task_id: str) -> bool:
     """Have the task's next batch of items created; False when it has none left to create (or
-    no longer runs). Several lanes may ask at once: the first creates the batch, the others
-    find it there."""
-    with svc.db.read() as session:
-        if not items_repo.has_items_to_create(session, task_id):
-            return False
-    continue_execution(svc, ItemsWanted(task_id).to_dict())
-    return True
+    no longer runs). Several lanes may ask at once: in one process, the first asks (one
+    transition) and the others wait for it, then look again (True); across processes, the
+    first creates the batch and the others find it there.
+
+    Why: when a thousand slow calls end together, a thousand lanes find no item left; each
+    asking would be a thousand transitions on the locked execution, all but one creating
+    nothing."""
+    with _asking_lock:
+        asking = _asking.get(task_id)
+        if asking is None:
+            _asking[task_id] = threading.Event()
+    if asking is not None:
+        asking.wait(ASK_WAIT_S)
+        return True
+    try:
+        with svc.db.read() as session:
+            if not items_repo.has_items_to_create(session, task_id):
+                return False
+        continue_execution(svc, ItemsWanted(task_id).to_dict())
+        return True
+    finally:
+        with _asking_lock:
+            _asking.pop(task_id).set()
 
 
 def item_slot_freed(svc: Services, task_id: str) -> None:
