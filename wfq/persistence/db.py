@@ -135,6 +135,8 @@ class Database:
     ) -> None:
         self.url = url
         self.outage_s = outage_s
+        self.state_info_max = max(1, state_info_max_kb) * 1024
+        """Longest `state_info` stored, in characters (longer ones are cut)."""
         self.is_sqlite = url.startswith("sqlite")
         pool = _pool(pool_size)
         if self.is_sqlite:
@@ -145,7 +147,7 @@ class Database:
             self._write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
-        event.listen(self._write, "before_flush", _StateInfoCap(max(1, state_info_max_kb) * 1024))
+        event.listen(self._write, "before_flush", _StateInfoCap(self.state_info_max))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:

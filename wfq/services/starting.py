@@ -18,7 +18,7 @@ from wfq.persistence.models import (
 )
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
-from wfq.services import apply, versions, views
+from wfq.services import apply, snapshots, versions, views
 from wfq.services.context import Services
 from wfq.states import State
 
@@ -276,5 +276,6 @@ def _create_and_start(
         created_at=svc.now(),
     )
     session.add(ex)
-    commands = apply.decide_on(svc, session, ex, engine.WorkflowStarted(), new=True)
+    stored = snapshots.new_snapshot(svc, ex)
+    commands = apply.decide_on(svc, session, stored, engine.WorkflowStarted()).commands
     return ex, commands
