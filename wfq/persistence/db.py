@@ -183,8 +183,12 @@ class Database:
             yield conn
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, begin: bool = True) -> Iterator[Session]:
         """A transaction committed on success and rolled back on any exception.
+
+        `begin=False` (PostgreSQL; SQLite ignores it): the caller's first statement begins the
+        transaction itself (`records.lock_execution(begin=True)` sends BEGIN in the same round
+        trip as the lock); a statement before it would run in autocommit.
 
         Raises:
             Unavailable: the database could not be reached; nothing was committed, unless the
@@ -192,7 +196,7 @@ class Database:
                 every state change in wfq is idempotent).
         """
         with self._unreachable_as_unavailable(), self._write() as session, session.begin():
-            if not self.is_sqlite:
+            if begin and not self.is_sqlite:
                 # The pooled connection is in autocommit: open the transaction (SQLite's
                 # engine sends its BEGIN IMMEDIATE itself).
                 session.connection().exec_driver_sql("BEGIN")

@@ -1,27 +1,37 @@
 """The engine's plain records (`engine.snapshot.Execution`, `Task`, `Action`) read and written
-with Core statements, without ORM rows: what one transition reads under the execution lock and
-what it writes back.
+without ORM rows: what one transition reads under the execution lock and what it writes back.
 
 A transition reads its records straight into plain dataclasses (no identity map, no instance
 state) and, after the decision, compares each record the engine returned with the one it was
 given (`is` per field: the engine reassigns, never mutates) and writes only what changed: one
-UPDATE per changed record naming only its changed columns (records of a table with the same
-changed columns in one executemany), one INSERT per table for the records created. The
-statements are built once per table; SQLAlchemy's compiled cache keys them by the columns
-given. A column default applies as the ORM applies it (`Base.__init__`), and `updated_at`
-gets its `onupdate` when the engine did not set it.
+UPDATE per changed record naming only its changed columns, one INSERT per record created. A
+column default applies as the ORM applies it (`Base.__init__`, and a None left out of its
+INSERT), `updated_at` gets its `onupdate` when the engine did not set it, and a `state_info`
+is capped as the ORM session's flush caps it.
+
+Round trips are what a transition costs most, and the lock is held across them (a fork's
+branches wait for one another's): on PostgreSQL a transition given its execution's id takes two,
+BEGIN + the lock + the tasks' read in one query string, the writes + COMMIT in another, the
+values bound as literals by psycopg (the simple query protocol runs several statements per
+round trip; it takes no parameters). SQLite, in-process, runs Core statements one by one
+(UPDATEs of a table with the same columns, and the INSERTs of a table, as one executemany).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from operator import attrgetter, is_
 from typing import Any, TypeVar, cast
 
+import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Table, and_, bindparam, insert, null, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.schema import ColumnDefault
 
 from wfq.engine.snapshot import Action, Execution, ReadNeeded, Task
@@ -143,28 +153,127 @@ def update_execution(session: Session, execution: Execution, values: dict[str, A
     session.connection().execute(_update_statement(_TABLES[Execution]), values)
 
 
+@dataclass(slots=True)
+class Locked:
+    """An execution locked by this transaction, as records: the execution, its stored
+    workflow spec, the action executions asked for (by id) and, if asked for, its task
+    executions in creation order."""
+
+    execution: Execution
+    spec: dict[str, Any]
+    actions: dict[str, Action]
+    tasks: list[Task] | None = None
+
+
 def lock_execution(
-    session: Session, execution_id: str, action_ids: Sequence[str] = ()
-) -> tuple[Execution, dict[str, Any], dict[str, Action]] | None:
+    session: Session,
+    execution_id: str,
+    action_ids: Sequence[str] = (),
+    *,
+    tasks: bool = False,
+    begin: bool = False,
+) -> Locked | None:
     """Lock the execution row (until the transaction ends: the engine's mutex) and read it as a
-    record, with its stored workflow spec and these action executions of it, in one round trip
-    (every statement saved under the lock is saved on the critical path of a fork's branches).
-    None: no such execution."""
+    record, with its stored workflow spec, these action executions of it and (`tasks`) its
+    task executions. None: no such execution.
+
+    Every round trip saved while holding the lock is saved on the critical path of a fork's
+    branches: on PostgreSQL this is one round trip, the lock and the tasks' read sent as one
+    query string (the simple query protocol runs them in order, the tasks read with a snapshot
+    taken once the lock is held, as READ COMMITTED gives each statement), preceded by the
+    transaction's BEGIN when `begin` (the write transaction was opened without one:
+    `Database.write(begin=False)`). SQLite runs the statements one after another."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return _lock_core(session, execution_id, action_ids, tasks)
+    mogrify = psycopg.ClientCursor(_driver(conn)).mogrify
+    sql = mogrify(_lock_sql(len(action_ids)), [*action_ids, execution_id])
+    if tasks:
+        sql += ";\n" + mogrify(_TASKS_SQL, [execution_id])
+    cur = raw_execute(conn, "BEGIN;\n" + sql if begin else sql)
+    if begin:
+        cur.nextset()
+    locked = _locked(cur.fetchall(), bool(action_ids))
+    if tasks:
+        cur.nextset()
+        rows = cur.fetchall()
+        if locked is not None:
+            locked.tasks = [_record(Task, row) for row in rows]
+    return locked
+
+
+def _lock_core(
+    session: Session, execution_id: str, action_ids: Sequence[str], tasks: bool
+) -> Locked | None:
     params: dict[str, Any] = {"execution_id": execution_id}
     if action_ids:
         params["action_ids"] = list(action_ids)
     rows = session.connection().execute(_lock_statement(bool(action_ids)), params).all()
+    locked = _locked(rows, bool(action_ids))
+    if locked is not None and tasks:
+        locked.tasks = tasks_of(session, execution_id)
+    return locked
+
+
+def _locked(rows: Sequence[Any], with_actions: bool) -> Locked | None:
     if not rows:
         return None
     n = len(_LAYOUTS[Execution].loaded)
     first = rows[0]
-    execution = _record(Execution, first[:n])
     actions: dict[str, Action] = {}
-    for row in rows if action_ids else ():
+    for row in rows if with_actions else ():
         if row[n + 1] is not None:
             action = _record(Action, row[n + 1 :])
             actions[action.id] = action
-    return execution, first[n], actions
+    return Locked(_record(Execution, first[:n]), first[n], actions)
+
+
+def _select_sql(cls: type[Any], alias: str) -> str:
+    return ", ".join(f'{alias}."{name}"' for name in _LAYOUTS[cls].loaded)
+
+
+@functools.cache
+def _lock_sql(n_actions: int) -> str:
+    columns = f'{_select_sql(Execution, "e")}, e."spec"'
+    if not n_actions:
+        return f'SELECT {columns} FROM "workflow_executions" e WHERE e."id" = %s FOR UPDATE'
+    ids = ", ".join(["%s"] * n_actions)
+    return (
+        f'SELECT {columns}, {_select_sql(Action, "a")} FROM "workflow_executions" e '
+        f'LEFT OUTER JOIN "action_executions" a ON a."workflow_execution_id" = e."id" '
+        f'AND a."id" IN ({ids}) WHERE e."id" = %s FOR UPDATE OF e'
+    )
+
+
+_TASKS_SQL = (
+    f'SELECT {_select_sql(Task, "t")} FROM "task_executions" t '
+    'WHERE t."workflow_execution_id" = %s ORDER BY t."id"'
+)
+
+
+def _driver(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under a PostgreSQL SQLAlchemy connection."""
+    return cast(psycopg.Connection[Any], conn.connection.driver_connection)
+
+
+def raw_execute(conn: Connection, sql: str) -> Any:
+    """Run `sql` (one or more statements, values already literals) on the psycopg connection
+    under `conn` and return its cursor (on the first statement's result; `nextset()` moves on).
+    A driver error is raised as SQLAlchemy raises it (`DBAPIError` and its subclasses, the
+    connection invalidated when it was lost), so callers retry or report it as for any
+    statement."""
+    driver = _driver(conn)
+    cur = driver.cursor()
+    try:
+        cur.execute(sql)
+    except psycopg.Error as exc:
+        lost = conn.dialect.is_disconnect(cast(Any, exc), cast(Any, driver), cast(Any, cur))
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            sql, None, exc, psycopg.Error, connection_invalidated=lost, dialect=conn.dialect
+        ) from exc
+    return cur
 
 
 @functools.cache
@@ -334,16 +443,89 @@ class Writes:
             if isinstance(result, str) and len(result) > self.state_info_max:
                 values["output"] = {**output, "result": cap_text(result, self.state_info_max)}
 
-    def execute(self, session: Session) -> None:
+    def execute(self, session: Session, *, commit: bool = False) -> None:
         """Run the statements, action executions first, then tasks, then the execution (the
-        order the ORM's flush used)."""
+        order the ORM's flush used). On PostgreSQL they go in one round trip: one query string
+        of all of them, the values bound as literals by psycopg (`_literal_statements`); with
+        `commit`, the transaction's COMMIT goes in it too (the caller runs no statement after
+        this one: the session's own commit then finds the transaction ended and sends
+        nothing)."""
         conn = session.connection()
-        for table in (_TABLES[Action], _TABLES[Task], _TABLES[Execution]):
-            for (of, _), rows in self.updates.items():
-                if of is table:
-                    conn.execute(_update_statement(table), rows)
-            created = self.inserts.get(table)
-            if created:
-                conn.execute(_insert_statement(table), created)
+        if conn.dialect.name == "postgresql":
+            sql = self._literal_statements(_driver(conn))
+            if commit:
+                sql = f"{sql};\nCOMMIT" if sql else "COMMIT"
+            if sql:
+                raw_execute(conn, sql)
+        else:
+            for table in _ORDER:
+                for (of, _), rows in self.updates.items():
+                    if of is table:
+                        conn.execute(_update_statement(table), rows)
+                created = self.inserts.get(table)
+                if created:
+                    conn.execute(_insert_statement(table), created)
         self.updates.clear()
         self.inserts.clear()
+
+    def _literal_statements(self, driver_conn: Any) -> str:
+        """The statements as one string of `;`-separated SQL, each value a literal quoted by
+        psycopg for this connection (as its server-side binding would send it: JSON columns as
+        jsonb, None in a JSON column as JSON null, SQL NULL where the ORM stores one). Sent
+        without parameters, psycopg uses the simple query protocol, which runs several
+        statements in one round trip."""
+        mogrify = psycopg.ClientCursor(driver_conn).mogrify
+        parts: list[str] = []
+        for table in _ORDER:
+            json = _LAYOUTS[_RECORDS[table]].json
+            onupdate = _onupdate(table)
+            for (of, keys), rows in self.updates.items():
+                if of is not table:
+                    continue
+                names = [k for k in keys if k != "_record_id"]
+                if onupdate and onupdate[0] not in names:
+                    names.append(onupdate[0])
+                sql = _update_sql(table.name, tuple(names))
+                for row in rows:
+                    if onupdate:
+                        row.setdefault(onupdate[0], onupdate[1](None))
+                    args = [_literal(row[n], n in json) for n in names]
+                    args.append(row["_record_id"])
+                    parts.append(mogrify(sql, args))
+            for row in self.inserts.get(table, ()):
+                columns = tuple(row)
+                args = [_literal(row[n], n in json) for n in columns]
+                parts.append(mogrify(_insert_sql(table.name, columns), args))
+        return ";\n".join(parts)
+
+
+_ORDER = (_TABLES[Action], _TABLES[Task], _TABLES[Execution])
+_RECORDS = {table: cls for cls, table in _TABLES.items()}
+
+
+def _literal(value: Any, is_json: bool) -> Any:
+    if isinstance(value, Null):
+        return None  # SQL NULL (`Layout.default`)
+    return Jsonb(value) if is_json else value
+
+
+@functools.cache
+def _onupdate(table: Table) -> tuple[str, Any] | None:
+    """The column with a Python `onupdate` (`updated_at`) and its function, as Core's UPDATE
+    applies it when the statement does not set that column."""
+    for column in table.c:
+        if column.onupdate is not None:
+            return column.key, cast(ColumnDefault, column.onupdate).arg
+    return None
+
+
+@functools.cache
+def _update_sql(table: str, names: tuple[str, ...]) -> str:
+    sets = ", ".join(f'"{n}" = %s' for n in names)
+    return f'UPDATE "{table}" SET {sets} WHERE "id" = %s'
+
+
+@functools.cache
+def _insert_sql(table: str, names: tuple[str, ...]) -> str:
+    columns = ", ".join(f'"{n}"' for n in names)
+    return f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join(["%s"] * len(names))})'

@@ -77,25 +77,30 @@ def apply_event(
 def _transaction(
     svc: Services, execution: str | Locate, event: engine.Event | None, opts: Options
 ) -> Applied:
-    with svc.db.write() as session:
+    # Given the execution's id, the lock is the transaction's first statement: it sends the
+    # BEGIN too, and reads the tasks in the same round trip (records.lock_execution).
+    located = callable(execution)
+    with svc.db.write(begin=located) as session:
         ex_id = execution(session) if callable(execution) else execution
         if ex_id is None:
             return Applied()
-        locked = records.lock_execution(session, ex_id, opts.action_ids)
-        ex = locked[0] if locked is not None else None
+        locked = records.lock_execution(
+            session, ex_id, opts.action_ids, tasks=event is not None, begin=not located
+        )
+        ex = locked.execution if locked is not None else None
         if opts.project_id is not None and (ex is None or ex.project_id != opts.project_id):
             raise NotFound(f"WorkflowExecution not found [id={ex_id}]")
         if locked is None or (
             opts.unless_idle_items and items_repo.has_idle_item(session, opts.unless_idle_items)
         ):
             return Applied()
-        ex, spec, actions = locked
         if opts.edit is not None:
-            records.update_execution(session, ex, opts.edit(ex))
+            records.update_execution(session, locked.execution, opts.edit(locked.execution))
         applied = Applied()
         if event is not None:
-            stored = snapshots.snapshot(svc, session, ex, spec, actions)
-            applied = decide_on(svc, session, stored, event, opts)
+            stored = snapshots.snapshot(svc, locked)
+            # Nothing follows the write but a shown view: it may carry the COMMIT.
+            applied = decide_on(svc, session, stored, event, opts, last=not opts.show)
         if opts.show:
             applied.view = views.execution(records.shown_execution(session, ex_id))
         return applied
@@ -107,11 +112,14 @@ def decide_on(
     stored: snapshots.StoredSnapshot,
     event: engine.Event,
     opts: Options = Options(),
+    *,
+    last: bool = False,
 ) -> Applied:
     """The decision inside `apply_event`'s transaction, on the locked execution's records:
-    decide, then write. Also called by the one transaction that creates an execution
-    (`snapshots.new_snapshot`: its row was added in this transaction, so it has no task to read
-    and nobody else sees it yet)."""
+    decide, then write (`last`: nothing follows in the transaction, the write may commit it).
+    Also called by the one transaction that creates an execution (`snapshots.new_snapshot`:
+    its row was added in this transaction, so it has no task to read and nobody else sees it
+    yet)."""
     if opts.task_actions:
         stored.actions.update(records.actions_of_task(session, opts.task_actions))
     if opts.item_results:
@@ -121,7 +129,7 @@ def decide_on(
     extra: dict[str, dict[str, Any]] = {}
     if opts.claimant:
         applied.claimed = _claim_one(svc, snap, commands, opts.claimant, extra)
-    snapshots.write(svc, session, stored, snap, extra)
+    snapshots.write(svc, session, stored, snap, extra, last=last)
     return applied
 
 

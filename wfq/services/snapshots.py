@@ -63,20 +63,16 @@ class StoredSnapshot:
     row: WorkflowExecution | None = None
 
 
-def snapshot(
-    svc: Services,
-    session: Session,
-    ex: Execution,
-    spec: dict[str, Any],
-    actions: dict[str, Action] | None = None,
-) -> StoredSnapshot:
-    """The records of `ex` (locked and read by the caller, with its stored `spec`; `actions`:
-    the action executions the event is about, read with the lock)."""
+def snapshot(svc: Services, locked: records.Locked) -> StoredSnapshot:
+    """The records of an execution locked and read by the caller with its tasks (and the
+    action executions the event is about)."""
+    ex = locked.execution
+    assert locked.tasks is not None  # read with the lock
     return StoredSnapshot(
         execution=ex,
-        spec=dsl.workflow_from_dict(spec),
-        tasks=records.tasks_of(session, ex.id),
-        actions=dict(actions or {}),
+        spec=dsl.workflow_from_dict(locked.spec),
+        tasks=locked.tasks,
+        actions=dict(locked.actions),
         env=(ex.params or {}).get("env") or {},
         value_limit_kb=svc.settings.field_size_limit_kb,
     )
@@ -172,9 +168,12 @@ def write(
     stored: StoredSnapshot,
     snap: engine.Snapshot,
     extra: dict[str, dict[str, Any]] | None = None,
+    *,
+    last: bool = False,
 ) -> None:
     """Write what the engine changed in `snap` and insert what it created (`extra`: more
-    columns of a record, by id); the written records become the stored ones."""
+    columns of a record, by id); the written records become the stored ones. `last`: the
+    caller runs no statement after this in the transaction, which the write may commit."""
     extra = extra or {}
     writes = records.Writes(svc.db.state_info_max)
     if stored.row is not None:
@@ -194,11 +193,11 @@ def write(
             writes.created(action, extra.get(action.id))
         else:
             writes.changed(was, action, extra.get(action.id))
-    writes.execute(session)
     running_items = {
         t.id for t in stored.tasks if t.state == "RUNNING" and t.runtime_context.get("with_items")
     }
     stopped = [t.id for t in snap.tasks if t.id in running_items and t.state != "RUNNING"]
+    writes.execute(session, commit=last and not stopped and stored.row is None)
     stored.execution = cast(Execution, snap.execution)
     stored.tasks = cast(list[Task], list(snap.tasks))
     stored.actions = cast(dict[str, Action], dict(snap.actions))
