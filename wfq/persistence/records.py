@@ -10,17 +10,18 @@ INSERT), `updated_at` gets its `onupdate` when the engine did not set it, and a 
 is capped as the ORM session's flush caps it.
 
 Round trips are what a transition costs most, and the lock is held across them (a fork's
-branches wait for one another's): on PostgreSQL a transition given its execution's id takes two,
-BEGIN + the lock + the tasks' read in one query string, the writes + COMMIT in another, the
-values bound as literals by psycopg (the simple query protocol runs several statements per
-round trip; it takes no parameters). SQLite, in-process, runs Core statements one by one
-(UPDATEs of a table with the same columns, and the INSERTs of a table, as one executemany).
+branches wait for one another's): on PostgreSQL a transition given its execution's id takes
+two, BEGIN + the lock + the tasks' read in one, the writes + COMMIT in the other, each sent in
+psycopg's pipeline mode with server-side prepared statements. SQLite, in-process, runs Core
+statements one by one (UPDATEs of a table with the same columns, and the INSERTs of a table,
+as one executemany).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter, is_
 from typing import Any, TypeVar, cast
@@ -31,6 +32,7 @@ from sqlalchemy import JSON, Table, and_, bindparam, insert, null, select, updat
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.schema import ColumnDefault
 
@@ -178,27 +180,26 @@ def lock_execution(
     task executions. None: no such execution.
 
     Every round trip saved while holding the lock is saved on the critical path of a fork's
-    branches: on PostgreSQL this is one round trip, the lock and the tasks' read sent as one
-    query string (the simple query protocol runs them in order, the tasks read with a snapshot
-    taken once the lock is held, as READ COMMITTED gives each statement), preceded by the
-    transaction's BEGIN when `begin` (the write transaction was opened without one:
-    `Database.write(begin=False)`). SQLite runs the statements one after another."""
+    branches: on PostgreSQL this is one round trip, the lock and the tasks' read pipelined (the
+    server runs them in order, the tasks read with a snapshot taken once the lock is held, as
+    READ COMMITTED gives each statement), preceded by the transaction's BEGIN when `begin`
+    (the write transaction was opened without one: `Database.write(begin=False)`). SQLite runs
+    the statements one after another."""
     conn = session.connection()
     if conn.dialect.name != "postgresql":
         return _lock_core(session, execution_id, action_ids, tasks)
-    mogrify = psycopg.ClientCursor(_driver(conn)).mogrify
-    sql = mogrify(_lock_sql(len(action_ids)), [*action_ids, execution_id])
-    if tasks:
-        sql += ";\n" + mogrify(_TASKS_SQL, [execution_id])
-    cur = raw_execute(conn, "BEGIN;\n" + sql if begin else sql)
-    if begin:
-        cur.nextset()
-    locked = _locked(cur.fetchall(), bool(action_ids))
-    if tasks:
-        cur.nextset()
-        rows = cur.fetchall()
-        if locked is not None:
-            locked.tasks = [_record(Task, row) for row in rows]
+    driver = _driver(conn)
+    with _pipeline(conn, driver):
+        if begin:
+            driver.execute("BEGIN")
+        lock = driver.cursor()
+        lock.execute(_lock_sql(len(action_ids)), [*action_ids, execution_id], prepare=True)
+        read = driver.cursor()
+        if tasks:
+            read.execute(_TASKS_SQL, [execution_id], prepare=True)
+    locked = _locked(lock.fetchall(), bool(action_ids))
+    if tasks and locked is not None:
+        locked.tasks = [_record(Task, row) for row in read.fetchall()]
     return locked
 
 
@@ -256,24 +257,27 @@ def _driver(conn: Connection) -> psycopg.Connection[Any]:
     return cast(psycopg.Connection[Any], conn.connection.driver_connection)
 
 
-def raw_execute(conn: Connection, sql: str) -> Any:
-    """Run `sql` (one or more statements, values already literals) on the psycopg connection
-    under `conn` and return its cursor (on the first statement's result; `nextset()` moves on).
-    A driver error is raised as SQLAlchemy raises it (`DBAPIError` and its subclasses, the
-    connection invalidated when it was lost), so callers retry or report it as for any
-    statement."""
-    driver = _driver(conn)
-    cur = driver.cursor()
+@contextlib.contextmanager
+def _pipeline(conn: Connection, driver: psycopg.Connection[Any]) -> Iterator[None]:
+    """psycopg's pipeline mode on the connection under `conn`: the statements executed inside
+    are sent at once and their results read at the end, one round trip. A driver error is
+    raised as SQLAlchemy raises it (`DBAPIError` and its subclasses, the connection
+    invalidated when it was lost), so callers retry or report it as for any statement."""
     try:
-        cur.execute(sql)
+        with driver.pipeline():
+            yield
     except psycopg.Error as exc:
-        lost = conn.dialect.is_disconnect(cast(Any, exc), cast(Any, driver), cast(Any, cur))
+        lost = conn.dialect.is_disconnect(cast(Any, exc), cast(Any, driver), None)
         if lost:
             conn.invalidate(exc)
         raise DBAPIError.instance(
-            sql, None, exc, psycopg.Error, connection_invalidated=lost, dialect=conn.dialect
+            "(pipeline)",
+            None,
+            exc,
+            psycopg.Error,
+            connection_invalidated=lost,
+            dialect=conn.dialect,
         ) from exc
-    return cur
 
 
 @functools.cache
@@ -394,6 +398,10 @@ def insert_values(record: Any, extra: dict[str, Any] | None = None) -> dict[str,
             continue
     if extra:
         values.update(extra)
+    return _with_defaults(layout, values)
+
+
+def _with_defaults(layout: _Layout, values: dict[str, Any]) -> dict[str, Any]:
     for key in layout.keys:
         if key not in values:
             values[key] = layout.default(key)
@@ -430,6 +438,18 @@ class Writes:
         self._cap(type(record), values, record)
         self.inserts.setdefault(_TABLES[type(record)], []).append(values)
 
+    def created_row(self, session: Session, row: WorkflowExecution) -> None:
+        """Insert an execution created as an ORM row in this session (`session.add`) with
+        these statements instead of the session's flush: the row leaves the session (its
+        attributes stay readable, for its view)."""
+        session.expunge(row)
+        layout = _LAYOUTS[Execution]
+        values = _with_defaults(
+            layout, {k: v for k, v in instance_dict(row).items() if k in layout.table.c}
+        )
+        self._cap(Execution, values, row)
+        self.inserts.setdefault(layout.table, []).append(values)
+
     def _cap(self, cls: type[Any], values: dict[str, Any], record: Any) -> None:
         """No error text, however built, passes the database's limits: a `state_info` longer
         than `state_info_max` is cut, and with it the error text of a failed execution's
@@ -445,18 +465,22 @@ class Writes:
 
     def execute(self, session: Session, *, commit: bool = False) -> None:
         """Run the statements, action executions first, then tasks, then the execution (the
-        order the ORM's flush used). On PostgreSQL they go in one round trip: one query string
-        of all of them, the values bound as literals by psycopg (`_literal_statements`); with
-        `commit`, the transaction's COMMIT goes in it too (the caller runs no statement after
+        order the ORM's flush used). On PostgreSQL they go in one round trip (psycopg's
+        pipeline mode, each statement prepared on the server once per connection); with
+        `commit`, the transaction's COMMIT goes with them (the caller runs no statement after
         this one: the session's own commit then finds the transaction ended and sends
         nothing)."""
         conn = session.connection()
         if conn.dialect.name == "postgresql":
-            sql = self._literal_statements(_driver(conn))
-            if commit:
-                sql = f"{sql};\nCOMMIT" if sql else "COMMIT"
-            if sql:
-                raw_execute(conn, sql)
+            statements = list(self._statements())
+            if statements or commit:
+                driver = _driver(conn)
+                with _pipeline(conn, driver):
+                    cur = driver.cursor()
+                    for sql, args in statements:
+                        cur.execute(sql, args, prepare=True)
+                    if commit:
+                        cur.execute("COMMIT")
         else:
             for table in _ORDER:
                 for (of, _), rows in self.updates.items():
@@ -468,14 +492,9 @@ class Writes:
         self.updates.clear()
         self.inserts.clear()
 
-    def _literal_statements(self, driver_conn: Any) -> str:
-        """The statements as one string of `;`-separated SQL, each value a literal quoted by
-        psycopg for this connection (as its server-side binding would send it: JSON columns as
-        jsonb, None in a JSON column as JSON null, SQL NULL where the ORM stores one). Sent
-        without parameters, psycopg uses the simple query protocol, which runs several
-        statements in one round trip."""
-        mogrify = psycopg.ClientCursor(driver_conn).mogrify
-        parts: list[str] = []
+    def _statements(self) -> Iterator[tuple[str, list[Any]]]:
+        """PostgreSQL's statements and their parameters (JSON columns as jsonb, None in a JSON
+        column as JSON null, SQL NULL where the ORM stores one)."""
         for table in _ORDER:
             json = _LAYOUTS[_RECORDS[table]].json
             onupdate = _onupdate(table)
@@ -489,21 +508,20 @@ class Writes:
                 for row in rows:
                     if onupdate:
                         row.setdefault(onupdate[0], onupdate[1](None))
-                    args = [_literal(row[n], n in json) for n in names]
+                    args = [_param(row[n], n in json) for n in names]
                     args.append(row["_record_id"])
-                    parts.append(mogrify(sql, args))
+                    yield sql, args
             for row in self.inserts.get(table, ()):
                 columns = tuple(row)
-                args = [_literal(row[n], n in json) for n in columns]
-                parts.append(mogrify(_insert_sql(table.name, columns), args))
-        return ";\n".join(parts)
+                args = [_param(row[n], n in json) for n in columns]
+                yield _insert_sql(table.name, columns), args
 
 
 _ORDER = (_TABLES[Action], _TABLES[Task], _TABLES[Execution])
 _RECORDS = {table: cls for cls, table in _TABLES.items()}
 
 
-def _literal(value: Any, is_json: bool) -> Any:
+def _param(value: Any, is_json: bool) -> Any:
     if isinstance(value, Null):
         return None  # SQL NULL (`Layout.default`)
     return Jsonb(value) if is_json else value

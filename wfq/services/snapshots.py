@@ -52,7 +52,8 @@ class StoredSnapshot:
     """The records one transition decides over: the locked execution, its task executions in
     creation order and the action executions the event is about (callers may add to `actions`
     before `decide`), as read. `row`: the ORM row of an execution created in this transaction
-    (its INSERT is the session's), on which `write` sets what the engine changed."""
+    (added to the session), on which `write` sets what the engine changed before it inserts
+    it with the records the engine created."""
 
     execution: Execution
     spec: dsl.WorkflowSpec
@@ -178,6 +179,7 @@ def write(
     writes = records.Writes(svc.db.state_info_max)
     if stored.row is not None:
         plain.write_back(snap.execution, stored.row)
+        writes.created_row(session, stored.row)
     else:
         writes.changed(stored.execution, snap.execution)
     tasks = {t.id: t for t in stored.tasks}
@@ -197,15 +199,16 @@ def write(
         t.id for t in stored.tasks if t.state == "RUNNING" and t.runtime_context.get("with_items")
     }
     stopped = [t.id for t in snap.tasks if t.id in running_items and t.state != "RUNNING"]
-    writes.execute(session, commit=last and not stopped and stored.row is None)
+    # The COMMIT goes with the writes when nothing follows them: no item to drop, nothing
+    # left for the session to flush.
+    last = last and not stopped and not (session.new or session.dirty or session.deleted)
+    writes.execute(session, commit=last)
     stored.execution = cast(Execution, snap.execution)
     stored.tasks = cast(list[Task], list(snap.tasks))
     stored.actions = cast(dict[str, Action], dict(snap.actions))
     if stopped:
         # A stopped task (cancelled, timed out, failed) starts no further item: those no lane
         # took are dropped (never shown), those no worker started yet are cancelled.
-        if stored.row is not None:
-            session.flush()
         items_repo.drop_unstarted_items(session, stopped, svc.now())
 
 
