@@ -480,7 +480,10 @@ class Writes:
                     for sql, args in statements:
                         cur.execute(sql, args, prepare=True)
                     if commit:
-                        cur.execute("COMMIT")
+                        # Not prepared: pg_stat_statements then counts it, as it counts the
+                        # session's COMMIT (benchmarks.execution_costs counts write transactions
+                        # by their COMMITs).
+                        cur.execute("COMMIT", prepare=False)
         else:
             for table in _ORDER:
                 for (of, _), rows in self.updates.items():
