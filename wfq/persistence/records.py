@@ -411,8 +411,9 @@ def _with_defaults(layout: _Layout, values: dict[str, Any]) -> dict[str, Any]:
 
 
 class Writes:
-    """The statements of one transition's write-back, grouped: UPDATEs of a table with the same
-    changed columns in one executemany, the INSERTs of a table in one."""
+    """The statements of one transition's write-back: an UPDATE of the changed columns of each
+    changed record, an INSERT of each new one (on SQLite, those of a table with the same
+    columns as one executemany; on PostgreSQL, all in one pipeline)."""
 
     def __init__(self, state_info_max: int) -> None:
         self.state_info_max = max(state_info_max, 200)
