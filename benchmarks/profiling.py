@@ -143,16 +143,18 @@ PHASES: list[tuple[str, str]] = [
     # deepest (closest to the leaf) marker wins
     ("carry_out (wfq/services/context.py)", "5 dispatch after commit (Celery publish)"),
     ("commit (sqlalchemy/orm/session.py)", "4 flush + COMMIT"),
+    ("write (wfq/services/snapshots.py)", "4 flush + COMMIT"),
     ("handle (wfq/engine/conductor.py)", "3 engine decision (engine.handle)"),
     ("tasks_of (wfq/persistence/repositories/executions.py)", "2 snapshot: load tasks/actions"),
+    ("snapshot (wfq/services/snapshots.py)", "2 snapshot: load tasks/actions"),
     ("workflow_from_dict (wfq/dsl/workflow.py)", "2 snapshot: load tasks/actions"),
     (
         "lock_execution (wfq/persistence/repositories/executions.py)",
         "1 lock execution row (SELECT FOR UPDATE)",
     ),
     (
-        "lock_execution_with_actions (wfq/persistence/repositories/executions.py)",
-        "1 lock execution row (SELECT FOR UPDATE), with the completed action",
+        "lock_execution (wfq/persistence/records.py)",
+        "1 lock execution row (SELECT FOR UPDATE), with the completed action and the tasks",
     ),
     ("complete_action (wfq/services/completing.py)", "6 complete_action: other"),
     ("execute (wfq/services/actions.py)", "0b run the action itself"),

@@ -56,7 +56,12 @@ class SqlCounter:
     pings: int = 0
 
     def attach(self, engine: Any) -> None:
-        event.listen(engine, "before_cursor_execute", self._on_exec)
+        if engine.dialect.name == "postgresql":
+            # Counted at the driver: a transition sends its statements through psycopg's
+            # pipeline (wfq/persistence/records.py), which SQLAlchemy's events do not see.
+            self._count_psycopg()
+        else:
+            event.listen(engine, "before_cursor_execute", self._on_exec)
         event.listen(engine, "commit", lambda conn: self._inc("commits"))
         event.listen(engine, "rollback", lambda conn: self._inc("rollbacks"))
         dialect = engine.dialect
@@ -67,6 +72,20 @@ class SqlCounter:
             return orig(dbapi_conn)
 
         dialect.do_ping = counting_ping
+
+    def _count_psycopg(self) -> None:
+        """Every statement psycopg executes in this process from now on (this process only
+        runs the measured transitions)."""
+        import psycopg
+
+        execute = psycopg.Cursor.execute
+        statements = self.statements
+
+        def counting(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(str(query))
+            return execute(cursor, query, *args, **kwargs)
+
+        psycopg.Cursor.execute = counting  # type: ignore[method-assign]
 
     def _inc(self, name: str) -> None:
         setattr(self, name, getattr(self, name) + 1)

@@ -135,6 +135,8 @@ class Database:
     ) -> None:
         self.url = url
         self.outage_s = outage_s
+        self.state_info_max = max(1, state_info_max_kb) * 1024
+        """Longest `state_info` stored, in characters (longer ones are cut)."""
         self.is_sqlite = url.startswith("sqlite")
         pool = _pool(pool_size)
         if self.is_sqlite:
@@ -145,7 +147,7 @@ class Database:
             self._write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False, autoflush=False)
-        event.listen(self._write, "before_flush", _StateInfoCap(max(1, state_info_max_kb) * 1024))
+        event.listen(self._write, "before_flush", _StateInfoCap(self.state_info_max))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -181,8 +183,12 @@ class Database:
             yield conn
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, begin: bool = True) -> Iterator[Session]:
         """A transaction committed on success and rolled back on any exception.
+
+        `begin=False` (PostgreSQL; SQLite ignores it): the caller's first statement begins the
+        transaction itself (`records.lock_execution(begin=True)` sends BEGIN in the same round
+        trip as the lock); a statement before it would run in autocommit.
 
         Raises:
             Unavailable: the database could not be reached; nothing was committed, unless the
@@ -190,7 +196,7 @@ class Database:
                 every state change in wfq is idempotent).
         """
         with self._unreachable_as_unavailable(), self._write() as session, session.begin():
-            if not self.is_sqlite:
+            if begin and not self.is_sqlite:
                 # The pooled connection is in autocommit: open the transaction (SQLite's
                 # engine sends its BEGIN IMMEDIATE itself).
                 session.connection().exec_driver_sql("BEGIN")

@@ -1,5 +1,8 @@
-"""Rows to the engine's plain records and back: a copy holds the row's loaded values by
-reference (no deep copy), and writing back sets only the attributes the engine replaced."""
+"""ORM rows to the engine's plain records and back: a copy holds the row's loaded values by
+reference (no deep copy), and writing back sets only the attributes the engine replaced. Used
+for the one ORM row a transition decides on, the execution created by its own transaction
+(`services/starting.py`); the rows of a stored execution are read into records directly
+(`records.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import fields
 from operator import attrgetter, is_, itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, instance_state
 
 from wfq.engine.snapshot import Action, Execution, Task
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -72,15 +75,6 @@ def copy_of(row: Any, cls: type[P]) -> P:
     return plain
 
 
-def load(row: Any, name: str) -> Any:
-    """Read the column `name` of `row` (a request of the engine, between two decisions) and
-    keep it in the row, where the next copy finds it."""
-    value = getattr(row, name)
-    if name not in instance_dict(row):
-        set_committed_value(row, name, value)
-    return value
-
-
 def write_back(plain: Any, row: Any) -> None:
     """Set on `row` every attribute the engine replaced in its copy `plain` (the engine
     reassigns values, never changes them in place: an identical object is unchanged)."""
@@ -99,14 +93,3 @@ def write_back(plain: Any, row: Any) -> None:
             continue  # not loaded, and not set by the engine either
         if name not in loaded or loaded[name] is not value:
             setattr(row, name, value)
-
-
-def new_row(plain: Any) -> Any:
-    """The row to insert for a record the engine created."""
-    values = {}
-    for name in type(plain).FIELDS:
-        try:
-            values[name] = object.__getattribute__(plain, name)
-        except AttributeError:
-            continue
-    return _ROWS[type(plain)](**values)

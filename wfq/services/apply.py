@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import engine
+from wfq.engine.snapshot import Action, Execution
 from wfq.errors import NotFound
+from wfq.persistence import records
 from wfq.persistence.db import Session
-from wfq.persistence.models import ActionExecution, WorkflowExecution
-from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo
 from wfq.services import snapshots, views
 from wfq.services.context import Services
@@ -37,7 +37,8 @@ class Options:
         (a lane's ItemsWanted: another lane asked first, its batch is there to take).
     project_id: the project the execution must belong to, else NotFound (a user's request;
         without it a missing execution decides nothing: a message about a deleted one).
-    edit: changes to the locked row before the decision (a PUT's description or env).
+    edit: changes to the locked execution before the decision (a PUT's description or env):
+        the columns to set, given its record.
     claimant: a worker's name: the first new default-queue action is stored claimed by it and
         left out of the commands (the worker runs it next).
     show: return the execution's view as this transaction committed it.
@@ -48,7 +49,7 @@ class Options:
     item_results: str | None = None
     unless_idle_items: str | None = None
     project_id: str | None = None
-    edit: Callable[[WorkflowExecution], None] | None = None
+    edit: Callable[[Execution], dict[str, Any]] | None = None
     claimant: str | None = None
     show: bool = False
 
@@ -59,7 +60,7 @@ class Applied:
     the execution's view (with `show`)."""
 
     commands: list[engine.Command] = field(default_factory=list)
-    claimed: ActionExecution | None = None
+    claimed: Action | None = None
     view: dict[str, Any] | None = None
 
 
@@ -76,68 +77,75 @@ def apply_event(
 def _transaction(
     svc: Services, execution: str | Locate, event: engine.Event | None, opts: Options
 ) -> Applied:
-    with svc.db.write() as session:
+    # Given the execution's id, the lock is the transaction's first statement: it sends the
+    # BEGIN too, and reads the tasks in the same round trip (records.lock_execution).
+    located = callable(execution)
+    with svc.db.write(begin=located) as session:
         ex_id = execution(session) if callable(execution) else execution
         if ex_id is None:
             return Applied()
-        ex, actions = repo.lock_execution_with_actions(session, ex_id, opts.action_ids)
+        locked = records.lock_execution(
+            session, ex_id, opts.action_ids, tasks=event is not None, begin=not located
+        )
+        ex = locked.execution if locked is not None else None
         if opts.project_id is not None and (ex is None or ex.project_id != opts.project_id):
             raise NotFound(f"WorkflowExecution not found [id={ex_id}]")
-        if ex is None or (
+        if locked is None or (
             opts.unless_idle_items and items_repo.has_idle_item(session, opts.unless_idle_items)
         ):
             return Applied()
         if opts.edit is not None:
-            opts.edit(ex)
+            records.update_execution(session, locked.execution, opts.edit(locked.execution))
         applied = Applied()
         if event is not None:
-            applied.commands = decide_on(svc, session, ex, event, actions, opts)
-        if opts.claimant:
-            applied.claimed = _claim_one(svc, session, applied.commands, opts.claimant)
+            stored = snapshots.snapshot(svc, locked)
+            # Nothing follows the write but a shown view: it may carry the COMMIT.
+            applied = decide_on(svc, session, stored, event, opts, last=not opts.show)
         if opts.show:
-            session.flush()
-            applied.view = views.execution(ex)
+            applied.view = views.execution(records.shown_execution(session, ex_id))
         return applied
 
 
 def decide_on(
     svc: Services,
     session: Session,
-    ex: WorkflowExecution,
+    stored: snapshots.StoredSnapshot,
     event: engine.Event,
-    actions: dict[str, ActionExecution] | None = None,
     opts: Options = Options(),
     *,
-    new: bool = False,
-) -> list[engine.Command]:
-    """The decision inside `apply_event`'s transaction, on the locked `ex`: snapshot, decide,
-    write back. Also called by the one transaction that creates an execution (`new`: its row
-    was added in this transaction, so it has no task to read and nobody else sees it yet)."""
-    snap = snapshots.snapshot(svc, session, ex, new=new, actions=actions)
+    last: bool = False,
+) -> Applied:
+    """The decision inside `apply_event`'s transaction, on the locked execution's records:
+    decide, then write (`last`: nothing follows in the transaction, the write may commit it).
+    Also called by the one transaction that creates an execution (`snapshots.new_snapshot`:
+    its row was added in this transaction, so it has no task to read and nobody else sees it
+    yet)."""
     if opts.task_actions:
-        snap.actions.update(repo.actions_of_task(session, opts.task_actions))
+        stored.actions.update(records.actions_of_task(session, opts.task_actions))
     if opts.item_results:
-        snap.actions.update(items_repo.item_results(session, opts.item_results))
-    return snapshots.decide(svc, session, snap, event, ex.project_id)
+        stored.actions.update(records.item_results(session, opts.item_results))
+    snap, commands = snapshots.decide(svc, session, stored, event, stored.execution.project_id)
+    applied = Applied(commands=commands)
+    extra: dict[str, dict[str, Any]] = {}
+    if opts.claimant:
+        applied.claimed = _claim_one(svc, snap, commands, opts.claimant, extra)
+    snapshots.write(svc, session, stored, snap, extra, last=last)
+    return applied
 
 
 def _claim_one(
-    svc: Services, session: Session, commands: list[engine.Command], claimant: str
-) -> ActionExecution | None:
-    """Store the first new default-queue action claimed by `claimant` and drop its RunAction
-    from `commands` (in place)."""
+    svc: Services,
+    snap: engine.Snapshot,
+    commands: list[engine.Command],
+    claimant: str,
+    extra: dict[str, dict[str, Any]],
+) -> Action | None:
+    """Have the first new default-queue action stored claimed by `claimant` (its `extra`
+    columns) and drop its RunAction from `commands` (in place)."""
     kept = next((c for c in commands if isinstance(c, engine.RunAction) and c.queue is None), None)
-    if kept is None:
-        return None
+    action = snap.actions.get(kept.action_execution_id) if kept is not None else None
+    if kept is None or not isinstance(action, Action):
+        return None  # (the engine's RunAction is always for an action of its snapshot)
     commands.remove(kept)
-    row = next(
-        (
-            r
-            for r in session.new
-            if isinstance(r, ActionExecution) and r.id == kept.action_execution_id
-        ),
-        None,
-    ) or session.get(ActionExecution, kept.action_execution_id)
-    assert row is not None  # the command was made for this action, created in this session
-    row.worker, row.heartbeat_at = claimant, svc.now()
-    return row
+    extra[action.id] = {"worker": claimant, "heartbeat_at": svc.now()}
+    return action

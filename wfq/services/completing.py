@@ -7,6 +7,7 @@ from typing import Any
 
 from wfq import engine
 from wfq.engine import adhoc
+from wfq.engine.snapshot import Action
 from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution
 from wfq.services import items, work_list
@@ -23,7 +24,7 @@ def complete_action(
     *,
     execution_id: str | None = None,
     run_here: str | None = None,
-) -> ActionExecution | None:
+) -> Action | None:
     """Record an action's result and advance its workflow. A second call changes nothing.
 
     A worker passes the `execution_id` it read when it claimed the action: the transition then

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wfq import engine
+from wfq.engine.snapshot import Execution
 from wfq.errors import InvalidRequest, NotFound
 from wfq.logging_setup import log_context
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
@@ -97,14 +98,15 @@ def _wanted_state(state: str | None) -> tuple[State | None, InvalidRequest | Non
 
 def _fields_editor(
     svc: Services, description: str | None, env: dict[str, Any] | None
-) -> Callable[[WorkflowExecution], None]:
-    def edit(ex: WorkflowExecution) -> None:
+) -> Callable[[Execution], dict[str, Any]]:
+    def edit(ex: Execution) -> dict[str, Any]:
+        values: dict[str, Any] = {"updated_at": svc.now()}
         if description is not None:
-            ex.description = description
+            values["description"] = description
         if env is not None:
             merged = {**(ex.params.get("env") or {}), **env}
-            ex.params = {**ex.params, "env": merged}
-        ex.updated_at = svc.now()
+            values["params"] = {**ex.params, "env": merged}
+        return values
 
     return edit
 

@@ -1,9 +1,11 @@
 """The engine's view of one workflow execution (`snapshot`) and one decision over it (`decide`),
 inside the caller's open transaction.
 
-The engine decides on plain records (`engine.snapshot.Execution`, `Task`, `Action`): `decide`
-copies the rows into them (references, no deep copy), lets the engine decide, then sets on the
-rows what the engine replaced and adds the rows of the records it created; the flush writes them.
+The engine decides on plain records (`engine.snapshot.Execution`, `Task`, `Action`), read into
+them with Core statements (`wfq.persistence.records`: no ORM rows, no unit of work). `decide`
+lets the engine decide on copies of them (references, no deep copy); `write` then writes what
+the engine replaced (one UPDATE per changed record, of its changed columns only) and inserts
+the records it created (one INSERT per table).
 
 No database read happens inside a decision. What a decision may need beyond the execution's
 own rows (an action definition, the tasks of another execution for `tasks(id)`, `executions()`,
@@ -23,14 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from wfq import dsl, engine, expressions
 from wfq.engine import data_flow
 from wfq.engine.snapshot import Action, Execution, KnownTasks, Read, ReadNeeded, Task
-from wfq.persistence import plain
+from wfq.persistence import plain, records
 from wfq.persistence.db import Session
-from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
+from wfq.persistence.models import WorkflowExecution
 from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo
 from wfq.persistence.repositories import reads
@@ -47,46 +49,58 @@ naming more executions than rounds) reads the database directly, as before."""
 
 @dataclass
 class StoredSnapshot:
-    """The rows one transition decides over: the locked execution, its task executions in
+    """The records one transition decides over: the locked execution, its task executions in
     creation order and the action executions the event is about (callers may add to `actions`
-    before `decide`)."""
+    before `decide`), as read. `row`: the ORM row of an execution created in this transaction
+    (added to the session), on which `write` sets what the engine changed before it inserts
+    it with the records the engine created."""
 
-    execution: WorkflowExecution
+    execution: Execution
     spec: dsl.WorkflowSpec
-    tasks: list[TaskExecution]
-    actions: dict[str, ActionExecution]
+    tasks: list[Task]
+    actions: dict[str, Action]
     env: dict[str, Any] = field(default_factory=dict)
     value_limit_kb: int = 0
+    row: WorkflowExecution | None = None
 
 
-def snapshot(
-    svc: Services,
-    session: Session,
-    ex: WorkflowExecution,
-    *,
-    new: bool = False,
-    actions: dict[str, ActionExecution] | None = None,
-) -> StoredSnapshot:
-    """The rows of `ex` (already locked by the caller; `new`: created in this transaction, so
-    it has no tasks to read yet; `actions`: the action executions the event is about, read
-    with the lock)."""
+def snapshot(svc: Services, locked: records.Locked) -> StoredSnapshot:
+    """The records of an execution locked and read by the caller with its tasks (and the
+    action executions the event is about)."""
+    ex = locked.execution
+    assert locked.tasks is not None  # read with the lock
     return StoredSnapshot(
         execution=ex,
-        spec=dsl.workflow_from_dict(ex.spec),
-        tasks=[] if new else repo.tasks_of(session, ex.id),
-        actions=dict(actions or {}),
+        spec=dsl.workflow_from_dict(locked.spec),
+        tasks=locked.tasks,
+        actions=dict(locked.actions),
         env=(ex.params or {}).get("env") or {},
         value_limit_kb=svc.settings.field_size_limit_kb,
     )
 
 
+def new_snapshot(svc: Services, row: WorkflowExecution) -> StoredSnapshot:
+    """The snapshot of an execution created in this transaction: no tasks yet, nobody else
+    sees it."""
+    return StoredSnapshot(
+        execution=plain.copy_of(row, Execution),
+        spec=dsl.workflow_from_dict(row.spec),
+        tasks=[],
+        actions={},
+        env=(row.params or {}).get("env") or {},
+        value_limit_kb=svc.settings.field_size_limit_kb,
+        row=row,
+    )
+
+
 def plain_snapshot(stored: StoredSnapshot, answers: dict[Read, Any]) -> engine.Snapshot:
-    """Plain copies of the stored rows, with the answers read so far."""
+    """Copies of the stored records, with the answers read so far."""
+    copy = records.copy
     return engine.Snapshot(
-        execution=plain.copy_of(stored.execution, Execution),
+        execution=copy(stored.execution),
         spec=stored.spec,
-        tasks=[plain.copy_of(t, Task) for t in stored.tasks],
-        actions={k: plain.copy_of(a, Action) for k, a in stored.actions.items()},
+        tasks=[copy(t) for t in stored.tasks],
+        actions={k: copy(a) for k, a in stored.actions.items()},
         new_task=Task,
         new_action=Action,
         env=stored.env,
@@ -140,22 +154,62 @@ def _task_spec(wf_spec: dict[str, Any], name: str) -> dict[str, Any]:
 
 def decide(
     svc: Services, session: Session, stored: StoredSnapshot, event: engine.Event, project_id: str
-) -> list[engine.Command]:
-    """Apply `event` to the stored rows; the caller flushes, commits and then carries out the
-    commands."""
+) -> tuple[engine.Snapshot, list[engine.Command]]:
+    """Apply `event` to copies of the stored records: the records as the engine left them, and
+    its commands. Nothing is written yet (`write`); the caller commits and then carries out
+    the commands."""
+    with metrics.timed_transition(type(event).__name__):
+        snap, decision = _decide_plain(svc, session, stored, event, project_id)
+    return snap, decision.commands
+
+
+def write(
+    svc: Services,
+    session: Session,
+    stored: StoredSnapshot,
+    snap: engine.Snapshot,
+    extra: dict[str, dict[str, Any]] | None = None,
+    *,
+    last: bool = False,
+) -> None:
+    """Write what the engine changed in `snap` and insert what it created (`extra`: more
+    columns of a record, by id); the written records become the stored ones. `last`: the
+    caller runs no statement after this in the transaction, which the write may commit."""
+    extra = extra or {}
+    writes = records.Writes(svc.db.state_info_max)
+    if stored.row is not None:
+        plain.write_back(snap.execution, stored.row)
+        writes.created_row(session, stored.row)
+    else:
+        writes.changed(stored.execution, snap.execution)
+    tasks = {t.id: t for t in stored.tasks}
+    for task in snap.tasks:
+        before = tasks.get(task.id)
+        if before is None:
+            writes.created(task, extra.get(task.id))
+        else:
+            writes.changed(before, task, extra.get(task.id))
+    for key, action in snap.actions.items():
+        was = stored.actions.get(key)
+        if was is None:
+            writes.created(action, extra.get(action.id))
+        else:
+            writes.changed(was, action, extra.get(action.id))
     running_items = {
         t.id for t in stored.tasks if t.state == "RUNNING" and t.runtime_context.get("with_items")
     }
-    with metrics.timed_transition(type(event).__name__):
-        snap, decision = _decide_plain(svc, session, stored, event, project_id)
-    _write_back(session, stored, snap)
     stopped = [t.id for t in snap.tasks if t.id in running_items and t.state != "RUNNING"]
+    # The COMMIT goes with the writes when nothing follows them: no item to drop, nothing
+    # left for the session to flush.
+    last = last and not stopped and not (session.new or session.dirty or session.deleted)
+    writes.execute(session, commit=last)
+    stored.execution = cast(Execution, snap.execution)
+    stored.tasks = cast(list[Task], list(snap.tasks))
+    stored.actions = cast(dict[str, Action], dict(snap.actions))
     if stopped:
         # A stopped task (cancelled, timed out, failed) starts no further item: those no lane
         # took are dropped (never shown), those no worker started yet are cancelled.
-        session.flush()
         items_repo.drop_unstarted_items(session, stopped, svc.now())
-    return decision.commands
 
 
 def _decide_plain(
@@ -247,7 +301,7 @@ def _answer(
             "task": {t.id: t for t in stored.tasks},
             "action": stored.actions,
         }
-        return plain.load(rows_of[kind][record_id], name)
+        return records.load_field(session, rows_of[kind][record_id], name)
     return _answer_tasks(StoredTasks(session, project_id), read)
 
 
@@ -296,28 +350,6 @@ class _ReadingActions:
             answer = _answer(self.svc, self.session, self.stored, need.read, self.project_id)
             self.known.answers[need.read] = answer
             return answer
-
-
-def _write_back(session: Session, stored: StoredSnapshot, snap: engine.Snapshot) -> None:
-    """Set on the rows what the engine changed; add the rows of what it created, in order."""
-    plain.write_back(snap.execution, stored.execution)
-    rows = {t.id: t for t in stored.tasks}
-    for copy in snap.tasks:
-        row = rows.get(copy.id)
-        if row is not None:
-            plain.write_back(copy, row)
-        else:
-            row = plain.new_row(copy)
-            session.add(row)
-            stored.tasks.append(row)
-    for key, action in snap.actions.items():
-        existing = stored.actions.get(key)
-        if existing is not None:
-            plain.write_back(action, existing)
-        else:
-            new = plain.new_row(action)
-            session.add(new)
-            stored.actions[key] = new
 
 
 def run_started(session: Session, ex: Any) -> Any:

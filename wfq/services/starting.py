@@ -18,7 +18,7 @@ from wfq.persistence.models import (
 )
 from wfq.persistence.repositories import definitions as defs_repo
 from wfq.persistence.repositories import executions as repo
-from wfq.services import apply, versions, views
+from wfq.services import apply, snapshots, versions, views
 from wfq.services.context import Services
 from wfq.states import State
 
@@ -135,9 +135,9 @@ def start(
                 workflow,
                 project_id=project_id,
                 parent_task_id=parent_task_id,
+                last=True,
                 **options,
             )
-            session.flush()
             return Started(ex.id, commands, views.execution(ex))
 
     return svc.db.retrying(tx)
@@ -234,9 +234,11 @@ def _create_and_start(
     cron_trigger_id: str | None = None,
     workbook_name: str | None = None,
     workflow_version: Any = None,
+    last: bool = False,
 ) -> tuple[WorkflowExecution, list[engine.Command]]:
-    # The row is returned, not only its id: the session holds it weakly, and a caller that
-    # shows the execution would otherwise read it back.
+    # The row is returned, not only its id: a caller that shows the execution would otherwise
+    # read it back (it is inserted with the first tasks and actions, not by the session).
+    # `last`: the caller runs nothing more in its transaction (the insert may commit it).
     if execution_id and session.get(WorkflowExecution, execution_id) is not None:
         raise id_taken(execution_id)
     wf = find_workflow(session, workflow, namespace, project_id, workbook_name, root_execution_id)
@@ -276,5 +278,6 @@ def _create_and_start(
         created_at=svc.now(),
     )
     session.add(ex)
-    commands = apply.decide_on(svc, session, ex, engine.WorkflowStarted(), new=True)
+    stored = snapshots.new_snapshot(svc, ex)
+    commands = apply.decide_on(svc, session, stored, engine.WorkflowStarted(), last=last).commands
     return ex, commands

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 
@@ -39,37 +39,6 @@ def lock_execution(session: Session, execution_id: str) -> WorkflowExecution | N
         .execution_options(populate_existing=True)
     )
     return session.scalars(stmt).one_or_none()
-
-
-@functools.cache
-def _lock_with_actions() -> Any:
-    return (
-        select(WorkflowExecution, ActionExecution)
-        .outerjoin(
-            ActionExecution,
-            and_(
-                ActionExecution.workflow_execution_id == WorkflowExecution.id,
-                ActionExecution.id.in_(bindparam("action_ids", expanding=True)),
-            ),
-        )
-        .where(WorkflowExecution.id == bindparam("execution_id"))
-        .with_for_update(of=WorkflowExecution)
-        .execution_options(populate_existing=True)
-    )
-
-
-def lock_execution_with_actions(
-    session: Session, execution_id: str, action_ids: Sequence[str]
-) -> tuple[WorkflowExecution | None, dict[str, ActionExecution]]:
-    """`lock_execution` that also reads these action executions of the execution, in the same
-    round trip (the lock is the engine's mutex: every statement saved while holding it is a
-    statement saved on the critical path of a fork's branches)."""
-    if not action_ids:
-        return lock_execution(session, execution_id), {}
-    params = {"execution_id": execution_id, "action_ids": list(action_ids)}
-    rows = session.execute(_lock_with_actions(), params).all()
-    actions = {action.id: action for _, action in rows if action is not None}
-    return (rows[0][0] if rows else None), actions
 
 
 @functools.cache

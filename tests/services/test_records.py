@@ -1,0 +1,139 @@
+"""A transition reads and writes the engine's plain records without ORM rows
+(wfq/persistence/records.py; on PostgreSQL through psycopg's pipeline mode): values of every
+shape come back as they went in, on both databases, and rows are stored as the ORM stored
+them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from wfq_testing import inline_services
+
+from wfq.persistence import records
+from wfq.services import controls, definitions, executions, queries
+
+TRICKY = {
+    "quotes": "it's \"quoted\" ''",
+    "placeholders": "%s %(x)s %% {0} $1 ?",
+    "backslashes": "C:\\path\\n \\x00-ish \\\\",
+    "statements": "x'); DROP TABLE task_executions; --",
+    "unicode": "héllo ✓ 日本語 \U0001f600",
+    "nested": {"list": [1, 2.5, None, True, {"deep": ["a", {"b": None}]}], "empty": {}},
+    "null": None,
+    "number": 12345678901234567890,
+}
+
+FORK = """version: '2.0'
+fork:
+  input: [v]
+  tasks:
+    start:
+      action: std.echo output=<% $.v %>
+      publish: {got: <% task().result %>}
+      on-success: [left, right]
+    left:
+      action: std.noop
+      publish: {left: <% $.got %>}
+      on-success: [done]
+    right:
+      action: std.noop
+      publish: {right: <% $.got.quotes %>}
+      on-success: [done]
+    done:
+      join: all
+      action: std.echo output=<% [$.left, $.right] %>
+      publish: {out: <% task().result %>}
+  output:
+    out: <% $.out %>
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def run(request: Any, sqlite_url: str) -> Any:
+    """(services, project) on a fresh SQLite file or the session's PostgreSQL database, with
+    the workflow `fork` in a project of this test's own."""
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    svc = inline_services(url)
+    project = f"records-{uuid.uuid4().hex[:8]}"
+    definitions.create_workflows(svc, FORK, project_id=project)
+    yield svc, project
+    svc.db.dispose()
+
+
+def _run(svc: Any, project: str) -> str:
+    ex_id = executions.start_execution(svc, "fork", project_id=project, wf_input={"v": TRICKY})
+    svc.dispatcher.drain()
+    return ex_id
+
+
+def test_values_of_every_shape_come_back_as_they_went_in(run: Any) -> None:
+    svc, project = run
+    ex_id = _run(svc, project)
+    ex = queries.get(svc, "execution", ex_id, project_id=project)
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    assert ex["output"] == {"out": [TRICKY, TRICKY["quotes"]]}
+
+
+def test_rows_are_stored_as_the_orm_stored_them(run: Any) -> None:
+    svc, project = run
+    ex_id = _run(svc, project)
+    with svc.db.connection() as conn:
+        actions = conn.execute(
+            text(
+                "SELECT tags IS NULL, description, created_at IS NOT NULL, worker IS NOT NULL "
+                "FROM action_executions WHERE workflow_execution_id = :id"
+            ),
+            {"id": ex_id},
+        ).all()
+        tasks = conn.execute(
+            text(
+                "SELECT result IS NULL, tags, updated_at IS NOT NULL FROM task_executions "
+                "WHERE workflow_execution_id = :id AND name = 'left'"
+            ),
+            {"id": ex_id},
+        ).all()
+    # An action's tags were never set: SQL NULL; its defaults applied; each was claimed.
+    assert sorted(actions) == [(True, "", True, True)] * 4
+    # A task's result None is JSON null (not SQL NULL), as the ORM stores a None in a JSON
+    # column; its tags default to []; the UPDATE that finished it set updated_at.
+    assert [(r[0], r[2]) for r in tasks] == [(False, True)]
+    assert tasks[0][1] in ([], "[]")
+
+
+def test_an_edit_and_a_decision_in_one_transaction(run: Any) -> None:
+    """A PUT with a description and a state: the edit is written before the decision, which
+    sees it; the view shows both."""
+    svc, project = run
+    ex_id = executions.start_execution(svc, "fork", project_id=project, wf_input={"v": TRICKY})
+    view = controls.update_execution(
+        svc,
+        ex_id,
+        project_id=project,
+        state="PAUSED",
+        description="it's %s",
+        env={"k": "v'"},
+    )
+    assert view["state"] == "PAUSED"
+    assert view["description"] == "it's %s"
+    assert view["params"]["env"]["k"] == "v'"
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(run: Any) -> None:
+    """A write that breaks a constraint fails as a SQLAlchemy IntegrityError on both databases
+    (on PostgreSQL it is raised when the pipeline is read, by the driver: wrapped as SQLAlchemy
+    wraps it, so `Database.retrying` and the outage handling see what they expect)."""
+    svc, project = run
+    ex_id = _run(svc, project)
+    with svc.db.write() as session:
+        locked = records.lock_execution(session, ex_id, tasks=True)
+        assert locked is not None and locked.tasks
+        twice = records.copy(locked.tasks[0])
+    with pytest.raises(IntegrityError), svc.db.write() as session:
+        writes = records.Writes(svc.db.state_info_max)
+        writes.created(twice)  # its id is taken
+        writes.execute(session)
+    assert queries.get(svc, "execution", ex_id, project_id=project)["state"] == "SUCCESS"
