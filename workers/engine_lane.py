@@ -120,10 +120,13 @@ class EngineConsumer(bootsteps.ConsumerStep):
         timers.call_at(time.monotonic() + _seconds_until(headers.get("eta")), run, drain=False)
 
 
-def _spawn(executor: Any, fn: Callable[..., object], *args: Any) -> None:
+def _spawn(
+    executor: Any, fn: Callable[..., object], *args: Any, undo: Callable[[], object] | None = None
+) -> None:
     """Run `fn(*args)` in one of the pool's threads, as a task would, logging what it raises.
-    A pool that stops takes nothing more: what was not started stays unclaimed, and the
-    integrity check sends it again."""
+    A pool that stops (a warm shutdown cancels what has not started) takes nothing more:
+    `undo()` then gives back what was taken for it (a claimed lane goes back unclaimed, and
+    the integrity check sends it to another worker)."""
 
     def run() -> None:
         try:
@@ -131,10 +134,16 @@ def _spawn(executor: Any, fn: Callable[..., object], *args: Any) -> None:
         except Exception:
             log.exception("%s failed", getattr(fn, "__name__", fn))
 
+    def cancelled(future: Any) -> None:
+        if future.cancelled() and undo is not None:
+            undo()
+
     try:
-        executor.submit(run)
+        executor.submit(run).add_done_callback(cancelled)
     except RuntimeError as exc:  # the pool shut down meanwhile
         log.info("not started, the pool is stopping: %s", exc)
+        if undo is not None:
+            undo()
 
 
 def _ack(message: Any) -> None:

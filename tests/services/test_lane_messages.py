@@ -5,6 +5,7 @@ once, the task's result is the items' results in order, and the execution ends a
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,15 @@ from wfq.dispatch import names
 from wfq.dispatch.celery import LANES_PER_MESSAGE, SPREAD_MESSAGES, lane_messages
 from wfq.persistence.db import Database
 from wfq.persistence.models import ActionExecution
-from wfq.services import actions, definitions, executions, item_results, queries
+from wfq.services import (
+    actions,
+    definitions,
+    executions,
+    heartbeat,
+    item_results,
+    queries,
+    recovery,
+)
 from wfq.services.context import Services
 from wfq.settings import Settings
 
@@ -76,7 +85,7 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 
 
 def _spawner(pool: ThreadPoolExecutor) -> Any:
-    def spawn(fn: Any, *args: Any) -> None:
+    def spawn(fn: Any, *args: Any, undo: Any = None) -> None:
         pool.submit(fn, *args)
 
     return spawn
@@ -188,3 +197,31 @@ def test_an_idle_writer_stops_and_the_next_result_starts_another(
     actions.run_lane(svc, lane, notify=True)  # a result after it stopped is still stored
 
     assert _wait_state(svc, ex_id)["state"] == "SUCCESS"
+
+
+def test_lanes_a_stopping_pool_never_started_go_back_to_the_integrity_check(
+    sqlite_url: str,
+) -> None:
+    def stopped_pool(fn: Any, *args: Any, undo: Any = None) -> None:
+        undo()  # a warm shutdown cancelled them before a thread took them
+
+    svc = _services(sqlite_url, Together(size=1), stopped_pool)
+    definitions.create_workflows(svc, ITEMS, project_id=P)
+    executions.start_execution(svc, "fan", wf_input={"n": 3, "lanes": 3}, project_id=P)
+    lanes = [a for a, _ in svc.dispatcher.sent]  # type: ignore[attr-defined]
+
+    actions.run_lanes(svc, lanes, notify=False)
+
+    with svc.db.read() as session:
+        rows = {a: session.get(ActionExecution, a) for a in lanes}
+    assert rows[lanes[0]].state == "SUCCESS"  # type: ignore[union-attr]
+    for lane in lanes[1:]:  # claimed, then given back: unclaimed, as a message not yet taken
+        row = rows[lane]
+        assert row is not None and row.state == "RUNNING"
+        assert row.worker is None and row.heartbeat_at is None
+    assert not set(lanes[1:]) & set(heartbeat._running)  # no longer beating here
+    # The integrity check sends them again, as lanes, once their grace is over.
+    late = dataclasses.replace(svc, settings=svc.settings.replace(dispatch_grace_s=0))
+    assert recovery.recover(late).actions == 2
+    resent = [args[0] for name, args in svc.dispatcher.messages if name == names.RUN_ITEMS]  # type: ignore[attr-defined]
+    assert sorted(resent) == sorted(lanes[1:])

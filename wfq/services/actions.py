@@ -281,7 +281,8 @@ def run_lanes(svc: Services, lanes: list[str], notify: bool, queue: str | None =
         if lane not in taken:
             svc.spawn(run_lane, svc, lane, True)
     for other in claimed[1:]:
-        svc.spawn(_run_claimed_lane, svc, other, True)
+        undo = functools.partial(_unclaim_lane, svc, other.id)
+        svc.spawn(_run_claimed_lane, svc, other, True, undo=undo)
     if claimed:
         _run_claimed_lane(svc, claimed[0], notify)
 
@@ -294,6 +295,18 @@ def _claim_lanes(svc: Services, lanes: list[str]) -> list[Claimed]:
     for c in claimed:
         heartbeat.hold(c.id)
     return claimed
+
+
+def _unclaim_lane(svc: Services, action_id: str) -> None:
+    """A claimed lane that this process will not start after all (its pool stopped first):
+    unclaimed, it is the integrity check's to send again, to a live worker."""
+    try:
+        with svc.db.single_statement() as conn:
+            repo.unclaim(conn, action_id, worker_name())
+    except Exception:  # the heartbeat check fails or reruns it instead, as for a lost worker
+        log.warning("could not give back the unstarted lane %s", action_id, exc_info=True)
+    finally:
+        heartbeat.release(action_id)
 
 
 def _run_claimed_lane(svc: Services, claimed: Claimed, notify: bool) -> None:

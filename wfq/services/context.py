@@ -41,8 +41,9 @@ class Services:
     """The engine lane of a worker process (parks actions that only wait); None elsewhere:
     an action that waits then holds its thread, as in a direct run or an inline test."""
     spawn: Callable[..., object] | None = None
-    """`spawn(fn, *args)` runs `fn(*args)` in another action slot of this worker process (the
-    threads pool's executor); None where there is none (API, beat, a prefork pool)."""
+    """`spawn(fn, *args, undo=None)` runs `fn(*args)` in another action slot of this worker
+    process (the threads pool's executor), or calls `undo()` if the pool stops before it
+    starts; None where there is none (API, beat, a prefork pool)."""
 
     new_id = staticmethod(new_id)
     now = staticmethod(utcnow)

@@ -149,6 +149,18 @@ def _claim_many() -> Any:
     )
 
 
+def unclaim(conn: Connection | Session, action_id: str, worker: str) -> bool:
+    """Give back a RUNNING action execution `worker` claimed but did not start: no worker, no
+    heartbeat, as a message not yet taken leaves it. False when it was not `worker`'s."""
+    table = cast(Table, ActionExecution.__table__)
+    stmt = (
+        update(table)
+        .where(table.c.id == action_id, table.c.state == "RUNNING", table.c.worker == worker)
+        .values(worker=None, heartbeat_at=None)
+    )
+    return bool(cast(CursorResult[Any], conn.execute(stmt)).rowcount)
+
+
 def adder(session: Session, model: type[Any]) -> Any:
     """A factory that creates a `model` row and adds it to the session."""
 
