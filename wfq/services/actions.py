@@ -28,9 +28,13 @@ log = logging.getLogger("wfq.actions")
 
 EAGER_RUNS = 100
 EAGER_SECONDS = 10.0
+EAGER_BRANCHES = 16
 """One worker message runs at most EAGER_RUNS actions back to back (see `run_action`), and
 keeps no further one once it has run for EAGER_SECONDS: a long chain or a loop gives the worker's
-other messages their turn, and a warm shutdown waits for one action, not for a whole chain."""
+other messages their turn, and a warm shutdown waits for one action, not for a whole chain.
+A transition keeps at most EAGER_BRANCHES of the default-queue actions it starts for the worker
+that ran it (a fork's branches, run in its other slots); the others are sent, so that a wide fork
+is shared with the other workers."""
 
 
 def worker_name() -> str:
@@ -162,22 +166,52 @@ def run_action(svc: Services, action_id: str) -> None:
     A worker taken from the default queue goes on with the next action its transition starts
     on the default queue (a chain, or one branch of a fork), up to EAGER_RUNS in a row, instead
     of sending it through the broker: the transition stores that action already claimed by
-    this worker (see `completing.complete_action`)."""
+    this worker (see `completing.complete_action`). With a threads pool, the other branches of
+    a fork the transition starts on the default queue (up to EAGER_BRANCHES in all) are kept
+    the same way and run in the worker's other slots (`Services.spawn`)."""
     with log_context(action_execution_id=action_id):
         heartbeat.ensure_started(svc, worker_name())
         claimed = svc.db.retrying(claim, svc, action_id)
-        runs, until = 0, time.monotonic() + EAGER_SECONDS
-        while claimed is not None:
-            runs += 1
-            eager = claimed.queue is None and runs < EAGER_RUNS and time.monotonic() < until
-            with heartbeat.running(claimed.id):
-                kept = _run_claimed(svc, claimed, run_here=eager)
-            claimed = _claimed(svc, kept) if kept is not None else None
+        if claimed is not None:
+            heartbeat.hold(claimed.id)
+            _run_chain(svc, claimed)
 
 
-def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
-    """Run a claimed action and record its result; returns the action row to run next here
-    (already claimed by this worker), if any."""
+def _run_chain(svc: Services, first: Claimed) -> None:
+    """Run a claimed action (held in the heartbeat), then the next ones its transitions keep
+    for this worker. Each kept branch beyond the first goes to another slot."""
+    claimed: Claimed | None = first
+    runs, until, held = 0, time.monotonic() + EAGER_SECONDS, True
+    while claimed is not None:
+        runs += 1
+        eager = claimed.queue is None and runs < EAGER_RUNS and time.monotonic() < until
+        with heartbeat.running(claimed.id):
+            if held:
+                heartbeat.release(first.id)  # `running` holds it now
+                held = False
+            kept = _run_claimed(svc, claimed, run_here=eager)
+        for branch in kept[1:]:
+            _spawn_branch(svc, _claimed(svc, branch))
+        claimed = _claimed(svc, kept[0]) if kept else None
+
+
+def _spawn_branch(svc: Services, branch: Claimed) -> None:
+    """Run a kept branch in another slot; it beats while it waits for one, and a pool that
+    stops before it starts gives it back unclaimed."""
+    assert svc.spawn is not None  # branches beyond the first are kept only where it is set
+    heartbeat.hold(branch.id)
+    undo = functools.partial(_give_back, svc, branch.id)
+    svc.spawn(_run_branch, svc, branch, undo=undo)
+
+
+def _run_branch(svc: Services, branch: Claimed) -> None:
+    with log_context(action_execution_id=branch.id):
+        _run_chain(svc, branch)
+
+
+def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> list[Any]:
+    """Run a claimed action and record its result; returns the actions to run next here
+    (already claimed by this worker): the first in this thread, the others in other slots."""
     bind_ids(claimed)
     success, result, is_sync = execute(svc, claimed)
     ex_id = claimed.context.workflow_execution_id
@@ -188,10 +222,10 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
             result.seconds,
             functools.partial(_finish_waited, svc, claimed, result.result),
         )
-        return None
+        return []
     if not is_sync:
         svc.db.retrying(mark_async, svc, claimed.id)
-        return None
+        return []
     return completing.complete_action(
         svc,
         claimed.id,
@@ -199,6 +233,7 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> Any:
         result,
         execution_id=ex_id,
         run_here=worker_name() if run_here and ex_id is not None else None,
+        keep=EAGER_BRANCHES if svc.spawn is not None else 1,
     )
 
 
@@ -281,7 +316,7 @@ def run_lanes(svc: Services, lanes: list[str], notify: bool, queue: str | None =
         if lane not in taken:
             svc.spawn(run_lane, svc, lane, True)
     for other in claimed[1:]:
-        undo = functools.partial(_unclaim_lane, svc, other.id)
+        undo = functools.partial(_give_back, svc, other.id)
         svc.spawn(_run_claimed_lane, svc, other, True, undo=undo)
     if claimed:
         _run_claimed_lane(svc, claimed[0], notify)
@@ -297,14 +332,14 @@ def _claim_lanes(svc: Services, lanes: list[str]) -> list[Claimed]:
     return claimed
 
 
-def _unclaim_lane(svc: Services, action_id: str) -> None:
-    """A claimed lane that this process will not start after all (its pool stopped first):
-    unclaimed, it is the integrity check's to send again, to a live worker."""
+def _give_back(svc: Services, action_id: str) -> None:
+    """A claimed action or lane that this process will not start after all (its pool stopped
+    first): unclaimed, it is the integrity check's to send again, to a live worker."""
     try:
         with svc.db.single_statement() as conn:
             repo.unclaim(conn, action_id, worker_name())
     except Exception:  # the heartbeat check fails or reruns it instead, as for a lost worker
-        log.warning("could not give back the unstarted lane %s", action_id, exc_info=True)
+        log.warning("could not give back the unstarted action %s", action_id, exc_info=True)
     finally:
         heartbeat.release(action_id)
 

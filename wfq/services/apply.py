@@ -41,6 +41,8 @@ class Options:
         the columns to set, given its record.
     claimant: a worker's name: the first new default-queue action is stored claimed by it and
         left out of the commands (the worker runs it next).
+    keep: with `claimant`, how many new default-queue actions it takes that way (the first
+        runs next in the worker's thread, the others in its other slots: a fork's branches).
     show: return the execution's view as this transaction committed it.
     """
 
@@ -51,16 +53,17 @@ class Options:
     project_id: str | None = None
     edit: Callable[[Execution], dict[str, Any]] | None = None
     claimant: str | None = None
+    keep: int = 1
     show: bool = False
 
 
 @dataclass(slots=True)
 class Applied:
-    """What a transition committed: the commands to carry out, the action a `claimant` took,
-    the execution's view (with `show`)."""
+    """What a transition committed: the commands to carry out, the actions a `claimant` took
+    (the one to run next first), the execution's view (with `show`)."""
 
     commands: list[engine.Command] = field(default_factory=list)
-    claimed: Action | None = None
+    claimed: list[Action] = field(default_factory=list)
     view: dict[str, Any] | None = None
 
 
@@ -128,24 +131,27 @@ def decide_on(
     applied = Applied(commands=commands)
     extra: dict[str, dict[str, Any]] = {}
     if opts.claimant:
-        applied.claimed = _claim_one(svc, snap, commands, opts.claimant, extra)
+        applied.claimed = _claim_kept(svc, snap, commands, opts.claimant, extra, opts.keep)
     snapshots.write(svc, session, stored, snap, extra, last=last)
     return applied
 
 
-def _claim_one(
+def _claim_kept(
     svc: Services,
     snap: engine.Snapshot,
     commands: list[engine.Command],
     claimant: str,
     extra: dict[str, dict[str, Any]],
-) -> Action | None:
-    """Have the first new default-queue action stored claimed by `claimant` (its `extra`
-    columns) and drop its RunAction from `commands` (in place)."""
-    kept = next((c for c in commands if isinstance(c, engine.RunAction) and c.queue is None), None)
-    action = snap.actions.get(kept.action_execution_id) if kept is not None else None
-    if kept is None or not isinstance(action, Action):
-        return None  # (the engine's RunAction is always for an action of its snapshot)
-    commands.remove(kept)
-    extra[action.id] = {"worker": claimant, "heartbeat_at": svc.now()}
-    return action
+    keep: int,
+) -> list[Action]:
+    """Have the first `keep` new default-queue actions stored claimed by `claimant` (their
+    `extra` columns) and drop their RunActions from `commands` (in place)."""
+    kept: list[Action] = []
+    for command in [c for c in commands if isinstance(c, engine.RunAction) and c.queue is None]:
+        action = snap.actions.get(command.action_execution_id)
+        if len(kept) == keep or not isinstance(action, Action):
+            break  # (the engine's RunAction is always for an action of its snapshot)
+        commands.remove(command)
+        extra[action.id] = {"worker": claimant, "heartbeat_at": svc.now()}
+        kept.append(action)
+    return kept

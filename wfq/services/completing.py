@@ -24,7 +24,8 @@ def complete_action(
     *,
     execution_id: str | None = None,
     run_here: str | None = None,
-) -> Action | None:
+    keep: int = 1,
+) -> list[Action]:
     """Record an action's result and advance its workflow. A second call changes nothing.
 
     A worker passes the `execution_id` it read when it claimed the action: the transition then
@@ -33,14 +34,17 @@ def complete_action(
     claimant name), the first action the transition starts on the default queue is not sent:
     it is stored already claimed by that worker, in the same transaction, and returned for the
     caller to run (if the worker dies first, the heartbeat check fails it, or sends it again
-    when it is safe-rerun, like any action of a lost worker)."""
+    when it is safe-rerun, like any action of a lost worker); up to `keep` of them, in the order
+    started (a fork's branches), the first to run next."""
     event = engine.ActionCompleted(action_id, success, result)
     item_of: list[str] = []
     execution: str | Locate = execution_id or (
         # A result through the API: the action names its execution, if it has one.
         lambda session: _execution_of_action(session, action_id, success, result, item_of)
     )
-    applied = apply_event(svc, execution, event, action_ids=(action_id,), claimant=run_here)
+    applied = apply_event(
+        svc, execution, event, action_ids=(action_id,), claimant=run_here, keep=keep
+    )
     work_list.carry_out(svc, applied.commands)
     if item_of:
         # An asynchronous item got its result: its slot goes to the task's next item.
