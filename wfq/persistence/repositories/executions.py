@@ -105,23 +105,7 @@ def claim_unclaimed(conn: Connection | Session, action_id: str, worker: str, now
     """Mark a RUNNING action execution that no worker holds yet as `worker`'s, in one
     compare-and-set statement; returns its claim columns, or None when it was not free."""
     params = {"action_id": action_id, "worker": worker, "now": now}
-    return conn.execute(_claim(), params).one_or_none()
-
-
-@functools.cache
-def _claim() -> Any:
-    table = cast(Table, ActionExecution.__table__)
-    now = bindparam("now", type_=table.c.updated_at.type)
-    return (
-        update(table)
-        .where(
-            table.c.id == bindparam("action_id"),
-            table.c.state == "RUNNING",
-            table.c.worker.is_(None),
-        )
-        .values(worker=bindparam("worker"), heartbeat_at=now, updated_at=now)
-        .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
-    )
+    return conn.execute(_claim(many=False), params).one_or_none()
 
 
 def claim_unclaimed_many(
@@ -130,20 +114,23 @@ def claim_unclaimed_many(
     """`claim_unclaimed` for several action executions in one statement: the claim columns of
     those that were free (in no particular order)."""
     params = {"action_ids": list(action_ids), "worker": worker, "now": now}
-    return list(conn.execute(_claim_many(), params).all())
+    return list(conn.execute(_claim(many=True), params).all())
 
 
 @functools.cache
-def _claim_many() -> Any:
+def _claim(many: bool) -> Any:
+    """The claim statement, built once: of the action `action_id`, or (`many`) of those of the
+    list `action_ids`."""
     table = cast(Table, ActionExecution.__table__)
     now = bindparam("now", type_=table.c.updated_at.type)
+    which = (
+        table.c.id.in_(bindparam("action_ids", expanding=True))
+        if many
+        else table.c.id == bindparam("action_id")
+    )
     return (
         update(table)
-        .where(
-            table.c.id.in_(bindparam("action_ids", expanding=True)),
-            table.c.state == "RUNNING",
-            table.c.worker.is_(None),
-        )
+        .where(which, table.c.state == "RUNNING", table.c.worker.is_(None))
         .values(worker=bindparam("worker"), heartbeat_at=now, updated_at=now)
         .returning(*(table.c[name] for name in _CLAIM_COLUMNS))
     )
