@@ -166,8 +166,12 @@ def evaluate_join(turn: Turn, task: TaskRecord) -> None:
     waiting = [
         n for n in inbound if n not in arrived and _can_still_arrive(turn, n, task.name, set())
     ]
-    if len(arrived) + len(waiting) < need:
-        dead = [n for n in inbound if n not in arrived and n not in waiting]
+    # A join that can no longer be released fails once no inbound task is left that may still
+    # arrive: its publish-on-error and the execution's output then see every branch that did,
+    # whichever order the branches ended in (Mistral re-checks a waiting join later, by which
+    # time its quick branches have arrived).
+    if len(arrived) + len(waiting) < need and not waiting:
+        dead = [n for n in inbound if n not in arrived]
         info = f"Failed by tasks: {dead}"
         tasks.complete(turn, task, success=False, result=info, state_info=info)
 
