@@ -200,3 +200,27 @@ def test_a_bad_deny_list_entry_fails_closed() -> None:
     ctx = context(Settings(http_denied_cidrs="127.0.0.0/8,10.0.0.0/33"))
     with pytest.raises(ActionException, match="Invalid http_denied_cidrs entry '10.0.0.0/33'"):
         http.fn(ctx, url="http://93.184.215.14/")
+
+
+def test_an_address_written_plainly_is_judged_without_the_resolver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wfq.actions import egress
+
+    asked: list[str] = []
+
+    def resolver(host: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        return [(2, 1, 6, "", ("127.0.0.1", 80))]
+
+    monkeypatch.setattr(egress, "_getaddrinfo", resolver)
+    policy = egress.EgressPolicy.from_settings(DEFAULT)
+    with pytest.raises(EgressDenied, match=r"'127.0.0.1' resolves to a blocked address"):
+        policy.addresses("127.0.0.1", 80)
+    assert asked == []  # an IPv4 address in dotted quads resolves to itself
+    # Any other spelling of an address still goes through the resolver, and is judged by what
+    # it resolves to.
+    for spelling in ("127.1", "0x7f000001", "2130706433", "localhost"):
+        with pytest.raises(EgressDenied):
+            policy.addresses(spelling, 80)
+    assert asked == ["127.1", "0x7f000001", "2130706433", "localhost"]

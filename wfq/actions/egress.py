@@ -84,6 +84,25 @@ def _variants(addr: Address) -> list[Address]:
     return out
 
 
+def _literal_ipv4(host: str) -> list[str]:
+    """`[host]` when it is an IPv4 address written the usual way (which resolves to itself,
+    without asking the resolver); else []."""
+    try:
+        addr = ipaddress.IPv4Address(host)
+    except ValueError:
+        return []
+    return [host] if str(addr) == host else []
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """The addresses the resolver gives for `host`, in its order, without repeats."""
+    try:
+        infos = _getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise requests.ConnectionError(f"cannot resolve host '{host}': {exc}") from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
 @dataclass(frozen=True, slots=True)
 class EgressPolicy:
     """Denied networks, and the hosts (names) and networks exempt from them."""
@@ -123,11 +142,7 @@ class EgressPolicy:
 
         Raises EgressDenied naming the first blocked address (`what` names the host's role),
         or requests.ConnectionError (an OSError) when the name does not resolve."""
-        try:
-            infos = _getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as exc:
-            raise requests.ConnectionError(f"cannot resolve host '{host}': {exc}") from exc
-        found = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        found = _literal_ipv4(host) or _resolve(host, port)
         if host.lower().rstrip(".") in self.allowed_names:
             return found
         for text in found:

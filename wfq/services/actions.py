@@ -37,10 +37,18 @@ that ran it (a fork's branches, run in its other slots); the others are sent, so
 is shared with the other workers."""
 
 
+_name: tuple[int, str] = (0, "")
+
+
 def worker_name() -> str:
-    """This process as an action's claimant: host and pid, read when called, because a prefork
-    pool child imports this module in its parent and must not share the parent's name."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as an action's claimant: host and pid, made again in a process whose pid
+    is not the one it was made in, because a prefork pool child imports this module in its
+    parent and must not share the parent's name."""
+    global _name
+    pid = os.getpid()
+    if _name[0] != pid:
+        _name = (pid, f"{socket.gethostname()}:{pid}")
+    return _name[1]
 
 
 @dataclass(frozen=True, slots=True)
