@@ -95,6 +95,6 @@ def test_a_compare_and_set_in_sql_goes_through_the_table_too():
     from wfq.persistence.repositories import executions as repo
 
     with pytest.raises(InvalidStateTransition):
-        repo.finish_running_action(None, "no-such-action", "IDLE", None, None)
+        repo.finish_running_actions_each(None, [("no-such-action", "IDLE", None)], None)
     with pytest.raises(InvalidStateTransition):
         repo.finish_running_actions(None, ["no-such-action"], "WAITING", None, None)

@@ -186,17 +186,15 @@ def run_action(svc: Services, action_id: str) -> None:
 
 
 def _run_chain(svc: Services, first: Claimed) -> None:
-    """Run a claimed action (held in the heartbeat), then the next ones its transitions keep
-    for this worker. Each kept branch beyond the first goes to another slot."""
+    """Run a claimed action (held in the heartbeat: its first `running` block takes the hold
+    over), then the next ones its transitions keep for this worker. Each kept branch beyond the
+    first goes to another slot."""
     claimed: Claimed | None = first
-    runs, until, held = 0, time.monotonic() + EAGER_SECONDS, True
+    runs, until = 0, time.monotonic() + EAGER_SECONDS
     while claimed is not None:
         runs += 1
         eager = claimed.queue is None and runs < EAGER_RUNS and time.monotonic() < until
-        with heartbeat.running(claimed.id):
-            if held:
-                heartbeat.release(first.id)  # `running` holds it now
-                held = False
+        with heartbeat.running(claimed.id, held=claimed is first):
             kept = _run_claimed(svc, claimed, run_here=eager)
         for branch in kept[1:]:
             _spawn_branch(svc, _claimed(svc, branch))
@@ -359,28 +357,21 @@ def _run_claimed_lane(svc: Services, claimed: Claimed, notify: bool) -> None:
 
 def _lane(svc: Services, first: Claimed, notify: bool) -> None:
     """Run the lane's claimed item, then the task's next ones. The first item comes held in
-    the heartbeat (`heartbeat.hold` at its claim); this releases it."""
+    the heartbeat (`heartbeat.hold` at its claim); its `running` block takes the hold over."""
     claimed: Claimed | None = first
     task_id = first.context.task_execution_id or ""
-    held, ended = True, item_results.Outcome()
-    try:
-        while claimed is not None:
-            with heartbeat.running(claimed.id):
-                if held:
-                    heartbeat.release(first.id)  # `running` holds it now
-                    held = False
-                if _park_if_waiting(svc, claimed, (result := _execute_item(svc, claimed))):
-                    return  # the wake-up goes on with the lane
-                ended = _finish_item_and_take_next(svc, claimed, *result)
-            last, claimed = claimed.item_index, _claimed_or_none(svc, ended.next_row)
-            if claimed is None and ended.more_to_create:
-                claimed = _claim_from_next_batch(svc, task_id, last)
-                ended = item_results.Outcome()  # whether the task is done: not known
-        if notify and task_id:
-            _report_end(svc, task_id, ended)
-    finally:
-        if held:
-            heartbeat.release(first.id)
+    ended = item_results.Outcome()
+    while claimed is not None:
+        with heartbeat.running(claimed.id, held=claimed is first):
+            if _park_if_waiting(svc, claimed, (result := _execute_item(svc, claimed))):
+                return  # the wake-up goes on with the lane
+            ended = _finish_item_and_take_next(svc, claimed, *result)
+        last, claimed = claimed.item_index, _claimed_or_none(svc, ended.next_row)
+        if claimed is None and ended.more_to_create:
+            claimed = _claim_from_next_batch(svc, task_id, last)
+            ended = item_results.Outcome()  # whether the task is done: not known
+    if notify and task_id:
+        _report_end(svc, task_id, ended)
 
 
 def _execute_item(svc: Services, claimed: Claimed) -> tuple[bool, Any, bool]:

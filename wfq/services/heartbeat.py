@@ -77,9 +77,12 @@ def release(action_id: str) -> None:
 
 
 @contextlib.contextmanager
-def running(action_id: str) -> Iterator[None]:
-    """Beat for `action_id` while the block runs (it claims, runs and reports the action)."""
-    hold(action_id)
+def running(action_id: str, *, held: bool = False) -> Iterator[None]:
+    """Beat for `action_id` while the block runs (it claims, runs and reports the action).
+    `held`: the caller holds it already (claimed before a thread took it up): the block takes
+    that hold over and lets it go at its end."""
+    if not held:
+        hold(action_id)
     try:
         yield
     finally:

@@ -301,21 +301,6 @@ def claim_idle_item(
     return session.scalars(stmt).first()
 
 
-def finish_running_action(
-    session: Session, action_id: str, state: str, output: Any, now: Any
-) -> bool:
-    """Store the result of a RUNNING action execution without reading it first; False when it
-    was no longer RUNNING (a duplicate, or cancelled meanwhile)."""
-    check_transition(State.RUNNING, state)  # a compare-and-set: RUNNING -> state, by the table
-    table = cast(Table, ActionExecution.__table__)
-    stmt = (
-        update(table)
-        .where(table.c.id == action_id, table.c.state == "RUNNING")
-        .values(state=state, output=output, updated_at=now)
-    )
-    return bool(cast(CursorResult[Any], session.execute(stmt)).rowcount)
-
-
 # Claiming an item is the compare-and-set IDLE -> RUNNING (`WHERE state = 'IDLE'`): the
 # transition table must allow it, checked once here rather than per statement.
 check_transition(State.IDLE, State.RUNNING)
@@ -331,8 +316,10 @@ def take_idle_item(session: Session, task_id: str, after_index: int, worker: str
 def finish_running_actions_each(
     session: Session, results: Sequence[tuple[str, str, Any]], now: Any
 ) -> None:
-    """`finish_running_action` for several `(action id, state, output)`: one statement run
-    for each (psycopg sends them together, in one pipeline)."""
+    """Store the results of RUNNING action executions `(action id, state, output)` without
+    reading them first (an action no longer RUNNING, a duplicate or cancelled meanwhile, is left
+    as it is): one compare-and-set statement run for each (psycopg sends them together, in one
+    pipeline)."""
     if not results:
         return
     for state in {state for _, state, _ in results}:
@@ -358,7 +345,8 @@ def _finish_each() -> Any:
 def finish_running_actions(
     session: Session, action_ids: Sequence[str], state: str, output: Any, now: Any
 ) -> int:
-    """`finish_running_action` for several actions with the same result, in one statement."""
+    """`finish_running_actions_each` for several actions with the same result, in one
+    statement; how many were still RUNNING."""
     check_transition(State.RUNNING, state)
     table = cast(Table, ActionExecution.__table__)
     stmt = (
