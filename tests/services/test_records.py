@@ -137,3 +137,54 @@ def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(run: Any) -> None:
         writes.created(twice)  # its id is taken
         writes.execute(session)
     assert queries.get(svc, "execution", ex_id, project_id=project)["state"] == "SUCCESS"
+
+
+def test_a_start_that_fails_to_write_leaves_nothing(run: Any) -> None:
+    """A start reads its workflow outside any transaction and sends its BEGIN with its inserts
+    (wfq/services/starting.py): when the last insert fails (here, the execution's row, refused
+    by a trigger), its tasks and actions inserted before it in the same round trip are rolled
+    back with it: no half-started execution is left."""
+    svc, project = run
+    refuse = f"refuse_{project.replace('-', '_')}"
+    ddl = [
+        f"""CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.project_id = '{project}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+              RETURN NEW;
+            END $$""",
+        f"CREATE TRIGGER {refuse} BEFORE INSERT ON workflow_executions "
+        f"FOR EACH ROW EXECUTE FUNCTION {refuse}()",
+    ]
+    if svc.db.is_sqlite:
+        ddl = [
+            f"CREATE TRIGGER {refuse} BEFORE INSERT ON workflow_executions "
+            f"WHEN NEW.project_id = '{project}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ]
+    with svc.db.write() as session:
+        for statement in ddl:
+            session.execute(text(statement))
+    try:
+        with pytest.raises(Exception, match="refused"):
+            executions.start_execution(svc, "fork", project_id=project, wf_input={"v": 1})
+    finally:
+        with svc.db.write() as session:
+            session.execute(
+                text(
+                    f"DROP TRIGGER {refuse}"
+                    + ("" if svc.db.is_sqlite else " ON workflow_executions")
+                )
+            )
+            if not svc.db.is_sqlite:
+                session.execute(text(f"DROP FUNCTION {refuse}()"))
+    with svc.db.read() as session:
+        left = [
+            session.execute(
+                text(f"SELECT count(*) FROM {table} WHERE project_id = :p"), {"p": project}
+            ).scalar()
+            for table in ("workflow_executions", "task_executions", "action_executions")
+        ]
+    assert left == [0, 0, 0]
+    # The workflow still starts once nothing refuses it.
+    assert (
+        queries.get(svc, "execution", _run(svc, project), project_id=project)["state"] == "SUCCESS"
+    )

@@ -188,7 +188,8 @@ class Database:
 
         `begin=False` (PostgreSQL; SQLite ignores it): the caller's first statement begins the
         transaction itself (`records.lock_execution(begin=True)` sends BEGIN in the same round
-        trip as the lock); a statement before it would run in autocommit.
+        trip as the lock, `records.Writes.execute` with the writes when nothing began it); a
+        statement before it runs in autocommit, so only reads may come first.
 
         Raises:
             Unavailable: the database could not be reached; nothing was committed, unless the

@@ -27,6 +27,7 @@ from operator import attrgetter, is_
 from typing import Any, TypeVar, cast
 
 import psycopg
+from psycopg import pq
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Table, and_, bindparam, insert, null, select, update
 from sqlalchemy.engine import Connection
@@ -474,10 +475,15 @@ class Writes:
         conn = session.connection()
         if conn.dialect.name == "postgresql":
             statements = list(self._statements())
-            if statements or commit:
-                driver = _driver(conn)
+            driver = _driver(conn)
+            # Under `Database.write(begin=False)` no statement may have begun the transaction
+            # yet (a start's reads run by themselves): its BEGIN goes with the writes.
+            begin = driver.info.transaction_status == pq.TransactionStatus.IDLE
+            if statements or commit or begin:
                 with _pipeline(conn, driver):
                     cur = driver.cursor()
+                    if begin:
+                        cur.execute("BEGIN", prepare=False)
                     for sql, args in statements:
                         cur.execute(sql, args, prepare=True)
                     if commit:

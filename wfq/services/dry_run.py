@@ -85,7 +85,7 @@ def rehearse_stored(
             raise InvalidInput("replay must be the id of an execution")
         mocks = replay.merged(replay.mocks_of(svc, replay_id, project_id=project_id), mocks)
     with svc.db.read() as session:
-        row = find_workflow(session, workflow, namespace, project_id, None)
+        row, _ = find_workflow(session, workflow, namespace, project_id, None)
         spec = dsl.workflow_from_dict(row.spec)
         params["env"] = resolve_env(session, params.get("env"), project_id)
         loaded: dict[str, dsl.WorkflowSpec | None] = {}

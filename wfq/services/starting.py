@@ -124,7 +124,10 @@ def start(
     while its parent task still waits for it). Options: see `create_and_start`."""
 
     def tx() -> Started:
-        with svc.db.write() as session:
+        # A new execution's reads (its workflow, environment) need no transaction: its BEGIN
+        # goes with its inserts and the COMMIT (two round trips in all). A subworkflow's start
+        # first reads its parent task inside the transaction.
+        with svc.db.write(begin=parent_task_id is not None) as session:
             if parent_task_id and not _parent_still_waits(
                 session, parent_task_id, options.get("params") or {}
             ):
@@ -155,31 +158,34 @@ def find_workflow(
     project_id: str,
     workbook_name: str | None,
     root_execution_id: str | None = None,
-) -> WorkflowDefinition:
+) -> tuple[WorkflowDefinition, int | None]:
+    """The workflow called (or with id) `workflow` and the number of its newest version."""
     names = (
         [f"{workbook_name}.{workflow}", workflow]
         if workbook_name and "." not in workflow
         else [workflow]
     )
-    wf = None
     for name in names:
-        wf = wf or defs_repo.find_by_name_or_id(
-            session, WorkflowDefinition, name, namespace, project_id
-        )
-    if wf is None and root_execution_id:
-        wf = _deleted_since_root(session, names, namespace, project_id, root_execution_id)
-    if wf is None:
+        found = defs_repo.find_workflow_and_version(session, name, namespace, project_id)
+        if found is not None:
+            return found
+    kept = (
+        _deleted_since_root(session, names, namespace, project_id, root_execution_id)
+        if root_execution_id
+        else None
+    )
+    if kept is None:
         raise NotFound(
             f"Workflow not found [workflow_identifier={workflow}, namespace={namespace}]"
         )
-    return wf
+    return kept
 
 
 def _deleted_since_root(
     session: Session, names: list[str], namespace: str, project_id: str, root_execution_id: str
-) -> WorkflowDefinition | None:
+) -> tuple[WorkflowDefinition, int | None] | None:
     """A subworkflow deleted after the root execution started: its last kept version, as an
-    unsaved row (the child runs it; nothing is re-created)."""
+    unsaved row (the child runs it; nothing is re-created), and that version's number."""
     root = session.get(WorkflowExecution, root_execution_id)
     if root is None:
         return None
@@ -188,9 +194,10 @@ def _deleted_since_root(
     )
     if kept is None:
         return None
-    return WorkflowDefinition(
+    row = WorkflowDefinition(
         id=kept.resource_id, name=kept.name, namespace=kept.namespace, spec=kept.spec
     )
+    return row, kept.version
 
 
 def _version_asked(
@@ -241,12 +248,14 @@ def _create_and_start(
     # `last`: the caller runs nothing more in its transaction (the insert may commit it).
     if execution_id and session.get(WorkflowExecution, execution_id) is not None:
         raise id_taken(execution_id)
-    wf = find_workflow(session, workflow, namespace, project_id, workbook_name, root_execution_id)
+    wf, newest = find_workflow(
+        session, workflow, namespace, project_id, workbook_name, root_execution_id
+    )
     params = dict(params or {})
     given = dict(wf_input or {})
     if workflow_version is None:
         workflow_version = _version_asked(wf, params, given if parent_task_id else {})
-    stored_spec, version = versions.spec_to_run(session, wf, workflow_version)
+    stored_spec, version = versions.spec_to_run(session, wf, workflow_version, newest)
     spec = dsl.workflow_from_dict(stored_spec)
     if parent_task_id:
         # A subworkflow task's keys that are not declared inputs become params (Mistral).

@@ -146,12 +146,13 @@ def diff(
 
 
 def spec_to_run(
-    session: Session, wf: WorkflowDefinition, wanted: Any
+    session: Session, wf: WorkflowDefinition, wanted: Any, newest: int | None
 ) -> tuple[dict[str, Any], int | None]:
-    """The spec an execution of `wf` starts on and its version number: the current one, or
-    version `wanted` (InvalidInput when the workflow has no such version)."""
+    """The spec an execution of `wf` starts on and its version number: the current one
+    (`newest`, the number of its newest version), or version `wanted` (InvalidInput when the
+    workflow has no such version)."""
     if wanted is None:
-        return wf.spec, repo.numbers(session, "workflow", [wf.id]).get(wf.id)
+        return wf.spec, newest
     number = parse_number(wanted)
     row = repo.numbered(session, "workflow", wf.id, number)
     if row is None:

@@ -4,12 +4,13 @@ to a project."""
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from wfq.persistence.models import Workbook, WorkflowDefinition
+from wfq.persistence.models import DefinitionVersion, Workbook, WorkflowDefinition
 from wfq.persistence.repositories.members import accepted_by
 
 SHARED = {WorkflowDefinition: "workflow", Workbook: "workbook"}
@@ -43,22 +44,66 @@ def find_by_name_or_id(
 ) -> Any:
     """The row whose id or name is `identifier`. A name is looked up in `namespace`, then in the
     default namespace; the caller's own row wins over a public one. One query."""
+    params = _lookup_params(identifier, namespace, project_id)
+    rows = list(session.scalars(_by_name_or_id(model), params))
+    return _pick(rows, lambda row: row, identifier, params["namespaces"], project_id)
+
+
+def find_workflow_and_version(
+    session: Session, identifier: str, namespace: str | None, project_id: str
+) -> tuple[WorkflowDefinition, int | None] | None:
+    """`find_by_name_or_id` for a workflow, with the number of its newest version (None: none
+    kept) read by the same query: starting an execution needs both, and every round trip
+    inside POST /v2/executions is on the path of every execution."""
+    params = _lookup_params(identifier, namespace, project_id)
+    rows = list(session.execute(_workflow_and_version(), params))
+    found = _pick(rows, lambda row: row[0], identifier, params["namespaces"], project_id)
+    return None if found is None else (found[0], found[1])
+
+
+def _lookup_params(identifier: str, namespace: str | None, project_id: str) -> dict[str, Any]:
     namespaces = [namespace or ""]
     if namespace:
         namespaces.append("")
-    params = {"identifier": identifier, "namespaces": namespaces, "project_id": project_id}
-    rows = list(session.scalars(_by_name_or_id(model), params))
-    by_id = [r for r in rows if r.id == identifier]
+    return {"identifier": identifier, "namespaces": namespaces, "project_id": project_id}
+
+
+_Found = TypeVar("_Found")
+
+
+def _pick(
+    found: Sequence[_Found],
+    row_of: Callable[[_Found], Any],
+    identifier: str,
+    namespaces: list[str],
+    project_id: str,
+) -> _Found | None:
+    """The match of `find_by_name_or_id` among the rows its query returned: the row with that
+    id, else the first namespace's row of that name, the project's own before a public one."""
+    by_id = [f for f in found if row_of(f).id == identifier]
     if by_id:
         return by_id[0]
     for ns in namespaces:
         in_ns = sorted(
-            (r for r in rows if r.name == identifier and r.namespace == ns),
-            key=lambda r: r.project_id != project_id,
+            (f for f in found if row_of(f).name == identifier and row_of(f).namespace == ns),
+            key=lambda f: row_of(f).project_id != project_id,
         )
         if in_ns:
             return in_ns[0]
     return None
+
+
+@functools.cache
+def _workflow_and_version() -> Any:
+    newest = (
+        select(func.max(DefinitionVersion.version))
+        .where(
+            DefinitionVersion.resource_type == "workflow",
+            DefinitionVersion.resource_id == WorkflowDefinition.id,
+        )
+        .scalar_subquery()
+    )
+    return _by_name_or_id(WorkflowDefinition).add_columns(newest)
 
 
 def find_in_namespaces(
