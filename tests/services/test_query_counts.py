@@ -93,3 +93,35 @@ items{n}:
       concurrency: 4
       action: std.echo output=<% $.x %>
 """
+
+
+def test_a_late_items_completed_reads_no_item_result(tmp_path: Any) -> None:
+    """Lanes that end together may each send ItemsCompleted: once the task is completed, the
+    others find it so without reading its items' results (thousands of rows each)."""
+    from sqlalchemy import select
+
+    from wfq.engine import ItemsCompleted
+    from wfq.persistence.migrate import upgrade
+    from wfq.persistence.models import TaskExecution
+    from wfq.services.continuing import continue_execution
+
+    url = f"sqlite:///{tmp_path}/late.sqlite"
+    upgrade(url)
+    svc = inline_services(url)
+    definitions.create_workflows(svc, _items(30), project_id=P)
+    ex_id = executions.start_execution(svc, "items30", project_id=P)
+    svc.dispatcher.drain()
+    assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"
+    with svc.db.read() as session:
+        task_id = session.scalars(select(TaskExecution.id)).one()
+    read: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "action_executions" in statement:
+            read.append(statement)
+
+    for engine in {svc.db.engine, svc.db._write_engine}:
+        event.listen(engine, "before_cursor_execute", note)
+    continue_execution(svc, ItemsCompleted(task_id).to_dict())
+    assert read == []
+    assert queries.get(svc, "execution", ex_id, project_id=P)["state"] == "SUCCESS"

@@ -178,7 +178,7 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
         start.path,
     )
     began = time.monotonic()
-    session = _session(policy)
+    session = _session(policy, int(ctx.setting("worker_slots")))
     session.cookies.clear()  # a call starts with no cookie but its own (kept across its hops)
     try:
         resp, history = _follow(session, call, timeout)
@@ -200,26 +200,26 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
     return result
 
 
-POOL_PER_HOST = 100
-"""Idle connections kept per host (and pinned address) for the next calls of this worker."""
-
 _adapters: dict[EgressPolicy, PinnedAdapter] = {}
 _adapters_lock = threading.Lock()
 _sessions = threading.local()
 
 
-def _session(policy: EgressPolicy) -> requests.Session:
+def _session(policy: EgressPolicy, slots: int) -> requests.Session:
     """This thread's session for `policy`: made once, not per call (a session and its
     connection pools cost more CPU than a call to a slow service), over an adapter that the
     process's threads share, so that a worker reuses its connections to a host (HTTP
-    keep-alive) as one `requests.Session` would. Cookies are cleared around each call."""
+    keep-alive) as one `requests.Session` would. A host's pool keeps as many idle connections
+    as the worker has action slots (`slots`): when every slot called one slow service at once,
+    the next round of calls finds a connection each instead of opening most of them again.
+    Cookies are cleared around each call."""
     by_policy: dict[EgressPolicy, requests.Session] = _sessions.__dict__.setdefault("by", {})
     session = by_policy.get(policy)
     if session is None:
         with _adapters_lock:
             adapter = _adapters.get(policy)
             if adapter is None:
-                adapter = _adapters[policy] = PinnedAdapter(policy, pool_maxsize=POOL_PER_HOST)
+                adapter = _adapters[policy] = PinnedAdapter(policy, pool_maxsize=max(10, slots))
         session = requests.Session()
         session.trust_env = False  # proxies come from the input only, never the environment
         session.adapters.clear()

@@ -125,7 +125,7 @@ def decide_on(
     yet)."""
     if opts.task_actions:
         stored.actions.update(records.actions_of_task(session, opts.task_actions))
-    if opts.item_results:
+    if opts.item_results and _still_running(stored, opts.item_results):
         stored.actions.update(records.item_results(session, opts.item_results))
     snap, commands = snapshots.decide(svc, session, stored, event, stored.execution.project_id)
     applied = Applied(commands=commands)
@@ -134,6 +134,13 @@ def decide_on(
         applied.claimed = _claim_kept(svc, snap, commands, opts.claimant, extra, opts.keep)
     snapshots.write(svc, session, stored, snap, extra, last=last)
     return applied
+
+
+def _still_running(stored: snapshots.StoredSnapshot, task_id: str) -> bool:
+    """Whether the task is still RUNNING: its item results are read only then (an
+    ItemsCompleted for a task already completed, which lanes ending together may each send,
+    changes nothing and need not read ten thousand results to find that out)."""
+    return any(t.id == task_id and t.state == "RUNNING" for t in stored.tasks)
 
 
 def _claim_kept(
