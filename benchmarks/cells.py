@@ -39,8 +39,11 @@ def xr(r: float | None, nd: int = 1) -> str:
     return f"{r:.{nd}f}x" if r else ""
 
 
-def cpu_row(wruns: list[Any], bruns: list[Any], nw: Any, nb: Any, unit: str) -> Row:
-    """CPU ms per unit of work, by process role (medians over repetitions)."""
+def cpu_row(
+    wruns: list[Any], bruns: list[Any], nw: Any, nb: Any, unit: str, at_most: float | None = None
+) -> Row:
+    """CPU ms per unit of work, by process role (medians over repetitions); `at_most`: the
+    target for wfq's sum."""
     w = cpu.merge([cpu.per(x.get("cpu_ms", {}), nw(x)) for x in wruns])
     b = cpu.merge([cpu.per(y.get("cpu_ms", {}), nb(y)) for y in bruns])
     tw = sum(w.get(r, 0.0) for r in cpu.WFQ_ROLES)
@@ -51,5 +54,5 @@ def cpu_row(wruns: list[Any], bruns: list[Any], nw: Any, nb: Any, unit: str) -> 
         cpu.fmt(w, cpu.WFQ_ROLES),
         cpu.fmt(b, cpu.BARE_ROLES),
         xr(ratio(tw, tb)),
-        "",
+        f"<= {at_most:g} ms {ok(tw <= at_most)}" if at_most is not None and w else "",
     )

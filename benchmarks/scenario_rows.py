@@ -7,6 +7,16 @@ from typing import Any
 
 from benchmarks.cells import Row, cpu_row, fmt, med, ok, ratio, xr
 
+# The targets of the issue on the cost per execution (#21), which the table checks.
+A_RATE = 180.0
+"""a: one-task executions per second through the API, one worker."""
+A_CPU_MS = 8.0
+"""a: CPU ms per execution, summed over every process."""
+SEQUENTIAL = 1.5
+"""b and d: latency at most this many times bare Celery's."""
+SCALE_UP = 1.8
+"""e: two worker processes drain a backlog at least this many times as fast as one."""
+
 
 def rows_a(A: dict[str, Any]) -> list[Row]:
     w_rate = med([x["rate"] for x in A["wfq"]])
@@ -22,7 +32,7 @@ def rows_a(A: dict[str, Any]) -> list[Row]:
             fmt(w_rate, "/s", 1),
             fmt(b_rate, "/s", 1),
             xr(ratio(b_rate, w_rate)),
-            f">= 100/s {ok(bool(w_rate and w_rate >= 100))}",
+            f">= {A_RATE:g}/s {ok(bool(w_rate and w_rate >= A_RATE))}",
         ),
         ("", "  same runs, db first created->last finished", fmt(w_db, "/s", 1), "", "", ""),
         (
@@ -31,7 +41,7 @@ def rows_a(A: dict[str, Any]) -> list[Row]:
             fmt(q_rate, "/s", 1),
             "",
             xr(ratio(b_rate, q_rate)),
-            f">= 100/s {ok(bool(q_rate and q_rate >= 100))}",
+            f">= {A_RATE:g}/s {ok(bool(q_rate and q_rate >= A_RATE))}",
         ),
         ("", "  same runs, db first created->last finished", fmt(q_db, "/s", 1), "", "", ""),
         (
@@ -43,12 +53,17 @@ def rows_a(A: dict[str, Any]) -> list[Row]:
             "",
         ),
         cpu_row(
-            A["wfq_quiet"], A["bare"], lambda x: x["n"], lambda y: y["n"], "execution (db-waited)"
+            A["wfq_quiet"],
+            A["bare"],
+            lambda x: x["n"],
+            lambda y: y["n"],
+            "execution (db-waited)",
+            at_most=A_CPU_MS,
         ),
     ]
 
 
-def rows_sequential(key: str, R: dict[str, Any], target: float = 3.0) -> list[Row]:
+def rows_sequential(key: str, R: dict[str, Any], target: float = SEQUENTIAL) -> list[Row]:
     label = "b chain of 10 noop" if key == "b" else "d fork 10 + join:all"
     wo = med([x["observed_s"] for x in R["wfq"]])
     wd = med([x["db_s"] for x in R["wfq"]])
@@ -230,7 +245,8 @@ def rows_e(E: dict[str, Any]) -> list[Row]:
             fmt(r2, "/s", 1),
             "",
             xr(ratio(r2, r1), 2),
-            f">= 1.1x 1 worker {ok(r1 is not None and r2 is not None and r2 >= 1.1 * r1)}",
+            f">= {SCALE_UP:g}x 1 worker "
+            f"{ok(r1 is not None and r2 is not None and r2 >= SCALE_UP * r1)}",
         ),
         (
             "",
