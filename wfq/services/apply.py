@@ -109,6 +109,34 @@ def _transaction(
         return applied
 
 
+def apply_together(
+    svc: Services, execution_id: str, events: list[tuple[engine.Event, Options]]
+) -> list[Applied]:
+    """Apply several events to one execution in one transaction, in order, each deciding on
+    what the ones before it wrote: one lock, one COMMIT for all (the completions of a fork's
+    branches that end together, services/completing.py). Options `project_id`, `edit`,
+    `show`, `unless_idle_items` are not taken here; each event's others are its own. One
+    `Applied` per event, in their order."""
+    return list(svc.db.retrying(_together, svc, execution_id, events))
+
+
+def _together(
+    svc: Services, execution_id: str, events: list[tuple[engine.Event, Options]]
+) -> list[Applied]:
+    action_ids = tuple(dict.fromkeys(a for _, opts in events for a in opts.action_ids))
+    with svc.db.write(begin=False) as session:
+        locked = records.lock_execution(session, execution_id, action_ids, tasks=True, begin=True)
+        if locked is None:
+            return [Applied() for _ in events]
+        stored = snapshots.snapshot(svc, locked)
+        last = len(events) - 1
+        # `snapshots.write` leaves `stored` as it wrote it: the next event decides on that.
+        return [
+            decide_on(svc, session, stored, event, opts, last=n == last)
+            for n, (event, opts) in enumerate(events)
+        ]
+
+
 def decide_on(
     svc: Services,
     session: Session,

@@ -3,6 +3,9 @@ outside any workflow only takes its result)."""
 
 from __future__ import annotations
 
+import logging
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from wfq import engine
@@ -11,9 +14,11 @@ from wfq.engine.snapshot import Action
 from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution
 from wfq.services import items, work_list
-from wfq.services.apply import Locate, apply_event
+from wfq.services.apply import Applied, Options, apply_event, apply_together
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State, change
+
+log = logging.getLogger("wfq.engine")
 
 
 def complete_action(
@@ -37,14 +42,18 @@ def complete_action(
     when it is safe-rerun, like any action of a lost worker); up to `keep` of them, in the order
     started (a fork's branches), the first to run next."""
     event = engine.ActionCompleted(action_id, success, result)
+    opts = Options(action_ids=(action_id,), claimant=run_here, keep=keep)
     item_of: list[str] = []
-    execution: str | Locate = execution_id or (
+    if execution_id:
+        applied = _complete_together(svc, execution_id, event, opts)
+    else:
         # A result through the API: the action names its execution, if it has one.
-        lambda session: _execution_of_action(session, action_id, success, result, item_of)
-    )
-    applied = apply_event(
-        svc, execution, event, action_ids=(action_id,), claimant=run_here, keep=keep
-    )
+        def execution(session: Session) -> str | None:
+            return _execution_of_action(session, action_id, success, result, item_of)
+
+        applied = apply_event(
+            svc, execution, event, action_ids=opts.action_ids, claimant=run_here, keep=keep
+        )
     work_list.carry_out(svc, applied.commands)
     if item_of:
         # An asynchronous item got its result: its slot goes to the task's next item.
@@ -74,3 +83,94 @@ def _execution_of_action(
         action.output = {"result": final}
         return None
     return action.workflow_execution_id
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """A completion handed to the thread already completing an action of its execution."""
+
+    event: engine.Event
+    opts: Options
+    done: threading.Event = field(default_factory=threading.Event)
+    applied: Applied | None = None
+    """None once done: its group's transaction failed, the caller applies it alone."""
+
+
+_waiting: dict[tuple[int, str], list[_Waiting]] = {}
+"""Per (Services, execution): the completions waiting for the thread completing one of its
+actions; a key is present while that thread is at it."""
+_waiting_lock = threading.Lock()
+
+
+def _complete_together(
+    svc: Services, execution_id: str, event: engine.Event, opts: Options
+) -> Applied:
+    """Apply a completion reported in this process; completions of the same execution that
+    arrive while it is applied wait and are then applied together, in one transaction.
+
+    Why: the branches of a fork that a worker runs in its slots end together, and each
+    completion locks the execution row: ten branches were ten transactions in a row, each
+    waiting for the one before. The first completion goes alone (a chain, a lone action:
+    nothing changes for them); whatever arrived meanwhile goes in one transaction after it,
+    and so on while more arrive. Across processes the row lock still orders them."""
+    key = (id(svc), execution_id)
+    mine = _Waiting(event, opts)
+    with _waiting_lock:
+        queued = _waiting.get(key)
+        if queued is None:
+            _waiting[key] = []
+        else:
+            queued.append(mine)
+    if queued is not None:
+        mine.done.wait()
+        if mine.applied is not None:
+            return mine.applied
+        return _alone(svc, execution_id, event, opts)
+    try:
+        return _alone(svc, execution_id, event, opts)
+    finally:
+        _serve_waiting(svc, key, execution_id)
+
+
+def _alone(svc: Services, execution_id: str, event: engine.Event, opts: Options) -> Applied:
+    return apply_event(
+        svc,
+        execution_id,
+        event,
+        action_ids=opts.action_ids,
+        claimant=opts.claimant,
+        keep=opts.keep,
+    )
+
+
+def _serve_waiting(svc: Services, key: tuple[int, str], execution_id: str) -> None:
+    """Apply the completions that waited, a group per transaction, until none waits. A group
+    whose transaction fails is told so: each of its completions is then applied alone by its
+    own thread (as if there had been no group), so one cannot fail another."""
+    group: list[_Waiting] = []
+    try:
+        while True:
+            with _waiting_lock:
+                group = _waiting[key]
+                if not group:
+                    del _waiting[key]
+                    return
+                _waiting[key] = []
+            try:
+                applied: list[Applied | None] = list(
+                    apply_together(svc, execution_id, [(w.event, w.opts) for w in group])
+                )
+            except Exception:
+                log.warning("completions applied together failed; each goes alone", exc_info=True)
+                applied = [None] * len(group)
+            for waiting, one in zip(group, applied, strict=True):
+                waiting.applied = one
+                waiting.done.set()
+            group = []
+    except BaseException:
+        # This thread is being stopped: whoever still waits goes alone.
+        with _waiting_lock:
+            left = [*group, *_waiting.pop(key, [])]
+        for waiting in left:
+            waiting.done.set()
+        raise
