@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from wfq.dispatch import names
 from wfq.errors import Unavailable
 from wfq.services import actions, continuing, cron_firing, notify, recovery
+from workers.notify_order import TURNS, execution_of
 
 if TYPE_CHECKING:
     from workers.celery_app import WfqCelery
@@ -66,6 +67,7 @@ def register(app: WfqCelery) -> None:
 
     @app.task(
         name=names.NOTIFY,
+        bind=True,
         acks_late=True,
         ignore_result=True,
         shared=False,
@@ -74,6 +76,11 @@ def register(app: WfqCelery) -> None:
         retry_backoff_max=300,
         max_retries=8,
     )
-    def send_notification(targets: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        """POST the events of one transition to the execution's webhooks (retried with backoff)."""
-        notify.deliver(targets, events, app.services.settings)
+    def send_notification(
+        self: Any, targets: list[dict[str, Any]], events: list[dict[str, Any]]
+    ) -> None:
+        """POST the events of one transition to the execution's webhooks (retried with
+        backoff), after the batches of its execution this worker received before it
+        (workers/notify_order.py)."""
+        with TURNS.turn(execution_of(events) or "", str(self.request.id)):
+            notify.deliver(targets, events, app.services.settings)
