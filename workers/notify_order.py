@@ -6,7 +6,8 @@ A threads pool would then deliver two of them at once (a chain's next transition
 one before within milliseconds), and a receiver could see a task's end before its launch. The
 consumer thread notes each `wfq.notify` message as it receives it (`task_received`, in the
 queue's order); a batch is delivered once the batches of its execution received before it
-are done, or after TURN_WAIT_S (a batch whose message never runs does not hold the others).
+are done, or after TURN_WAIT_S (a batch whose message never runs holds the others that
+long once, and is then forgotten).
 
 Within a worker process only: batches of one execution taken by two worker processes, or a
 prefork pool's children (the signal fires in the parent), are not ordered with each other; a
@@ -52,8 +53,15 @@ class Turns:
             while True:
                 queue = self._queues.get(execution_id)
                 ahead = queue is not None and message_id in queue and queue[0] != message_id
+                if not ahead:
+                    break
                 left = deadline - time.monotonic()
-                if not ahead or left <= 0:
+                if left <= 0:
+                    # Those still ahead were received but never ran (a message given back at
+                    # a shutdown, say): no later batch should wait for them again.
+                    assert queue is not None
+                    while queue[0] != message_id:
+                        queue.popleft()
                     break
                 self._changed.wait(left)
         try:

@@ -51,6 +51,11 @@ def test_a_batch_whose_predecessor_never_runs_goes_after_the_wait() -> None:
     with turns.turn("ex", "next", wait_s=0.2):
         waited = time.monotonic() - began
     assert 0.15 <= waited < 5
+    # The one that never ran is forgotten: the batches after it no longer wait for it.
+    turns.received("ex", "third")
+    began = time.monotonic()
+    with turns.turn("ex", "third", wait_s=5):
+        assert time.monotonic() - began < 1
 
 
 def test_the_consumer_notes_each_notify_message_it_receives() -> None:
