@@ -225,3 +225,35 @@ def test_lanes_a_stopping_pool_never_started_go_back_to_the_integrity_check(
     assert recovery.recover(late).actions == 2
     resent = [args[0] for name, args in svc.dispatcher.messages if name == names.RUN_ITEMS]  # type: ignore[attr-defined]
     assert sorted(resent) == sorted(lanes[1:])
+
+
+def test_items_left_without_a_lane_are_given_new_lanes_by_the_integrity_check(
+    sqlite_url: str,
+) -> None:
+    """Every lane of a task ended on an error between two items (the database went away as it
+    took its next one): the items it had created wait IDLE with no lane. The integrity check
+    starts lanes on them again, as many as the task's concurrency, and the task completes with
+    every item's result."""
+    from wfq.persistence.repositories import executions as repo
+    from wfq.services import items
+
+    svc = _services(sqlite_url, Together(size=1), None)
+    definitions.create_workflows(svc, ITEMS, project_id=P)
+    ex_id = executions.start_execution(svc, "fan", wf_input={"n": 6, "lanes": 2}, project_id=P)
+    first = [a for a, _ in svc.dispatcher.sent]  # type: ignore[attr-defined]
+    with svc.db.write() as session:
+        repo.finish_running_actions(session, first, "SUCCESS", {"result": 0}, svc.now())
+        task_id = session.get(ActionExecution, first[0]).task_execution_id  # type: ignore[union-attr]
+    assert items.more_items(svc, task_id)  # the batch was created; then the lanes died
+    late = dataclasses.replace(svc, settings=svc.settings.replace(dispatch_grace_s=0))
+    assert recovery.recover(late).callbacks == 1
+    lanes = [args[0] for name, args in svc.dispatcher.messages if name == names.RUN_ITEMS]  # type: ignore[attr-defined]
+    assert len(lanes) == 2  # the task's concurrency
+    for lane in lanes:
+        actions.run_lane(svc, lane, notify=True)
+    ex = _wait_state(svc, ex_id)
+    assert ex["state"] == "SUCCESS"
+    with svc.db.read() as session:
+        rows = session.query(ActionExecution).filter_by(task_execution_id=task_id).all()
+    assert sorted(r.item_index for r in rows) == list(range(6))
+    assert all(r.state == "SUCCESS" for r in rows)

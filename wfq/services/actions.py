@@ -461,8 +461,12 @@ def _claim_from_next_batch(svc: Services, task_id: str, after_index: int) -> Cla
     """The created items are all taken: have the next batch created (if the task still runs
     and has items left to create) and claim one of it."""
     while more_items(svc, task_id):
-        with svc.db.write() as session:
-            nxt = repo.take_idle_item(session, task_id, -1, worker_name(), svc.now())
+        nxt = svc.db.retrying(_take_created, svc, task_id)
         if nxt is not None:
             return _claimed(svc, nxt)
     return None
+
+
+def _take_created(svc: Services, task_id: str) -> Any:
+    with svc.db.write() as session:
+        return repo.take_idle_item(session, task_id, -1, worker_name(), svc.now())

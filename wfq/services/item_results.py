@@ -25,6 +25,7 @@ from typing import Any
 from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories import items as items_repo
 from wfq.services.context import Services
+from wfq.services.items import unfinished_items
 
 log = logging.getLogger("wfq.items")
 
@@ -150,8 +151,7 @@ class ItemWriter:
         once, the later sees both), whether each task has unfinished items; when none, one lane
         completes the task."""
         for task_id, idle in ran_out:
-            with self.svc.db.read() as session:
-                done = repo.count_unfinished_items(session, task_id) == 0
+            done = self.svc.db.retrying(unfinished_items, self.svc, task_id) == 0
             for n, entry in enumerate(idle):
                 entry.outcome.last = done and n == 0
 

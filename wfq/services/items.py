@@ -37,9 +37,8 @@ def more_items(svc: Services, task_id: str) -> bool:
         asking.wait(ASK_WAIT_S)
         return True
     try:
-        with svc.db.read() as session:
-            if not items_repo.has_items_to_create(session, task_id):
-                return False
+        if not svc.db.retrying(_has_items_to_create, svc, task_id):
+            return False
         continue_execution(svc, ItemsWanted(task_id).to_dict())
         return True
     finally:
@@ -47,18 +46,25 @@ def more_items(svc: Services, task_id: str) -> bool:
             _asking.pop(task_id).set()
 
 
+def _has_items_to_create(svc: Services, task_id: str) -> bool:
+    with svc.db.read() as session:
+        return items_repo.has_items_to_create(session, task_id)
+
+
+def unfinished_items(svc: Services, task_id: str) -> int:
+    """How many items of the task are not finished (IDLE or RUNNING)."""
+    with svc.db.read() as session:
+        return repo.count_unfinished_items(session, task_id)
+
+
 def item_slot_freed(svc: Services, task_id: str) -> None:
     """An item in flight ended outside a lane (an asynchronous item's result came through the
     API, or its worker was lost): start a lane on the task's next item, or, with none left to
     run, complete the task if every item has its result."""
     while True:
-        with svc.db.write() as session:
-            row = repo.claim_idle_item(session, task_id)
-            if row is not None:
-                change(row, State.RUNNING)
-                row.created_at = svc.now()
-                lane, queue = row.id, row.runtime.get("queue") or svc.settings.queue
-        if row is not None:
+        claimed = svc.db.retrying(_claim_idle, svc, task_id)
+        if claimed is not None:
+            lane, queue = claimed
             svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [lane, True], queue=queue)
             return
         if not more_items(svc, task_id):
@@ -66,11 +72,34 @@ def item_slot_freed(svc: Services, task_id: str) -> None:
     finish_items_check(svc, task_id)
 
 
+def _claim_idle(svc: Services, task_id: str) -> tuple[str, str] | None:
+    """Mark the task's next IDLE item RUNNING for a new lane: (its id, its queue)."""
+    with svc.db.write() as session:
+        row = repo.claim_idle_item(session, task_id)
+        if row is None:
+            return None
+        change(row, State.RUNNING)
+        row.created_at = svc.now()
+        return row.id, row.runtime.get("queue") or svc.settings.queue
+
+
+def restart_lanes(svc: Services, task_id: str, lanes: int) -> int:
+    """Start up to `lanes` lanes on the task's IDLE items (the integrity check, for a task whose
+    lanes all ended while items wait); returns how many started."""
+    started = 0
+    while started < lanes:
+        claimed = svc.db.retrying(_claim_idle, svc, task_id)
+        if claimed is None:
+            break
+        lane, queue = claimed
+        svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [lane, True], queue=queue)
+        started += 1
+    return started
+
+
 def finish_items_check(svc: Services, task_id: str) -> None:
     """Send ItemsCompleted when no item of the task is left unfinished."""
-    with svc.db.read() as session:
-        unfinished = repo.count_unfinished_items(session, task_id)
-    if unfinished == 0:
+    if svc.db.retrying(unfinished_items, svc, task_id) == 0:
         complete_items(svc, task_id)
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from wfq.dispatch import names
 from wfq.engine import ExecutionCompleted, ItemsWanted, StartSubworkflow, TimerFired, with_items
-from wfq.persistence.models import ActionExecution
+from wfq.persistence.models import ActionExecution, WorkflowExecution
 from wfq.persistence.repositories import executions as repo
+from wfq.persistence.repositories import items as items_repo
 from wfq.services import completing, items, work_list
 from wfq.services.context import Services
 from wfq.states import State, change
@@ -253,11 +254,28 @@ def _complete_finished_items(svc: Services, cutoff: dt.datetime) -> int:
             for t in stale
             if t.id not in lanes_due and repo.count_unfinished_items(session, t.id) == 0
         ]
+        laneless = [
+            (t.id, t.runtime_context["with_items"].get("capacity") or with_items.DEFAULT_LANES)
+            for t in stale
+            if t.id not in lanes_due and t.id not in waiting and _laneless(session, t)
+        ]
     for task_id in lanes_due:  # the message that starts its other lanes was lost
         svc.dispatcher.send(names.CONTINUE_EXECUTION, [ItemsWanted(task_id, lanes=True).to_dict()])
     for task_id in waiting:
         items.item_slot_freed(svc, task_id)
-    return len(waiting) + len(lanes_due)
+    for task_id, capacity in laneless:
+        items.restart_lanes(svc, task_id, int(capacity))
+    return len(waiting) + len(lanes_due) + len(laneless)
+
+
+def _laneless(session: Any, task: Any) -> bool:
+    """Items of the task wait (IDLE) and no lane runs any (none RUNNING), in a running
+    execution: its lanes all ended on an error between two items (the database went away as a
+    lane took its next one, say)."""
+    if repo.count_running_items(session, task.id) or not items_repo.has_idle_item(session, task.id):
+        return False
+    execution = session.get(WorkflowExecution, task.workflow_execution_id)
+    return execution is not None and execution.state == State.RUNNING
 
 
 def expire(svc: Services) -> int:
