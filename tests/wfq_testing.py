@@ -150,6 +150,18 @@ class InlineDispatcher:
         return done
 
 
+def recording_services(url: str):  # type: ignore[no-untyped-def]
+    """Services on `url` whose dispatcher only records what would be sent (`RecordingDispatcher`):
+    a test then runs the actions itself, when and from the thread it wants."""
+    from wfq.persistence.db import Database
+    from wfq.services.context import Services
+    from wfq.settings import Settings
+
+    return Services(
+        settings=Settings(database_url=url), db=Database(url), dispatcher=RecordingDispatcher()
+    )
+
+
 def inline_services(url: str, **settings: object):  # type: ignore[no-untyped-def]
     """Services on a migrated database `url` whose work runs through an InlineDispatcher."""
     from wfq.persistence.db import Database

@@ -9,14 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
-from wfq_testing import RecordingDispatcher
+from wfq_testing import recording_services
 
 from wfq import engine
-from wfq.persistence.db import Database
 from wfq.persistence.models import TaskExecution
 from wfq.services import apply, completing, definitions, executions, queries, work_list
 from wfq.services.context import Services
-from wfq.settings import Settings
 
 P = "<default-project>"
 FORK = """version: '2.0'
@@ -52,11 +50,7 @@ fork:
 
 @pytest.fixture
 def svc(sqlite_url: str) -> Services:
-    return Services(
-        settings=Settings(database_url=sqlite_url),
-        db=Database(sqlite_url),
-        dispatcher=RecordingDispatcher(),
-    )
+    return recording_services(sqlite_url)
 
 
 def _sent(svc: Services) -> list[str]:
@@ -117,12 +111,12 @@ def test_branches_applied_together_take_one_transaction(svc: Services) -> None:
     assert ended["output"] == {"all": [0, 1, 2, 3]}
 
 
-def test_completions_arriving_while_one_is_applied_wait_and_go_together(
-    svc: Services, monkeypatch: pytest.MonkeyPatch
+def _complete_all_while_the_first_is_held(
+    svc: Services, ex_id: str, branches: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ex_id, branches = _branches(svc)
-    first_in = threading.Event()
-    release = threading.Event()
+    """Complete every branch from its own thread: the first completion is held inside its
+    transaction until the others have arrived and wait for it."""
+    first_in, release = threading.Event(), threading.Event()
     alone = completing._alone
 
     def slow_first(*args: Any) -> Any:
@@ -131,55 +125,7 @@ def test_completions_arriving_while_one_is_applied_wait_and_go_together(
             assert release.wait(10)
         return alone(*args)
 
-    groups: list[int] = []
-    together = apply.apply_together
-
-    def spy(svc_: Services, ex: str, events: list[Any]) -> Any:
-        groups.append(len(events))
-        return together(svc_, ex, events)
-
     monkeypatch.setattr(completing, "_alone", slow_first)
-    monkeypatch.setattr(completing, "apply_together", spy)
-
-    def complete(n: int) -> None:
-        completing.complete_action(svc, branches[n], True, n, execution_id=ex_id)
-
-    leader = threading.Thread(target=complete, args=(0,))
-    leader.start()
-    assert first_in.wait(10)
-    others = [threading.Thread(target=complete, args=(n,)) for n in (1, 2, 3)]
-    for t in others:
-        t.start()
-    _wait_until(lambda: len(completing._waiting.get((id(svc), ex_id), [])) == 3)
-    release.set()
-    for t in [leader, *others]:
-        t.join(10)
-    assert groups == [3]  # the three that arrived meanwhile, in one transaction
-    assert completing._waiting == {}
-    ended = _finish(svc, ex_id)
-    assert ended["state"] == "SUCCESS"
-    assert ended["output"] == {"all": [0, 1, 2, 3]}
-
-
-def test_a_group_that_fails_lets_each_completion_go_alone(
-    svc: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ex_id, branches = _branches(svc)
-    first_in = threading.Event()
-    release = threading.Event()
-    alone = completing._alone
-
-    def slow_first(*args: Any) -> Any:
-        if not first_in.is_set():
-            first_in.set()
-            assert release.wait(10)
-        return alone(*args)
-
-    def broken(*_: Any) -> Any:
-        raise RuntimeError("the group's transaction failed")
-
-    monkeypatch.setattr(completing, "_alone", slow_first)
-    monkeypatch.setattr(completing, "apply_together", broken)
     threads = [
         threading.Thread(
             target=completing.complete_action,
@@ -192,10 +138,42 @@ def test_a_group_that_fails_lets_each_completion_go_alone(
     assert first_in.wait(10)
     for t in threads[1:]:
         t.start()
-    _wait_until(lambda: len(completing._waiting.get((id(svc), ex_id), [])) == 3)
+    _wait_until(lambda: len(completing._waiting.get((id(svc), ex_id), [])) == len(branches) - 1)
     release.set()
     for t in threads:
         t.join(10)
+
+
+def test_completions_arriving_while_one_is_applied_wait_and_go_together(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex_id, branches = _branches(svc)
+    groups: list[int] = []
+    together = apply.apply_together
+
+    def spy(svc_: Services, ex: str, events: list[Any]) -> Any:
+        groups.append(len(events))
+        return together(svc_, ex, events)
+
+    monkeypatch.setattr(completing, "apply_together", spy)
+    _complete_all_while_the_first_is_held(svc, ex_id, branches, monkeypatch)
+    assert groups == [3]  # the three that arrived meanwhile, in one transaction
+    assert completing._waiting == {}
+    ended = _finish(svc, ex_id)
+    assert ended["state"] == "SUCCESS"
+    assert ended["output"] == {"all": [0, 1, 2, 3]}
+
+
+def test_a_group_that_fails_lets_each_completion_go_alone(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex_id, branches = _branches(svc)
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("the group's transaction failed")
+
+    monkeypatch.setattr(completing, "apply_together", broken)
+    _complete_all_while_the_first_is_held(svc, ex_id, branches, monkeypatch)
     with svc.db.read() as session:
         states = {t.name: t.state for t in session.query(TaskExecution).all()}
     assert all(states[f"b{n}"] == "SUCCESS" for n in range(4))

@@ -8,24 +8,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from wfq_testing import RecordingDispatcher
+from wfq_testing import recording_services
 
-from wfq.persistence.db import Database
 from wfq.persistence.models import ActionExecution
 from wfq.services import actions, completing, definitions, executions, queries, recovery
 from wfq.services.context import Services
-from wfq.settings import Settings
 
 P = "<default-project>"
 
 
 @pytest.fixture
 def svc(sqlite_url: str) -> Services:
-    return Services(
-        settings=Settings(database_url=sqlite_url),
-        db=Database(sqlite_url),
-        dispatcher=RecordingDispatcher(),
-    )
+    return recording_services(sqlite_url)
 
 
 def _sent(svc: Services) -> list[tuple[str, str | None]]:
