@@ -62,10 +62,7 @@ def item_slot_freed(svc: Services, task_id: str) -> None:
     API, or its worker was lost): start a lane on the task's next item, or, with none left to
     run, complete the task if every item has its result."""
     while True:
-        claimed = svc.db.retrying(_claim_idle, svc, task_id)
-        if claimed is not None:
-            lane, queue = claimed
-            svc.publish(svc.dispatcher.send, names.RUN_ITEMS, [lane, True], queue=queue)
+        if restart_lanes(svc, task_id, 1):
             return
         if not more_items(svc, task_id):
             break
