@@ -157,7 +157,10 @@ class _Handler(BaseHTTPRequestHandler):
             code = int(route.rsplit("/", 1)[1])
             self._reply(code, {"error": f"status {code} as asked"})
         elif route == "/redirect":
-            self._reply(int(q.get("code", 302)), b"", "text/plain", {"Location": q["to"]})
+            headers = {"Location": q["to"]}
+            if "cookie" in q:
+                headers["Set-Cookie"] = f"{q['cookie']}; Path=/"
+            self._reply(int(q.get("code", 302)), b"", "text/plain", headers)
         elif route == "/slow":
             time.sleep(float(q.get("s", 2)))
             self._reply(200, {"slow": True})

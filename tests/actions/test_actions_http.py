@@ -55,6 +55,18 @@ def test_request_parts_reach_the_server(ctx: Any, http_peer: HttpPeer) -> None:
     assert echoed["headers"]["Authorization"] == "Basic " + base64.b64encode(b"user:pa:ss").decode()
 
 
+def test_default_headers_are_those_of_requests_and_a_call_may_replace_them(
+    ctx: Any, http_peer: HttpPeer
+) -> None:
+    # What a called service sees from Mistral's std.http (a requests session's defaults).
+    sent = run(ctx, url=http_peer.url("/echo"))["content"]["headers"]
+    assert sent["User-Agent"].startswith("python-requests/")
+    assert sent["Accept"] == "*/*" and "gzip" in sent["Accept-Encoding"]
+    mine = run(ctx, url=http_peer.url("/echo"), headers={"user-agent": "mine", "Accept": None})
+    sent = {k.lower(): v for k, v in mine["content"]["headers"].items()}
+    assert sent["user-agent"] == "mine" and sent["accept"] == "*/*"
+
+
 def test_auth_of_another_shape_is_refused(ctx: Any, http_peer: HttpPeer) -> None:
     with pytest.raises(
         ActionException, match=r"auth must be 'user:password' or \[user, password\]"
@@ -149,6 +161,23 @@ def test_redirect_303_turns_post_into_get_and_307_keeps_it(ctx: Any, http_peer: 
     assert after_307["content"]["method"] == "POST" and json.loads(
         after_307["content"]["body"]
     ) == {"a": 1}
+
+
+def test_a_cookie_set_by_a_redirect_goes_to_the_next_hop(ctx: Any, http_peer: HttpPeer) -> None:
+    # As a requests session following redirects (Mistral's std.http): a hop's Set-Cookie is
+    # sent on the next hops of the same call, beside the call's own cookies, and the result's
+    # cookies are those the last response set.
+    target = http_peer.url("/echo")
+    result = run(
+        ctx,
+        url=http_peer.url(f"/redirect?cookie=hop%3D1&to={target}"),
+        cookies={"mine": "2"},
+        allow_redirects=True,
+    )
+    sent = sorted(result["content"]["headers"]["Cookie"].split("; "))
+    assert sent == ["hop=1", "mine=2"]
+    assert result["cookies"] == {}
+    assert run(ctx, url=http_peer.url("/set-cookie"))["cookies"] == {"session": "abc"}
 
 
 def test_credentials_do_not_follow_a_redirect_to_another_host(

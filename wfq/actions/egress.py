@@ -16,7 +16,7 @@ import ipaddress
 import socket
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import SplitResult, urlsplit
 
@@ -110,6 +110,17 @@ class EgressPolicy:
     denied: tuple[Network, ...] = ()
     allowed_networks: tuple[Network, ...] = ()
     allowed_names: frozenset[str] = frozenset()
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # A policy keys the caches of every std.http call: hashing its networks each time
+        # cost as much as the rest of the policy's checks.
+        object.__setattr__(
+            self, "_hash", hash((self.denied, self.allowed_networks, self.allowed_names))
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def from_context(cls, ctx: ActionContext) -> EgressPolicy:
@@ -146,16 +157,20 @@ class EgressPolicy:
         if host.lower().rstrip(".") in self.allowed_names:
             return found
         for text in found:
-            addr = ipaddress.ip_address(text)
-            if self._blocked(addr):
+            if _blocked(self, text):
+                addr = ipaddress.ip_address(text)
                 raise EgressDenied(f"{what} '{host}' resolves to a blocked address ({addr}).")
         return found
 
-    def _blocked(self, addr: Address) -> bool:
-        variants = _variants(addr)
-        if any(v in net for v in variants for net in self.allowed_networks):
-            return False
-        return any(v in net for v in variants for net in self.denied)
+
+@functools.lru_cache(maxsize=4096)
+def _blocked(policy: EgressPolicy, text: str) -> bool:
+    """Whether `policy` refuses the address `text`: judged once per address (a worker calls the
+    same few hosts thousands of times; the judgement walks every network of the policy)."""
+    variants = _variants(ipaddress.ip_address(text))
+    if any(v in net for v in variants for net in policy.allowed_networks):
+        return False
+    return any(v in net for v in variants for net in policy.denied)
 
 
 @functools.lru_cache(maxsize=64)

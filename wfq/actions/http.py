@@ -4,16 +4,22 @@ here, hop by hop, so every hop is checked before anything connects to it."""
 
 from __future__ import annotations
 
+import functools
 import json as jsonlib
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
+from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.cookies import RequestsCookieJar, cookiejar_from_dict
+from requests.structures import CaseInsensitiveDict
+from requests.utils import default_headers
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from wfq.actions.base import ActionContext, ActionException, action
@@ -178,10 +184,9 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
         start.path,
     )
     began = time.monotonic()
-    session = _session(policy, int(ctx.setting("worker_slots")))
-    session.cookies.clear()  # a call starts with no cookie but its own (kept across its hops)
+    adapter = _adapter(policy, int(ctx.setting("worker_slots")))
     try:
-        resp, history = _follow(session, call, timeout)
+        resp, history = _follow(adapter, call, timeout)
         content = _read(resp, limit)
     except ActionException:  # EgressDenied included: its message is the whole story
         raise
@@ -193,7 +198,6 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
         raise ActionException(f"Failed to send HTTP request: {_reason(exc)}") from exc
     finally:
         elapsed = time.monotonic() - began
-        session.cookies.clear()
     result = _result(resp, content, history, elapsed)
     if not 200 <= resp.status_code < 307:
         raise ActionFailed(f"HTTP {resp.status_code} {resp.reason or ''}".strip(), data=result)
@@ -202,30 +206,22 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
 
 _adapters: dict[EgressPolicy, PinnedAdapter] = {}
 _adapters_lock = threading.Lock()
-_sessions = threading.local()
+_DEFAULT_HEADERS = default_headers()
 
 
-def _session(policy: EgressPolicy, slots: int) -> requests.Session:
-    """This thread's session for `policy`: made once, not per call (a session and its
-    connection pools cost more CPU than a call to a slow service), over an adapter that the
-    process's threads share, so that a worker reuses its connections to a host (HTTP
-    keep-alive) as one `requests.Session` would. A host's pool keeps as many idle connections
-    as the worker has action slots (`slots`): when every slot called one slow service at once,
-    the next round of calls finds a connection each instead of opening most of them again.
-    Cookies are cleared around each call."""
-    by_policy: dict[EgressPolicy, requests.Session] = _sessions.__dict__.setdefault("by", {})
-    session = by_policy.get(policy)
-    if session is None:
+def _adapter(policy: EgressPolicy, slots: int) -> PinnedAdapter:
+    """The process's adapter for `policy`, shared by its threads, so that a worker reuses its
+    connections to a host (HTTP keep-alive) as one `requests.Session` would. A host's pool
+    keeps as many idle connections as the worker has action slots (`slots`): when every slot
+    called one slow service at once, the next round of calls finds a connection each instead
+    of opening most of them again."""
+    adapter = _adapters.get(policy)
+    if adapter is None:
         with _adapters_lock:
             adapter = _adapters.get(policy)
             if adapter is None:
                 adapter = _adapters[policy] = PinnedAdapter(policy, pool_maxsize=max(10, slots))
-        session = requests.Session()
-        session.trust_env = False  # proxies come from the input only, never the environment
-        session.adapters.clear()
-        session.mount("", adapter)  # every scheme, so a redirect to file:// is refused
-        by_policy[policy] = session
-    return session
+    return adapter
 
 
 class _PoolFull(logging.Filter):
@@ -240,33 +236,38 @@ logging.getLogger("urllib3.connectionpool").addFilter(_PoolFull())
 
 
 def _follow(
-    session: requests.Session, call: HttpCall, timeout: Any
+    adapter: PinnedAdapter, call: HttpCall, timeout: Any
 ) -> tuple[requests.Response, list[dict[str, Any]]]:
-    """Send the request and, when asked, follow its redirects one checked hop at a time."""
+    """Send the request and, when asked, follow its redirects one checked hop at a time. The
+    request is prepared and sent as a `requests.Session` with no environment would (its default
+    headers, a call's cookies plus those its earlier hops set), straight through the adapter:
+    the session's merging of settings cost more CPU than the rest of a call."""
     method, url, params = call.method, call.url, call.params
     body, json_body, auth, cookies = call.body, call.json, call.auth, call.cookies
     headers = dict(call.headers)
     origin = urlsplit(call.url)
+    proxies, verify = _proxies(call.proxies), call.verify if call.verify is not None else True
+    hops_set = RequestsCookieJar()  # what a hop's Set-Cookie asked, sent on the next hops
     history: list[dict[str, Any]] = []
     for _ in range(MAX_REDIRECTS + 1):
-        resp = session.request(
-            method,
-            url,
-            params=params,
-            data=body,
+        prepared = requests.PreparedRequest()
+        prepared.prepare(
+            method=method,
+            url=url,
+            headers=_with_defaults(headers),
+            data=body or None,
             json=json_body,
-            headers=headers,
-            cookies=cookies,
+            params=params or None,
             auth=auth,
-            timeout=timeout,
-            allow_redirects=False,
-            proxies=call.proxies,
-            verify=call.verify if call.verify is not None else True,
-            stream=True,
+            cookies=_sent_cookies(hops_set, cookies),
+        )
+        resp = adapter.send(
+            prepared, stream=True, timeout=timeout, verify=verify, cert=None, proxies=proxies
         )
         if not (call.allow_redirects and resp.is_redirect):
             return resp, history
         history.append({"status": resp.status_code, "url": resp.url})
+        hops_set.update(resp.cookies)
         resp.close()  # a redirect's own body is never read
         url, params = urljoin(resp.url, resp.headers["location"]), None
         methods = _GET_AFTER.get(resp.status_code, ())
@@ -282,6 +283,33 @@ def _follow(
             auth = cookies = None  # credentials stay with the host they were given for
             headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
     raise ActionException(f"Failed to send HTTP request: exceeded {MAX_REDIRECTS} redirects.")
+
+
+def _with_defaults(headers: dict[str, Any]) -> CaseInsensitiveDict[Any]:
+    """requests' default headers (User-Agent, Accept, Accept-Encoding...) under the call's."""
+    merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(_DEFAULT_HEADERS)
+    merged.update(headers)
+    return merged
+
+
+def _sent_cookies(hops_set: RequestsCookieJar, cookies: Any) -> Any:
+    """The call's own cookies over those its earlier hops set (cookielib still decides which
+    of the latter go to this hop's host and path)."""
+    if not hops_set:
+        return cookies
+    sent = RequestsCookieJar()
+    sent.update(hops_set)
+    sent.update(cookies if isinstance(cookies, CookieJar) else cookiejar_from_dict(cookies))
+    return sent
+
+
+def _proxies(proxies: Any) -> dict[str, str]:
+    """The `proxies` input ({scheme or scheme://host: proxy URL}) without its None entries."""
+    if not proxies:
+        return {}
+    if not isinstance(proxies, Mapping):
+        raise ActionException("proxies must be a mapping of scheme to proxy URL")
+    return {str(k): v for k, v in proxies.items() if v is not None}
 
 
 def _read(resp: requests.Response, limit: int) -> bytes:
@@ -303,8 +331,14 @@ def _read(resp: requests.Response, limit: int) -> bytes:
 
 
 def _charset(resp: requests.Response) -> str:
+    return _charset_of(resp.headers.get("Content-Type", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _charset_of(content_type: str) -> str:
+    """The charset a Content-Type names (utf-8 when none): parsed once per distinct value."""
     msg = Message()
-    msg["content-type"] = resp.headers.get("Content-Type", "")
+    msg["content-type"] = content_type
     return str(msg.get_content_charset() or "utf-8")
 
 
