@@ -157,10 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
             code = int(route.rsplit("/", 1)[1])
             self._reply(code, {"error": f"status {code} as asked"})
         elif route == "/redirect":
-            headers = {"Location": q["to"]}
-            if "cookie" in q:
-                headers["Set-Cookie"] = f"{q['cookie']}; Path=/"
-            self._reply(int(q.get("code", 302)), b"", "text/plain", headers)
+            self._reply(int(q.get("code", 302)), b"", "text/plain", _redirect_headers(q))
         elif route == "/slow":
             time.sleep(float(q.get("s", 2)))
             self._reply(200, {"slow": True})
@@ -184,6 +181,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, "no such page", "text/plain")
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
+
+
+def _redirect_headers(q: dict[str, str]) -> dict[str, str]:
+    """Location from `to`, and a Set-Cookie from `cookie` (name=value) when given."""
+    headers = {"Location": q["to"]}
+    if "cookie" in q:
+        headers["Set-Cookie"] = f"{q['cookie']}; Path=/"
+    return headers
 
 
 class _Server(ThreadingHTTPServer):
