@@ -18,7 +18,6 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.cookies import RequestsCookieJar, cookiejar_from_dict
-from requests.structures import CaseInsensitiveDict
 from requests.utils import default_headers
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
@@ -206,7 +205,7 @@ def fetch(ctx: ActionContext, call: HttpCall) -> dict[str, Any]:
 
 _adapters: dict[EgressPolicy, PinnedAdapter] = {}
 _adapters_lock = threading.Lock()
-_DEFAULT_HEADERS = default_headers()
+_DEFAULT_HEADERS: dict[str, Any] = dict(default_headers())
 
 
 def _adapter(policy: EgressPolicy, slots: int) -> PinnedAdapter:
@@ -285,11 +284,14 @@ def _follow(
     raise ActionException(f"Failed to send HTTP request: exceeded {MAX_REDIRECTS} redirects.")
 
 
-def _with_defaults(headers: dict[str, Any]) -> CaseInsensitiveDict[Any]:
-    """requests' default headers (User-Agent, Accept, Accept-Encoding...) under the call's."""
-    merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(_DEFAULT_HEADERS)
-    merged.update(headers)
-    return merged
+def _with_defaults(headers: dict[str, Any]) -> dict[str, Any]:
+    """requests' default headers (User-Agent, Accept, Accept-Encoding...) under the call's,
+    names compared without case (a plain dict: the prepared request copies it into its own
+    case-insensitive one)."""
+    if not headers:
+        return _DEFAULT_HEADERS
+    given = {k.lower() for k in headers}
+    return {**{k: v for k, v in _DEFAULT_HEADERS.items() if k.lower() not in given}, **headers}
 
 
 def _sent_cookies(hops_set: RequestsCookieJar, cookies: Any) -> Any:
