@@ -35,6 +35,28 @@ class RecordingDispatcher:
         self.messages.append((task_name, args))
 
 
+def celery_worker_argv(queues: str, node: str, options: list[str] | None = None) -> list[str]:
+    """The command line of a wfq `celery worker` consuming `queues` (comma-separated) as node
+    `node`; with no `options`, wfq's default pool (`worker_slots` threads and the engine lane)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.app",
+        "worker",
+        "-Q",
+        queues,
+        *(options or []),
+        "--loglevel",
+        "INFO",
+        "--without-mingle",
+        "--without-gossip",
+        "-n",
+        node,
+    ]
+
+
 class WorkerProcess:
     """A real `celery worker` subprocess running wfq's tasks, with wfq's default pool (a
     threads pool of `worker_slots` and the engine lane) unless `extra` says otherwise
@@ -59,25 +81,9 @@ class WorkerProcess:
         extra = self.env.get("WFQ_TEST_EXTRA_QUEUES")
         if extra:
             queues += "," + extra
+        options = [*(["-c", str(self.concurrency)] if self.concurrency else []), *self.extra]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers.app",
-                "worker",
-                "-Q",
-                queues,
-                *(["-c", str(self.concurrency)] if self.concurrency else []),
-                *self.extra,
-                "--loglevel",
-                "INFO",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"wfq-{uuid.uuid4().hex[:6]}@%h",
-            ],
+            celery_worker_argv(queues, f"wfq-{uuid.uuid4().hex[:6]}@%h", options),
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
-from wfq_testing import ROOT
+from wfq_testing import ROOT, celery_worker_argv
 
 
 def free_port() -> int:
@@ -182,23 +182,7 @@ class Stack:
         self.workers = [
             Service(
                 f"worker{i}",
-                # wfq's default pool: `worker_slots` threads and the engine lane.
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "workers.app",
-                    "worker",
-                    "-Q",
-                    queues,
-                    "--loglevel",
-                    "INFO",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "-n",
-                    f"chaos{i}@%h",
-                ],
+                celery_worker_argv(queues, f"chaos{i}@%h"),  # wfq's default pool
                 self.env,
                 logs,
                 _log_says("ready."),
