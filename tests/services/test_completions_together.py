@@ -117,7 +117,7 @@ def _complete_all_while_the_first_is_held(
     """Complete every branch from its own thread: the first completion is held inside its
     transaction until the others have arrived and wait for it."""
     first_in, release = threading.Event(), threading.Event()
-    alone = completing._alone
+    alone = completing.apply_with
 
     def slow_first(*args: Any) -> Any:
         if not first_in.is_set():
@@ -125,7 +125,7 @@ def _complete_all_while_the_first_is_held(
             assert release.wait(10)
         return alone(*args)
 
-    monkeypatch.setattr(completing, "_alone", slow_first)
+    monkeypatch.setattr(completing, "apply_with", slow_first)
     threads = [
         threading.Thread(
             target=completing.complete_action,

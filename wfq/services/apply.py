@@ -73,7 +73,14 @@ def apply_event(
     """Apply `event` to the execution `execution` (an id, or a `Locate`) in one transaction;
     the caller carries out `Applied.commands`. `event` None: only `edit` and `show`.
     Options: see `Options`."""
-    opts = Options(**options)
+    return apply_with(svc, execution, event, Options(**options))
+
+
+def apply_with(
+    svc: Services, execution: str | Locate, event: engine.Event | None, opts: Options
+) -> Applied:
+    """`apply_event` with its options already gathered (a completion that waited to be
+    applied together with others and then goes alone, services/completing.py)."""
     return svc.db.retrying(_transaction, svc, execution, event, opts)
 
 

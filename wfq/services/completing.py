@@ -14,7 +14,7 @@ from wfq.engine.snapshot import Action
 from wfq.persistence.db import Session
 from wfq.persistence.models import ActionExecution
 from wfq.services import items, work_list
-from wfq.services.apply import Applied, Options, apply_event, apply_together
+from wfq.services.apply import Applied, Options, apply_event, apply_together, apply_with
 from wfq.services.context import Services
 from wfq.states import COMPLETED, State, change
 
@@ -125,22 +125,11 @@ def _complete_together(
         mine.done.wait()
         if mine.applied is not None:
             return mine.applied
-        return _alone(svc, execution_id, event, opts)
+        return apply_with(svc, execution_id, event, opts)
     try:
-        return _alone(svc, execution_id, event, opts)
+        return apply_with(svc, execution_id, event, opts)
     finally:
         _serve_waiting(svc, key, execution_id)
-
-
-def _alone(svc: Services, execution_id: str, event: engine.Event, opts: Options) -> Applied:
-    return apply_event(
-        svc,
-        execution_id,
-        event,
-        action_ids=opts.action_ids,
-        claimant=opts.claimant,
-        keep=opts.keep,
-    )
 
 
 def _serve_waiting(svc: Services, key: tuple[int, str], execution_id: str) -> None:
