@@ -67,9 +67,7 @@ def test_default_headers_are_those_of_requests_and_a_call_may_replace_them(
     assert sent["user-agent"] == "mine" and sent["accept"] == "*/*"
 
 
-def test_proxies_of_another_shape_are_refused_before_sending(
-    ctx: Any, http_peer: HttpPeer
-) -> None:
+def test_proxies_of_another_shape_are_refused_before_sending(ctx: Any, http_peer: HttpPeer) -> None:
     before = len(http_peer.seen)
     with pytest.raises(ActionException, match="proxies must be a mapping"):
         run(ctx, url=http_peer.url("/json"), proxies="http://127.0.0.1:1")
