@@ -135,13 +135,13 @@ def test_items_that_end_together_are_stored_together(
     pg_url: str, pool: ThreadPoolExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches: list[int] = []
-    store = item_results.repo.finish_running_actions_each
+    write = item_results.ItemWriter._write
 
-    def counted(session: Any, results: Any, now: Any) -> None:
-        batches.append(len(results))
-        store(session, results, now)
+    def counted(writer: Any, batch: list[Any]) -> Any:
+        batches.append(len(batch))  # one transaction
+        return write(writer, batch)
 
-    monkeypatch.setattr(item_results.repo, "finish_running_actions_each", counted)
+    monkeypatch.setattr(item_results.ItemWriter, "_write", counted)
     together = Together(size=30)
     svc = _services(pg_url, together, _spawner(pool))
     definitions.create_workflows(svc, ITEMS, project_id=P)

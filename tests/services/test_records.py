@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from wfq_testing import inline_services
+from wfq_testing import inline_services, recording_services
 
 from wfq.persistence import records
 from wfq.services import controls, definitions, executions, queries
@@ -188,3 +188,53 @@ def test_a_start_that_fails_to_write_leaves_nothing(run: Any) -> None:
     assert (
         queries.get(svc, "execution", _run(svc, project), project_id=project)["state"] == "SUCCESS"
     )
+
+
+ITEMS = """version: '2.0'
+items:
+  tasks:
+    each:
+      with-items: i in <% range(0, 6) %>
+      concurrency: 2
+      action: std.noop
+"""
+
+
+def test_item_results_and_the_next_items_go_in_one_round_trip(pg_url: str) -> None:
+    # The item writer's transaction on PostgreSQL (records.finish_and_take): each result is
+    # stored only on an item still RUNNING, and the task's next IDLE items are taken for the
+    # lanes, in index order, by the worker named.
+    from sqlalchemy import select
+
+    from wfq.persistence.models import ActionExecution
+    from wfq.services.items import more_items
+
+    svc = recording_services(pg_url)
+    project = f"records-{uuid.uuid4().hex[:8]}"
+    definitions.create_workflows(svc, ITEMS, project_id=project)
+    ex_id = executions.start_execution(svc, "items", project_id=project)
+
+    def items() -> dict[int, Any]:
+        with svc.db.read() as session:
+            stmt = select(ActionExecution).where(ActionExecution.workflow_execution_id == ex_id)
+            return {a.item_index: a for a in session.scalars(stmt)}
+
+    assert more_items(svc, next(iter(items().values())).task_execution_id)  # as a lane asks
+    before = items()
+    assert [before[i].state for i in range(6)] == ["RUNNING"] * 2 + ["IDLE"] * 4
+    task_id = before[0].task_execution_id
+    results = [
+        (before[0].id, "SUCCESS", {"result": TRICKY}),
+        (before[1].id, "ERROR", {"result": "failed"}),
+        (before[5].id, "SUCCESS", {"result": "not running: left alone"}),
+    ]
+    with svc.db.connection() as conn:
+        taken = records.finish_and_take(conn, results, [(task_id, 1, 2, "w1")], svc.now())
+    assert [[row.item_index for row in rows] for rows in taken] == [[2, 3]]
+    assert taken[0][0].id == before[2].id and taken[0][0].task_execution_id == task_id
+    after = items()
+    assert (after[0].state, after[0].output) == ("SUCCESS", {"result": TRICKY})
+    assert (after[1].state, after[1].output) == ("ERROR", {"result": "failed"})
+    assert [(after[i].state, after[i].worker) for i in (2, 3)] == [("RUNNING", "w1")] * 2
+    assert (after[4].state, after[5].state, after[5].output) == ("IDLE", "IDLE", before[5].output)
+    svc.db.dispose()

@@ -28,8 +28,10 @@ from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg import pq
+from psycopg.rows import namedtuple_row
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Table, and_, bindparam, insert, null, select, update
+from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -39,6 +41,7 @@ from sqlalchemy.sql.schema import ColumnDefault
 
 from wfq.engine.snapshot import Action, Execution, ReadNeeded, Task
 from wfq.persistence.models import ActionExecution, TaskExecution, WorkflowExecution
+from wfq.persistence.repositories import executions as repo
 from wfq.persistence.repositories.executions import columns_by_id
 from wfq.types import cap_text
 
@@ -347,6 +350,50 @@ def load_field(session: Session, record: Any, name: str) -> Any:
 
 
 # ---- writing
+
+Take = tuple[str, int, int, str | None]
+"""One task's take of its next IDLE items: (task id, after this index, how many, by worker)."""
+
+
+def finish_and_take(
+    conn: Connection, results: Sequence[tuple[str, str, Any]], takes: Sequence[Take], now: Any
+) -> list[list[Any]]:
+    """PostgreSQL: store item results and take tasks' next IDLE items in one transaction and
+    one round trip (the item writer's, services/item_results.py): BEGIN, the compare-and-set
+    UPDATE of each result (`repo.finish_running_actions_each`), each task's `UPDATE ...
+    RETURNING` of its next items (`repo.take_idle_items`) and COMMIT, sent together in
+    psycopg's pipeline mode on `conn` (a pooled connection in autocommit). Returns each take's
+    claim columns, in index order."""
+    driver = _driver(conn)
+    finish_sql, finish_fixed = _pg_sql(repo.finish_each_statement)
+    take_sql, take_fixed = _pg_sql(repo.take_idle_statement)
+    cursors = []
+    with _pipeline(conn, driver):
+        cur = driver.cursor()
+        cur.execute("BEGIN", prepare=False)
+        if results:
+            cur.executemany(
+                finish_sql,
+                [
+                    {**finish_fixed, **p, "b_output": Jsonb(p["b_output"])}
+                    for p in repo.finish_each_params(results, now)
+                ],
+            )
+        for take in takes:
+            taking = driver.cursor(row_factory=namedtuple_row)
+            taking.execute(
+                take_sql, {**take_fixed, **repo.take_idle_params(*take, now)}, prepare=True
+            )
+            cursors.append(taking)
+        cur.execute("COMMIT", prepare=False)
+    return [sorted(c.fetchall(), key=attrgetter("item_index")) for c in cursors]
+
+
+@functools.cache
+def _pg_sql(statement: Any) -> tuple[str, dict[str, Any]]:
+    """A repository statement's PostgreSQL text (named parameters) and its fixed parameters."""
+    compiled = statement().compile(dialect=pg_dialect.dialect())
+    return str(compiled), dict(compiled.params)
 
 
 @functools.cache

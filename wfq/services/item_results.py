@@ -4,8 +4,9 @@ A lane that finished an item hands the result to its process's writer and waits;
 stores every result handed in meanwhile and takes the next IDLE items for those lanes in one
 transaction, then wakes them. The batch is what arrived while the previous one was written, so
 a lone lane waits for one transaction as before, and a thousand lanes whose slow calls end
-together share a few: three statements per batch instead of two per item. See
-docs/architecture.md, "with-items".
+together share a few: on PostgreSQL one round trip per batch (BEGIN, the results' UPDATEs, one
+`UPDATE ... RETURNING` per task for the next items and COMMIT, pipelined) instead of two
+statements per item. See docs/architecture.md, "with-items".
 
 A result handed in but not yet written when the process dies is lost with it, as when it dies
 between an action's end and its UPDATE: the item stays RUNNING, claimed by a worker whose
@@ -22,10 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from wfq.persistence import records
 from wfq.persistence.repositories import executions as repo
-from wfq.persistence.repositories import items as items_repo
 from wfq.services.context import Services
-from wfq.services.items import unfinished_items
+from wfq.services.items import has_items_to_create, unfinished_items
 
 log = logging.getLogger("wfq.items")
 
@@ -118,8 +119,8 @@ class ItemWriter:
                 except queue.Empty:
                     break
             try:
-                ran_out = self.svc.db.retrying(self._write, batch)
-                self._tell_last(ran_out)
+                idle = self.svc.db.retrying(self._write, batch)
+                self._tell_last(self._ran_out(idle))
             except BaseException as exc:  # every waiting lane gets it, as if it had written
                 for entry in batch:
                     entry.error = exc
@@ -128,22 +129,47 @@ class ItemWriter:
                     entry.done.set()
 
     def _write(self, batch: list[_Handed]) -> list[tuple[str, list[_Handed]]]:
-        """Store the batch's results and take the next items, in one transaction; returns the
-        tasks whose lanes found none and none left to create, with those lanes."""
+        """Store the batch's results and hand each lane its task's next IDLE item, in one
+        transaction (on PostgreSQL, one round trip); returns the tasks some of whose lanes
+        found none, with those lanes."""
         now = self.svc.now()
         by_task: dict[str, list[_Handed]] = defaultdict(list)
+        for entry in batch:
+            entry.outcome = Outcome()
+            by_task[entry.task_id].append(entry)
+        for entries in by_task.values():
+            entries.sort(key=lambda e: e.item_index)
+        results = [(e.action_id, e.state, e.output) for e in batch]
+        takes: list[records.Take] = [
+            (task_id, entries[0].item_index, len(entries), entries[0].worker)
+            for task_id, entries in by_task.items()
+        ]
+        if self.svc.db.is_sqlite:
+            with self.svc.db.write() as session:
+                repo.finish_running_actions_each(session, results, now)
+                taken = [repo.take_idle_items(session, *take, now) for take in takes]
+        else:
+            with self.svc.db.connection() as conn:
+                taken = records.finish_and_take(conn, results, takes, now)
+        idle = []
+        for (task_id, entries), rows in zip(by_task.items(), taken, strict=True):
+            for entry, row in zip(entries, rows, strict=False):
+                entry.outcome.next_row = row
+            if len(rows) < len(entries):
+                idle.append((task_id, entries[len(rows) :]))
+        return idle
+
+    def _ran_out(self, idle: list[tuple[str, list[_Handed]]]) -> list[tuple[str, list[_Handed]]]:
+        """Tell the lanes left without an item whether their task has items still to create
+        (read after the commit, retried on its own: the transaction is not run twice); returns
+        the tasks that have none, with those lanes."""
         ran_out = []
-        with self.svc.db.write() as session:
-            repo.finish_running_actions_each(
-                session, [(e.action_id, e.state, e.output) for e in batch], now
-            )
-            for entry in batch:
-                entry.outcome = Outcome()
-                by_task[entry.task_id].append(entry)
-            for task_id, entries in by_task.items():
-                idle = _take_next(session, task_id, entries, now)
-                if idle:
-                    ran_out.append((task_id, idle))
+        for task_id, entries in idle:
+            more = self.svc.db.retrying(has_items_to_create, self.svc, task_id)
+            for entry in entries:
+                entry.outcome.more_to_create = more
+            if not more:
+                ran_out.append((task_id, entries))
         return ran_out
 
     def _tell_last(self, ran_out: list[tuple[str, list[_Handed]]]) -> None:
@@ -154,24 +180,6 @@ class ItemWriter:
             done = self.svc.db.retrying(unfinished_items, self.svc, task_id) == 0
             for n, entry in enumerate(idle):
                 entry.outcome.last = done and n == 0
-
-
-def _take_next(session: Any, task_id: str, entries: list[_Handed], now: Any) -> list[_Handed]:
-    """Hand the task's next IDLE items to these lanes; tell those left without one whether
-    items remain to be created. Returns them when none does."""
-    entries.sort(key=lambda e: e.item_index)
-    rows = repo.take_idle_items(
-        session, task_id, entries[0].item_index, len(entries), entries[0].worker, now
-    )
-    for entry, row in zip(entries, rows, strict=False):
-        entry.outcome.next_row = row
-    idle = entries[len(rows) :]
-    if not idle:
-        return []
-    more = items_repo.has_items_to_create(session, task_id)
-    for entry in idle:
-        entry.outcome.more_to_create = more
-    return [] if more else idle
 
 
 _writers: dict[tuple[int, int], ItemWriter] = {}

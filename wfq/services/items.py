@@ -37,7 +37,7 @@ def more_items(svc: Services, task_id: str) -> bool:
         asking.wait(ASK_WAIT_S)
         return True
     try:
-        if not svc.db.retrying(_has_items_to_create, svc, task_id):
+        if not svc.db.retrying(has_items_to_create, svc, task_id):
             return False
         continue_execution(svc, ItemsWanted(task_id).to_dict())
         return True
@@ -46,7 +46,8 @@ def more_items(svc: Services, task_id: str) -> bool:
             _asking.pop(task_id).set()
 
 
-def _has_items_to_create(svc: Services, task_id: str) -> bool:
+def has_items_to_create(svc: Services, task_id: str) -> bool:
+    """Whether the task still runs and has items the engine has not created yet."""
     with svc.db.read() as session:
         return items_repo.has_items_to_create(session, task_id)
 

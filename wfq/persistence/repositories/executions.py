@@ -320,16 +320,20 @@ def finish_running_actions_each(
     reading them first (an action no longer RUNNING, a duplicate or cancelled meanwhile, is left
     as it is): one compare-and-set statement run for each (psycopg sends them together, in one
     pipeline)."""
-    if not results:
-        return
+    if results:
+        session.execute(finish_each_statement(), finish_each_params(results, now))
+
+
+def finish_each_params(results: Sequence[tuple[str, str, Any]], now: Any) -> list[dict[str, Any]]:
+    """The parameters of `finish_each_statement`, one set per result (states checked)."""
     for state in {state for _, state, _ in results}:
         check_transition(State.RUNNING, state)
-    params = [{"b_id": i, "b_state": st, "b_output": out, "b_now": now} for i, st, out in results]
-    session.execute(_finish_each(), params)
+    return [{"b_id": i, "b_state": st, "b_output": out, "b_now": now} for i, st, out in results]
 
 
 @functools.cache
-def _finish_each() -> Any:
+def finish_each_statement() -> Any:
+    """The compare-and-set UPDATE of `finish_running_actions_each`."""
     table = cast(Table, ActionExecution.__table__)
     return (
         update(table)
@@ -362,19 +366,26 @@ def take_idle_items(
 ) -> list[Any]:
     """Up to `limit` of the task's next IDLE items, marked RUNNING (and taken by `worker`, or
     left unclaimed for a lane message) in one statement; their claim columns, in index order."""
-    params = {
+    params = take_idle_params(task_id, after_index, limit, worker, now)
+    rows = session.execute(take_idle_statement(), params).all()
+    return sorted(rows, key=lambda row: row.item_index)
+
+
+def take_idle_params(
+    task_id: str, after_index: int, limit: int, worker: str | None, now: Any
+) -> dict[str, Any]:
+    """The parameters of `take_idle_statement`."""
+    return {
         "task_id": task_id,
         "after_index": after_index,
         "limit": limit,
         "worker": worker,
         "now": now,
     }
-    rows = session.execute(_take_idle(), params).all()
-    return sorted(rows, key=lambda row: row.item_index)
 
 
 @functools.cache
-def _take_idle() -> Any:
+def take_idle_statement() -> Any:
     """The statement of `take_idle_items`, built once (an alias's columns cost more to build
     than the statement costs to run)."""
     table = cast(Table, ActionExecution.__table__)
