@@ -4,6 +4,7 @@ with wfq's tasks and engine lane); `app` is the one the `celery` command line fi
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from celery import signals
@@ -74,6 +75,14 @@ def _setup_logging(**_: Any) -> None:
     # lines, with the execution, task and action ids of `log_context` (not Celery's format).
     s = app.wfq_settings
     logging_setup.configure(s.log_level, s.log_format)
+
+
+@signals.worker_ready.connect
+def _freeze_startup_objects(**_: Any) -> None:
+    # What the process built to start (modules, the registry, Celery's machinery) is there to
+    # stay: out of the cyclic collector's reach, a full collection no longer walks it with the
+    # GIL held while the action threads wait (docs/architecture.md, "The garbage collector").
+    gc.freeze()
 
 
 @signals.worker_process_init.connect
