@@ -321,7 +321,8 @@ def finish_running_actions_each(
     as it is): one compare-and-set statement run for each (psycopg sends them together, in one
     pipeline)."""
     if results:
-        session.execute(finish_each_statement(), finish_each_params(results, now))
+        params = finish_each_params(results, now)  # refused states raise before any statement
+        session.execute(finish_each_statement(), params)
 
 
 def finish_each_params(results: Sequence[tuple[str, str, Any]], now: Any) -> list[dict[str, Any]]:
