@@ -200,16 +200,20 @@ items:
 """
 
 
-def test_item_results_and_the_next_items_go_in_one_round_trip(pg_url: str) -> None:
-    # The item writer's transaction on PostgreSQL (records.finish_and_take): each result is
-    # stored only on an item still RUNNING, and the task's next IDLE items are taken for the
-    # lanes, in index order, by the worker named.
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_item_results_and_the_next_items_go_in_one_transaction(
+    database: str, sqlite_url: str, request: Any
+) -> None:
+    # The item writer's transaction (records.finish_and_take; on PostgreSQL one round trip):
+    # each result is stored only on an item still RUNNING, and the task's next IDLE items are
+    # taken for the lanes, in index order, by the worker named.
     from sqlalchemy import select
 
     from wfq.persistence.models import ActionExecution
     from wfq.services.items import more_items
 
-    svc = recording_services(pg_url)
+    url = sqlite_url if database == "sqlite" else request.getfixturevalue("pg_url")
+    svc = recording_services(url)
     project = f"records-{uuid.uuid4().hex[:8]}"
     definitions.create_workflows(svc, ITEMS, project_id=project)
     ex_id = executions.start_execution(svc, "items", project_id=project)
@@ -228,8 +232,8 @@ def test_item_results_and_the_next_items_go_in_one_round_trip(pg_url: str) -> No
         (before[1].id, "ERROR", {"result": "failed"}),
         (before[5].id, "SUCCESS", {"result": "not running: left alone"}),
     ]
-    with svc.db.connection() as conn:
-        taken = records.finish_and_take(conn, results, [(task_id, 1, 2, "w1")], svc.now())
+    with svc.db.write(begin=False) as session:
+        taken = records.finish_and_take(session, results, [(task_id, 1, 2, "w1")], svc.now())
     assert [[row.item_index for row in rows] for rows in taken] == [[2, 3]]
     assert taken[0][0].id == before[2].id and taken[0][0].task_execution_id == task_id
     after = items()

@@ -356,21 +356,29 @@ Take = tuple[str, int, int, str | None]
 
 
 def finish_and_take(
-    conn: Connection, results: Sequence[tuple[str, str, Any]], takes: Sequence[Take], now: Any
+    session: Session, results: Sequence[tuple[str, str, Any]], takes: Sequence[Take], now: Any
 ) -> list[list[Any]]:
-    """PostgreSQL: store item results and take tasks' next IDLE items in one transaction and
-    one round trip (the item writer's, services/item_results.py): BEGIN, the compare-and-set
-    UPDATE of each result (`repo.finish_running_actions_each`), each task's `UPDATE ...
-    RETURNING` of its next items (`repo.take_idle_items`) and COMMIT, sent together in
-    psycopg's pipeline mode on `conn` (a pooled connection in autocommit). Returns each take's
-    claim columns, in index order."""
+    """Store item results and take tasks' next IDLE items in one transaction (the item
+    writer's, services/item_results.py): the compare-and-set UPDATE of each result
+    (`repo.finish_running_actions_each`) and each task's `UPDATE ... RETURNING` of its next
+    items (`repo.take_idle_items`). Returns each take's claim columns, in index order.
+
+    On PostgreSQL, under `Database.write(begin=False)`, it is one round trip: BEGIN, the
+    statements and COMMIT sent together in psycopg's pipeline mode (the session's own commit
+    then finds the transaction ended and sends nothing). SQLite runs them one by one."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        repo.finish_running_actions_each(session, results, now)
+        return [repo.take_idle_items(session, *take, now) for take in takes]
     driver = _driver(conn)
     finish_sql, finish_fixed = _pg_sql(repo.finish_each_statement)
     take_sql, take_fixed = _pg_sql(repo.take_idle_statement)
+    begin = driver.info.transaction_status == pq.TransactionStatus.IDLE
     cursors = []
     with _pipeline(conn, driver):
         cur = driver.cursor()
-        cur.execute("BEGIN", prepare=False)
+        if begin:
+            cur.execute("BEGIN", prepare=False)
         if results:
             cur.executemany(
                 finish_sql,

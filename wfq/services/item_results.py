@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfq.persistence import records
-from wfq.persistence.repositories import executions as repo
 from wfq.services.context import Services
 from wfq.services.items import has_items_to_create, unfinished_items
 
@@ -144,13 +143,8 @@ class ItemWriter:
             (task_id, entries[0].item_index, len(entries), entries[0].worker)
             for task_id, entries in by_task.items()
         ]
-        if self.svc.db.is_sqlite:
-            with self.svc.db.write() as session:
-                repo.finish_running_actions_each(session, results, now)
-                taken = [repo.take_idle_items(session, *take, now) for take in takes]
-        else:
-            with self.svc.db.connection() as conn:
-                taken = records.finish_and_take(conn, results, takes, now)
+        with self.svc.db.write(begin=False) as session:
+            taken = records.finish_and_take(session, results, takes, now)
         idle = []
         for (task_id, entries), rows in zip(by_task.items(), taken, strict=True):
             for entry, row in zip(entries, rows, strict=False):
