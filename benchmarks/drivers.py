@@ -4,12 +4,14 @@ records and its progress line; `steps` lists every scenario (f and g-i included)
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 from typing import Any
 
 from celery import Celery
 
 from benchmarks import cost_scenario, waiting
+from benchmarks.cpu import CpuMeter, machine_busy_ms
 from benchmarks.harness import Ctx, log
 from benchmarks.processes import rss_kb
 from benchmarks.stack import Stack
@@ -138,10 +140,17 @@ def scale(a: argparse.Namespace, stack: Stack, wfq: Any) -> dict[str, Any]:
     executions, side by side in each repetition. The backlog is submitted through the API while
     the workers do not consume, then every worker starts consuming at once (Celery's
     add_consumer broadcast): the engine alone is measured, not the API that fed it, which is
-    what "a second worker raises throughput when the engine is the bottleneck" asks."""
+    what "a second worker raises throughput when the engine is the bottleneck" asks.
+
+    Each drain also records the CPU it cost, process by process and for the whole machine, per
+    execution: how many cores the machine has divided by that cost is the fastest any number of
+    workers could drain here, so the table can say whether 2 workers fall short of 2x because of
+    the engine or because the machine has no more CPU to give."""
     control = Celery("bench-control", broker=stack.redis_url)
     queues = [stack.queue, stack.engine_queue]
+    meter = CpuMeter(stack)
     out: dict[str, Any] = {
+        "cpus": os.cpu_count(),
         "workers": [1, a.scale_workers],
         "concurrency": a.scale_concurrency,
         "1": [],
@@ -155,9 +164,13 @@ def scale(a: argparse.Namespace, stack: Stack, wfq: Any) -> dict[str, Any]:
         for q in queues:
             control.control.cancel_consumer(q, destination=names, reply=True, timeout=5)
         ids = wfq.backlog(a.n_backlog)
+        cpu0, busy0 = meter.start(), machine_busy_ms()
         for q in queues:
             control.control.add_consumer(q, destination=names[:k], reply=True, timeout=5)
-        return dict(wfq.drain(ids))
+        x = dict(wfq.drain(ids))
+        x["machine_ms"] = (machine_busy_ms() - busy0) / len(ids)
+        x["cpu_ms"] = meter.stop(cpu0)
+        return x
 
     for r in range(a.reps):
         x = drain(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks import cpu
 from benchmarks.cells import Row, cpu_row, fmt, med, ok, ratio, xr
 
 # The targets of the issue on the cost per execution (#21), which the table checks.
@@ -256,4 +257,51 @@ def rows_e(E: dict[str, Any]) -> list[Row]:
             xr(ratio(d2, d1), 2),
             "",
         ),
+    ] + _rows_e_machine(E, k, r1, r2)
+
+
+def _rows_e_machine(E: dict[str, Any], k: str, r1: Any, r2: Any) -> list[Row]:
+    """What the drains cost the machine (runs of before these figures were recorded: none). The
+    machine's cores divided by the whole machine's CPU per execution with k workers is the
+    fastest drain this machine allows, whatever the number of workers: if the k-worker rate is
+    close to it, the machine, not the engine, stops the scaling."""
+    if "machine_ms" not in E["1"][0]:
+        return []
+    cpus = E["cpus"]
+    rows: list[Row] = []
+    busy: dict[str, float] = {}
+    for label, runs, rate in (("1 worker", E["1"], r1), (f"{k} workers", E[k], r2)):
+        each = cpu.merge([cpu.per(x["cpu_ms"], x["n"]) for x in runs])
+        machine = med([x["machine_ms"] for x in runs])
+        busy[label] = (rate or 0.0) * machine / 1000.0
+        rows.append(
+            (
+                "",
+                f"  CPU ms per execution, {label}",
+                f"{cpu.fmt(each, cpu.WFQ_ROLES)}; machine {machine:.1f}",
+                "",
+                "",
+                "",
+            )
+        )
+    machine_k = med([x["machine_ms"] for x in E[k]])
+    ceiling = cpus * 1000.0 / machine_k if machine_k else None
+    rows += [
+        (
+            "",
+            f"  cores busy draining: 1 -> {k} workers (of {cpus})",
+            f"{busy['1 worker']:.2f} -> {busy[f'{k} workers']:.2f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            "",
+            f"  machine ceiling: {cpus} cores / machine CPU per execution",
+            fmt(ceiling, "/s", 1),
+            "",
+            xr(ratio(ceiling, r1), 2),
+            f"{k} workers reach {100.0 * (r2 or 0.0) / ceiling:.0f}%" if ceiling else "",
+        ),
     ]
+    return rows
