@@ -5,6 +5,7 @@ them."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from wfq_testing import inline_services, recording_services
 
+from wfq.dsl import workflow as dsl_workflow
 from wfq.persistence import records
 from wfq.services import controls, definitions, executions, queries
 
@@ -242,3 +244,37 @@ def test_item_results_and_the_next_items_go_in_one_transaction(
     assert [(after[i].state, after[i].worker) for i in (2, 3)] == [("RUNNING", "w1")] * 2
     assert (after[4].state, after[5].state, after[5].output) == ("IDLE", "IDLE", before[5].output)
     svc.db.dispose()
+
+
+def test_a_process_that_never_built_the_spec_reads_it(run: Any, monkeypatch: Any) -> None:
+    """A transition looks the execution's spec up by checksum in the process's cache and reads
+    it from the row only when missing there: a worker that starts after the API stored the
+    execution (or evicted the spec since) runs it to the same end."""
+    svc, project = run
+    ex_id = executions.start_execution(svc, "fork", project_id=project, wf_input={"v": TRICKY})
+    monkeypatch.setattr(dsl_workflow, "_cache", dsl_workflow._SpecCache(4))
+    svc.dispatcher.drain()
+    ex = queries.get(svc, "execution", ex_id, project_id=project)
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    assert ex["output"] == {"out": [TRICKY, TRICKY["quotes"]]}
+
+
+def test_a_spec_stored_without_a_checksum_still_runs(run: Any, monkeypatch: Any) -> None:
+    svc, project = run
+    ex_id = executions.start_execution(svc, "fork", project_id=project, wf_input={"v": TRICKY})
+    pg = svc.db.engine.dialect.name == "postgresql"
+    without = "spec - 'checksum'" if pg else "json_remove(spec, '$.checksum')"
+    with svc.db.connection() as conn:
+        conn.execute(
+            text(f"UPDATE workflow_executions SET spec = {without} WHERE id = :id"), {"id": ex_id}
+        )
+        conn.commit()
+        left = conn.execute(
+            text("SELECT spec FROM workflow_executions WHERE id = :id"), {"id": ex_id}
+        ).scalar_one()
+    assert "checksum" not in (left if isinstance(left, dict) else json.loads(left))
+    monkeypatch.setattr(dsl_workflow, "_cache", dsl_workflow._SpecCache(4))
+    svc.dispatcher.drain()
+    ex = queries.get(svc, "execution", ex_id, project_id=project)
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    assert ex["output"] == {"out": [TRICKY, TRICKY["quotes"]]}

@@ -13,7 +13,7 @@ from wfq.dsl.retry import RetrySpec
 from wfq.dsl.task import TaskSpec
 from wfq.dsl.task_defaults import TaskDefaultsSpec
 from wfq.dsl.workbook import WorkbookSpec
-from wfq.dsl.workflow import WorkflowSpec, workflow_from_dict
+from wfq.dsl.workflow import WorkflowSpec, known_workflow, workflow_from_dict
 from wfq.errors import Issue
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "WorkflowSpec",
     "action_from_dict",
     "detect_kind",
+    "known_workflow",
     "parse_command",
     "parse_document",
     "parse_params",

@@ -270,6 +270,11 @@ def remember(spec: WorkflowSpec) -> None:
     _cache.put(spec.checksum, spec)
 
 
+def known_workflow(checksum: str) -> WorkflowSpec | None:
+    """The spec this process built (or was given) with this checksum, if it still keeps it."""
+    return _cache.get(checksum)
+
+
 def workflow_from_dict(data: Mapping[str, Any]) -> WorkflowSpec:
     """Rebuild a spec from WorkflowSpec.to_dict() output, without schema validation.
 

@@ -125,7 +125,7 @@ def copy(record: R) -> R:
 @functools.cache
 def _lock_statement(with_actions: bool) -> Any:
     ex, action = _TABLES[Execution], _TABLES[Action]
-    columns = [*_LAYOUTS[Execution].columns, ex.c.spec]
+    columns = [*_LAYOUTS[Execution].columns, ex.c.spec["checksum"].as_string()]
     if not with_actions:
         return select(*columns).where(ex.c.id == bindparam("execution_id")).with_for_update()
     return (
@@ -142,6 +142,13 @@ def _lock_statement(with_actions: bool) -> Any:
         .where(ex.c.id == bindparam("execution_id"))
         .with_for_update(of=ex)
     )
+
+
+def execution_spec(session: Session, execution_id: str) -> dict[str, Any]:
+    """The stored workflow spec of an execution (see `Locked`)."""
+    ex = _TABLES[Execution]
+    found = session.connection().execute(select(ex.c.spec).where(ex.c.id == execution_id))
+    return cast(dict[str, Any], found.scalar_one())
 
 
 def shown_execution(session: Session, execution_id: str) -> Any:
@@ -161,12 +168,18 @@ def update_execution(session: Session, execution: Execution, values: dict[str, A
 
 @dataclass(slots=True)
 class Locked:
-    """An execution locked by this transaction, as records: the execution, its stored
-    workflow spec, the action executions asked for (by id) and, if asked for, its task
-    executions in creation order."""
+    """An execution locked by this transaction, as records: the execution, the checksum of
+    its stored workflow spec, the action executions asked for (by id) and, if asked for, its
+    task executions in creation order.
+
+    The spec itself is not read with the lock: it never changes once the execution exists, a
+    process keeps the specs it built by checksum (`dsl.workflow_from_dict`), and reading and
+    decoding it on every transition cost as much as the rest of the lock's row for a workflow
+    of a few dozen tasks. `execution_spec` reads it when the checksum is not known here (None:
+    a spec stored without one)."""
 
     execution: Execution
-    spec: dict[str, Any]
+    spec_checksum: str | None
     actions: dict[str, Action]
     tasks: list[Task] | None = None
 
@@ -239,7 +252,7 @@ def _select_sql(cls: type[Any], alias: str) -> str:
 
 @functools.cache
 def _lock_sql(n_actions: int) -> str:
-    columns = f'{_select_sql(Execution, "e")}, e."spec"'
+    columns = f"{_select_sql(Execution, 'e')}, e.\"spec\"->>'checksum'"
     if not n_actions:
         return f'SELECT {columns} FROM "workflow_executions" e WHERE e."id" = %s FOR UPDATE'
     ids = ", ".join(["%s"] * n_actions)

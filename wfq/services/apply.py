@@ -108,7 +108,7 @@ def _transaction(
             records.update_execution(session, locked.execution, opts.edit(locked.execution))
         applied = Applied()
         if event is not None:
-            stored = snapshots.snapshot(svc, locked)
+            stored = snapshots.snapshot(svc, session, locked)
             # Nothing follows the write but a shown view: it may carry the COMMIT.
             applied = decide_on(svc, session, stored, event, opts, last=not opts.show)
         if opts.show:
@@ -135,7 +135,7 @@ def _together(
         locked = records.lock_execution(session, execution_id, action_ids, tasks=True, begin=True)
         if locked is None:
             return [Applied() for _ in events]
-        stored = snapshots.snapshot(svc, locked)
+        stored = snapshots.snapshot(svc, session, locked)
         last = len(events) - 1
         # `snapshots.write` leaves `stored` as it wrote it: the next event decides on that.
         return [

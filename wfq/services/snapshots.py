@@ -64,14 +64,17 @@ class StoredSnapshot:
     row: WorkflowExecution | None = None
 
 
-def snapshot(svc: Services, locked: records.Locked) -> StoredSnapshot:
+def snapshot(svc: Services, session: Session, locked: records.Locked) -> StoredSnapshot:
     """The records of an execution locked and read by the caller with its tasks (and the
-    action executions the event is about)."""
+    action executions the event is about); its spec from this process's cache, or read."""
     ex = locked.execution
     assert locked.tasks is not None  # read with the lock
+    spec = dsl.known_workflow(locked.spec_checksum) if locked.spec_checksum else None
+    if spec is None:
+        spec = dsl.workflow_from_dict(records.execution_spec(session, ex.id))
     return StoredSnapshot(
         execution=ex,
-        spec=dsl.workflow_from_dict(locked.spec),
+        spec=spec,
         tasks=locked.tasks,
         actions=dict(locked.actions),
         env=(ex.params or {}).get("env") or {},
