@@ -117,7 +117,11 @@ def test_a_late_items_completed_reads_no_item_result(tmp_path: Any) -> None:
     read: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "action_executions" in statement:
+        # the items' results: action_executions.output (the tasks' read under the lock names
+        # action_executions only to find the task of an action the event is about)
+        if statement.lstrip().upper().startswith("SELECT") and "action_executions.output" in (
+            statement
+        ):
             read.append(statement)
 
     for engine in {svc.db.engine, svc.db._write_engine}:

@@ -30,7 +30,19 @@ import psycopg
 from psycopg import pq
 from psycopg.rows import namedtuple_row
 from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, Table, and_, bindparam, insert, null, select, update
+from sqlalchemy import (
+    JSON,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    null,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -56,6 +68,15 @@ _TABLES: dict[type[Any], Table] = {
 _DEFERRED: dict[type[Any], tuple[str, ...]] = {Task: ("with_items_values",)}
 """Fields a transition does not read with its records (the last fields of the record): the
 engine asks for them (`ReadNeeded`) when it needs them."""
+
+LARGE_BYTES = 2048
+"""A task's `in_context`, `published` or `result` stored in more bytes than this (its stored
+size: `pg_column_size`, after compression, on PostgreSQL; the JSON text's length on SQLite) is
+not read with the tasks under the execution's lock: the engine asks for it (`ReadNeeded`) if
+the decision needs it, and it is read then with the task's other large values. Without this a
+transition read and decoded every task's values, so a workflow of many tasks with big results
+(HTTP responses, lists) paid more for each transition than for the one before."""
+_LARGE = ("in_context", "published", "result")
 
 
 class _Layout:
@@ -213,10 +234,11 @@ def lock_execution(
         lock.execute(_lock_sql(len(action_ids)), [*action_ids, execution_id], prepare=True)
         read = driver.cursor()
         if tasks:
-            read.execute(_TASKS_SQL, [execution_id], prepare=True)
+            sql, fixed = _pg_sql(_pg_tasks_statement)
+            read.execute(sql, {**fixed, **_tasks_params(execution_id)}, prepare=True)
     locked = _locked(lock.fetchall(), bool(action_ids))
     if tasks and locked is not None:
-        locked.tasks = [_record(Task, row) for row in read.fetchall()]
+        locked.tasks = _task_records(read.fetchall())
     return locked
 
 
@@ -229,7 +251,8 @@ def _lock_core(
     rows = session.connection().execute(_lock_statement(bool(action_ids)), params).all()
     locked = _locked(rows, bool(action_ids))
     if locked is not None and tasks:
-        locked.tasks = tasks_of(session, execution_id)
+        found = session.connection().execute(_tasks_statement(False), _tasks_params(execution_id))
+        locked.tasks = _task_records(found.all())
     return locked
 
 
@@ -263,12 +286,6 @@ def _lock_sql(n_actions: int) -> str:
     )
 
 
-_TASKS_SQL = (
-    f'SELECT {_select_sql(Task, "t")} FROM "task_executions" t '
-    'WHERE t."workflow_execution_id" = %s ORDER BY t."id"'
-)
-
-
 def _driver(conn: Connection) -> psycopg.Connection[Any]:
     """The psycopg connection under a PostgreSQL SQLAlchemy connection."""
     return cast(psycopg.Connection[Any], conn.connection.driver_connection)
@@ -298,19 +315,87 @@ def _pipeline(conn: Connection, driver: psycopg.Connection[Any]) -> Iterator[Non
 
 
 @functools.cache
-def _tasks_statement() -> Any:
+def _tasks_statement(postgresql: bool) -> Any:
+    """Every task of an execution (`execution_id`) in creation order, its large values (more
+    than the `large` parameter: `LARGE_BYTES`) left out; after the task's columns, one flag
+    per large value left out."""
     task = _TABLES[Task]
+    size = func.pg_column_size if postgresql else func.length
+    columns: list[Any] = []
+    flags: list[Any] = []
+    for column in _LAYOUTS[Task].columns:
+        if column.name not in _LARGE:
+            columns.append(column)
+            continue
+        left_out = size(column) > bindparam("large")
+        columns.append(type_coerce(case((left_out, null()), else_=column), column.type))
+        flags.append(left_out)
     return (
-        select(*_LAYOUTS[Task].columns)
+        select(*columns, *flags)
         .where(task.c.workflow_execution_id == bindparam("execution_id"))
         .order_by(task.c.id)
     )
 
 
-def tasks_of(session: Session, execution_id: str) -> list[Task]:
-    """Every task execution of one execution as records, in creation order."""
-    rows = session.connection().execute(_tasks_statement(), {"execution_id": execution_id})
-    return [_record(Task, row) for row in rows]
+def _pg_tasks_statement() -> Any:
+    return _tasks_statement(True)
+
+
+_LARGE_IN_ORDER = tuple(n for n in _LAYOUTS[Task].loaded if n in _LARGE)
+_TASK_LOADED = len(_LAYOUTS[Task].loaded)
+
+
+def _tasks_params(execution_id: str) -> dict[str, Any]:
+    return {"execution_id": execution_id, "large": LARGE_BYTES}
+
+
+def _task_records(rows: Iterable[Sequence[Any]]) -> list[Task]:
+    """Task records of rows of `_tasks_statement`: a value left out stays unset."""
+    n = _TASK_LOADED
+    out = []
+    for row in rows:
+        task = _record(Task, row[:n])
+        flags = row[n:]
+        if True in flags:
+            for name, flag in zip(_LARGE_IN_ORDER, flags, strict=True):
+                if flag:
+                    object.__delattr__(task, name)
+        out.append(task)
+    return out
+
+
+def left_out(tasks: Iterable[Task], name: str) -> list[Task]:
+    """The tasks whose large value `name` was not read with them (see `LARGE_BYTES`)."""
+    out = []
+    for task in tasks:
+        try:
+            object.__getattribute__(task, name)
+        except AttributeError:
+            out.append(task)
+    return out
+
+
+def read_left_out(session: Session, tasks: Sequence[Task], name: str | None = None) -> None:
+    """Read the large values (`name`: that one only) the lock's read left out of `tasks`,
+    one query per value."""
+    for field_name in _LARGE if name is None else (name,):
+        load_fields(session, left_out(tasks, field_name), field_name)
+
+
+def is_large_field(name: str) -> bool:
+    return name in _LARGE
+
+
+def read_left_out_of(session: Session, task: Task) -> None:
+    """Read every large value the lock's read left out of `task`, in one query."""
+    names = [n for n in _LARGE if left_out([task], n)]
+    if not names:
+        return
+    table = _TABLES[Task]
+    stmt = select(*(table.c[n] for n in names)).where(table.c.id == task.id)
+    values = session.connection().execute(stmt).one()
+    for name, value in zip(names, values, strict=True):
+        object.__setattr__(task, name, value)
 
 
 @functools.cache
@@ -360,6 +445,18 @@ def load_field(session: Session, record: Any, name: str) -> Any:
     value = session.connection().execute(stmt).scalar_one()
     object.__setattr__(record, name, value)
     return value
+
+
+def load_fields(session: Session, records: Sequence[Any], name: str) -> None:
+    """`load_field` for several records of one kind, in one query."""
+    if not records:
+        return
+    table = _TABLES[type(records[0])]
+    ids = [r.id for r in records]
+    stmt = select(table.c.id, table.c[name]).where(table.c.id.in_(ids))
+    values = dict(session.connection().execute(stmt).tuples().all())
+    for record in records:
+        object.__setattr__(record, name, values[record.id])
 
 
 # ---- writing

@@ -234,6 +234,8 @@ def _decide_plain(
         except ReadNeeded as need:
             _read_into(answers, svc, session, stored, need.read, project_id)
             ids.replay()
+    # The last decision reads what it asks for as it goes; a field cannot be read that way.
+    records.read_left_out(session, stored.tasks)
     snap = plain_snapshot(stored, answers)
     snap.related = _ReadingTasks(answers, StoredTasks(session, project_id))
     reading = _ReadingActions(svc, session, stored, answers, project_id)
@@ -270,6 +272,12 @@ def _read_into(
     """Answer `read`. The first action asked for brings the stored ad-hoc actions of every
     action name the spec calls (one query): a decision that starts several tasks then runs
     twice, not once per action."""
+    if _again_for_another_task(answers, read):
+        # A second task's large value of the same name: the decision goes through several
+        # (a join, the output): read it for every task at once, so the rounds stay few.
+        records.read_left_out(session, stored.tasks, read.key[2])
+        answers[read] = None
+        return
     first_action = read.kind == "action" and not any(r.kind == "action" for r in answers)
     if first_action:
         _, namespace, workbook = read.key
@@ -278,6 +286,14 @@ def _read_into(
         answers.update(catalog.prefetch(names, namespace, workbook))
     if read not in answers:
         answers[read] = _answer(svc, session, stored, read, project_id)
+
+
+def _again_for_another_task(answers: dict[Read, Any], read: Read) -> bool:
+    if read.kind != "field" or read.key[0] != "task" or not records.is_large_field(read.key[2]):
+        return False
+    return any(
+        r.kind == "field" and r.key[0] == "task" and r.key[2] == read.key[2] for r in answers
+    )
 
 
 def _static_action_names(spec: dsl.WorkflowSpec) -> set[str]:
@@ -299,6 +315,11 @@ def _answer(
         return catalog.get(name, namespace=namespace, workbook=workbook)
     if read.kind == "field":
         kind, record_id, name = read.key
+        if kind == "task" and records.is_large_field(name):
+            # its other large values too: the decision that needs one often needs the others
+            task = next(t for t in stored.tasks if t.id == record_id)
+            records.read_left_out_of(session, task)
+            return getattr(task, name)
         rows_of: dict[str, dict[str, Any]] = {
             "execution": {stored.execution.id: stored.execution},
             "task": {t.id: t for t in stored.tasks},
