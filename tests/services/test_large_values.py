@@ -92,3 +92,52 @@ def test_the_lock_reads_small_values_and_leaves_large_ones_out(svc: Any) -> None
         records.read_left_out_of(session, joined)
         assert first.result == blob
         assert joined.in_context[f"b{BRANCHES - 1}"] == blob + str(BRANCHES - 1)
+
+
+CARRY = """version: '2.0'
+carry:
+  input: [blob]
+  tasks:
+    make:
+      action: std.echo output=<% $.blob %>
+      publish: {data: <% task().result %>}
+      on-success: [step1]
+    step1:
+      action: std.noop
+      on-success: [step2]
+    step2:
+      action: std.noop
+      on-success: [step3]
+    step3:
+      action: std.echo output=<% len($.data) %>
+      publish: {size: <% task().result %>}
+  output:
+    size: <% $.size %>
+"""
+
+
+def test_a_completion_reads_its_own_tasks_large_values_with_the_lock(svc: Any) -> None:
+    """Each step's context holds the large value `make` published: a completion needs its
+    task's context, and a worker names the task, so it comes with the lock's read instead of
+    a read of its own after a first decision asked for it."""
+    from sqlalchemy import event
+
+    project = f"large-{uuid.uuid4().hex[:8]}"
+    definitions.create_workflows(svc, CARRY, project_id=project)
+    blob = secrets.token_hex(3 * records.LARGE_BYTES)
+    reads: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        lock_read = "pg_column_size(" in statement or "length(" in statement
+        if statement.lstrip().upper().startswith("SELECT") and not lock_read:
+            if "task_executions.in_context" in statement:
+                reads.append(statement)
+
+    for engine in {svc.db.engine, svc.db._write_engine}:
+        event.listen(engine, "before_cursor_execute", note)
+    ex_id = executions.start_execution(svc, "carry", project_id=project, wf_input={"blob": blob})
+    svc.dispatcher.drain()
+    ex = queries.get(svc, "execution", ex_id, project_id=project)
+    assert ex["state"] == "SUCCESS", ex["state_info"]
+    assert ex["output"] == {"size": len(blob)}
+    assert reads == []

@@ -32,17 +32,21 @@ from psycopg.rows import namedtuple_row
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
     JSON,
+    String,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     func,
     insert,
+    not_,
     null,
     select,
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -212,10 +216,12 @@ def lock_execution(
     *,
     tasks: bool = False,
     begin: bool = False,
+    whole: Sequence[str] = (),
 ) -> Locked | None:
     """Lock the execution row (until the transaction ends: the engine's mutex) and read it as a
     record, with its stored workflow spec, these action executions of it and (`tasks`) its
-    task executions. None: no such execution.
+    task executions, their large values left out (`LARGE_BYTES`) but those of the tasks
+    `whole`. None: no such execution.
 
     Every round trip saved while holding the lock is saved on the critical path of a fork's
     branches: on PostgreSQL this is one round trip, the lock and the tasks' read pipelined (the
@@ -225,7 +231,7 @@ def lock_execution(
     the statements one after another."""
     conn = session.connection()
     if conn.dialect.name != "postgresql":
-        return _lock_core(session, execution_id, action_ids, tasks)
+        return _lock_core(session, execution_id, action_ids, tasks, whole)
     driver = _driver(conn)
     with _pipeline(conn, driver):
         if begin:
@@ -235,7 +241,7 @@ def lock_execution(
         read = driver.cursor()
         if tasks:
             sql, fixed = _pg_sql(_pg_tasks_statement)
-            read.execute(sql, {**fixed, **_tasks_params(execution_id)}, prepare=True)
+            read.execute(sql, {**fixed, **_tasks_params(execution_id, whole)}, prepare=True)
     locked = _locked(lock.fetchall(), bool(action_ids))
     if tasks and locked is not None:
         locked.tasks = _task_records(read.fetchall())
@@ -243,7 +249,11 @@ def lock_execution(
 
 
 def _lock_core(
-    session: Session, execution_id: str, action_ids: Sequence[str], tasks: bool
+    session: Session,
+    execution_id: str,
+    action_ids: Sequence[str],
+    tasks: bool,
+    whole: Sequence[str],
 ) -> Locked | None:
     params: dict[str, Any] = {"execution_id": execution_id}
     if action_ids:
@@ -251,7 +261,9 @@ def _lock_core(
     rows = session.connection().execute(_lock_statement(bool(action_ids)), params).all()
     locked = _locked(rows, bool(action_ids))
     if locked is not None and tasks:
-        found = session.connection().execute(_tasks_statement(False), _tasks_params(execution_id))
+        found = session.connection().execute(
+            _tasks_statement(False), _tasks_params(execution_id, whole)
+        )
         locked.tasks = _task_records(found.all())
     return locked
 
@@ -317,17 +329,22 @@ def _pipeline(conn: Connection, driver: psycopg.Connection[Any]) -> Iterator[Non
 @functools.cache
 def _tasks_statement(postgresql: bool) -> Any:
     """Every task of an execution (`execution_id`) in creation order, its large values (more
-    than the `large` parameter: `LARGE_BYTES`) left out; after the task's columns, one flag
-    per large value left out."""
+    than the `large` parameter: `LARGE_BYTES`) left out unless it is one of the tasks `whole`;
+    after the task's columns, one flag per large value left out."""
     task = _TABLES[Task]
-    size = func.pg_column_size if postgresql else func.length
+    if postgresql:
+        size: Any = func.pg_column_size
+        whole = task.c.id == any_(bindparam("whole", type_=ARRAY(String)))
+    else:
+        size = func.length
+        whole = task.c.id.in_(bindparam("whole", expanding=True))
     columns: list[Any] = []
     flags: list[Any] = []
     for column in _LAYOUTS[Task].columns:
         if column.name not in _LARGE:
             columns.append(column)
             continue
-        left_out = size(column) > bindparam("large")
+        left_out = and_(size(column) > bindparam("large"), not_(whole))
         columns.append(type_coerce(case((left_out, null()), else_=column), column.type))
         flags.append(left_out)
     return (
@@ -345,8 +362,8 @@ _LARGE_IN_ORDER = tuple(n for n in _LAYOUTS[Task].loaded if n in _LARGE)
 _TASK_LOADED = len(_LAYOUTS[Task].loaded)
 
 
-def _tasks_params(execution_id: str) -> dict[str, Any]:
-    return {"execution_id": execution_id, "large": LARGE_BYTES}
+def _tasks_params(execution_id: str, whole: Sequence[str]) -> dict[str, Any]:
+    return {"execution_id": execution_id, "large": LARGE_BYTES, "whole": list(whole)}
 
 
 def _task_records(rows: Iterable[Sequence[Any]]) -> list[Task]:

@@ -240,6 +240,7 @@ def _run_claimed(svc: Services, claimed: Claimed, run_here: bool) -> list[Any]:
         execution_id=ex_id,
         run_here=worker_name() if run_here and ex_id is not None else None,
         keep=EAGER_BRANCHES if svc.spawn is not None else 1,
+        task_id=claimed.context.task_execution_id,
     )
 
 
@@ -249,7 +250,12 @@ def _finish_waited(svc: Services, claimed: Claimed, result: Any) -> None:
         bind_ids(claimed)
         success, value = _within_limit(svc, claimed, True, result)
         completing.complete_action(
-            svc, claimed.id, success, value, execution_id=claimed.context.workflow_execution_id
+            svc,
+            claimed.id,
+            success,
+            value,
+            execution_id=claimed.context.workflow_execution_id,
+            task_id=claimed.context.task_execution_id,
         )
 
 

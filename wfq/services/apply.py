@@ -31,6 +31,8 @@ class Options:
     """What one transition reads or does beside lock, snapshot and decision.
 
     action_ids: action executions the event is about, read with the lock (one round trip).
+    task_ids: tasks the event is about (a completed action's), read with their large values
+        (`records.LARGE_BYTES`), which the decision uses; the event's own task is one anyway.
     task_actions: a task whose action executions the snapshot gets (rerun, skip, action state).
     item_results: a with-items task whose item results the snapshot gets (ItemsCompleted).
     unless_idle_items: a with-items task: nothing is decided while it has an item no lane took
@@ -47,6 +49,7 @@ class Options:
     """
 
     action_ids: tuple[str, ...] = ()
+    task_ids: tuple[str, ...] = ()
     task_actions: str | None = None
     item_results: str | None = None
     unless_idle_items: str | None = None
@@ -95,7 +98,12 @@ def _transaction(
         if ex_id is None:
             return Applied()
         locked = records.lock_execution(
-            session, ex_id, opts.action_ids, tasks=event is not None, begin=not located
+            session,
+            ex_id,
+            opts.action_ids,
+            tasks=event is not None,
+            begin=not located,
+            whole=_tasks_of(event, opts),
         )
         ex = locked.execution if locked is not None else None
         if opts.project_id is not None and (ex is None or ex.project_id != opts.project_id):
@@ -131,8 +139,11 @@ def _together(
     svc: Services, execution_id: str, events: list[tuple[engine.Event, Options]]
 ) -> list[Applied]:
     action_ids = tuple(dict.fromkeys(a for _, opts in events for a in opts.action_ids))
+    whole = tuple(dict.fromkeys(t for event, opts in events for t in _tasks_of(event, opts)))
     with svc.db.write(begin=False) as session:
-        locked = records.lock_execution(session, execution_id, action_ids, tasks=True, begin=True)
+        locked = records.lock_execution(
+            session, execution_id, action_ids, tasks=True, begin=True, whole=whole
+        )
         if locked is None:
             return [Applied() for _ in events]
         stored = snapshots.snapshot(svc, session, locked)
@@ -142,6 +153,12 @@ def _together(
             decide_on(svc, session, stored, event, opts, last=n == last)
             for n, (event, opts) in enumerate(events)
         ]
+
+
+def _tasks_of(event: engine.Event | None, opts: Options) -> tuple[str, ...]:
+    """The tasks an event is about, whose large values its decision uses."""
+    own = getattr(event, "task_execution_id", None)
+    return (*opts.task_ids, own) if isinstance(own, str) else opts.task_ids
 
 
 def decide_on(

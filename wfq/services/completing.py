@@ -30,6 +30,7 @@ def complete_action(
     execution_id: str | None = None,
     run_here: str | None = None,
     keep: int = 1,
+    task_id: str | None = None,
 ) -> list[Action]:
     """Record an action's result and advance its workflow. A second call changes nothing.
 
@@ -40,9 +41,12 @@ def complete_action(
     it is stored already claimed by that worker, in the same transaction, and returned for the
     caller to run (if the worker dies first, the heartbeat check fails it, or sends it again
     when it is safe-rerun, like any action of a lost worker); up to `keep` of them, in the order
-    started (a fork's branches), the first to run next."""
+    started (a fork's branches), the first to run next. `task_id`: the action's task, if the
+    caller knows it (its large values are then read with the lock, not asked for by the
+    decision)."""
     event = engine.ActionCompleted(action_id, success, result)
-    opts = Options(action_ids=(action_id,), claimant=run_here, keep=keep)
+    tasks = (task_id,) if task_id else ()
+    opts = Options(action_ids=(action_id,), task_ids=tasks, claimant=run_here, keep=keep)
     item_of: list[str] = []
     if execution_id:
         applied = _complete_together(svc, execution_id, event, opts)
