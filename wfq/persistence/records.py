@@ -396,7 +396,7 @@ def read_left_out(session: Session, tasks: Sequence[Task], name: str | None = No
     """Read the large values (`name`: that one only) the lock's read left out of `tasks`,
     one query per value."""
     for field_name in _LARGE if name is None else (name,):
-        load_fields(session, left_out(tasks, field_name), field_name)
+        load_fields(session, left_out(tasks, field_name), (field_name,))
 
 
 def is_large_field(name: str) -> bool:
@@ -405,14 +405,7 @@ def is_large_field(name: str) -> bool:
 
 def read_left_out_of(session: Session, task: Task) -> None:
     """Read every large value the lock's read left out of `task`, in one query."""
-    names = [n for n in _LARGE if left_out([task], n)]
-    if not names:
-        return
-    table = _TABLES[Task]
-    stmt = select(*(table.c[n] for n in names)).where(table.c.id == task.id)
-    values = session.connection().execute(stmt).one()
-    for name, value in zip(names, values, strict=True):
-        object.__setattr__(task, name, value)
+    load_fields(session, [task], [n for n in _LARGE if left_out([task], n)])
 
 
 @functools.cache
@@ -464,16 +457,18 @@ def load_field(session: Session, record: Any, name: str) -> Any:
     return value
 
 
-def load_fields(session: Session, records: Sequence[Any], name: str) -> None:
-    """`load_field` for several records of one kind, in one query."""
-    if not records:
+def load_fields(session: Session, records: Sequence[Any], names: Sequence[str]) -> None:
+    """`load_field` for several records of one kind and several columns, in one query."""
+    if not records or not names:
         return
     table = _TABLES[type(records[0])]
-    ids = [r.id for r in records]
-    stmt = select(table.c.id, table.c[name]).where(table.c.id.in_(ids))
-    values = dict(session.connection().execute(stmt).tuples().all())
+    stmt = select(table.c.id, *(table.c[n] for n in names)).where(
+        table.c.id.in_([r.id for r in records])
+    )
+    values = {row[0]: row[1:] for row in session.connection().execute(stmt)}
     for record in records:
-        object.__setattr__(record, name, values[record.id])
+        for name, value in zip(names, values[record.id], strict=True):
+            object.__setattr__(record, name, value)
 
 
 # ---- writing

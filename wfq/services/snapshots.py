@@ -272,11 +272,8 @@ def _read_into(
     """Answer `read`. The first action asked for brings the stored ad-hoc actions of every
     action name the spec calls (one query): a decision that starts several tasks then runs
     twice, not once per action."""
-    if _again_for_another_task(answers, read):
-        # A second task's large value of the same name: the decision goes through several
-        # (a join, the output): read it for every task at once, so the rounds stay few.
-        records.read_left_out(session, stored.tasks, read.key[2])
-        answers[read] = None
+    if read.kind == "field" and read.key[0] == "task" and records.is_large_field(read.key[2]):
+        answers[read] = _large_value(session, stored, answers, read)
         return
     first_action = read.kind == "action" and not any(r.kind == "action" for r in answers)
     if first_action:
@@ -288,12 +285,20 @@ def _read_into(
         answers[read] = _answer(svc, session, stored, read, project_id)
 
 
-def _again_for_another_task(answers: dict[Read, Any], read: Read) -> bool:
-    if read.kind != "field" or read.key[0] != "task" or not records.is_large_field(read.key[2]):
-        return False
-    return any(
-        r.kind == "field" and r.key[0] == "task" and r.key[2] == read.key[2] for r in answers
-    )
+def _large_value(
+    session: Session, stored: StoredSnapshot, answers: dict[Read, Any], read: Read
+) -> Any:
+    """A task's large value the lock's read left out (`records.LARGE_BYTES`), read with the
+    task's other large values (a decision that needs one often needs the others). When a
+    second task asks for the same one, the decision goes through several (a join, the
+    output): it is read for every task at once, so the rounds stay few."""
+    _, task_id, name = read.key
+    task = next(t for t in stored.tasks if t.id == task_id)
+    if any(r.kind == "field" and r.key[0] == "task" and r.key[2] == name for r in answers):
+        records.read_left_out(session, stored.tasks, name)
+    else:
+        records.read_left_out_of(session, task)
+    return getattr(task, name)
 
 
 def _static_action_names(spec: dsl.WorkflowSpec) -> set[str]:
@@ -315,11 +320,6 @@ def _answer(
         return catalog.get(name, namespace=namespace, workbook=workbook)
     if read.kind == "field":
         kind, record_id, name = read.key
-        if kind == "task" and records.is_large_field(name):
-            # its other large values too: the decision that needs one often needs the others
-            task = next(t for t in stored.tasks if t.id == record_id)
-            records.read_left_out_of(session, task)
-            return getattr(task, name)
         rows_of: dict[str, dict[str, Any]] = {
             "execution": {stored.execution.id: stored.execution},
             "task": {t.id: t for t in stored.tasks},
