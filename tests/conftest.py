@@ -45,6 +45,13 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """A migrated database of this test: a SQLite file, then the run's PostgreSQL database
+    (the test runs once on each)."""
+    return sqlite_url if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
 def _admin_exec(sql: str) -> None:
     import psycopg
 

@@ -49,10 +49,9 @@ fan:
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def svc(request: Any, sqlite_url: str) -> Any:
-    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    services = inline_services(url)
+@pytest.fixture
+def svc(any_db_url: str) -> Any:
+    services = inline_services(any_db_url)
     yield services
     services.db.dispose()
 

@@ -54,12 +54,11 @@ fork:
 """
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def run(request: Any, sqlite_url: str) -> Any:
+@pytest.fixture
+def run(any_db_url: str) -> Any:
     """(services, project) on a fresh SQLite file or the session's PostgreSQL database, with
     the workflow `fork` in a project of this test's own."""
-    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    svc = inline_services(url)
+    svc = inline_services(any_db_url)
     project = f"records-{uuid.uuid4().hex[:8]}"
     definitions.create_workflows(svc, FORK, project_id=project)
     yield svc, project
